@@ -1,0 +1,65 @@
+package io.pyhygiene.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pyhygiene.engine.Finding;
+import io.pyhygiene.engine.Verdict;
+import io.pyhygiene.engine.WorkloadAudit;
+
+/** The {@code -o json} report, exactly DESIGN's schema (version "1"). */
+public final class JsonReport {
+
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+  private JsonReport() {}
+
+  public static String render(AuditRun run) {
+    ObjectNode root = MAPPER.createObjectNode();
+    root.put("version", "1");
+    ObjectNode summary = root.putObject("summary");
+    summary.put("workloads", run.workloads().size());
+    summary.put("python", run.python());
+    summary.put("pass", run.count(Verdict.PASS));
+    summary.put("warn", run.count(Verdict.WARN));
+    summary.put("fail", run.count(Verdict.FAIL));
+    ArrayNode workloads = root.putArray("workloads");
+    for (AuditRun.Audited w : run.workloads()) {
+      WorkloadAudit a = w.audit();
+      ObjectNode n = workloads.addObject();
+      n.put("kind", a.kind());
+      n.put("namespace", AuditRun.namespaceOf(a));
+      n.put("name", a.name());
+      n.put("python", a.python());
+      n.put("verdict", a.verdict().label());
+      ArrayNode findings = n.putArray("findings");
+      for (Finding f : a.findings()) {
+        ObjectNode fn = findings.addObject();
+        fn.put("rule", f.rule());
+        fn.put("severity", f.severity().label());
+        if (f.container().isEmpty()) {
+          fn.putNull("container");
+        } else {
+          fn.put("container", f.container());
+        }
+        fn.put("message", f.message());
+        fn.put("fix", f.fix());
+      }
+    }
+    ArrayNode errors = root.putArray("errors");
+    for (ManifestLoader.InputError e : run.errors()) {
+      ObjectNode en = errors.addObject();
+      en.put("source", e.source());
+      en.put("document", e.document());
+      en.put("message", e.message());
+    }
+    try {
+      return MAPPER.writeValueAsString(root) + "\n";
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}

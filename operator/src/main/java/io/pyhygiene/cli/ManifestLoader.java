@@ -1,0 +1,324 @@
+package io.pyhygiene.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * Reads manifests from files, directories (recursively: {@code *.yaml}, {@code *.yml},
+ * {@code *.json}) and stdin. Multi-document YAML and {@code kind: List} are expanded; kinds other
+ * than Deployment are skipped. A malformed document never stops the load: it becomes an
+ * {@link InputError} naming the source, the document and what is wrong.
+ */
+public final class ManifestLoader {
+
+  /**
+   * A Deployment read from a manifest.
+   *
+   * @param source the path as given (or {@code <stdin>})
+   * @param document 1-based index of the YAML document in the source
+   * @param line 1-based line where the document's content starts
+   * @param deployment the parsed object
+   */
+  public record LoadedDeployment(String source, int document, int line, Deployment deployment) {}
+
+  /**
+   * A document or path that could not be read.
+   *
+   * @param source the path as given (or {@code <stdin>})
+   * @param document 1-based document index, or 0 when the whole source failed
+   * @param message what is wrong, naming the field when there is one
+   */
+  public record InputError(String source, int document, String message) {}
+
+  /** Everything read from the inputs. */
+  public record Result(List<LoadedDeployment> deployments, List<InputError> errors, int files) {}
+
+  private static final ObjectMapper YAML = YAMLMapper.builder().build();
+  private static final ObjectMapper JSON = JsonMapper.builder().build();
+  /** Maps a parsed tree onto the fabric8 model; unknown fields are kept, never fatal. */
+  private static final ObjectMapper MODEL = JsonMapper.builder()
+      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+      .build();
+
+  private final InputStream stdin;
+  private final Consumer<String> progress;
+
+  public ManifestLoader(InputStream stdin, Consumer<String> progress) {
+    this.stdin = stdin;
+    this.progress = progress;
+  }
+
+  public Result load(List<String> paths) {
+    List<LoadedDeployment> deployments = new ArrayList<>();
+    List<InputError> errors = new ArrayList<>();
+    List<Source> sources = new ArrayList<>();
+    for (String p : paths) {
+      expand(p, sources, errors);
+    }
+    int done = 0;
+    for (Source s : sources) {
+      try {
+        String text = s.stdin() ? new String(stdin.readAllBytes(), StandardCharsets.UTF_8)
+            : Files.readString(s.path(), StandardCharsets.UTF_8);
+        parseText(s.name(), text, s.json(), deployments, errors);
+      } catch (IOException | UncheckedIOException e) {
+        errors.add(new InputError(s.name(), 0, "cannot read: " + e.getMessage()));
+      }
+      done++;
+      if (sources.size() >= 200 && done % 200 == 0) {
+        progress.accept("read " + done + "/" + sources.size() + " files");
+      }
+    }
+    return new Result(List.copyOf(deployments), List.copyOf(errors), sources.size());
+  }
+
+  private record Source(String name, Path path, boolean stdin, boolean json) {}
+
+  private static void expand(String p, List<Source> out, List<InputError> errors) {
+    if (p.equals("-")) {
+      out.add(new Source("<stdin>", null, true, false));
+      return;
+    }
+    Path path = Path.of(p);
+    if (Files.isDirectory(path)) {
+      try (Stream<Path> walk = Files.walk(path)) {
+        walk.filter(Files::isRegularFile)
+            .filter(f -> isManifest(f.getFileName().toString()))
+            .sorted()
+            .forEach(f -> out.add(new Source(f.toString(), f, false, isJson(f))));
+      } catch (IOException | UncheckedIOException e) {
+        errors.add(new InputError(p, 0, "cannot read directory: " + e.getMessage()));
+      }
+    } else if (Files.isRegularFile(path)) {
+      out.add(new Source(p, path, false, isJson(path)));
+    } else {
+      errors.add(new InputError(p, 0, "no such file or directory"));
+    }
+  }
+
+  private static boolean isManifest(String name) {
+    String n = name.toLowerCase(Locale.ROOT);
+    return n.endsWith(".yaml") || n.endsWith(".yml") || n.endsWith(".json");
+  }
+
+  private static boolean isJson(Path p) {
+    return p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json");
+  }
+
+  /** Parses one source's text into Deployments and errors. */
+  static void parseText(String source, String text, boolean json, List<LoadedDeployment> out,
+      List<InputError> errors) {
+    List<Document> docs = json ? List.of(new Document(text, 0, 1)) : splitDocuments(text);
+    for (int i = 0; i < docs.size(); i++) {
+      Document doc = docs.get(i);
+      int index = i + 1;
+      JsonNode node;
+      try {
+        node = (json ? JSON : YAML).readTree(doc.text());
+      } catch (JsonProcessingException e) {
+        errors.add(new InputError(source, index, "not valid " + (json ? "JSON" : "YAML") + ": "
+            + describe(e, doc.offset())));
+        continue;
+      }
+      if (node == null || node.isMissingNode() || node.isNull()) {
+        continue; // an empty document
+      }
+      if (!node.isObject()) {
+        errors.add(new InputError(source, index, "expected a Kubernetes object (a mapping), found "
+            + node.getNodeType().name().toLowerCase(Locale.ROOT)));
+        continue;
+      }
+      collect(source, index, doc.startLine(), node, "", out, errors);
+    }
+  }
+
+  private static void collect(String source, int index, int line, JsonNode node, String where,
+      List<LoadedDeployment> out, List<InputError> errors) {
+    String kind = node.path("kind").asText("");
+    if (kind.equals("List") || (kind.endsWith("List") && node.path("items").isArray())) {
+      JsonNode items = node.path("items");
+      for (int k = 0; k < items.size(); k++) {
+        JsonNode item = items.get(k);
+        if (item != null && item.isObject()) {
+          collect(source, index, line, item, where + "items[" + k + "].", out, errors);
+        }
+      }
+      return;
+    }
+    if (!kind.equals("Deployment")) {
+      return; // other kinds are not audited
+    }
+    try {
+      Deployment d = MODEL.treeToValue(node, Deployment.class);
+      if (d.getMetadata() == null || d.getMetadata().getName() == null
+          || d.getMetadata().getName().isBlank()) {
+        errors.add(new InputError(source, index, where + "metadata.name: required"));
+        return;
+      }
+      out.add(new LoadedDeployment(source, index, line, d));
+    } catch (JsonMappingException e) {
+      errors.add(new InputError(source, index, where + fieldPath(e) + ": " + mappingProblem(e)));
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      errors.add(new InputError(source, index, where + "invalid Deployment: " + e.getMessage()));
+    }
+  }
+
+  /** The JSON path of a mapping error: {@code spec.template.spec.containers[0].ports[0].containerPort}. */
+  static String fieldPath(JsonMappingException e) {
+    StringBuilder sb = new StringBuilder();
+    for (JsonMappingException.Reference r : e.getPath()) {
+      if (r.getFieldName() != null) {
+        if (!sb.isEmpty()) {
+          sb.append('.');
+        }
+        sb.append(r.getFieldName());
+      } else if (r.getIndex() >= 0) {
+        sb.append('[').append(r.getIndex()).append(']');
+      }
+    }
+    return sb.isEmpty() ? "(document)" : sb.toString();
+  }
+
+  private static String describe(JsonProcessingException e, int lineOffset) {
+    // snakeyaml's own message repeats the snippet; its problem and mark say it plainly.
+    if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException m
+        && m.getProblemMark() != null) {
+      return "line " + (m.getProblemMark().getLine() + 1 + lineOffset) + ", column "
+          + (m.getProblemMark().getColumn() + 1) + ": " + m.getProblem();
+    }
+    String msg = e.getOriginalMessage() == null ? e.getMessage() : e.getOriginalMessage();
+    msg = msg.replaceAll("\\s+", " ").trim();
+    if (e.getLocation() != null && e.getLocation().getLineNr() > 0) {
+      return "line " + (e.getLocation().getLineNr() + lineOffset) + ": " + msg;
+    }
+    return msg;
+  }
+
+  /** A mapping error in words: {@code expected an integer, found "abc"}. */
+  static String mappingProblem(JsonMappingException e) {
+    if (e instanceof com.fasterxml.jackson.databind.exc.InvalidFormatException f) {
+      return "expected " + typeName(f.getTargetType()) + ", found \"" + f.getValue() + "\"";
+    }
+    if (e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m
+        && m.getTargetType() != null) {
+      return "expected " + typeName(m.getTargetType());
+    }
+    String msg = e.getOriginalMessage() == null ? String.valueOf(e.getMessage()) : e.getOriginalMessage();
+    return msg.replaceAll("\\s*\\(class [^)]*\\)", "").replaceAll("\n.*", "");
+  }
+
+  private static String typeName(Class<?> type) {
+    if (type == null) {
+      return "another type";
+    }
+    if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
+      return "an integer";
+    }
+    if (type == Boolean.class || type == boolean.class) {
+      return "true or false";
+    }
+    if (type == String.class) {
+      return "a string";
+    }
+    if (java.util.Collection.class.isAssignableFrom(type)) {
+      return "a list";
+    }
+    if (java.util.Map.class.isAssignableFrom(type)) {
+      return "a mapping";
+    }
+    if (type.getName().equals("io.fabric8.kubernetes.api.model.Quantity")) {
+      return "a quantity such as 512Mi";
+    }
+    if (type.getName().equals("io.fabric8.kubernetes.api.model.IntOrString")) {
+      return "an integer or a string";
+    }
+    return "a " + type.getSimpleName() + " object";
+  }
+
+  /**
+   * A YAML document's text.
+   *
+   * @param text the document
+   * @param offset lines of the source before the document's first line (added to parser line
+   *     numbers so errors point into the file)
+   * @param startLine 1-based source line of the document's first content line
+   */
+  record Document(String text, int offset, int startLine) {}
+
+  /** Splits a YAML stream at {@code ---} document markers (and {@code ...} ends). */
+  static List<Document> splitDocuments(String text) {
+    List<Document> docs = new ArrayList<>();
+    String[] lines = text.split("\r?\n", -1);
+    StringBuilder current = new StringBuilder();
+    int offset = 0;
+    int contentLine = -1;
+    boolean sawMarker = false;
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i];
+      boolean marker = line.startsWith("---")
+          && (line.length() == 3 || Character.isWhitespace(line.charAt(3)));
+      if (marker || line.equals("...")) {
+        if (!current.toString().isBlank() || sawMarker) {
+          docs.add(new Document(current.toString(), offset, contentLine < 0 ? offset + 1 : contentLine));
+        }
+        sawMarker = marker;
+        current = new StringBuilder();
+        offset = i + 1;
+        contentLine = -1;
+        if (marker && !line.substring(3).isBlank()) {
+          current.append(line.substring(3)).append('\n'); // "--- {kind: ...}"
+          offset = i;
+          contentLine = i + 1;
+        }
+        continue;
+      }
+      current.append(line).append('\n');
+      String t = line.trim();
+      if (contentLine < 0 && !t.isEmpty() && !t.startsWith("#")) {
+        contentLine = i + 1;
+      }
+    }
+    if (!current.toString().isBlank()) {
+      docs.add(new Document(current.toString(), offset, contentLine < 0 ? offset + 1 : contentLine));
+    }
+    return docs;
+  }
+
+  /** Reads a single YAML or JSON object from a file (for {@code --policy}). */
+  public static JsonNode readSingle(Path path) throws IOException {
+    String text = Files.readString(path, StandardCharsets.UTF_8);
+    List<Document> docs = isJson(path) ? List.of(new Document(text, 0, 1)) : splitDocuments(text);
+    List<JsonNode> nodes = new ArrayList<>();
+    for (Document d : docs) {
+      JsonNode n = (isJson(path) ? JSON : YAML).readTree(d.text());
+      if (n != null && !n.isMissingNode() && !n.isNull()) {
+        nodes.add(n);
+      }
+    }
+    if (nodes.size() != 1) {
+      throw new IOException("expected exactly one document, found " + nodes.size());
+    }
+    return nodes.get(0);
+  }
+
+  public static ObjectMapper modelMapper() {
+    return MODEL;
+  }
+}

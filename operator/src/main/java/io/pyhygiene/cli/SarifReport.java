@@ -1,0 +1,125 @@
+package io.pyhygiene.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pyhygiene.engine.Finding;
+import io.pyhygiene.engine.Rule;
+import io.pyhygiene.engine.RuleInfo;
+import io.pyhygiene.engine.Severity;
+import io.pyhygiene.engine.WorkloadAudit;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code -o sarif} report: SARIF 2.1.0, one reportingDescriptor per rule (with help text),
+ * one result per finding located at the line where the workload's document starts, and input
+ * errors as tool execution notifications.
+ */
+public final class SarifReport {
+
+  static final String SCHEMA =
+      "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
+  private static final ObjectMapper MAPPER =
+      JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+
+  private SarifReport() {}
+
+  public static String render(AuditRun run, List<Rule> rules, String version) {
+    ObjectNode root = MAPPER.createObjectNode();
+    root.put("$schema", SCHEMA);
+    root.put("version", "2.1.0");
+    ObjectNode sarifRun = root.putArray("runs").addObject();
+    ObjectNode driver = sarifRun.putObject("tool").putObject("driver");
+    driver.put("name", "pyhygiene");
+    driver.put("version", version);
+    ArrayNode descriptors = driver.putArray("rules");
+    Map<String, Integer> index = new HashMap<>();
+    for (Rule r : rules) {
+      RuleInfo i = r.info();
+      index.put(i.id(), index.size());
+      ObjectNode d = descriptors.addObject();
+      d.put("id", i.id());
+      d.put("name", camel(i.id()));
+      d.putObject("shortDescription").put("text", i.title());
+      d.putObject("fullDescription").put("text", i.why());
+      ObjectNode help = d.putObject("help");
+      help.put("text", i.fix());
+      help.put("markdown", "**Why.** " + i.why() + "\n\n**Fix.** " + i.fix());
+      d.putObject("defaultConfiguration").put("level", level(i.severity()));
+      ObjectNode props = d.putObject("properties");
+      props.putArray("tags").add(i.category().label()).add("python");
+      props.put("autoFixable", i.autoFixable());
+    }
+    ArrayNode results = sarifRun.putArray("results");
+    for (AuditRun.Audited w : run.workloads()) {
+      WorkloadAudit a = w.audit();
+      for (Finding f : a.findings()) {
+        ObjectNode r = results.addObject();
+        r.put("ruleId", f.rule());
+        Integer ruleIndex = index.get(f.rule());
+        if (ruleIndex != null) {
+          r.put("ruleIndex", ruleIndex);
+        }
+        r.put("level", level(f.severity()));
+        String where = a.kind() + " " + AuditRun.namespaceOf(a) + "/" + a.name()
+            + (f.container().isEmpty() ? "" : " container " + f.container());
+        r.putObject("message").put("text", where + ": " + f.message() + " Fix: " + f.fix());
+        ObjectNode loc = r.putArray("locations").addObject();
+        ObjectNode physical = loc.putObject("physicalLocation");
+        physical.putObject("artifactLocation").put("uri", uri(w.source()));
+        physical.putObject("region").put("startLine", Math.max(1, w.line()));
+        loc.putArray("logicalLocations").addObject()
+            .put("fullyQualifiedName", AuditRun.namespaceOf(a) + "/" + a.name()
+                + (f.container().isEmpty() ? "" : "/" + f.container()))
+            .put("kind", "resource");
+        r.putObject("partialFingerprints").put("pyhygiene/v1",
+            f.rule() + ":" + AuditRun.namespaceOf(a) + "/" + a.name() + ":" + f.container());
+      }
+    }
+    ObjectNode invocation = sarifRun.putArray("invocations").addObject();
+    invocation.put("executionSuccessful", run.errors().isEmpty());
+    ArrayNode notifications = invocation.putArray("toolExecutionNotifications");
+    for (ManifestLoader.InputError e : run.errors()) {
+      ObjectNode n = notifications.addObject();
+      n.put("level", "error");
+      n.putObject("message").put("text", "document " + e.document() + ": " + e.message());
+      n.putArray("locations").addObject().putObject("physicalLocation")
+          .putObject("artifactLocation").put("uri", uri(e.source()));
+    }
+    try {
+      return MAPPER.writeValueAsString(root) + "\n";
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  static String level(Severity s) {
+    return switch (s) {
+      case ERROR -> "error";
+      case WARNING -> "warning";
+      case INFO -> "note";
+    };
+  }
+
+  private static String uri(String source) {
+    return source.equals("<stdin>") ? "stdin" : source.replace('\\', '/').replace(" ", "%20");
+  }
+
+  private static String camel(String id) {
+    StringBuilder sb = new StringBuilder();
+    boolean upper = true;
+    for (char c : id.toCharArray()) {
+      if (c == '-') {
+        upper = true;
+      } else {
+        sb.append(upper ? Character.toUpperCase(c) : c);
+        upper = false;
+      }
+    }
+    return sb.toString();
+  }
+}

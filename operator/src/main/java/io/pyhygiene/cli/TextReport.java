@@ -1,0 +1,83 @@
+package io.pyhygiene.cli;
+
+import io.pyhygiene.engine.Finding;
+import io.pyhygiene.engine.Severity;
+import io.pyhygiene.engine.Verdict;
+import io.pyhygiene.engine.WorkloadAudit;
+
+/** The {@code -o text} report: grouped by workload, readable in a terminal. */
+public final class TextReport {
+
+  private final boolean colour;
+
+  public TextReport(boolean colour) {
+    this.colour = colour;
+  }
+
+  private String paint(String code, String text) {
+    return colour ? "\u001b[" + code + "m" + text + "\u001b[0m" : text;
+  }
+
+  private String verdict(Verdict v) {
+    String label = v.label().toUpperCase(java.util.Locale.ROOT);
+    return switch (v) {
+      case FAIL -> paint("1;31", label);
+      case WARN -> paint("1;33", label);
+      case PASS -> paint("1;32", label);
+      case SKIPPED -> paint("2", label);
+    };
+  }
+
+  private String severity(Severity s) {
+    String label = String.format("%-7s", s.label());
+    return switch (s) {
+      case ERROR -> paint("31", label);
+      case WARNING -> paint("33", label);
+      case INFO -> paint("36", label);
+    };
+  }
+
+  public String render(AuditRun run) {
+    StringBuilder out = new StringBuilder();
+    for (AuditRun.Audited w : run.workloads()) {
+      WorkloadAudit a = w.audit();
+      out.append(verdict(a.verdict())).append("  ").append(paint("1", a.kind() + " "
+          + AuditRun.namespaceOf(a) + "/" + a.name()))
+          .append(paint("2", "  (" + w.source() + ":" + w.line() + ")"));
+      if (!a.python()) {
+        out.append(paint("2", "  not a Python service"));
+      }
+      if (!a.exemptedRules().isEmpty()) {
+        out.append(paint("2", "  exempt: " + String.join(", ", a.exemptedRules())));
+      }
+      out.append('\n');
+      for (Finding f : a.findings()) {
+        out.append("  ").append(severity(f.severity())).append(' ')
+            .append(paint("1", f.rule()))
+            .append(f.container().isEmpty() ? "" : " [" + f.container() + "]")
+            .append(": ").append(f.message()).append('\n');
+        out.append("          ").append(paint("2", "fix: " + f.fix())).append('\n');
+      }
+    }
+    if (!run.errors().isEmpty()) {
+      out.append('\n').append(paint("1;31", "input errors:")).append('\n');
+      for (ManifestLoader.InputError e : run.errors()) {
+        out.append("  ").append(e.source())
+            .append(e.document() > 0 ? " (document " + e.document() + ")" : "")
+            .append(": ").append(e.message()).append('\n');
+      }
+    }
+    out.append('\n').append(run.workloads().size()).append(" workload")
+        .append(run.workloads().size() == 1 ? "" : "s").append(", ")
+        .append(run.python()).append(" Python: ")
+        .append(run.count(Verdict.PASS)).append(" pass, ")
+        .append(run.count(Verdict.WARN)).append(" warn, ")
+        .append(run.count(Verdict.FAIL)).append(" fail");
+    if (!run.errors().isEmpty()) {
+      out.append("; ").append(run.errors().size()).append(" input error")
+          .append(run.errors().size() == 1 ? "" : "s");
+    }
+    out.append('\n');
+    return out.toString();
+  }
+}

@@ -1,0 +1,53 @@
+package io.pyhygiene.rules.shutdown;
+
+import io.pyhygiene.engine.Category;
+import io.pyhygiene.engine.ContainerRule;
+import io.pyhygiene.engine.Finding;
+import io.pyhygiene.engine.RuleContext;
+import io.pyhygiene.engine.RuleInfo;
+import io.pyhygiene.engine.Severity;
+import io.pyhygiene.workload.ContainerView;
+import io.pyhygiene.workload.WorkloadView;
+import java.util.Optional;
+
+/** A serving container has no preStop hook. */
+public final class PrestopMissingRule extends ContainerRule {
+
+  private static final RuleInfo INFO = new RuleInfo(
+      "prestop-missing", Severity.WARNING, Category.SHUTDOWN,
+      "A serving container has no preStop hook",
+      "When a pod is deleted, the kubelet sends SIGTERM at the same time as the endpoint"
+          + " controller starts removing the pod from Services and load balancers. Without a"
+          + " short preStop pause the server stops accepting connections while traffic is still"
+          + " routed to it, and clients see connection errors on every rollout.",
+      "Add a preStop hook that waits for endpoints to update, such as"
+          + " `lifecycle.preStop.sleep.seconds: 5` (Kubernetes 1.30+) or"
+          + " `exec: {command: [\"sleep\", \"5\"]}`.",
+      true,
+      """
+      # fails
+      ports: [{containerPort: 8000}]
+      # passes
+      ports: [{containerPort: 8000}]
+      lifecycle:
+        preStop:
+          sleep: {seconds: 5}
+      """);
+
+  @Override
+  public RuleInfo info() {
+    return INFO;
+  }
+
+  @Override
+  protected Scope scope() {
+    return Scope.ALL_CONTAINERS;
+  }
+
+  @Override
+  protected Optional<Finding> check(ContainerView c, WorkloadView w, RuleContext ctx) {
+    return c.declaresPorts() && !c.preStop().present()
+        ? Optional.of(finding(c.name(), "declares ports but has no preStop hook."))
+        : Optional.empty();
+  }
+}

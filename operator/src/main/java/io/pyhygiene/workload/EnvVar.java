@@ -1,0 +1,27 @@
+package io.pyhygiene.workload;
+
+/**
+ * One environment variable of a container. The literal value is available to rules that must
+ * inspect it, but {@link #toString()} never shows it: values may be secrets and must not reach
+ * logs, annotations, reports or metrics.
+ *
+ * @param name the variable name
+ * @param literal the literal {@code value}, or {@code null} when it comes from {@code valueFrom}
+ * @param fromReference whether the value comes from {@code valueFrom} (Secret, ConfigMap, field)
+ */
+public record EnvVar(String name, String literal, boolean fromReference) {
+
+  public boolean hasLiteral() {
+    return literal != null;
+  }
+
+  /** Set to something that is not empty, or set from a reference whose value is unknown here. */
+  public boolean isSetNonEmpty() {
+    return fromReference || (literal != null && !literal.isEmpty());
+  }
+
+  @Override
+  public String toString() {
+    return "EnvVar[" + name + (fromReference ? " from reference" : " = <redacted>") + "]";
+  }
+}
