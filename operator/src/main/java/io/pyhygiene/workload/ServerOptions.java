@@ -74,50 +74,65 @@ public record ServerOptions(OptionalInt workers, String workersSource, Drain dra
   private static ServerOptions gunicorn(List<String> cli, Env env) {
     List<String> fromEnv = env.literal("GUNICORN_CMD_ARGS").map(ShellLexer::splitWords)
         .orElse(List.of());
-    OptionalInt workers = OptionalInt.empty();
-    String source = "";
-    Optional<Integer> w = intOption(cli, env, "-w", "--workers");
-    if (w.isPresent()) {
-      workers = OptionalInt.of(w.get());
-      source = "--workers";
-    } else if ((w = intOption(fromEnv, env, "-w", "--workers")).isPresent()) {
-      workers = OptionalInt.of(w.get());
-      source = "GUNICORN_CMD_ARGS";
-    } else if ((w = parseInt(env.literal("WEB_CONCURRENCY").orElse(null))).isPresent()) {
-      workers = OptionalInt.of(w.get());
-      source = "WEB_CONCURRENCY";
-    } else {
-      workers = OptionalInt.of(1);
-      source = "gunicorn default";
-    }
+    Workers workers = Workers.first(
+        Workers.option(cli, env, "-w", "--workers", "--workers"),
+        Workers.option(fromEnv, env, "-w", "--workers", "GUNICORN_CMD_ARGS"),
+        Workers.env(env, "WEB_CONCURRENCY"),
+        new Workers(OptionalInt.of(1), "gunicorn default"));
     Drain drain = intOption(cli, env, null, "--graceful-timeout")
         .map(s -> Drain.bounded(s, "--graceful-timeout"))
         .or(() -> intOption(fromEnv, env, null, "--graceful-timeout")
             .map(s -> Drain.bounded(s, "--graceful-timeout in GUNICORN_CMD_ARGS")))
         .orElse(Drain.bounded(30, "gunicorn's default --graceful-timeout"));
     boolean reload = hasFlag(cli, "--reload") || hasFlag(fromEnv, "--reload");
-    return new ServerOptions(workers, source, drain, reload);
+    return new ServerOptions(workers.count(), workers.source(), drain, reload);
   }
 
   private static ServerOptions uvicorn(List<String> args, Env env) {
-    OptionalInt workers;
-    String source;
-    Optional<Integer> w = intOption(args, env, null, "--workers");
-    if (w.isPresent()) {
-      workers = OptionalInt.of(w.get());
-      source = "--workers";
-    } else if ((w = parseInt(env.literal("WEB_CONCURRENCY").orElse(null))).isPresent()) {
-      workers = OptionalInt.of(w.get());
-      source = "WEB_CONCURRENCY";
-    } else {
-      workers = OptionalInt.of(1);
-      source = "uvicorn default";
-    }
+    Workers workers = Workers.first(
+        Workers.option(args, env, null, "--workers", "--workers"),
+        Workers.env(env, "WEB_CONCURRENCY"),
+        new Workers(OptionalInt.of(1), "uvicorn default"));
     // Without --timeout-graceful-shutdown uvicorn waits for every open request, however long.
     Drain drain = intOption(args, env, null, "--timeout-graceful-shutdown")
         .map(s -> Drain.bounded(s, "--timeout-graceful-shutdown"))
         .orElse(new Drain(Drain.Kind.UNBOUNDED, 0, "no --timeout-graceful-shutdown"));
-    return new ServerOptions(workers, source, drain, hasFlag(args, "--reload"));
+    return new ServerOptions(workers.count(), workers.source(), drain, hasFlag(args, "--reload"));
+  }
+
+  /**
+   * A worker count and where it came from; {@code null} from a source that is absent. A source
+   * that is present but unreadable (such as {@code --workers $(UNSET)}) yields an unknown count
+   * rather than falling through to a default.
+   */
+  private record Workers(OptionalInt count, String source) {
+    static Workers option(List<String> args, Env env, String shortName, String longName,
+        String source) {
+      List<String> values = optionValues(args, shortName, longName);
+      if (values.isEmpty()) {
+        return null;
+      }
+      return new Workers(toOptional(parseInt(env.resolveReference(values.get(values.size() - 1)))),
+          source);
+    }
+
+    static Workers env(Env env, String name) {
+      return env.get(name).map(v -> new Workers(toOptional(parseInt(v.literal())), name))
+          .orElse(null);
+    }
+
+    static Workers first(Workers... candidates) {
+      for (Workers w : candidates) {
+        if (w != null) {
+          return w;
+        }
+      }
+      return new Workers(OptionalInt.empty(), "");
+    }
+
+    private static OptionalInt toOptional(Optional<Integer> v) {
+      return v.map(OptionalInt::of).orElse(OptionalInt.empty());
+    }
   }
 
   /** All values of an option, in order; the last one is what the server uses. */

@@ -108,8 +108,12 @@ public final class ShellScript {
 
   /** Recursive-descent parser over the token list; every loop consumes at least one token. */
   private static final class Parser {
+    /** Deeper nesting than any real container command; beyond it groups are read flat. */
+    private static final int MAX_DEPTH = 64;
+
     private final List<ShellToken> tokens;
     private int i;
+    private int depth;
 
     Parser(List<ShellToken> tokens) {
       this.tokens = tokens;
@@ -200,9 +204,15 @@ public final class ShellScript {
       if (t == null) {
         return new Simple(List.of(), List.of(), false);
       }
+      if ((t.isOperator("(") || t.isReserved("{")) && depth >= MAX_DEPTH) {
+        i++; // too deep to be a real command line: skip the bracket instead of recursing
+        return new Simple(List.of(), List.of(), false);
+      }
       if (t.isOperator("(")) {
         i++;
+        depth++;
         List<Statement> body = parseList(")");
+        depth--;
         if (atOperator(")")) {
           i++;
         }
@@ -210,7 +220,9 @@ public final class ShellScript {
       }
       if (t.isReserved("{")) {
         i++;
+        depth++;
         List<Statement> body = parseList("}");
+        depth--;
         if (peek() != null && peek().isReserved("}")) {
           i++;
         }
@@ -246,7 +258,9 @@ public final class ShellScript {
       if (atEnd()) {
         return new Compound("function", List.of());
       }
+      depth++;
       Node body = parseCommand(null);
+      depth--;
       List<Simple> inner = new ArrayList<>();
       collect(List.of(new Statement(new AndOr(List.of(new Pipeline(List.of(body), false))), false)),
           inner);

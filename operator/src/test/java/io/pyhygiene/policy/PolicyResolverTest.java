@@ -1,0 +1,86 @@
+package io.pyhygiene.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.pyhygiene.api.v1alpha1.PythonHygienePolicySpec;
+import io.pyhygiene.engine.AuditPolicy;
+import io.pyhygiene.engine.PolicyMode;
+import io.pyhygiene.engine.Severity;
+import io.pyhygiene.rules.RuleCatalog;
+import org.junit.jupiter.api.Test;
+
+class PolicyResolverTest {
+
+  private final PolicyResolver resolver = new PolicyResolver(RuleCatalog.all());
+
+  private PolicyResolver.Result resolve(String specYaml) throws Exception {
+    return resolver.resolve("p", new YAMLMapper().readValue(specYaml, PythonHygienePolicySpec.class));
+  }
+
+  @Test
+  void emptySpecMeansDefaults() throws Exception {
+    PolicyResolver.Result r = resolve("{}");
+    assertThat(r.valid()).isTrue();
+    AuditPolicy p = r.policy();
+    assertThat(p.name()).isEqualTo("p");
+    assertThat(p.mode()).isEqualTo(PolicyMode.Audit);
+    assertThat(p.labelOnly()).isFalse();
+    assertThat(p.marginSeconds()).isEqualTo(5);
+    assertThat(p.memoryPerWorkerBytes()).isEqualTo(128L << 20);
+    assertThat(p.remediation().enabled()).isFalse();
+  }
+
+  @Test
+  void everyParameterIsRead() throws Exception {
+    PolicyResolver.Result r = resolve("""
+        mode: Deny
+        detection: LabelOnly
+        rules: {grace-budget: {severity: warning}, alpine-python: {enabled: false}}
+        shutdown: {marginSeconds: 2, preStopSeconds: 8}
+        memory: {min: 64Mi, max: 2Gi, perWorker: 200Mi, default: 1Gi}
+        runAsUser: 4242
+        remediation: {enabled: true, rules: [run-as-root, prestop-missing], maxConcurrentRollouts: 3, dryRun: true}
+        exemptions: [{namespace: legacy, rules: [run-as-root], reason: vendor image}]
+        """);
+    assertThat(r.errors()).isEmpty();
+    AuditPolicy p = r.policy();
+    assertThat(p.mode()).isEqualTo(PolicyMode.Deny);
+    assertThat(p.labelOnly()).isTrue();
+    assertThat(p.severity("grace-budget", Severity.ERROR)).isEqualTo(Severity.WARNING);
+    assertThat(p.enabled("alpine-python")).isFalse();
+    assertThat(p.marginSeconds()).isEqualTo(2);
+    assertThat(p.preStopSeconds()).isEqualTo(8);
+    assertThat(p.memoryMinBytes()).isEqualTo(64L << 20);
+    assertThat(p.memoryMaxBytes()).isEqualTo(2L << 30);
+    assertThat(p.memoryPerWorkerBytes()).isEqualTo(200L << 20);
+    assertThat(p.memoryDefaultBytes()).isEqualTo(1L << 30);
+    assertThat(p.runAsUser()).isEqualTo(4242);
+    assertThat(p.remediation().rules()).containsExactlyInAnyOrder("run-as-root", "prestop-missing");
+    assertThat(p.remediation().maxConcurrentRollouts()).isEqualTo(3);
+    assertThat(p.remediation().dryRun()).isTrue();
+    assertThat(p.exemptions()).singleElement()
+        .satisfies(e -> assertThat(e.namespace()).isEqualTo("legacy"));
+  }
+
+  @Test
+  void invalidSpecsNameTheField() throws Exception {
+    PolicyResolver.Result r = resolve("""
+        rules: {nope: {enabled: false}}
+        shutdown: {marginSeconds: -1}
+        memory: {min: 2Gi, max: 1Gi, perWorker: lots}
+        remediation: {rules: [privileged, nope]}
+        exemptions: [{rules: [], reason: ""}]
+        """);
+    assertThat(r.valid()).isFalse();
+    assertThat(r.errors()).contains(
+        "spec.rules.nope: unknown rule id",
+        "spec.shutdown.marginSeconds: must not be negative",
+        "spec.memory.perWorker: 'lots' is not a memory quantity such as 512Mi",
+        "spec.memory: min 2Gi is greater than max 1Gi",
+        "spec.remediation.rules: privileged cannot be fixed automatically",
+        "spec.remediation.rules: nope is not a rule id",
+        "spec.exemptions[0].reason: required",
+        "spec.exemptions[0].rules: at least one rule id is required");
+  }
+}
