@@ -50,7 +50,7 @@ import picocli.CommandLine.Spec;
         "  pyhygiene audit -f k8s.yaml --policy policy.yaml --now 2026-11-25"})
 public final class AuditCommand implements Callable<Integer> {
 
-  enum Format { text, json, sarif }
+  enum Format { text, table, json, sarif }
 
   enum FailOn { error, warning, never }
 
@@ -59,7 +59,8 @@ public final class AuditCommand implements Callable<Integer> {
   List<String> paths;
 
   @Option(names = {"-o", "--output"}, defaultValue = "text", paramLabel = "FORMAT",
-      description = "text, json or sarif (default: ${DEFAULT-VALUE}).")
+      description = "text (grouped by workload), table (one line per workload), json or sarif"
+          + " (default: ${DEFAULT-VALUE}).")
   Format format;
 
   @Option(names = "--policy", paramLabel = "FILE",
@@ -126,6 +127,7 @@ public final class AuditCommand implements Callable<Integer> {
     switch (format) {
       case json -> out.print(JsonReport.render(run));
       case sarif -> out.print(SarifReport.render(run, rules, Versions.current()));
+      case table -> out.print(TableReport.render(run));
       default -> out.print(new TextReport(useColour()).render(run));
     }
     out.flush();

@@ -151,6 +151,16 @@ class CliTest {
   }
 
   @Test
+  void tableHasOneLinePerWorkload() {
+    Result r = run("audit", "-f", EXAMPLES.toString(), "-o", "table", "--now", "2026-11-25");
+    String[] lines = r.out().split("\n");
+    assertThat(lines).hasSize(4);
+    assertThat(lines[0]).startsWith("VERDICT").contains("WORKLOAD").contains("RULES");
+    assertThat(r.out()).containsPattern("fail +shop/billing-web +8 +7 +0  shell-wrapper,");
+    assertThat(r.out()).containsPattern("pass +shop/orders-api +0 +0 +0  -");
+  }
+
+  @Test
   void colourOnlyOnATerminalAndNeverWithNoColor() {
     assertThat(run(BAD, Map.of(), true, "audit", "-f", "-").out()).contains("\u001b[");
     assertThat(run(BAD, Map.of("NO_COLOR", "1"), true, "audit", "-f", "-").out())

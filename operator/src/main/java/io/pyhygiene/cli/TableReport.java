@@ -1,0 +1,47 @@
+package io.pyhygiene.cli;
+
+import io.pyhygiene.engine.Finding;
+import io.pyhygiene.engine.Severity;
+import io.pyhygiene.engine.WorkloadAudit;
+import java.util.LinkedHashSet;
+import java.util.Set;
+
+/** The {@code -o table} report: one line per workload, for dashboards of CI logs and the demo. */
+public final class TableReport {
+
+  private TableReport() {}
+
+  public static String render(AuditRun run) {
+    int width = "WORKLOAD".length();
+    for (AuditRun.Audited w : run.workloads()) {
+      width = Math.max(width, name(w.audit()).length());
+    }
+    StringBuilder out = new StringBuilder();
+    String format = "%-8s %-" + width + "s %6s %8s %5s  %s%n";
+    out.append(String.format(format, "VERDICT", "WORKLOAD", "ERRORS", "WARNINGS", "INFO", "RULES"));
+    for (AuditRun.Audited w : run.workloads()) {
+      WorkloadAudit a = w.audit();
+      Set<String> rules = new LinkedHashSet<>();
+      for (Finding f : a.findings()) {
+        rules.add(f.rule());
+      }
+      out.append(String.format(format, a.verdict().label(), name(a), count(a, Severity.ERROR),
+          count(a, Severity.WARNING), count(a, Severity.INFO),
+          rules.isEmpty() ? "-" : String.join(",", rules)));
+    }
+    for (ManifestLoader.InputError e : run.errors()) {
+      out.append("input error: ").append(e.source())
+          .append(e.document() > 0 ? " (document " + e.document() + ")" : "")
+          .append(": ").append(e.message()).append('\n');
+    }
+    return out.toString();
+  }
+
+  private static String name(WorkloadAudit a) {
+    return AuditRun.namespaceOf(a) + "/" + a.name();
+  }
+
+  private static long count(WorkloadAudit a, Severity s) {
+    return a.findings().stream().filter(f -> f.severity() == s).count();
+  }
+}
