@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Java and Maven, idempotently:
-#  - busybox (Alpine's /bin/sh) and dash/bash for the shell ground-truth tests,
+#  - busybox (Alpine's /bin/sh), dash, bash, tini and dumb-init for the PID 1 ground truth,
 #  - a Python virtualenv with gunicorn and uvicorn from PyPI for the server drain ground truth.
 # The virtualenv lives outside the clone: ${PYHYGIENE_CACHE:-~/.cache/pyhygiene}/venv.
 set -euo pipefail
@@ -10,7 +10,7 @@ GUNICORN_VERSION=27.0.1
 UVICORN_VERSION=0.54.0
 
 missing=()
-for tool in busybox dash bash unshare python3; do
+for tool in busybox dash bash tini dumb-init unshare python3; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 if ((${#missing[@]})); then

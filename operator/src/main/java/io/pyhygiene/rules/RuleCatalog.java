@@ -1,6 +1,9 @@
 package io.pyhygiene.rules;
 
 import io.pyhygiene.engine.Rule;
+import io.pyhygiene.rules.evidence.OomKilledRule;
+import io.pyhygiene.rules.evidence.RemediationConflictRule;
+import io.pyhygiene.rules.evidence.ShutdownSigkilledRule;
 import io.pyhygiene.rules.policy.ExemptionReasonMissingRule;
 import io.pyhygiene.rules.policy.ExemptionUnknownRuleRule;
 import io.pyhygiene.rules.resources.MemoryLimitMissingRule;
@@ -27,7 +30,11 @@ import io.pyhygiene.rules.signals.PythonPid1Rule;
 import io.pyhygiene.rules.signals.ShellWrapperRule;
 import java.util.List;
 
-/** Every static rule, in the order of DESIGN's catalogue (which is also the report order). */
+/**
+ * Every rule, in the order of DESIGN's catalogue (which is also the report order): the static
+ * rules, then the runtime-evidence rules the operator feeds with observations, then the rules
+ * about pyhygiene's own configuration on a workload.
+ */
 public final class RuleCatalog {
 
   private RuleCatalog() {}
@@ -57,6 +64,9 @@ public final class RuleCatalog {
         new PythonEolRule(),
         new DebugEnabledRule(),
         new PlaintextSecretEnvRule(),
+        new ShutdownSigkilledRule(),
+        new OomKilledRule(),
+        new RemediationConflictRule(),
         new ExemptionReasonMissingRule(),
         new ExemptionUnknownRuleRule());
   }

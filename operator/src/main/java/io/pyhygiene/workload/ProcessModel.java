@@ -81,7 +81,22 @@ public record ProcessModel(
 
   /** Whether a shell sits in PID 1 in front of the app and does not pass SIGTERM on. */
   public boolean shellSwallowsSigterm() {
-    return pid1 == Pid1.SHELL && placement == Placement.CHILD_OF_SHELL && !forwardsSignals;
+    return (pid1 == Pid1.SHELL || pid1 == Pid1.INIT) && placement == Placement.CHILD_OF_SHELL
+        && !forwardsSignals;
+  }
+
+  /** The program that runs the shell script, for messages ({@code sh}, or the shell under an init). */
+  public String shellProgram() {
+    return pid1 == Pid1.INIT ? pid1Program + " -- " + (shell == null ? "sh" : shellName(shell))
+        : pid1Program;
+  }
+
+  private static String shellName(ShellDialect d) {
+    return switch (d) {
+      case DASH -> "sh";
+      case BASH -> "bash";
+      case ASH -> "busybox sh";
+    };
   }
 
   /**
@@ -113,6 +128,17 @@ public record ProcessModel(
     String program = Programs.basename(cmd.get(0));
     if (Programs.isInit(program)) {
       ProcessModel child = analyze(initChild(program, cmd), shDialect, depth + 1);
+      if (child.pid1() == Pid1.SHELL && child.placement() == Placement.CHILD_OF_SHELL
+          && !child.forwardsSignals()) {
+        // Measured: the init signals the shell (dumb-init its whole group), the shell is not
+        // PID 1 so it dies at once without waiting for its child, the init exits with it, and
+        // the kernel SIGKILLs the app, mid-shutdown at best.
+        return new ProcessModel(Pid1.INIT, program, child.shell(), child.app(),
+            Placement.CHILD_OF_SHELL, program + " signals the shell, which exits at once without"
+                + " waiting for " + child.mainProgram() + "; " + program + " exits with it and the"
+                + " kernel SIGKILLs " + child.mainProgram(), false, child.launchers(),
+            child.mainProgram());
+      }
       return new ProcessModel(Pid1.INIT, program, child.shell(), child.app(),
           child.app().isPresent() ? Placement.CHILD_OF_INIT : Placement.NONE, "", true,
           child.launchers(), child.mainProgram());

@@ -26,8 +26,11 @@ final class Programs {
       Set.of("env", "gosu", "su-exec", "nice", "stdbuf", "ddtrace-run", "opentelemetry-instrument",
           "chpst", "setpriv");
 
-  /** Python project runners: they start the program as their child. */
-  static final Set<String> RUNNERS = Set.of("uv", "poetry", "pipenv", "pdm", "hatch", "rye");
+  /** Python project runners that start the program as their child (they stay its parent). */
+  static final Set<String> RUNNERS = Set.of("uv", "pdm", "hatch", "rye");
+
+  /** Project runners whose {@code run} replaces itself with the command (os.execvpe on POSIX). */
+  static final Set<String> EXEC_RUNNERS = Set.of("poetry", "pipenv");
 
   /** Shell builtins and set-up commands that are never the long-running process of a script. */
   static final Set<String> NOT_LONG_RUNNING =
@@ -87,6 +90,13 @@ final class Programs {
       case "newrelic-admin" -> {
         return argv.size() > 2 && argv.get(1).startsWith("run-") ? 2 : -1;
       }
+      case "poetry", "pipenv" -> {
+        i = 2; // "run", then runner options
+        while (i < argv.size() && argv.get(i).startsWith("-")) {
+          i++;
+        }
+        return i < argv.size() ? i : -1;
+      }
       case "chpst" -> {
         while (i < argv.size() && argv.get(i).startsWith("-")) {
           String a = argv.get(i);
@@ -120,6 +130,7 @@ final class Programs {
   static boolean isExecWrapper(List<String> argv) {
     String prog = basename(argv.get(0));
     return EXEC_WRAPPERS.contains(prog)
-        || (prog.equals("newrelic-admin") && argv.size() > 1 && argv.get(1).startsWith("run-"));
+        || (prog.equals("newrelic-admin") && argv.size() > 1 && argv.get(1).startsWith("run-"))
+        || (EXEC_RUNNERS.contains(prog) && argv.size() > 2 && argv.get(1).equals("run"));
   }
 }

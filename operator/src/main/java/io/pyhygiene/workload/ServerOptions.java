@@ -74,16 +74,23 @@ public record ServerOptions(OptionalInt workers, String workersSource, Drain dra
   private static ServerOptions gunicorn(List<String> cli, Env env) {
     List<String> fromEnv = env.literal("GUNICORN_CMD_ARGS").map(ShellLexer::splitWords)
         .orElse(List.of());
+    // A config file (-c) may set workers and graceful_timeout where the manifest cannot show it:
+    // its worker count is unknown, and the drain default is stated as an assumption.
+    boolean configFile = !optionValues(cli, "-c", "--config").isEmpty()
+        || !optionValues(fromEnv, "-c", "--config").isEmpty();
     Workers workers = Workers.first(
         Workers.option(cli, env, "-w", "--workers", "--workers"),
         Workers.option(fromEnv, env, "-w", "--workers", "GUNICORN_CMD_ARGS"),
+        configFile ? new Workers(OptionalInt.empty(), "config file") : null,
         Workers.env(env, "WEB_CONCURRENCY"),
         new Workers(OptionalInt.of(1), "gunicorn default"));
     Drain drain = intOption(cli, env, null, "--graceful-timeout")
         .map(s -> Drain.bounded(s, "--graceful-timeout"))
         .or(() -> intOption(fromEnv, env, null, "--graceful-timeout")
             .map(s -> Drain.bounded(s, "--graceful-timeout in GUNICORN_CMD_ARGS")))
-        .orElse(Drain.bounded(30, "gunicorn's default --graceful-timeout"));
+        .orElse(Drain.bounded(30, configFile
+            ? "gunicorn's default --graceful-timeout, unless the config file sets graceful_timeout"
+            : "gunicorn's default --graceful-timeout"));
     boolean reload = hasFlag(cli, "--reload") || hasFlag(fromEnv, "--reload");
     return new ServerOptions(workers.count(), workers.source(), drain, reload);
   }

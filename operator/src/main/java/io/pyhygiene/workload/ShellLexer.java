@@ -48,8 +48,8 @@ public final class ShellLexer {
     while (pos < src.length()) {
       char c = src.charAt(pos);
       if (c == '\n') {
+        tokens.add(ShellToken.newline(pos));
         pos++;
-        tokens.add(ShellToken.newline());
         readHereDocBodies();
       } else if (c == ' ' || c == '\t' || c == '\r') {
         pos++;
@@ -122,13 +122,13 @@ public final class ShellLexer {
   }
 
   private void emitOperator(String op) {
+    tokens.add(ShellToken.operator(op, pos));
     pos += op.length();
-    tokens.add(ShellToken.operator(op));
   }
 
   private void emitRedirect(String op) {
+    tokens.add(ShellToken.redirect(op, pos));
     pos += op.length();
-    tokens.add(ShellToken.redirect(op));
   }
 
   /** Reads the here-document delimiter word now; its body is skipped after the next newline. */
@@ -164,6 +164,7 @@ public final class ShellLexer {
   }
 
   private void readWord() {
+    int start = pos;
     StringBuilder out = new StringBuilder();
     boolean quoted = false;
     while (pos < src.length()) {
@@ -225,7 +226,7 @@ public final class ShellLexer {
         }
       }
     }
-    tokens.add(ShellToken.word(out.toString(), quoted));
+    tokens.add(ShellToken.word(out.toString(), quoted, start));
   }
 
   private static boolean isAllDigits(CharSequence s) {

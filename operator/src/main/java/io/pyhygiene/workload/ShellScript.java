@@ -21,9 +21,16 @@ public final class ShellScript {
    * @param assignments leading {@code NAME=value} words
    * @param words the command name and its arguments
    * @param redirected whether the command has redirections
+   * @param start the offset in the script of the command name (the first word after the
+   *     assignments), or -1 when there is none or it is unknown
    */
-  public record Simple(List<String> assignments, List<String> words, boolean redirected)
-      implements Node {
+  public record Simple(List<String> assignments, List<String> words, boolean redirected,
+      int start) implements Node {
+
+    public Simple(List<String> assignments, List<String> words, boolean redirected) {
+      this(assignments, words, redirected, -1);
+    }
+
     public boolean isEmpty() {
       return words.isEmpty();
     }
@@ -274,6 +281,7 @@ public final class ShellScript {
       boolean commandStart = true;
       List<Simple> inner = new ArrayList<>();
       List<String> words = new ArrayList<>();
+      List<Integer> starts = new ArrayList<>();
       boolean redirected = false;
       while (!atEnd()) {
         ShellToken t = tokens.get(i++);
@@ -282,8 +290,9 @@ public final class ShellScript {
           if (commandStart && !t.quoted() && COMPOUND_OPENERS.contains(w)) {
             depth++;
           } else if (commandStart && !t.quoted() && COMPOUND_CLOSERS.contains(w)) {
-            flush(inner, words, redirected);
+            flush(inner, words, starts, redirected);
             words = new ArrayList<>();
+            starts = new ArrayList<>();
             redirected = false;
             depth--;
             if (depth == 0) {
@@ -293,12 +302,14 @@ public final class ShellScript {
             continue;
           }
           if (commandStart && !t.quoted() && AFTER_WHICH_COMMAND_STARTS.contains(w)) {
-            flush(inner, words, redirected);
+            flush(inner, words, starts, redirected);
             words = new ArrayList<>();
+            starts = new ArrayList<>();
             redirected = false;
             continue; // still at a command start
           }
           words.add(w);
+          starts.add(t.start());
           commandStart = false;
         } else if (t.type() == ShellToken.Type.REDIRECT) {
           redirected = true;
@@ -306,17 +317,19 @@ public final class ShellScript {
             i++;
           }
         } else {
-          flush(inner, words, redirected);
+          flush(inner, words, starts, redirected);
           words = new ArrayList<>();
+          starts = new ArrayList<>();
           redirected = false;
           commandStart = true;
         }
       }
-      flush(inner, words, redirected);
+      flush(inner, words, starts, redirected);
       return new Compound(keyword, inner);
     }
 
-    private static void flush(List<Simple> inner, List<String> words, boolean redirected) {
+    private static void flush(List<Simple> inner, List<String> words, List<Integer> starts,
+        boolean redirected) {
       if (words.isEmpty()) {
         return;
       }
@@ -325,11 +338,12 @@ public final class ShellScript {
       if (first.equals("for") || first.equals("select") || first.equals("case")) {
         return;
       }
-      inner.add(splitAssignments(words, redirected));
+      inner.add(splitAssignments(words, starts, redirected));
     }
 
     private Simple parseSimple(String terminator) {
       List<String> words = new ArrayList<>();
+      List<Integer> starts = new ArrayList<>();
       boolean redirected = false;
       while (!atEnd()) {
         ShellToken t = peek();
@@ -338,10 +352,15 @@ public final class ShellScript {
             break;
           }
           if (words.isEmpty() && t.text().equals("[[") && !t.quoted()) {
+            starts.add(t.start());
             words.addAll(readDoubleBracketTest());
+            while (starts.size() < words.size()) {
+              starts.add(-1);
+            }
             continue;
           }
           words.add(t.text());
+          starts.add(t.start());
           i++;
         } else if (t.type() == ShellToken.Type.REDIRECT) {
           redirected = true;
@@ -353,7 +372,7 @@ public final class ShellScript {
           break;
         }
       }
-      return splitAssignments(words, redirected);
+      return splitAssignments(words, starts, redirected);
     }
 
     /** {@code [[ ... ]]} may contain {@code &&} and {@code ||}: they belong to the test. */
@@ -382,13 +401,15 @@ public final class ShellScript {
     }
   }
 
-  static Simple splitAssignments(List<String> words, boolean redirected) {
+  /** {@code starts} holds the source offset of each word (may be shorter when unknown). */
+  static Simple splitAssignments(List<String> words, List<Integer> starts, boolean redirected) {
     int n = 0;
     while (n < words.size() && isAssignment(words.get(n))) {
       n++;
     }
-    return new Simple(
-        List.copyOf(words.subList(0, n)), List.copyOf(words.subList(n, words.size())), redirected);
+    int start = n < words.size() && n < starts.size() ? starts.get(n) : -1;
+    return new Simple(List.copyOf(words.subList(0, n)),
+        List.copyOf(words.subList(n, words.size())), redirected, start);
   }
 
   static boolean isAssignment(String word) {

@@ -7,8 +7,14 @@ package io.pyhygiene.workload;
  * @param text the word after quote removal, or the operator text
  * @param quoted whether any part of the word was quoted or escaped (a quoted word is never a
  *     reserved word such as {@code exec} or {@code if})
+ * @param start the offset in the script of the token's first character, or -1 when unknown (lets
+ *     the remediation edit a script in place, e.g. insert {@code exec} before a command)
  */
-public record ShellToken(Type type, String text, boolean quoted) {
+public record ShellToken(Type type, String text, boolean quoted, int start) {
+
+  public ShellToken(Type type, String text, boolean quoted) {
+    this(type, text, quoted, -1);
+  }
 
   public enum Type {
     WORD,
@@ -19,20 +25,20 @@ public record ShellToken(Type type, String text, boolean quoted) {
     NEWLINE
   }
 
-  static ShellToken word(String text, boolean quoted) {
-    return new ShellToken(Type.WORD, text, quoted);
+  static ShellToken word(String text, boolean quoted, int start) {
+    return new ShellToken(Type.WORD, text, quoted, start);
   }
 
-  static ShellToken operator(String text) {
-    return new ShellToken(Type.OPERATOR, text, false);
+  static ShellToken operator(String text, int start) {
+    return new ShellToken(Type.OPERATOR, text, false, start);
   }
 
-  static ShellToken redirect(String text) {
-    return new ShellToken(Type.REDIRECT, text, false);
+  static ShellToken redirect(String text, int start) {
+    return new ShellToken(Type.REDIRECT, text, false, start);
   }
 
-  static ShellToken newline() {
-    return new ShellToken(Type.NEWLINE, "\n", false);
+  static ShellToken newline(int start) {
+    return new ShellToken(Type.NEWLINE, "\n", false, start);
   }
 
   public boolean isWord() {

@@ -30,8 +30,11 @@ public final class WorkloadView {
   private final Long terminationGracePeriodSeconds;
   private final boolean shareProcessNamespace;
   private final List<ContainerView> containers;
+  private final Observations observations;
 
-  private WorkloadView(String kind, ObjectMeta meta, PodTemplateSpec template) {
+  private WorkloadView(String kind, ObjectMeta meta, PodTemplateSpec template,
+      Observations observations) {
+    this.observations = observations == null ? Observations.NONE : observations;
     this.kind = kind;
     ObjectMeta m = meta == null ? new ObjectMeta() : meta;
     this.namespace = Objects.requireNonNullElse(m.getNamespace(), "");
@@ -64,13 +67,22 @@ public final class WorkloadView {
   }
 
   public static WorkloadView of(Deployment deployment) {
+    return of(deployment, Observations.NONE);
+  }
+
+  /** A Deployment together with what the operator observed about it at runtime. */
+  public static WorkloadView of(Deployment deployment, Observations observations) {
     PodTemplateSpec template =
         deployment.getSpec() == null ? null : deployment.getSpec().getTemplate();
-    return new WorkloadView("Deployment", deployment.getMetadata(), template);
+    return new WorkloadView("Deployment", deployment.getMetadata(), template, observations);
   }
 
   public static WorkloadView of(String kind, ObjectMeta meta, PodTemplateSpec template) {
-    return new WorkloadView(kind, meta, template);
+    return new WorkloadView(kind, meta, template, Observations.NONE);
+  }
+
+  public Observations observations() {
+    return observations;
   }
 
   public String kind() {

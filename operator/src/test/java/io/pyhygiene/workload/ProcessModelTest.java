@@ -148,11 +148,16 @@ class ProcessModelTest {
 
   @Test
   void initsKeepPid1AndForward() {
-    ProcessModel p = debian("tini", "--", "sh", "-c", "gunicorn app:app");
+    ProcessModel p = debian("tini", "--", "sh", "-c", "exec gunicorn app:app");
     assertThat(p.pid1()).isEqualTo(Pid1.INIT);
     assertThat(p.placement()).isEqualTo(Placement.CHILD_OF_INIT);
     assertThat(p.shellSwallowsSigterm()).isFalse();
     assertThat(p.app().orElseThrow().kind()).isEqualTo(LauncherKind.GUNICORN);
+    // Measured: without exec the shell dies on the forwarded SIGTERM and the init follows it.
+    ProcessModel noExec = debian("tini", "--", "sh", "-c", "gunicorn app:app");
+    assertThat(noExec.pid1()).isEqualTo(Pid1.INIT);
+    assertThat(noExec.shellSwallowsSigterm()).isTrue();
+    assertThat(noExec.shellReason()).contains("tini exits with it");
     assertThat(debian("dumb-init", "--rewrite", "15:2", "python", "app.py").pid1())
         .isEqualTo(Pid1.INIT);
     assertThat(debian("/usr/bin/catatonit", "--", "python3", "-m", "worker").pid1())

@@ -14,8 +14,8 @@ public final class RuleIds {
       + " 'writable-root-fs', 'seccomp-unset', 'memory-limit-missing', 'memory-request-missing',"
       + " 'memory-limit-out-of-bounds', 'worker-memory', 'grace-budget', 'prestop-missing',"
       + " 'readiness-probe-missing', 'python-unbuffered', 'image-tag-mutable', 'alpine-python',"
-      + " 'python-eol', 'debug-enabled', 'plaintext-secret-env', 'exemption-reason-missing',"
-      + " 'exemption-unknown-rule']";
+      + " 'python-eol', 'debug-enabled', 'plaintext-secret-env', 'shutdown-sigkilled', 'oom-killed',"
+      + " 'remediation-conflict', 'exemption-reason-missing', 'exemption-unknown-rule']";
 
   /** The ids the operator can remediate. */
   public static final String FIXABLE = "['shell-wrapper', 'run-as-root',"

@@ -48,9 +48,19 @@ public final class PlaintextSecretEnvRule extends ContainerRule {
   private static final Set<String> SECRET_PAIRS = Set.of("api key", "private key", "access key");
   private static final Pattern PEM_PRIVATE_KEY =
       Pattern.compile("-----BEGIN [A-Z ]*PRIVATE KEY-----");
-  /** scheme://user:password@host, where the password is not a $(VAR) reference. */
+  /**
+   * scheme://user:password@host, or scheme://:password@host (the usual Redis/Celery broker form),
+   * where the password is not a $(VAR) reference.
+   */
   private static final Pattern URL_WITH_PASSWORD =
-      Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]*://[^/:@\\s]+:([^/@\\s]+)@");
+      Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]*://[^/:@\\s]*:([^/@\\s]+)@");
+  /**
+   * Name endings that describe a secret rather than hold one: where it is mounted, how long it
+   * lives, how long it must be (TOKEN_TTL_SECONDS, PASSWORD_MIN_LENGTH, SSH_PRIVATE_KEY_PATH).
+   */
+  private static final Set<String> DESCRIPTIVE_SUFFIXES = Set.of("file", "path", "dir", "ttl",
+      "seconds", "minutes", "hours", "days", "length", "timeout", "expiry", "enabled", "disabled",
+      "header", "type", "name");
   private static final Pattern ONLY_REFERENCES = Pattern.compile("(\\$\\([A-Za-z_][A-Za-z0-9_]*\\))+");
 
   @Override
@@ -100,8 +110,9 @@ public final class PlaintextSecretEnvRule extends ContainerRule {
       return false;
     }
     String[] segments = name.toLowerCase(Locale.ROOT).split("[_.\\-]+");
-    // A *_FILE variable holds the path of a mounted secret, not the secret.
-    if (segments.length > 1 && segments[segments.length - 1].equals("file")) {
+    // A *_FILE variable holds the path of a mounted secret, not the secret; likewise the other
+    // descriptive endings. A value that is itself a secret is still caught by the value checks.
+    if (segments.length > 1 && DESCRIPTIVE_SUFFIXES.contains(segments[segments.length - 1])) {
       return false;
     }
     for (int i = 0; i < segments.length; i++) {

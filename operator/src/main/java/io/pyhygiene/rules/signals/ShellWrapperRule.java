@@ -50,8 +50,19 @@ public final class ShellWrapperRule extends ContainerRule {
     if (!p.shellSwallowsSigterm()) {
       return Optional.empty();
     }
+    if (p.pid1() == ProcessModel.Pid1.INIT) {
+      return Optional.of(finding(c.name(), "`" + p.shellProgram() + " -c` runs " + p.mainProgram()
+          + " as the shell's child: " + p.shellReason() + "."));
+    }
+    if (w.shareProcessNamespace()) {
+      // The pause container is PID 1: the shell dies of SIGTERM and its child goes with the
+      // container, killed.
+      return Optional.of(finding(c.name(), "`" + p.shellProgram() + " -c` runs " + p.mainProgram()
+          + " as its child: " + p.shellReason() + ". SIGTERM reaches the shell, which dies"
+          + " without waiting, and never " + p.mainProgram() + "."));
+    }
     return Optional.of(finding(c.name(),
-        "`" + p.pid1Program() + " -c` stays PID 1 and runs " + p.mainProgram()
+        "`" + p.shellProgram() + " -c` stays PID 1 and runs " + p.mainProgram()
             + " as its child: " + p.shellReason() + ". SIGTERM reaches the shell, which ignores"
             + " it as PID 1, and never " + p.mainProgram() + "."));
   }

@@ -1,0 +1,52 @@
+package io.pyhygiene.rules.evidence;
+
+import io.pyhygiene.engine.Category;
+import io.pyhygiene.engine.Finding;
+import io.pyhygiene.engine.Rule;
+import io.pyhygiene.engine.RuleContext;
+import io.pyhygiene.engine.RuleInfo;
+import io.pyhygiene.engine.Severity;
+import io.pyhygiene.workload.Observations.Termination;
+import io.pyhygiene.workload.WorkloadView;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Runtime evidence: containers of the Deployment were OOM-killed. */
+public final class OomKilledRule implements Rule {
+
+  private static final RuleInfo INFO = new RuleInfo(
+      "oom-killed", Severity.ERROR, Category.RESOURCES,
+      "Containers were OOM-killed",
+      "Observed: a container terminated with reason OOMKilled. Requests in flight were lost and"
+          + " the pod restarted; repeated OOM kills under load usually mean more workers than the"
+          + " limit holds, or a leak. Operator only: evidence is kept for"
+          + " PYHYGIENE_EVIDENCE_WINDOW.",
+      "Raise `resources.limits.memory` or lower the worker count (see worker-memory), and look"
+          + " for a leak if usage grows without bound.",
+      false,
+      """
+      # observed on pod worker-5f6b-q8: container worker terminated
+      #   exitCode: 137, reason: OOMKilled
+      """);
+
+  @Override
+  public RuleInfo info() {
+    return INFO;
+  }
+
+  @Override
+  public List<Finding> check(WorkloadView w, RuleContext ctx) {
+    Map<String, Integer> byContainer = new TreeMap<>();
+    for (Termination t : w.observations().terminations()) {
+      if (t.oomKilled()) {
+        byContainer.merge(t.container(), 1, Integer::sum);
+      }
+    }
+    List<Finding> out = new ArrayList<>();
+    byContainer.forEach((container, n) -> out.add(finding(container,
+        "was OOM-killed " + (n == 1 ? "once" : n + " times") + " in the evidence window.")));
+    return out;
+  }
+}

@@ -1,0 +1,171 @@
+package io.pyhygiene.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pyhygiene.engine.Rule;
+import io.pyhygiene.engine.RuleInfo;
+import io.pyhygiene.engine.Severity;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every rule in the catalogue is documented, fixtured and matches DESIGN's contract (a
+ * Polaris/kube-linter style self-check): ids and default severities are a public contract.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RuleCatalogWellFormednessTest {
+
+  private static final Pattern KEBAB = Pattern.compile("[a-z][a-z0-9]*(-[a-z0-9]+)*");
+
+  /** DESIGN's rule catalogue, in its order, with the default severities. */
+  private static final Map<String, Severity> DESIGN_RULES = designRules();
+
+  private static Map<String, Severity> designRules() {
+    Map<String, Severity> m = new LinkedHashMap<>();
+    m.put("shell-wrapper", Severity.ERROR);
+    m.put("python-pid1", Severity.WARNING);
+    m.put("command-unknown", Severity.INFO);
+    m.put("run-as-root", Severity.ERROR);
+    m.put("privileged", Severity.ERROR);
+    m.put("privilege-escalation", Severity.ERROR);
+    m.put("capabilities-not-dropped", Severity.WARNING);
+    m.put("writable-root-fs", Severity.WARNING);
+    m.put("seccomp-unset", Severity.WARNING);
+    m.put("memory-limit-missing", Severity.ERROR);
+    m.put("memory-request-missing", Severity.WARNING);
+    m.put("memory-limit-out-of-bounds", Severity.WARNING);
+    m.put("worker-memory", Severity.WARNING);
+    m.put("grace-budget", Severity.ERROR);
+    m.put("prestop-missing", Severity.WARNING);
+    m.put("readiness-probe-missing", Severity.WARNING);
+    m.put("python-unbuffered", Severity.WARNING);
+    m.put("image-tag-mutable", Severity.ERROR);
+    m.put("alpine-python", Severity.WARNING);
+    m.put("python-eol", Severity.WARNING);
+    m.put("debug-enabled", Severity.ERROR);
+    m.put("plaintext-secret-env", Severity.ERROR);
+    return Collections.unmodifiableMap(m);
+  }
+
+  Stream<Named<Rule>> rules() {
+    return RuleCatalog.all().stream().map(r -> Named.of(r.id(), r));
+  }
+
+  private static Map<String, RuleInfo> catalogue() {
+    return RuleCatalog.all().stream().map(Rule::info)
+        .collect(Collectors.toMap(RuleInfo::id, i -> i, (a, b) -> a, LinkedHashMap::new));
+  }
+
+  @Test
+  void idsAreUniqueAndKebabCase() {
+    List<String> ids = RuleCatalog.all().stream().map(Rule::id).toList();
+    assertThat(ids).doesNotHaveDuplicates();
+    assertThat(ids).allSatisfy(id -> assertThat(id).matches(KEBAB));
+    for (Rule r : RuleCatalog.all()) {
+      assertThat(r.info().id()).isEqualTo(r.id());
+    }
+  }
+
+  @Test
+  void designCatalogueIsPresentWithItsSeveritiesAndOrder() {
+    assertThat(DESIGN_RULES).hasSize(22);
+    Map<String, RuleInfo> catalogue = catalogue();
+    for (Map.Entry<String, Severity> e : DESIGN_RULES.entrySet()) {
+      assertThat(catalogue).as("DESIGN rule %s in the catalogue", e.getKey())
+          .containsKey(e.getKey());
+      assertThat(catalogue.get(e.getKey()).severity())
+          .as("default severity of %s (DESIGN)", e.getKey()).isEqualTo(e.getValue());
+    }
+    // RuleCatalog promises DESIGN's order, which is also the report order.
+    List<String> inCatalogueOrder = catalogue.keySet().stream()
+        .filter(DESIGN_RULES::containsKey).toList();
+    assertThat(inCatalogueOrder).containsExactlyElementsOf(DESIGN_RULES.keySet());
+  }
+
+  @Test
+  void exemptionRulesArePresent() {
+    assertThat(catalogue()).containsKeys("exemption-reason-missing", "exemption-unknown-rule");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("rules")
+  void ruleIsDocumented(Rule rule) {
+    RuleInfo info = rule.info();
+    assertThat(info.severity()).as("severity").isNotNull();
+    assertThat(info.category()).as("category").isNotNull();
+    assertThat(info.title()).as("title").isNotBlank();
+    assertThat(info.why()).as("why").isNotBlank();
+    assertThat(info.fix()).as("fix").isNotBlank().endsWith(".");
+    assertThat(info.example()).as("example").isNotBlank();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("rules")
+  void ruleHasPassAndFailFixtures(Rule rule) throws IOException {
+    Path dir = RuleFixturesTest.fixturesRoot().resolve(rule.id());
+    assertThat(dir).as("fixture folder rules/%s", rule.id()).isDirectory();
+    List<String> names;
+    try (Stream<Path> s = Files.list(dir)) {
+      names = s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+    assertThat(names).as("pass fixtures of %s", rule.id())
+        .anyMatch(n -> n.startsWith("pass-") && n.endsWith(".yaml"));
+    assertThat(names).as("fail fixtures of %s", rule.id())
+        .anyMatch(n -> n.startsWith("fail-") && n.endsWith(".yaml"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("rules")
+  void ruleHasAnEntryInRulesDoc(Rule rule) throws IOException {
+    Set<String> headings = Files.readAllLines(repoRoot().resolve("docs/rules.md")).stream()
+        .map(String::strip).collect(Collectors.toSet());
+    assertThat(headings).as("docs/rules.md has a '## %s' heading", rule.id())
+        .contains("## " + rule.id());
+  }
+
+  @Test
+  void everyFixtureFolderIsARuleAndHoldsOnlyFixtures() throws IOException {
+    Set<String> ids = new HashSet<>(catalogue().keySet());
+    for (Path dir : RuleFixturesTest.fixtureFolders()) {
+      String name = dir.getFileName().toString();
+      assertThat(ids).as("fixture folder rules/%s is a catalogue id", name).contains(name);
+      try (Stream<Path> s = Files.list(dir)) {
+        List<Path> entries = s.toList();
+        for (Path p : entries) {
+          assertThat(p).as("rules/%s holds only files", name).isRegularFile();
+          assertThat(p.getFileName().toString()).as("fixture file name in rules/%s", name)
+              .matches(RuleFixturesTest.FIXTURE_NAME);
+        }
+      }
+    }
+    try (Stream<Path> s = Files.list(RuleFixturesTest.fixturesRoot())) {
+      assertThat(s.filter(Files::isRegularFile).toList()).as("stray files directly in rules/")
+          .isEmpty();
+    }
+  }
+
+  /** The repository root: {@code pyhygiene.repoRoot} (set by surefire), else {@code ..}. */
+  private static Path repoRoot() {
+    String prop = System.getProperty("pyhygiene.repoRoot");
+    Path root = prop == null || prop.isBlank() ? Path.of("..") : Path.of(prop);
+    Path doc = root.resolve("docs/rules.md");
+    assertThat(doc).as("docs/rules.md under the repository root %s", root.toAbsolutePath())
+        .isRegularFile();
+    return root;
+  }
+}

@@ -1,0 +1,346 @@
+package io.pyhygiene.rules;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
+import io.pyhygiene.engine.AuditPolicy;
+import io.pyhygiene.engine.Auditor;
+import io.pyhygiene.engine.Finding;
+import io.pyhygiene.engine.Rule;
+import io.pyhygiene.engine.Severity;
+import io.pyhygiene.engine.WorkloadAudit;
+import io.pyhygiene.policy.PolicyResolver;
+import io.pyhygiene.workload.Observations;
+import io.pyhygiene.workload.WorkloadView;
+import java.io.IOException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The per-rule fixture table: every {@code rules/<rule-id>/(pass|fail)-<what>.yaml} on the test
+ * classpath is audited with the whole catalogue, and the result is checked for the folder's rule
+ * only.
+ *
+ * <p>A fixture is one apps/v1 Deployment, optionally followed by a {@code pyhygiene.io/v1alpha1
+ * PythonHygienePolicy} to audit it with and/or, for the runtime-evidence rules, a test-only
+ * {@code test.pyhygiene.io/v1 Observations} document (the {@code terminations} and
+ * {@code conflicts} the operator would have observed; see {@link #withObservations}).
+ * {@code fail-*} fixtures need at least one finding of their rule with the policy's severity for
+ * it; {@code pass-*} fixtures need none. Annotations on the Deployment (ignored by the engine)
+ * refine the expectation:
+ *
+ * <ul>
+ *   <li>{@value #EXPECT_MESSAGE}: one fragment per line; one finding of the rule must contain
+ *       them all in its message ({@code fail-*} only).
+ *   <li>{@value #EXPECT_FIX}: the same for the finding's fix text.
+ *   <li>{@value #MUST_NOT_CONTAIN}: no finding of any rule may show this text (a secret value).
+ * </ul>
+ *
+ * <p>The audit runs on a clock fixed at {@value #TODAY} (python-eol depends on it). Run with
+ * {@code -Dpyhygiene.fixtures.verbose=true} to print every fixture's other findings, which shows
+ * whether a fixture is clean apart from its own rule.
+ */
+class RuleFixturesTest {
+
+  static final String TODAY = "2026-11-25T00:00:00Z";
+  static final String EXPECT_MESSAGE = "test.pyhygiene.io/expect-message";
+  static final String EXPECT_FIX = "test.pyhygiene.io/expect-fix";
+  static final String MUST_NOT_CONTAIN = "test.pyhygiene.io/must-not-contain";
+
+  static final Pattern FIXTURE_NAME = Pattern.compile("(pass|fail)-[a-z0-9]+(-[a-z0-9]+)*\\.yaml");
+
+  static final String OBSERVATIONS_API = "test.pyhygiene.io/v1";
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  /** For the Observations records (their {@code finishedAt} is an {@code Instant}). */
+  private static final ObjectMapper EVIDENCE = new ObjectMapper(new YAMLFactory())
+      .findAndRegisterModules();
+  private static final Clock CLOCK = Clock.fixed(Instant.parse(TODAY), ZoneOffset.UTC);
+  private static final List<Rule> CATALOGUE = RuleCatalog.all();
+  private static final Map<String, Rule> RULES =
+      CATALOGUE.stream().collect(Collectors.toMap(Rule::id, Function.identity()));
+
+  /** One fixture file. */
+  record Fixture(String rule, Path path) {
+    String fileName() {
+      return path.getFileName().toString();
+    }
+
+    boolean expectsFinding() {
+      return fileName().startsWith("fail-");
+    }
+
+    @Override
+    public String toString() {
+      String f = fileName();
+      return rule + "/" + (f.endsWith(".yaml") ? f.substring(0, f.length() - 5) : f);
+    }
+  }
+
+  /** The {@code rules} folder of the test classpath. */
+  static Path fixturesRoot() {
+    URL url = RuleFixturesTest.class.getClassLoader().getResource("rules");
+    assertThat(url).as("rules/ fixture folder on the test classpath").isNotNull();
+    try {
+      return Path.of(url.toURI());
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The fixture folders, by name. */
+  static List<Path> fixtureFolders() throws IOException {
+    try (Stream<Path> s = Files.list(fixturesRoot())) {
+      return s.filter(Files::isDirectory).sorted().toList();
+    }
+  }
+
+  static Stream<Fixture> fixtures() throws IOException {
+    List<Fixture> out = new ArrayList<>();
+    for (Path dir : fixtureFolders()) {
+      try (Stream<Path> files = Files.list(dir)) {
+        files.filter(p -> p.getFileName().toString().endsWith(".yaml")).sorted()
+            .forEach(p -> out.add(new Fixture(dir.getFileName().toString(), p)));
+      }
+    }
+    assertThat(out).as("fixtures under %s", fixturesRoot()).isNotEmpty();
+    return out.stream();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("fixtures")
+  void fixture(Fixture fixture) throws IOException {
+    assertThat(fixture.fileName()).as("%s: fixture file name", fixture).matches(FIXTURE_NAME);
+    Rule rule = RULES.get(fixture.rule());
+    assertThat(rule).as("folder %s names a catalogue rule", fixture.rule()).isNotNull();
+
+    List<JsonNode> docs = readDocuments(fixture.path());
+    assertThat(docs).as("documents in %s (a Deployment, then optionally a policy and/or"
+        + " observations)", fixture).hasSizeBetween(1, 3);
+    JsonNode first = docs.get(0);
+    assertThat(first.path("apiVersion").asText()).as("%s: document 1 apiVersion", fixture)
+        .isEqualTo("apps/v1");
+    assertThat(first.path("kind").asText()).as("%s: document 1 kind", fixture)
+        .isEqualTo("Deployment");
+    Deployment deployment = YAML.treeToValue(first, Deployment.class);
+    assertNoUnknownFields(deployment, fixture + ": Deployment");
+
+    AuditPolicy policy = null;
+    JsonNode observations = null;
+    for (JsonNode doc : docs.subList(1, docs.size())) {
+      String type = doc.path("apiVersion").asText() + " " + doc.path("kind").asText();
+      if (type.equals("pyhygiene.io/v1alpha1 PythonHygienePolicy") && policy == null) {
+        PythonHygienePolicy crd = YAML.treeToValue(doc, PythonHygienePolicy.class);
+        PolicyResolver.Result resolved = new PolicyResolver(CATALOGUE)
+            .resolve(crd.getMetadata() == null ? "" : crd.getMetadata().getName(), crd.getSpec());
+        assertThat(resolved.errors()).as("policy in %s is valid", fixture).isEmpty();
+        policy = resolved.policy();
+      } else if (type.equals(OBSERVATIONS_API + " Observations") && observations == null) {
+        observations = doc;
+      } else {
+        fail("%s: unexpected document '%s' (expected at most one pyhygiene.io/v1alpha1"
+            + " PythonHygienePolicy and one %s Observations)", fixture, type, OBSERVATIONS_API);
+      }
+    }
+    policy = policy == null ? AuditPolicy.defaults() : policy;
+
+    Map<String, String> annotations = deployment.getMetadata().getAnnotations() == null
+        ? Map.of() : deployment.getMetadata().getAnnotations();
+    WorkloadView view = observations == null
+        ? WorkloadView.of(deployment) : withObservations(fixture, deployment, observations);
+    WorkloadAudit audit = new Auditor(CATALOGUE, CLOCK).audit(view, policy);
+
+    if (Boolean.getBoolean("pyhygiene.fixtures.verbose")) {
+      String others = audit.findings().stream().filter(f -> !f.rule().equals(fixture.rule()))
+          .map(f -> f.rule() + "(" + f.container() + ")").collect(Collectors.joining(", "));
+      System.out.println("[fixture] " + fixture + ": other findings: "
+          + (others.isEmpty() ? "none" : others));
+    }
+
+    // Contracts every finding keeps, whatever the fixture is about.
+    Set<String> containerNames = view.containers().stream()
+        .map(c -> c.name()).collect(Collectors.toSet());
+    for (Finding f : audit.findings()) {
+      assertThat(f.message()).as("%s: message of %s", fixture, f.rule()).isNotBlank();
+      assertThat(f.fix()).as("%s: fix of %s", fixture, f.rule()).isNotBlank().endsWith(".");
+      assertThat(f.container().isEmpty() || containerNames.contains(f.container()))
+          .as("%s: finding %s names container '%s' of %s", fixture, f.rule(), f.container(),
+              containerNames)
+          .isTrue();
+    }
+    String secret = annotations.get(MUST_NOT_CONTAIN);
+    if (secret != null) {
+      assertThat(secret).as("%s: %s", fixture, MUST_NOT_CONTAIN).isNotBlank();
+      for (Finding f : audit.findings()) {
+        assertThat(f.message() + "\n" + f.fix())
+            .as("%s: finding %s shows a secret", fixture, f.rule()).doesNotContain(secret);
+      }
+    }
+
+    check(fixture, rule, policy, audit, annotations);
+  }
+
+  private static void check(Fixture fixture, Rule rule, AuditPolicy policy, WorkloadAudit audit,
+      Map<String, String> annotations) {
+    assertThat(audit.python())
+        .as("%s must be selected as a Python service, or it proves nothing", fixture).isTrue();
+    String id = rule.id();
+    List<Finding> own = audit.findings().stream().filter(f -> f.rule().equals(id)).toList();
+    List<String> messageFragments = lines(annotations.get(EXPECT_MESSAGE));
+    List<String> fixFragments = lines(annotations.get(EXPECT_FIX));
+
+    if (!fixture.expectsFinding()) {
+      assertThat(messageFragments).as("%s: %s on a pass fixture", fixture, EXPECT_MESSAGE)
+          .isEmpty();
+      assertThat(fixFragments).as("%s: %s on a pass fixture", fixture, EXPECT_FIX).isEmpty();
+      assertThat(own).as("%s: no %s finding expected; all findings:%n%s", fixture, id,
+          describe(audit.findings())).isEmpty();
+      return;
+    }
+
+    assertThat(policy.enabled(id)).as("%s: the fixture's policy disables %s", fixture, id)
+        .isTrue();
+    assertThat(own).as("%s: a %s finding expected; all findings:%n%s", fixture, id,
+        describe(audit.findings())).isNotEmpty();
+    Severity expected = policy.severity(id, rule.info().severity());
+    assertThat(own).as("%s: severity of %s findings", fixture, id)
+        .allSatisfy(f -> assertThat(f.severity()).isEqualTo(expected));
+    Optional<Finding> match = own.stream()
+        .filter(f -> messageFragments.stream().allMatch(f.message()::contains))
+        .filter(f -> fixFragments.stream().allMatch(f.fix()::contains))
+        .findFirst();
+    assertThat(match).as("%s: a %s finding whose message contains %s and fix contains %s;"
+        + " %s findings:%n%s", fixture, id, messageFragments, fixFragments, id, describe(own))
+        .isPresent();
+  }
+
+  /**
+   * The workload view with runtime evidence, built from an Observations document: its
+   * {@code terminations} and {@code conflicts} map onto {@link Observations}.
+   */
+  private static WorkloadView withObservations(Fixture fixture, Deployment deployment,
+      JsonNode doc) {
+    ObjectNode data = doc.deepCopy();
+    data.remove("apiVersion");
+    data.remove("kind");
+    if (!data.has("terminations")) {
+      data.putArray("terminations");
+    }
+    if (!data.has("conflicts")) {
+      data.putArray("conflicts");
+    }
+    try {
+      return WorkloadView.of(deployment, EVIDENCE.treeToValue(data, Observations.class));
+    } catch (IOException e) {
+      throw new AssertionError(fixture + ": cannot build the workload's Observations: " + e, e);
+    }
+  }
+
+  private static List<String> lines(String value) {
+    if (value == null) {
+      return List.of();
+    }
+    return value.lines().map(String::strip).filter(s -> !s.isEmpty()).toList();
+  }
+
+  private static String describe(List<Finding> findings) {
+    if (findings.isEmpty()) {
+      return "  (none)";
+    }
+    return findings.stream()
+        .map(f -> "  " + f.rule() + " " + f.severity().label() + " [" + f.container() + "] "
+            + f.message() + " | fix: " + f.fix())
+        .collect(Collectors.joining("\n"));
+  }
+
+  private static List<JsonNode> readDocuments(Path path) throws IOException {
+    List<JsonNode> docs = new ArrayList<>();
+    try (MappingIterator<JsonNode> it = YAML.readerFor(JsonNode.class).readValues(path.toFile())) {
+      while (it.hasNext()) {
+        JsonNode n = it.next();
+        if (n != null && !n.isNull() && !n.isMissingNode()) {
+          docs.add(n);
+        }
+      }
+    }
+    return docs;
+  }
+
+  /**
+   * fabric8 model classes keep unknown YAML keys in {@code additionalProperties} instead of
+   * failing, so a misspelt field ({@code runAsNonroot}) would silently make a fixture pass for the
+   * wrong reason. Walks the model and fails on any such key.
+   */
+  private static void assertNoUnknownFields(Object root, String where) {
+    walk(root, where, new IdentityHashMap<>());
+  }
+
+  private static void walk(Object o, String where, Map<Object, Boolean> seen) {
+    if (o == null || seen.put(o, Boolean.TRUE) != null) {
+      return;
+    }
+    if (o instanceof Collection<?> c) {
+      int i = 0;
+      for (Object e : c) {
+        walk(e, where + "[" + i++ + "]", seen);
+      }
+      return;
+    }
+    if (o instanceof Map<?, ?> m) {
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        walk(e.getValue(), where + "." + e.getKey(), seen);
+      }
+      return;
+    }
+    if (!o.getClass().getName().startsWith("io.fabric8.kubernetes.api.model")) {
+      return;
+    }
+    for (Method m : o.getClass().getMethods()) {
+      if (m.getParameterCount() != 0 || Modifier.isStatic(m.getModifiers())
+          || !m.getName().startsWith("get") || m.getDeclaringClass() == Object.class) {
+        continue;
+      }
+      Object value;
+      try {
+        value = m.invoke(o);
+      } catch (ReflectiveOperationException e) {
+        continue;
+      }
+      if (m.getName().equals("getAdditionalProperties")) {
+        if (value instanceof Map<?, ?> extra && !extra.isEmpty()) {
+          fail("unknown field(s) %s at %s (misspelt?)", extra.keySet(), where);
+        }
+        continue;
+      }
+      String field = m.getName().substring(3);
+      walk(value, where + "." + Character.toLowerCase(field.charAt(0)) + field.substring(1), seen);
+    }
+  }
+}
