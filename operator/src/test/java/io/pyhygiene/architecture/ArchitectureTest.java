@@ -11,14 +11,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Pure core, thin edges: {@code workload}, {@code rules} and {@code engine} use no Kubernetes
- * client, no JOSDK, no I/O, no wall clock and no mutable static state (fabric8 model classes are
- * allowed: they are plain data).
+ * Pure core, thin edges: {@code workload}, {@code rules}, {@code engine} and {@code ssa} use no
+ * Kubernetes client, no JOSDK, no I/O, no wall clock and no mutable static state (fabric8 model
+ * classes are allowed: they are plain data).
  */
 class ArchitectureTest {
 
   private static final String[] CORE = {"io.pyhygiene.workload..", "io.pyhygiene.rules..",
-      "io.pyhygiene.engine.."};
+      "io.pyhygiene.engine..", "io.pyhygiene.ssa.."};
 
   static JavaClasses classes;
 
