@@ -42,15 +42,24 @@ public final class Main {
     CommandLine cli = new CommandLine(new Main())
         .addSubcommand(new AuditCommand(in, environment, terminal))
         .addSubcommand(new RulesCommand())
-        .addSubcommand(new RunCommand())
+        .addSubcommand(new RunCommand(environment))
         .setCaseInsensitiveEnumValuesAllowed(true)
         .setOut(stdout)
         .setErr(stderr);
     cli.setExecutionStrategy(new CommandLine.RunLast());
+    cli.getSubcommands().get("run").getCommandSpec().usageMessage()
+        .description(concat(cli.getSubcommands().get("run").getCommandSpec().usageMessage()
+            .description(), RunCommand.variablesHelp()));
     int code = cli.execute(args);
     stdout.flush();
     stderr.flush();
     return code;
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   private static void quietLogging() {

@@ -156,7 +156,7 @@ class CliTest {
     String[] lines = r.out().split("\n");
     assertThat(lines).hasSize(4);
     assertThat(lines[0]).startsWith("VERDICT").contains("WORKLOAD").contains("RULES");
-    assertThat(r.out()).containsPattern("fail +shop/billing-web +8 +7 +0  shell-wrapper,");
+    assertThat(r.out()).containsPattern("fail +shop/billing-web +8 +6 +0  shell-wrapper,");
     assertThat(r.out()).containsPattern("pass +shop/orders-api +0 +0 +0  -");
   }
 

@@ -1,0 +1,188 @@
+package io.pyhygiene.operator;
+
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.pyhygiene.cli.Versions;
+import io.pyhygiene.config.OperatorSettings;
+import io.pyhygiene.engine.Auditor;
+import io.pyhygiene.engine.FixPlanner;
+import io.pyhygiene.engine.Rule;
+import io.pyhygiene.engine.RuleInfo;
+import io.pyhygiene.evidence.EvidenceStore;
+import io.pyhygiene.http.OpsServer;
+import io.pyhygiene.metrics.PyhygieneMetrics;
+import io.pyhygiene.policy.PolicyResolver;
+import io.pyhygiene.reconciler.DeploymentReconciler;
+import io.pyhygiene.reconciler.DeploymentWriter;
+import io.pyhygiene.reconciler.PolicyCatalog;
+import io.pyhygiene.reconciler.PolicyReconciler;
+import io.pyhygiene.reconciler.PolicyStatusWriter;
+import io.pyhygiene.reconciler.Pruning;
+import io.pyhygiene.reconciler.PruningItemStore;
+import io.pyhygiene.reconciler.Remediator;
+import io.pyhygiene.report.AuditStore;
+import io.pyhygiene.report.ReportPublisher;
+import io.pyhygiene.rules.RuleCatalog;
+import java.net.InetAddress;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Composition root of the operator: builds the engine, the reconcilers, the report publisher,
+ * the metrics and the HTTP endpoints, and wires them to one Kubernetes client. Nothing here
+ * decides anything about a workload.
+ */
+public final class OperatorApp implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OperatorApp.class);
+
+  private final OperatorSettings settings;
+  private final KubernetesClient client;
+  private final PrometheusMeterRegistry registry;
+  private final Operator operator;
+  private final OpsServer http;
+  private final ReportPublisher publisher;
+  private final AtomicBoolean leading;
+  private final AtomicBoolean started = new AtomicBoolean();
+
+  public OperatorApp(OperatorSettings settings, Config kubeConfig) throws Exception {
+    this.settings = settings;
+    Clock clock = Clock.systemUTC();
+    String identity = identity();
+    Config config = new ConfigBuilder(kubeConfig)
+        .withUserAgent("pyhygiene/" + Versions.current()).build();
+    this.client = new KubernetesClientBuilder().withConfig(config).build();
+    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmGcMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ClassLoaderMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    PyhygieneMetrics metrics = new PyhygieneMetrics(registry);
+
+    List<Rule> rules = RuleCatalog.all();
+    Map<String, RuleInfo> ruleInfo = new LinkedHashMap<>();
+    rules.forEach(r -> ruleInfo.put(r.id(), r.info()));
+    Auditor auditor = new Auditor(rules, clock);
+    PolicyCatalog policies = new PolicyCatalog(new PolicyResolver(rules));
+    EvidenceStore evidence = new EvidenceStore(clock, settings.evidenceWindow());
+    AuditStore store = new AuditStore(clock);
+    DeploymentWriter writer = new DeploymentWriter(client, clock, identity);
+    Remediator remediator = new Remediator(new FixPlanner(auditor), writer, metrics);
+    DeploymentReconciler deployments = new DeploymentReconciler(auditor, policies, evidence,
+        store, writer, remediator, metrics);
+    PolicyStatusWriter statusWriter = new PolicyStatusWriter(client, store, clock);
+
+    this.leading = new AtomicBoolean(!settings.leaderElection());
+    this.operator = new Operator(o -> {
+      o.withKubernetesClient(client)
+          .withCloseClientOnStop(false)
+          .withConcurrentReconciliationThreads(settings.reconcileThreads())
+          .withMetrics(MicrometerMetrics.newMicrometerMetricsBuilder(registry)
+              .notCollectingMetricsPerResource().build());
+      if (settings.leaderElection()) {
+        o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder
+            .aLeaderElectionConfiguration(settings.leaseName())
+            .withLeaseNamespace(settings.leaseNamespace())
+            .withIdentity(identity)
+            .withLeaderCallbacks(new LeaderCallbacks(
+                () -> {
+                  leading.set(true);
+                  LOG.info("became the leader ({})", identity);
+                },
+                () -> {
+                  leading.set(false);
+                  LOG.info("stopped leading");
+                },
+                leader -> LOG.info("current leader: {}", leader)))
+            .build());
+      }
+    });
+    operator.register(deployments, c -> {
+      if (!settings.watchNamespaces().isEmpty()) {
+        c.settingNamespaces(settings.watchNamespaces());
+      }
+      c.withItemStore(new PruningItemStore<Deployment>(Pruning::deployment));
+      c.withReconciliationMaxInterval(settings.resyncInterval());
+    });
+    operator.register(new PolicyReconciler(policies, statusWriter));
+
+    this.publisher = new ReportPublisher(client, store, evidence, metrics, ruleInfo,
+        deployments::exists, deployments::forget,
+        () -> policies.policies().forEach(p -> statusWriter.sync(p, policies.resolve(p))),
+        leading::get, settings.reportInterval());
+    this.http = new OpsServer(settings.httpPort(), registry,
+        () -> !started.get() || operator.getRuntimeInfo().allEventSourcesAreHealthy(),
+        () -> started.get() && operator.getRuntimeInfo().isStarted());
+  }
+
+  private static String identity() {
+    String pod = System.getenv("POD_NAME");
+    if (pod != null && !pod.isBlank()) {
+      return pod;
+    }
+    try {
+      return InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
+    } catch (Exception e) {
+      return "pyhygiene-" + ProcessHandle.current().pid();
+    }
+  }
+
+  public void start() {
+    http.start();
+    LOG.info("pyhygiene {} starting: metrics and probes on :{}, watching {}, leader election {}",
+        Versions.current(), http.port(),
+        settings.watchNamespaces().isEmpty() ? "all namespaces" : settings.watchNamespaces(),
+        settings.leaderElection() ? "on (lease " + settings.leaseNamespace() + "/"
+            + settings.leaseName() + ")" : "off");
+    operator.start();
+    started.set(true);
+    publisher.start();
+    LOG.info("pyhygiene started");
+  }
+
+  public int httpPort() {
+    return http.port();
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Finishes in-flight reconciles, stops the informers, releases the lease, closes the client. */
+  @Override
+  public void close() {
+    LOG.info("pyhygiene stopping");
+    publisher.close();
+    try {
+      operator.stop();
+    } catch (RuntimeException e) {
+      LOG.warn("stopping the operator: {}", e.toString());
+    }
+    http.close();
+    client.close();
+    LOG.info("pyhygiene stopped");
+  }
+
+}
