@@ -54,6 +54,8 @@ public final class PolicyResolver {
     if (spec == null) {
       return new Result(rename(d, name), List.of());
     }
+    selectorErrors(spec.getNamespaceSelector(), "spec.namespaceSelector", errors);
+    selectorErrors(spec.getSelector(), "spec.selector", errors);
     PolicyMode mode = spec.getMode() == null ? PolicyMode.Audit : PolicyMode.valueOf(spec.getMode().name());
     boolean labelOnly = spec.getDetection() == PythonHygienePolicySpec.Detection.LabelOnly;
 
@@ -123,6 +125,7 @@ public final class PolicyResolver {
           errors.add(where + ".rules: unknown rule id " + id);
         }
       }
+      selectorErrors(e.getSelector(), where + ".selector", errors);
       exemptions.add(new AuditPolicy.Exemption(blankToNull(e.getNamespace()),
           blankToNull(e.getName()), e.getSelector(), Set.copyOf(e.getRules()), e.getReason()));
     }
@@ -152,6 +155,40 @@ public final class PolicyResolver {
         Map.copyOf(overrides), margin, preStop, min, max, perWorker, memoryDefault, runAsUser,
         List.copyOf(exemptions), remediation);
     return new Result(policy, List.copyOf(errors));
+  }
+
+  /** What the API server would reject in a label selector (the CRD schema cannot say it). */
+  private static void selectorErrors(io.fabric8.kubernetes.api.model.LabelSelector selector,
+      String field, List<String> errors) {
+    if (selector == null || selector.getMatchExpressions() == null) {
+      return;
+    }
+    for (int i = 0; i < selector.getMatchExpressions().size(); i++) {
+      var r = selector.getMatchExpressions().get(i);
+      String where = field + ".matchExpressions[" + i + "]";
+      if (r == null) {
+        continue;
+      }
+      String op = r.getOperator() == null ? "" : r.getOperator();
+      boolean hasValues = r.getValues() != null && !r.getValues().isEmpty();
+      if (r.getKey() == null || r.getKey().isBlank()) {
+        errors.add(where + ".key: required");
+      }
+      switch (op) {
+        case "In", "NotIn" -> {
+          if (!hasValues) {
+            errors.add(where + ".values: required for operator " + op);
+          }
+        }
+        case "Exists", "DoesNotExist" -> {
+          if (hasValues) {
+            errors.add(where + ".values: must be empty for operator " + op);
+          }
+        }
+        default -> errors.add(where + ".operator: '" + op
+            + "' is not one of In, NotIn, Exists, DoesNotExist");
+      }
+    }
   }
 
   private static AuditPolicy rename(AuditPolicy p, String name) {

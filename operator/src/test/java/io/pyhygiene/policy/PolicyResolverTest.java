@@ -71,6 +71,8 @@ class PolicyResolverTest {
         memory: {min: 2Gi, max: 1Gi, perWorker: lots}
         remediation: {rules: [privileged, nope]}
         exemptions: [{rules: [], reason: ""}]
+        selector: {matchExpressions: [{key: app, operator: Equals, values: [a]}]}
+        namespaceSelector: {matchExpressions: [{key: team, operator: In}]}
         """);
     assertThat(r.valid()).isFalse();
     assertThat(r.errors()).contains(
@@ -81,6 +83,9 @@ class PolicyResolverTest {
         "spec.remediation.rules: privileged cannot be fixed automatically",
         "spec.remediation.rules: nope is not a rule id",
         "spec.exemptions[0].reason: required",
-        "spec.exemptions[0].rules: at least one rule id is required");
+        "spec.exemptions[0].rules: at least one rule id is required",
+        "spec.selector.matchExpressions[0].operator: 'Equals' is not one of In, NotIn, Exists,"
+            + " DoesNotExist",
+        "spec.namespaceSelector.matchExpressions[0].values: required for operator In");
   }
 }
