@@ -49,7 +49,13 @@ public final class RunCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("pyhygiene run: " + e.getMessage());
       return 2;
     }
-    OperatorApp app = new OperatorApp(settings, Config.autoConfigure(null));
+    OperatorApp app;
+    try {
+      app = new OperatorApp(settings, Config.autoConfigure(null));
+    } catch (IllegalArgumentException e) {
+      spec.commandLine().getErr().println("pyhygiene run: " + e.getMessage());
+      return 2;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       app.close();

@@ -72,7 +72,9 @@ public record OperatorSettings(
           "How often PolicyReports and policy statuses are written when they changed."),
       new Variable("PYHYGIENE_RECONCILE_THREADS", "4", "Concurrent reconciliations."),
       new Variable("PYHYGIENE_RESYNC_INTERVAL", "10m",
-          "Longest time between two audits of an unchanged Deployment (writes only on change)."));
+          "Longest time between two audits of an unchanged Deployment (writes only on change)."),
+      new Variable("PYHYGIENE_LOG_LEVEL", "INFO",
+          "Log level of the JSON log lines on stderr (read by logback: ERROR, WARN, INFO, DEBUG)."));
 
   /** Reads the settings; throws {@link IllegalArgumentException} naming every bad variable. */
   public static OperatorSettings fromEnvironment(Map<String, String> env) {

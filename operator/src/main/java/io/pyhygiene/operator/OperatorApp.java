@@ -1,6 +1,14 @@
 package io.pyhygiene.operator;
 
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
+import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
+import io.pyhygiene.webhook.AdmissionDecider;
+import io.pyhygiene.webhook.AdmissionServer;
+import java.nio.file.Files;
+import java.util.HashSet;
+import java.util.Set;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -62,6 +70,9 @@ public final class OperatorApp implements AutoCloseable {
   private final Operator operator;
   private final OpsServer http;
   private final ReportPublisher publisher;
+  private final AdmissionServer webhook;
+  private final SharedIndexInformer<PythonHygienePolicy> webhookPolicies;
+  private final SharedIndexInformer<Namespace> webhookNamespaces;
   private final AtomicBoolean leading;
   private final AtomicBoolean started = new AtomicBoolean();
 
@@ -132,9 +143,42 @@ public final class OperatorApp implements AutoCloseable {
         deployments::exists, deployments::forget,
         () -> policies.policies().forEach(p -> statusWriter.sync(p, policies.resolve(p))),
         leading::get, settings.reportInterval());
+    if (settings.webhookEnabled()) {
+      for (var file : List.of(settings.webhookCertFile(), settings.webhookKeyFile())) {
+        if (!Files.isReadable(file)) {
+          throw new IllegalArgumentException("the admission webhook is enabled but " + file
+              + " is not readable: set PYHYGIENE_WEBHOOK_CERT_FILE and PYHYGIENE_WEBHOOK_KEY_FILE,"
+              + " or PYHYGIENE_WEBHOOK_ENABLED=false");
+        }
+      }
+      // Every replica answers admission requests, leader or not, so the webhook keeps its own
+      // (small) caches of policies and namespaces.
+      this.webhookPolicies = client.resources(PythonHygienePolicy.class).runnableInformer(0);
+      this.webhookNamespaces = client.namespaces().runnableInformer(0);
+      PolicyCatalog admissionPolicies = new PolicyCatalog(new PolicyResolver(rules));
+      admissionPolicies.attach(() -> webhookPolicies.getStore().list().stream());
+      Set<String> excluded = new HashSet<>(Set.of("kube-system"));
+      if (!settings.operatorNamespace().isEmpty()) {
+        excluded.add(settings.operatorNamespace());
+      }
+      this.webhook = new AdmissionServer(settings.webhookPort(), settings.webhookCertFile(),
+          settings.webhookKeyFile(), new AdmissionDecider(auditor),
+          ns -> {
+            Namespace n = webhookNamespaces.getStore().getByKey(ns);
+            return n == null || n.getMetadata().getLabels() == null ? Map.of()
+                : n.getMetadata().getLabels();
+          },
+          admissionPolicies::active, Set.copyOf(excluded), metrics);
+    } else {
+      this.webhook = null;
+      this.webhookPolicies = null;
+      this.webhookNamespaces = null;
+    }
     this.http = new OpsServer(settings.httpPort(), registry,
         () -> !started.get() || operator.getRuntimeInfo().allEventSourcesAreHealthy(),
-        () -> started.get() && operator.getRuntimeInfo().isStarted());
+        () -> started.get() && operator.getRuntimeInfo().isStarted()
+            && (webhookPolicies == null
+                || (webhookPolicies.hasSynced() && webhookNamespaces.hasSynced())));
   }
 
   private static String identity() {
@@ -151,6 +195,12 @@ public final class OperatorApp implements AutoCloseable {
 
   public void start() {
     http.start();
+    if (webhook != null) {
+      webhookPolicies.run();
+      webhookNamespaces.run();
+      webhook.start();
+      LOG.info("admission webhook on :{} (POST /validate)", webhook.port());
+    }
     LOG.info("pyhygiene {} starting: metrics and probes on :{}, watching {}, leader election {}",
         Versions.current(), http.port(),
         settings.watchNamespaces().isEmpty() ? "all namespaces" : settings.watchNamespaces(),
@@ -166,6 +216,11 @@ public final class OperatorApp implements AutoCloseable {
     return http.port();
   }
 
+  /** The webhook's port, or -1 when it is disabled. */
+  public int webhookPort() {
+    return webhook == null ? -1 : webhook.port();
+  }
+
   public PrometheusMeterRegistry registry() {
     return registry;
   }
@@ -175,6 +230,11 @@ public final class OperatorApp implements AutoCloseable {
   public void close() {
     LOG.info("pyhygiene stopping");
     publisher.close();
+    if (webhook != null) {
+      webhook.close();
+      webhookPolicies.close();
+      webhookNamespaces.close();
+    }
     try {
       operator.stop();
     } catch (RuntimeException e) {
