@@ -10,7 +10,7 @@ EXAMPLES_NOW ?= 2026-11-25
 include e2e/e2e.mk
 
 .DEFAULT_GOAL := help
-.PHONY: help build test unit-test test-deps drift-check audit-examples docs crds demo
+.PHONY: help build test unit-test test-deps drift-check chart-test audit-examples docs crds demo
 
 ## help: list the targets
 help:
@@ -34,16 +34,23 @@ unit-test: test-deps
 ## test: everything CI runs: unit, ground-truth and real-cluster tests, cluster check, drift check
 test: test-deps tools
 	$(WITH_CLUSTER) $(MVN) verify
+	$(WITH_CLUSTER) bash scripts/chart-test.sh
 	$(MAKE) --no-print-directory cluster-check
 	$(MAKE) --no-print-directory drift-check
 
-## drift-check: fail when crds/ or docs/rules.md differ from what the build generates
+## chart-test: helm lint, server-side dry run of the rendered chart, promtool rule tests, self-audit
+chart-test: tools $(JAR)
+	$(WITH_CLUSTER) bash scripts/chart-test.sh
+
+GENERATED := crds docs/rules.md helm/pyhygiene/crds helm/pyhygiene/files/wgpolicyk8s.io_policyreports.yaml
+
+## drift-check: fail when generated files (CRDs, their chart copies, docs/rules.md) differ from the build
 drift-check:
-	@if ! git diff --quiet -- crds docs/rules.md || [ -n "$$(git ls-files --others --exclude-standard crds docs)" ]; then \
-	  echo "Generated files drifted: run 'make build' and commit crds/ and docs/rules.md."; \
-	  git --no-pager diff --stat -- crds docs/rules.md; git ls-files --others --exclude-standard crds docs; exit 1; \
+	@if ! git diff --quiet -- $(GENERATED) || [ -n "$$(git ls-files --others --exclude-standard $(GENERATED))" ]; then \
+	  echo "Generated files drifted: run 'make build' and commit $(GENERATED)."; \
+	  git --no-pager diff --stat -- $(GENERATED); git ls-files --others --exclude-standard $(GENERATED); exit 1; \
 	fi
-	@echo "drift-check: crds/ and docs/rules.md match the build"
+	@echo "drift-check: $(GENERATED) match the build"
 
 ## audit-examples: audit examples/ with the CLI (text report)
 audit-examples: $(JAR)
