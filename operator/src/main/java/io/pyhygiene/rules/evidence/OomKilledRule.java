@@ -10,8 +10,6 @@ import io.pyhygiene.workload.Observations.Termination;
 import io.pyhygiene.workload.WorkloadView;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /** Runtime evidence: containers of the Deployment were OOM-killed. */
 public final class OomKilledRule implements Rule {
@@ -38,15 +36,10 @@ public final class OomKilledRule implements Rule {
 
   @Override
   public List<Finding> check(WorkloadView w, RuleContext ctx) {
-    Map<String, Integer> byContainer = new TreeMap<>();
-    for (Termination t : w.observations().terminations()) {
-      if (t.oomKilled()) {
-        byContainer.merge(t.container(), 1, Integer::sum);
-      }
-    }
     List<Finding> out = new ArrayList<>();
-    byContainer.forEach((container, n) -> out.add(finding(container,
-        "was OOM-killed " + (n == 1 ? "once" : n + " times") + " in the evidence window.")));
+    TerminationCounts.byContainer(w, Termination::oomKilled).forEach((container, n) -> out.add(finding(container,
+        "was OOM-killed " + TerminationCounts.times(n) + " in the evidence window.")));
     return out;
   }
+
 }

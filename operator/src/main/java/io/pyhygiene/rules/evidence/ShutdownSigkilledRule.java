@@ -10,8 +10,6 @@ import io.pyhygiene.workload.Observations.Termination;
 import io.pyhygiene.workload.WorkloadView;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
 
 /** Runtime evidence: pods of the Deployment were SIGKILLed while shutting down. */
 public final class ShutdownSigkilledRule implements Rule {
@@ -39,16 +37,11 @@ public final class ShutdownSigkilledRule implements Rule {
 
   @Override
   public List<Finding> check(WorkloadView w, RuleContext ctx) {
-    Map<String, Integer> byContainer = new TreeMap<>();
-    for (Termination t : w.observations().terminations()) {
-      if (t.sigkilledAtShutdown()) {
-        byContainer.merge(t.container(), 1, Integer::sum);
-      }
-    }
     List<Finding> out = new ArrayList<>();
-    byContainer.forEach((container, n) -> out.add(finding(container,
-        "was SIGKILLed at shutdown " + (n == 1 ? "once" : n + " times")
+    TerminationCounts.byContainer(w, Termination::sigkilledAtShutdown).forEach((container, n) -> out.add(finding(container,
+        "was SIGKILLed at shutdown " + TerminationCounts.times(n)
             + " in the evidence window (exit code 137 on a pod being deleted).")));
     return out;
   }
+
 }
