@@ -33,22 +33,25 @@ public final class PodTerminations {
     if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
       return out;
     }
-    boolean deleting = pod.getMetadata().getDeletionTimestamp() != null;
+    Instant deletion = parse(pod.getMetadata().getDeletionTimestamp());
     for (ContainerStatus cs : pod.getStatus().getContainerStatuses()) {
-      add(out, pod, cs, cs.getState(), deleting);
+      add(out, pod, cs, cs.getState(), deletion);
       // lastState: a termination before a restart; the pod was not being deleted then.
-      add(out, pod, cs, cs.getLastState(), false);
+      add(out, pod, cs, cs.getLastState(), null);
     }
     return out;
   }
 
   private static void add(List<Observed> out, Pod pod, ContainerStatus cs, ContainerState state,
-      boolean deleting) {
+      Instant deletion) {
     ContainerStateTerminated t = state == null ? null : state.getTerminated();
     if (t == null || t.getExitCode() == null) {
       return;
     }
     Instant finished = parse(t.getFinishedAt());
+    // A shutdown kill happens after the deletion began; a 137 from before (a liveness kill, say)
+    // found on a pod deleted later is not one.
+    boolean deleting = deletion != null && (finished == null || !finished.isBefore(deletion));
     String key = pod.getMetadata().getUid() + "/" + cs.getName() + "/" + cs.getRestartCount()
         + "/" + t.getFinishedAt() + "/" + t.getExitCode();
     out.add(new Observed(key, new Termination(pod.getMetadata().getName(), cs.getName(),

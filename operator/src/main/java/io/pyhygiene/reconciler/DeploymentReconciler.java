@@ -9,6 +9,8 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.health.InformerHealthIndicator;
+import io.javaoperatorsdk.operator.health.InformerWrappingEventSourceHealthIndicator;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
@@ -55,6 +57,9 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
   /** Deployments each policy selected at their last audit: a policy change re-audits these too. */
   private final Map<String, Set<ResourceID>> selectedBy = new ConcurrentHashMap<>();
   private volatile IndexerResourceCache<Deployment> deployments;
+  /** Deployments reconciled since start, until each cached one has been (see initialAuditDone). */
+  private final Set<ResourceID> auditedSinceStart = ConcurrentHashMap.newKeySet();
+  private volatile boolean initialAuditDone;
   private volatile InformerEventSource<Namespace, Deployment> namespaces;
 
   public DeploymentReconciler(Auditor auditor, PolicyCatalog policies, EvidenceStore evidence,
@@ -66,6 +71,7 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
     this.writer = writer;
     this.remediator = remediator;
     this.metrics = metrics;
+    store.completeWhen(this::initialAuditDone);
   }
 
   @Override
@@ -111,8 +117,8 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
   }
 
   /**
-   * Records a pod's container terminations as evidence when they are new, and re-audits its
-   * Deployment only then (ordinary pod churn triggers nothing).
+   * Records a pod's container terminations as evidence (each counted once), and re-audits its
+   * Deployment when the pod carries such evidence (ordinary pod churn triggers nothing).
    */
   private Set<ResourceID> recordEvidence(Pod pod) {
     Optional<String> deployment = PodTerminations.deploymentName(pod);
@@ -123,13 +129,17 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
     String key = ns + "/" + deployment.get();
     boolean any = false;
     for (PodTerminations.Observed o : PodTerminations.of(pod)) {
-      any |= evidence.record(key, o, t -> {
+      evidence.record(key, o, t -> {
         if (t.oomKilled()) {
           metrics.oomKilled(ns, deployment.get());
         } else {
           metrics.shutdownSigkilled(ns, deployment.get());
         }
       });
+      // Not "only when new": JOSDK calls this mapper twice per event (its secondary index, then
+      // the event itself), so the second call would never see a new termination and the
+      // Deployment would not be re-audited. Re-auditing on a known one writes nothing.
+      any |= o.termination().sigkilledAtShutdown() || o.termination().oomKilled();
     }
     return any ? Set.of(new ResourceID(deployment.get(), ns)) : Set.of();
   }
@@ -181,10 +191,41 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
       UpdateControl<Deployment> control = UpdateControl.noUpdate();
       return outcome.deferred() ? control.rescheduleAfter(Duration.ofSeconds(30)) : control;
     } finally {
+      if (!initialAuditDone) {
+        auditedSinceStart.add(ResourceID.fromResource(d));
+      }
       MDC.remove("namespace");
       MDC.remove("name");
       MDC.remove("policy");
     }
+  }
+
+  /**
+   * Whether every Deployment in the cache has been reconciled since start (then stays true).
+   * Until then the audit store is partial, and statuses or reports published from it would show
+   * wrong counts for a moment and be rewritten: a restart of an unchanged cluster writes nothing.
+   */
+  public boolean initialAuditDone() {
+    if (initialAuditDone) {
+      return true;
+    }
+    IndexerResourceCache<Deployment> cache = deployments;
+    if (cache == null || !synced(cache)
+        || !cache.list().allMatch(d -> auditedSinceStart.contains(ResourceID.fromResource(d)))) {
+      return false;
+    }
+    initialAuditDone = true;
+    auditedSinceStart.clear();
+    return true;
+  }
+
+  /** Whether the informers behind the cache have listed everything (an empty cache may not). */
+  private static boolean synced(IndexerResourceCache<Deployment> cache) {
+    if (!(cache instanceof InformerWrappingEventSourceHealthIndicator<?> informers)) {
+      return true;
+    }
+    Map<String, InformerHealthIndicator> each = informers.informerHealthIndicators();
+    return !each.isEmpty() && each.values().stream().allMatch(InformerHealthIndicator::hasSynced);
   }
 
   private CombinedAudit audit(Deployment d, String key, List<ActivePolicy> selecting) {

@@ -30,6 +30,9 @@ public final class PolicyStatusWriter {
 
   /** Returns whether it wrote. */
   public boolean sync(PythonHygienePolicy policy, ActivePolicy active) {
+    if (!store.complete()) {
+      return false; // counts from a partial store would be wrong; the report round syncs later
+    }
     PythonHygienePolicyStatus current = policy.getStatus();
     PythonHygienePolicyStatus desired =
         PolicyStatuses.compute(active, store.entries(), current, clock.instant());

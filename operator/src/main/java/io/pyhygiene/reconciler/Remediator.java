@@ -47,12 +47,16 @@ public final class Remediator {
 
   private record Applied(long generationAfter, Set<String> rules) {}
 
+  /** A remediation request already made for a spec generation and a plan, and its outcome. */
+  private record Attempt(String key, Outcome outcome) {}
+
   private final FixPlanner planner;
   private final DeploymentWriter writer;
   private final PyhygieneMetrics metrics;
   private final Map<String, List<RemediationConflict>> conflicts = new ConcurrentHashMap<>();
   private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
   private final Map<String, Applied> lastApplied = new ConcurrentHashMap<>();
+  private final Map<String, Attempt> attempts = new ConcurrentHashMap<>();
 
   public Remediator(FixPlanner planner, DeploymentWriter writer, PyhygieneMetrics metrics) {
     this.planner = planner;
@@ -79,7 +83,10 @@ public final class Remediator {
     }
     AuditPolicy p = policy.get().resolved();
     if (RolloutState.inProgress(d)) {
-      return Outcome.NOTHING; // never while a rollout is in progress; the next event retries
+      // Never while a rollout is in progress; the next event retries. Keep the dry-run preview
+      // shown meanwhile: dropping it would be a metadata write, which bumps the generation, which
+      // reads as a rollout in progress again, and the preview would flip on and off for ever.
+      return new Outcome(false, p.remediation().dryRun() ? currentPreview(d) : "", false);
     }
     inFlight.remove(key);
     FixPlan plan = planner.plan(d, p);
@@ -99,6 +106,13 @@ public final class Remediator {
     boolean dryRun = p.remediation().dryRun();
     if (!dryRun && inFlight.size() >= p.remediation().maxConcurrentRollouts()) {
       return new Outcome(false, "", true);
+    }
+    // The same plan on the same spec was already tried (a conflict, or a dry run): its outcome
+    // stands until the Deployment or the plan changes. A resync must not repeat the request.
+    String attempt = generation + "\u0000" + plan.patch();
+    Attempt last = attempts.get(key);
+    if (last != null && last.key().equals(attempt)) {
+      return last.outcome();
     }
 
     List<RemediationConflict> found = new ArrayList<>();
@@ -148,6 +162,7 @@ public final class Remediator {
       }
     }
     if (clean.isEmpty()) {
+      attempts.put(key, new Attempt(attempt, Outcome.NOTHING));
       return Outcome.NOTHING;
     }
     if (dryRun) {
@@ -156,7 +171,9 @@ public final class Remediator {
       if (!preview.equals(currentPreview(d))) {
         writer.event(d, "Normal", "RemediationPreview", "dry run, not applied: " + preview);
       }
-      return new Outcome(false, preview, false);
+      Outcome outcome = new Outcome(false, preview, false);
+      attempts.put(key, new Attempt(attempt, outcome));
+      return outcome;
     }
     clean.forEach(r -> metrics.remediation(r, "applied"));
     inFlight.add(key);
@@ -207,5 +224,6 @@ public final class Remediator {
     conflicts.remove(key);
     inFlight.remove(key);
     lastApplied.remove(key);
+    attempts.remove(key);
   }
 }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * The latest combined audit of every reconciled Deployment: the source of PolicyReports, policy
@@ -37,9 +38,23 @@ public final class AuditStore {
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
   private final Set<String> dirtyNamespaces = ConcurrentHashMap.newKeySet();
   private final Set<String> dirtyPolicies = ConcurrentHashMap.newKeySet();
+  private volatile BooleanSupplier complete = () -> true;
 
   public AuditStore(Clock clock) {
     this.clock = clock;
+  }
+
+  /** Sets what tells whether the store holds an audit of every Deployment yet. */
+  public void completeWhen(BooleanSupplier condition) {
+    this.complete = condition;
+  }
+
+  /**
+   * Whether the store holds an audit of every Deployment (false at start-up until each has been
+   * audited once): statuses and reports are published only from a complete store.
+   */
+  public boolean complete() {
+    return complete.getAsBoolean();
   }
 
   /** Stores an audit; returns whether it differs from the previous one. */

@@ -103,8 +103,8 @@ public final class ReportPublisher implements AutoCloseable {
 
   /** One round: expire evidence, drop deleted Deployments, write what changed, set gauges. */
   public void flush() {
-    if (!leading.getAsBoolean()) {
-      return;
+    if (!leading.getAsBoolean() || !store.complete()) {
+      return; // not the leader, or not every Deployment audited yet since start
     }
     evidence.expire();
     for (AuditStore.Entry e : store.entries()) {

@@ -41,6 +41,9 @@ class EvidenceTest {
     assertThat(PodTerminations.of(pod(true, 0, "Completed", null)).get(0).termination()
         .sigkilledAtShutdown()).isFalse();
     assertThat(PodTerminations.deploymentName(pod(true, 137, "Error", null))).contains("api");
+    assertThat(PodTerminations.of(pod(true, 137, "Error", "2026-11-25T09:59:00Z")).get(0)
+        .termination().sigkilledAtShutdown())
+        .as("exited 137 before the pod's deletion began").isFalse();
   }
 
   @Test
