@@ -10,7 +10,7 @@ EXAMPLES_NOW ?= 2026-11-25
 include e2e/e2e.mk
 
 .DEFAULT_GOAL := help
-.PHONY: help build test unit-test test-deps drift-check chart-test audit-examples docs crds demo
+.PHONY: help build test unit-test test-deps drift-check chart-test audit-examples docs crds demo demo-down e2e bench
 
 ## help: list the targets
 help:
@@ -20,7 +20,8 @@ help:
 build:
 	$(MVN) package -DskipTests
 
-$(JAR):
+# Rebuilt when a source or a pom is newer than the jar.
+$(JAR): pom.xml operator/pom.xml $(shell find operator/src/main -type f)
 	$(MVN) package -DskipTests
 
 ## test-deps: install busybox/dash and a Python venv with gunicorn and uvicorn (for ground truth)
@@ -35,6 +36,7 @@ unit-test: test-deps
 test: test-deps tools
 	$(WITH_CLUSTER) $(MVN) verify
 	$(WITH_CLUSTER) bash scripts/chart-test.sh
+	$(MAKE) --no-print-directory e2e
 	$(MAKE) --no-print-directory cluster-check
 	$(MAKE) --no-print-directory drift-check
 
@@ -64,10 +66,18 @@ docs:
 crds:
 	$(MVN) process-classes
 
-## demo: build, then audit examples/ (a table per Deployment, then the details)
-demo: build
-	@echo "== pyhygiene audit -f examples -o table"
-	@java -jar $(JAR) audit -f examples -o table --now $(EXAMPLES_NOW) --fail-on never
-	@echo
-	@echo "== details for the failing Deployment"
-	@java -jar $(JAR) audit -f examples/gunicorn-sh-c-bad.yaml --now $(EXAMPLES_NOW) --fail-on never
+## e2e: end to end on a control plane of its own: chart RBAC + webhook, the jar as its ServiceAccount, Prometheus alerts
+e2e: tools $(JAR)
+	bash e2e/bin/e2e.sh
+
+## demo: build, start the local control plane, install, run the operator on examples/, show what it does
+demo:
+	bash e2e/bin/demo.sh
+
+## demo-down: stop what make demo left running (WIPE=1 also deletes the cluster's data)
+demo-down:
+	bash e2e/bin/demo-down.sh
+
+## bench: engine (JMH), webhook latency, CLI and operator at 10,000 Deployments -> docs/benchmarks.md
+bench:
+	bash scripts/bench.sh

@@ -75,6 +75,7 @@ public final class OperatorApp implements AutoCloseable {
   private final SharedIndexInformer<Namespace> webhookNamespaces;
   private final AtomicBoolean leading;
   private final AtomicBoolean started = new AtomicBoolean();
+  private final AtomicBoolean closing = new AtomicBoolean();
 
   public OperatorApp(OperatorSettings settings, Config kubeConfig) throws Exception {
     this.settings = settings;
@@ -117,6 +118,9 @@ public final class OperatorApp implements AutoCloseable {
             .aLeaderElectionConfiguration(settings.leaseName())
             .withLeaseNamespace(settings.leaseNamespace())
             .withIdentity(identity)
+            // JOSDK's own exit-on-stop-leading calls System.exit inside our shutdown hook
+            // (stopping the operator stops leading) and deadlocks; the callback below decides.
+            .withExitOnStopLeading(false)
             .withLeaderCallbacks(new LeaderCallbacks(
                 () -> {
                   leading.set(true);
@@ -124,7 +128,15 @@ public final class OperatorApp implements AutoCloseable {
                 },
                 () -> {
                   leading.set(false);
-                  LOG.info("stopped leading");
+                  if (closing.get()) {
+                    LOG.info("stopped leading (shutting down)");
+                  } else {
+                    // Lost the Lease while running: exit so the Deployment restarts this replica
+                    // as a follower. From a new thread: System.exit runs the shutdown hook, which
+                    // must not wait on the thread that called it.
+                    LOG.warn("lost leadership; exiting so this replica restarts as a follower");
+                    new Thread(() -> System.exit(1), "pyhygiene-lost-lease").start();
+                  }
                 },
                 leader -> LOG.info("current leader: {}", leader)))
             .build());
@@ -228,6 +240,9 @@ public final class OperatorApp implements AutoCloseable {
   /** Finishes in-flight reconciles, stops the informers, releases the lease, closes the client. */
   @Override
   public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
     LOG.info("pyhygiene stopping");
     publisher.close();
     if (webhook != null) {
