@@ -28,8 +28,55 @@ public final class PolicyReports {
 
   private PolicyReports() {}
 
+  /**
+   * Most bytes a report may take: etcd refuses requests over 1.5 MiB by default, and a namespace
+   * with hundreds of failing Deployments easily exceeds it with full messages.
+   */
+  public static final int MAX_BYTES = 1024 * 1024;
+  public static final String TRUNCATED_ANNOTATION = "pyhygiene.io/truncated";
+
+  /**
+   * The report, kept under {@link #MAX_BYTES}: if the full report is too large, messages are
+   * shortened, then left out, then the least severe results (pass, then info, then warn) are
+   * left out. The summary always counts every result, and an annotation says what was left out
+   * (each Deployment's pyhygiene.io/findings annotation still lists everything).
+   */
   public static ObjectNode build(String namespace, List<AuditStore.Entry> entries,
       Map<String, RuleInfo> rules) {
+    int budget = MAX_BYTES - 2048; // room for the truncation annotation
+    ObjectNode report = build(namespace, entries, rules, Integer.MAX_VALUE);
+    for (int limit : new int[] {200, 0}) {
+      if (report.toString().length() <= budget) {
+        return report;
+      }
+      report = build(namespace, entries, rules, limit);
+    }
+    ArrayNode results = (ArrayNode) report.get("results");
+    int before = results.size();
+    for (String drop : List.of("info", "medium")) {
+      if (report.toString().length() <= budget) {
+        break;
+      }
+      // pass results carry severity info; warnings are medium.
+      for (int i = results.size() - 1; i >= 0; i--) {
+        if (drop.equals(results.get(i).path("severity").asText())) {
+          results.remove(i);
+        }
+      }
+    }
+    while (report.toString().length() > budget && results.size() > 0) {
+      results.remove(results.size() - 1);
+    }
+    ObjectNode annotations = ((ObjectNode) report.get("metadata")).putObject("annotations");
+    annotations.put(TRUNCATED_ANNOTATION, (before - results.size() > 0
+        ? (before - results.size()) + " of " + before + " results and all messages left out"
+        : "messages left out") + " to stay under " + (MAX_BYTES / 1024) + " KiB; the summary"
+        + " counts everything, and each Deployment's pyhygiene.io/findings lists its findings");
+    return report;
+  }
+
+  static ObjectNode build(String namespace, List<AuditStore.Entry> entries,
+      Map<String, RuleInfo> rules, int messageLimit) {
     ObjectNode report = JSON.createObjectNode();
     report.put("apiVersion", API_VERSION);
     report.put("kind", "PolicyReport");
@@ -55,7 +102,7 @@ public final class PolicyReports {
       }
       if (byRule.isEmpty()) {
         ObjectNode r = result(results, e, String.join(",", a.policyNames()), "pyhygiene", "pass",
-            "info", "no findings");
+            "info", shorten("no findings", messageLimit));
         r.put("category", "all");
         summary.merge("pass", 1, Integer::sum);
         continue;
@@ -86,7 +133,7 @@ public final class PolicyReports {
               case ERROR -> "high";
               case WARNING -> "medium";
               case INFO -> "info";
-            }, String.join(" ", messages));
+            }, shorten(String.join(" ", messages), messageLimit));
         RuleInfo info = rules.get(byR.getKey());
         r.put("category", info == null ? "" : info.category().label());
         if (!containers.isEmpty()) {
@@ -101,6 +148,13 @@ public final class PolicyReports {
     return report;
   }
 
+  private static String shorten(String message, int limit) {
+    if (message.length() <= limit) {
+      return message;
+    }
+    return limit <= 3 ? "" : message.substring(0, limit - 3) + "...";
+  }
+
   private static ObjectNode result(ArrayNode results, AuditStore.Entry e, String policy,
       String rule, String outcome, String severity, String message) {
     ObjectNode r = results.addObject();
@@ -108,7 +162,9 @@ public final class PolicyReports {
     r.put("rule", rule);
     r.put("result", outcome);
     r.put("severity", severity);
-    r.put("message", message);
+    if (!message.isEmpty()) {
+      r.put("message", message);
+    }
     r.put("source", "pyhygiene");
     r.put("scored", true);
     ObjectNode ts = r.putObject("timestamp");
