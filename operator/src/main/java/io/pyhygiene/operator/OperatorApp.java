@@ -79,6 +79,15 @@ public final class OperatorApp implements AutoCloseable {
 
   public OperatorApp(OperatorSettings settings, Config kubeConfig) throws Exception {
     this.settings = settings;
+    if (settings.webhookEnabled()) { // fail before anything starts
+      for (var file : List.of(settings.webhookCertFile(), settings.webhookKeyFile())) {
+        if (!Files.isReadable(file)) {
+          throw new IllegalArgumentException("the admission webhook is enabled but " + file
+              + " is not readable: set PYHYGIENE_WEBHOOK_CERT_FILE and PYHYGIENE_WEBHOOK_KEY_FILE,"
+              + " or PYHYGIENE_WEBHOOK_ENABLED=false");
+        }
+      }
+    }
     Clock clock = Clock.systemUTC();
     String identity = identity();
     Config config = new ConfigBuilder(kubeConfig)
@@ -156,13 +165,6 @@ public final class OperatorApp implements AutoCloseable {
         () -> policies.policies().forEach(p -> statusWriter.sync(p, policies.resolve(p))),
         leading::get, settings.reportInterval());
     if (settings.webhookEnabled()) {
-      for (var file : List.of(settings.webhookCertFile(), settings.webhookKeyFile())) {
-        if (!Files.isReadable(file)) {
-          throw new IllegalArgumentException("the admission webhook is enabled but " + file
-              + " is not readable: set PYHYGIENE_WEBHOOK_CERT_FILE and PYHYGIENE_WEBHOOK_KEY_FILE,"
-              + " or PYHYGIENE_WEBHOOK_ENABLED=false");
-        }
-      }
       // Every replica answers admission requests, leader or not, so the webhook keeps its own
       // (small) caches of policies and namespaces.
       this.webhookPolicies = client.resources(PythonHygienePolicy.class).runnableInformer(0);

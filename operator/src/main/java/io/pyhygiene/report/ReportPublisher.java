@@ -59,7 +59,8 @@ public final class ReportPublisher implements AutoCloseable {
   private final StatusSync statuses;
   private final BooleanSupplier leading;
   private final Duration interval;
-  private final Map<String, JsonNode> published = new ConcurrentHashMap<>();
+  /** Digest of each namespace's last written report (without timestamps): a report can be a MiB. */
+  private final Map<String, String> published = new ConcurrentHashMap<>();
   private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(r -> {
     Thread t = new Thread(r, "pyhygiene-reports");
     t.setDaemon(true);
@@ -139,12 +140,12 @@ public final class ReportPublisher implements AutoCloseable {
         return true;
       }
       ObjectNode desired = PolicyReports.build(namespace, entries, rules);
-      JsonNode comparable = PolicyReports.comparable(desired);
-      JsonNode last = published.get(namespace);
+      String comparable = digest(PolicyReports.comparable(desired));
+      String last = published.get(namespace);
       if (last == null) {
         GenericKubernetesResource existing = reports.withName(PolicyReports.NAME).get();
         if (existing != null) {
-          last = PolicyReports.comparable(JSON.valueToTree(existing));
+          last = digest(PolicyReports.comparable(JSON.valueToTree(existing)));
         }
       }
       if (comparable.equals(last)) {
@@ -167,6 +168,15 @@ public final class ReportPublisher implements AutoCloseable {
       LOG.warn("could not write the PolicyReport of {}: {}", namespace,
           e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage());
       return false;
+    }
+  }
+
+  private static String digest(JsonNode node) {
+    try {
+      return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+          .digest(JSON.writeValueAsBytes(node)));
+    } catch (java.security.NoSuchAlgorithmException | java.io.IOException e) {
+      throw new IllegalStateException(e);
     }
   }
 

@@ -278,6 +278,21 @@ class CliTest {
   }
 
   @Test
+  void runStopsOnABadSettingNamingTheVariable() {
+    Result r = run("", Map.of("PYHYGIENE_HTTP_PORT", "eighty", "PYHYGIENE_EVIDENCE_WINDOW", "soon"),
+        false, "run");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("PYHYGIENE_HTTP_PORT=eighty: expected a port number")
+        .contains("PYHYGIENE_EVIDENCE_WINDOW=soon: expected a duration");
+    Result noCert = run("", Map.of("PYHYGIENE_WEBHOOK_CERT_FILE", "/no/such/tls.crt"), false, "run");
+    assertThat(noCert.code()).isEqualTo(2);
+    assertThat(noCert.err()).contains("/no/such/tls.crt is not readable")
+        .contains("PYHYGIENE_WEBHOOK_ENABLED=false");
+    assertThat(run("run", "--help").out()).contains("PYHYGIENE_WATCH_NAMESPACES")
+        .contains("PYHYGIENE_LOG_LEVEL");
+  }
+
+  @Test
   void helpExplainsAndVersionPrints() {
     Result help = run("audit", "--help");
     assertThat(help.code()).isZero();
