@@ -40,8 +40,10 @@ class ServerDrainGroundTruthTest {
 
   @BeforeAll
   static void prerequisites() throws Exception {
-    String venv = System.getenv().getOrDefault("PYHYGIENE_VENV",
-        System.getProperty("user.home") + "/.cache/pyhygiene/venv");
+    // Where scripts/test-deps.sh puts it: $PYHYGIENE_VENV, else $PYHYGIENE_CACHE/venv.
+    String cache = System.getenv().getOrDefault("PYHYGIENE_CACHE",
+        System.getProperty("user.home") + "/.cache/pyhygiene");
+    String venv = System.getenv().getOrDefault("PYHYGIENE_VENV", cache + "/venv");
     venvBin = Path.of(venv, "bin");
     assertThat(venvBin.resolve("gunicorn")).as("gunicorn in %s (make test-deps)", venv).exists();
     assertThat(venvBin.resolve("uvicorn")).as("uvicorn in %s (make test-deps)", venv).exists();
