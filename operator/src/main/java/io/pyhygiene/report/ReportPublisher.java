@@ -171,13 +171,36 @@ public final class ReportPublisher implements AutoCloseable {
     }
   }
 
-  private static String digest(JsonNode node) {
+  /** SHA-256 of the node with object keys sorted: the API server returns fields in its own order. */
+  static String digest(JsonNode node) {
     try {
       return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
-          .digest(JSON.writeValueAsBytes(node)));
+          .digest(JSON.writeValueAsBytes(canonical(node))));
     } catch (java.security.NoSuchAlgorithmException | java.io.IOException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private static JsonNode canonical(JsonNode node) {
+    if (node.isObject()) {
+      ObjectNode sorted = JSON.createObjectNode();
+      java.util.List<String> names = new java.util.ArrayList<>();
+      node.fieldNames().forEachRemaining(names::add);
+      java.util.Collections.sort(names);
+      for (String name : names) {
+        sorted.set(name, canonical(node.get(name)));
+      }
+      return sorted;
+    }
+    if (node.isArray()) {
+      var array = JSON.createArrayNode();
+      node.forEach(n -> array.add(canonical(n)));
+      return array;
+    }
+    if (node.isIntegralNumber()) {
+      return JSON.getNodeFactory().numberNode(node.bigIntegerValue());
+    }
+    return node;
   }
 
   private void updateGauges() {
