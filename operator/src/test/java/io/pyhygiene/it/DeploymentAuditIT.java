@@ -8,15 +8,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.pyhygiene.controlplane.RealCluster;
 import io.pyhygiene.it.Fixtures.Finding;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 4, "What it writes": the verdict label and the findings/policy/audited-generation
@@ -24,24 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * they follow changes to the Deployment; exemption annotations; VerdictChanged Events only on a
  * change.
  */
-class DeploymentAuditIT {
-
-  @RegisterExtension static final RealCluster cluster = new RealCluster();
-  static OperatorHarness op;
-  static Fixtures fx;
-
-  @BeforeAll
-  static void startOperator() throws Exception {
-    fx = new Fixtures(cluster);
-    op = OperatorHarness.start(cluster.client(), Map.of());
-  }
-
-  @AfterAll
-  static void stopOperator() {
-    if (op != null) {
-      op.close();
-    }
-  }
+class DeploymentAuditIT extends WithOperator {
 
   /** Waits until pyhygiene has audited the Deployment's current generation and returns it. */
   static Deployment awaitAudited(String ns, String name) {

@@ -3,35 +3,14 @@ package io.pyhygiene.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.pyhygiene.controlplane.RealCluster;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Issue 4, operations: /metrics, /healthz and /readyz of the running operator. */
-class MetricsIT {
-
-  @RegisterExtension static final RealCluster cluster = new RealCluster();
-  static OperatorHarness op;
-  static Fixtures fx;
-
-  @BeforeAll
-  static void startOperator() throws Exception {
-    fx = new Fixtures(cluster);
-    op = OperatorHarness.start(cluster.client(), Map.of());
-  }
-
-  @AfterAll
-  static void stopOperator() {
-    if (op != null) {
-      op.close();
-    }
-  }
+class MetricsIT extends WithOperator {
 
   @Test
   void scrapeHasTheDesignSeriesWithBoundedLabels() throws Exception {

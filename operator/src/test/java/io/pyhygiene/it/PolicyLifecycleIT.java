@@ -12,7 +12,6 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
-import io.pyhygiene.controlplane.RealCluster;
 import io.pyhygiene.it.Fixtures.Finding;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,34 +19,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 4, policies: selector and namespaceSelector changes, detection Auto/LabelOnly and the
  * runtime opt-out, mode in status and printer columns, two policies on one Deployment, an invalid
  * policy reported in status, and the CRD schema/CEL rejecting bad specs.
  */
-class PolicyLifecycleIT {
-
-  @RegisterExtension static final RealCluster cluster = new RealCluster();
-  static OperatorHarness op;
-  static Fixtures fx;
-
-  @BeforeAll
-  static void startOperator() throws Exception {
-    fx = new Fixtures(cluster);
-    op = OperatorHarness.start(cluster.client(), Map.of());
-  }
-
-  @AfterAll
-  static void stopOperator() {
-    if (op != null) {
-      op.close();
-    }
-  }
+class PolicyLifecycleIT extends WithOperator {
 
   static Deployment awaitDeployment(String ns, String name, Predicate<Deployment> condition) {
     return await().atMost(OperatorHarness.TIMEOUT).until(() -> fx.get(ns, name), condition);

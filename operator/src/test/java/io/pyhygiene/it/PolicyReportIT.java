@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.pyhygiene.controlplane.RealCluster;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -14,34 +13,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 4: the {@code wgpolicyk8s.io/v1alpha2} PolicyReport {@code pyhygiene} of each namespace,
  * one result per (workload, rule), summary consistent with the results, gone when nothing in the
  * namespace is audited any more.
  */
-class PolicyReportIT {
-
-  @RegisterExtension static final RealCluster cluster = new RealCluster();
-  static OperatorHarness op;
-  static Fixtures fx;
-
-  @BeforeAll
-  static void startOperator() throws Exception {
-    fx = new Fixtures(cluster);
-    op = OperatorHarness.start(cluster.client(), Map.of());
-  }
-
-  @AfterAll
-  static void stopOperator() {
-    if (op != null) {
-      op.close();
-    }
-  }
+class PolicyReportIT extends WithOperator {
 
   /** The report's results for one Deployment, keyed by rule. */
   static Map<String, JsonNode> resultsOf(JsonNode report, String deployment) {

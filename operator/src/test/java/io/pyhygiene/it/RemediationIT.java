@@ -8,15 +8,11 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.pyhygiene.controlplane.RealCluster;
 import io.pyhygiene.it.Fixtures.Finding;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 4, remediation: all fixes in ONE server-side apply of the pod template (one new
@@ -24,27 +20,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * (remediation-conflict finding and Event, the other fixes still land in one rollout); dry run
  * changes nothing but shows a preview; a later metadata-only write keeps the fixes.
  */
-class RemediationIT {
+class RemediationIT extends WithOperator {
 
   static final List<String> FIXED_RULES = List.of("run-as-root", "privilege-escalation",
       "capabilities-not-dropped", "seccomp-unset", "python-unbuffered");
-
-  @RegisterExtension static final RealCluster cluster = new RealCluster();
-  static OperatorHarness op;
-  static Fixtures fx;
-
-  @BeforeAll
-  static void startOperator() throws Exception {
-    fx = new Fixtures(cluster);
-    op = OperatorHarness.start(cluster.client(), Map.of());
-  }
-
-  @AfterAll
-  static void stopOperator() {
-    if (op != null) {
-      op.close();
-    }
-  }
 
   static Map<String, Object> remediation(boolean dryRun) {
     return Map.of("remediation", Map.of("enabled", true, "dryRun", dryRun, "rules", FIXED_RULES));

@@ -9,7 +9,6 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.pyhygiene.controlplane.RealCluster;
 import io.pyhygiene.it.Fixtures.Finding;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -17,11 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 4, runtime evidence. There is no kubelet, so the test plays its role: it writes container
@@ -29,28 +25,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * being deleted (held by a finalizer) whose container ended with exit code 137 is a
  * {@code shutdown-sigkilled}; a container terminated as {@code OOMKilled} is an {@code oom-killed}.
  */
-class RuntimeEvidenceIT {
+class RuntimeEvidenceIT extends WithOperator {
 
   static final String HOLD = "test.pyhygiene.io/hold";
 
-  @RegisterExtension static final RealCluster cluster = new RealCluster();
-  static OperatorHarness op;
-  static Fixtures fx;
   /** Pods given the finalizer, released after each test even when it fails. */
   final List<Pod> held = new ArrayList<>();
-
-  @BeforeAll
-  static void startOperator() throws Exception {
-    fx = new Fixtures(cluster);
-    op = OperatorHarness.start(cluster.client(), Map.of());
-  }
-
-  @AfterAll
-  static void stopOperator() {
-    if (op != null) {
-      op.close();
-    }
-  }
 
   @AfterEach
   void releaseHeldPods() {

@@ -5,40 +5,19 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.pyhygiene.controlplane.RealCluster;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 4: a Deployment with secret literals in its env (a password by name, a DSN with a
  * password) leaves those values nowhere pyhygiene writes: not in labels, annotations, Events,
  * the PolicyReport, the policy status or /metrics, and not in the operator's logs.
  */
-class SecretsIT {
-
-  @RegisterExtension static final RealCluster cluster = new RealCluster();
-  static OperatorHarness op;
-  static Fixtures fx;
-
-  @BeforeAll
-  static void startOperator() throws Exception {
-    fx = new Fixtures(cluster);
-    op = OperatorHarness.start(cluster.client(), Map.of());
-  }
-
-  @AfterAll
-  static void stopOperator() {
-    if (op != null) {
-      op.close();
-    }
-  }
+class SecretsIT extends WithOperator {
 
   static String random(String prefix) {
     byte[] b = new byte[12];
