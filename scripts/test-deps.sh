@@ -13,6 +13,10 @@ missing=()
 for tool in busybox dash bash tini dumb-init unshare python3; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
+# Debian splits venv's ensurepip into python3-venv: python3 alone cannot create the venv.
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
+  missing+=(python3-venv)
+fi
 if ((${#missing[@]})); then
   echo "test-deps: installing ${missing[*]} with apt-get"
   pkgs=()
