@@ -161,6 +161,11 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
     MDC.put("namespace", ns);
     MDC.put("name", name);
     try {
+      if (writer.predatesOwnWrite(d)) {
+        // Queued by an event that came in during our own write: the watch event of that write
+        // re-runs this with the written object. The audit store already holds this audit.
+        return UpdateControl.noUpdate();
+      }
       ResourceID id = ResourceID.fromResource(d);
       Map<String, String> nsLabels = namespaceLabels(ns);
       List<ActivePolicy> selecting = policies.active().stream()
@@ -252,6 +257,7 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
     String key = namespace + "/" + name;
     evidence.forget(key);
     remediator.forget(key);
+    writer.forget(namespace, name);
     ResourceID id = new ResourceID(name, namespace);
     selectedBy.values().forEach(s -> s.remove(id));
   }

@@ -41,6 +41,7 @@ public final class DeploymentWriter {
   private final KubernetesClient client;
   private final Clock clock;
   private final String instance;
+  private final OwnWrites ownWrites = new OwnWrites();
 
   public DeploymentWriter(KubernetesClient client, Clock clock, String instance) {
     this.client = client;
@@ -111,7 +112,26 @@ public final class DeploymentWriter {
     var op = client.genericKubernetesResources(DEPLOYMENTS)
         .inNamespace(d.getMetadata().getNamespace()).resource(item).dryRun(dryRun)
         .fieldManager(FIELD_MANAGER);
-    (force ? op.forceConflicts() : op).serverSideApply();
+    GenericKubernetesResource written = (force ? op.forceConflicts() : op).serverSideApply();
+    if (!dryRun && written != null && written.getMetadata() != null) {
+      ownWrites.wrote(key(d), written.getMetadata().getResourceVersion());
+    }
+  }
+
+  /**
+   * Whether this copy of the Deployment predates pyhygiene's own last write to it (the cache has
+   * not caught up yet): acting on it would repeat that write. See {@link OwnWrites}.
+   */
+  public boolean predatesOwnWrite(Deployment d) {
+    return ownWrites.predatesOwnWrite(key(d), d.getMetadata().getResourceVersion());
+  }
+
+  public void forget(String namespace, String name) {
+    ownWrites.forget(namespace + "/" + name);
+  }
+
+  private static String key(Deployment d) {
+    return d.getMetadata().getNamespace() + "/" + d.getMetadata().getName();
   }
 
   /** apps/v1 Deployments, named explicitly (no discovery request). */
