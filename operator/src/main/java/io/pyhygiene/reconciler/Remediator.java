@@ -9,6 +9,7 @@ import io.pyhygiene.engine.FixPlan;
 import io.pyhygiene.engine.FixPlanner;
 import io.pyhygiene.metrics.PyhygieneMetrics;
 import io.pyhygiene.policy.ActivePolicy;
+import io.pyhygiene.report.ReportPublisher;
 import io.pyhygiene.ssa.ApplyMerge;
 import io.pyhygiene.workload.Observations.RemediationConflict;
 import java.util.ArrayList;
@@ -47,7 +48,7 @@ public final class Remediator {
 
   private record Applied(long generationAfter, Set<String> rules) {}
 
-  /** A remediation request already made for a spec generation and a plan, and its outcome. */
+  /** A remediation request already made for a pod template and a plan, and its outcome. */
   private record Attempt(String key, Outcome outcome) {}
 
   private final FixPlanner planner;
@@ -82,11 +83,11 @@ public final class Remediator {
       return Outcome.NOTHING;
     }
     AuditPolicy p = policy.get().resolved();
-    if (RolloutState.inProgress(d)) {
-      // Never while a rollout is in progress; the next event retries. Keep the dry-run preview
-      // shown meanwhile: dropping it would be a metadata write, which bumps the generation, which
-      // reads as a rollout in progress again, and the preview would flip on and off for ever.
-      return new Outcome(false, p.remediation().dryRun() ? currentPreview(d) : "", false);
+    boolean dryRun = p.remediation().dryRun();
+    if (!dryRun && RolloutState.inProgress(d)) {
+      // Never while a rollout is in progress; the next event retries. A dry run starts no rollout,
+      // so it need not wait: its preview goes out with the first audit, in the same write.
+      return Outcome.NOTHING;
     }
     inFlight.remove(key);
     FixPlan plan = planner.plan(d, p);
@@ -103,13 +104,14 @@ public final class Remediator {
       plan.fixedRules().forEach(r -> metrics.remediation(r, "skipped"));
       return Outcome.NOTHING;
     }
-    boolean dryRun = p.remediation().dryRun();
     if (!dryRun && inFlight.size() >= p.remediation().maxConcurrentRollouts()) {
       return new Outcome(false, "", true);
     }
-    // The same plan on the same spec was already tried (a conflict, or a dry run): its outcome
-    // stands until the Deployment or the plan changes. A resync must not repeat the request.
-    String attempt = generation + "\u0000" + plan.patch();
+    // The same plan on the same pod template was already tried (a conflict, or a dry run): its
+    // outcome stands until the template or the plan changes. Keyed by the template, not the
+    // generation: pyhygiene's own annotation writes bump the generation, and must not make it
+    // repeat the request (nor must a resync).
+    String attempt = templateDigest(d) + "\u0000" + plan.patch();
     Attempt last = attempts.get(key);
     if (last != null && last.key().equals(attempt)) {
       return last.outcome();
@@ -189,6 +191,11 @@ public final class Remediator {
     ObjectNode config = ApplyMerge.merge(
         writer.metadataApply(d, metadata.withGeneration(DeploymentWriter.generation(d) + 1)), patch);
     writer.apply(d, config, dryRun, false);
+  }
+
+  private static String templateDigest(Deployment d) {
+    return d.getSpec() == null || d.getSpec().getTemplate() == null ? ""
+        : ReportPublisher.digest(DeploymentWriter.JSON.valueToTree(d.getSpec().getTemplate()));
   }
 
   private static String currentPreview(Deployment d) {

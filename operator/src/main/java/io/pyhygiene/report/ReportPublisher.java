@@ -172,7 +172,7 @@ public final class ReportPublisher implements AutoCloseable {
   }
 
   /** SHA-256 of the node with object keys sorted: the API server returns fields in its own order. */
-  static String digest(JsonNode node) {
+  public static String digest(JsonNode node) {
     try {
       return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
           .digest(JSON.writeValueAsBytes(canonical(node))));

@@ -160,6 +160,7 @@ class RemediationIT extends WithOperator {
   void dryRunChangesNothingButShowsThePreview() throws Exception {
     String ns = cluster.createNamespace();
     fx.applyPolicy(ns, "preview", remediation(true));
+    AuditLog.Mark start = AuditLog.mark();
     Deployment created = fx.apply(Fixtures.deployment("remediable.yaml", ns, "worker"));
     String uid = created.getMetadata().getUid();
 
@@ -178,5 +179,12 @@ class RemediationIT extends WithOperator {
     assertThat(fx.get(ns, "worker").getSpec().getTemplate()).isEqualTo(created.getSpec().getTemplate());
     assertThat(Fixtures.annotations(fx.get(ns, "worker"))).containsEntry(Fixtures.PREVIEW, preview);
     assertThat(fx.events(ns, "worker", "Remediated")).isEmpty();
+    // One dry run made the preview; writing the preview bumps the generation, and that must not
+    // repeat the dry run (the pod template is unchanged).
+    List<AuditLog.Request> requests = AuditLog.operatorWritesSince(start, op).stream()
+        .filter(r -> r.resource().equals("deployments") && r.namespace().equals(ns)).toList();
+    assertThat(requests).as("pyhygiene's Deployment requests in %s", ns)
+        .filteredOn(AuditLog.Request::dryRun).hasSize(1);
+    assertThat(requests).filteredOn(AuditLog.Request::persisted).hasSize(1);
   }
 }
