@@ -34,7 +34,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
-import org.slf4j.MDC;
 
 /**
  * Keeps every selected Deployment audited: selects the policies, runs the engine with the runtime
@@ -158,8 +157,7 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
     String ns = d.getMetadata().getNamespace();
     String name = d.getMetadata().getName();
     String key = ns + "/" + name;
-    MDC.put("namespace", ns);
-    MDC.put("name", name);
+    ReconcileMdc mdc = ReconcileMdc.open().put("namespace", ns).put("name", name);
     try {
       if (writer.predatesOwnWrite(d)) {
         // Queued by an event that came in during our own write: the watch event of that write
@@ -170,7 +168,7 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
       Map<String, String> nsLabels = namespaceLabels(ns);
       List<ActivePolicy> selecting = policies.active().stream()
           .filter(p -> p.selects(nsLabels, d.getMetadata().getLabels())).toList();
-      MDC.put("policy", selecting.stream().map(ActivePolicy::name).collect(Collectors.joining(",")));
+      mdc.put("policy", selecting.stream().map(ActivePolicy::name).collect(Collectors.joining(",")));
       for (ActivePolicy p : policies.active()) {
         Set<ResourceID> set = selectedBy.computeIfAbsent(p.name(), k -> ConcurrentHashMap.newKeySet());
         if (selecting.contains(p)) {
@@ -199,9 +197,7 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
       if (!initialAuditDone) {
         auditedSinceStart.add(ResourceID.fromResource(d));
       }
-      MDC.remove("namespace");
-      MDC.remove("name");
-      MDC.remove("policy");
+      mdc.close();
     }
   }
 

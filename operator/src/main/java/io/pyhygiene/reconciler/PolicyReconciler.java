@@ -8,7 +8,6 @@ import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
 import io.pyhygiene.policy.ActivePolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 /**
  * Validates each PythonHygienePolicy and keeps its status (observedGeneration, Ready/Invalid with
@@ -32,16 +31,13 @@ public final class PolicyReconciler implements Reconciler<PythonHygienePolicy> {
   @Override
   public UpdateControl<PythonHygienePolicy> reconcile(PythonHygienePolicy policy,
       Context<PythonHygienePolicy> context) {
-    MDC.put("policy", policy.getMetadata().getName());
-    try {
+    try (ReconcileMdc mdc = ReconcileMdc.open().put("policy", policy.getMetadata().getName())) {
       ActivePolicy active = catalog.resolve(policy);
       if (!active.valid()) {
         LOG.warn("policy is invalid: {}", String.join("; ", active.errors()));
       }
       statusWriter.sync(policy, active);
       return UpdateControl.noUpdate();
-    } finally {
-      MDC.remove("policy");
     }
   }
 }

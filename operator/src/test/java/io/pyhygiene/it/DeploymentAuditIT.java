@@ -61,6 +61,13 @@ class DeploymentAuditIT extends WithOperator {
     String raw = Fixtures.annotations(bad).get(Fixtures.FINDINGS);
     assertThat(raw).doesNotContain(" ", "\n", "message");
 
+    // --- its write is logged as a JSON line carrying the reconcile's MDC (DESIGN conventions)
+    assertThat(op.logLines()).filteredOn(l -> l.contains("wrote pyhygiene metadata")
+            && l.contains("\"namespace\":\"" + ns + "\"") && l.contains("\"name\":\"bad\""))
+        .isNotEmpty()
+        .allSatisfy(l -> assertThat(l).startsWith("{").contains("\"policy\":\"" + policy + "\"")
+            .containsPattern("\"reconcileId\":\"[0-9a-f]{8}\""));
+
     // --- the good one: verdict pass, no findings
     Deployment good = awaitAudited(ns, "good");
     assertThat(Fixtures.labels(good)).containsEntry(VERDICT, "pass");
