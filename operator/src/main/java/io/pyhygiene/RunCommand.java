@@ -61,7 +61,12 @@ public final class RunCommand implements Callable<Integer> {
       app.close();
       stopped.countDown();
     }, "pyhygiene-shutdown"));
-    app.start();
+    try {
+      app.start();
+    } catch (IllegalStateException e) {
+      spec.commandLine().getErr().println("pyhygiene run: cannot start: " + e.getMessage());
+      return 1;
+    }
     stopped.await();
     return 0;
   }

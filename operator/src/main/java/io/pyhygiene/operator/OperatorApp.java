@@ -207,7 +207,12 @@ public final class OperatorApp implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts everything; first checks the API server can be used ({@link ApiPreflight}), throwing
+   * {@link IllegalStateException} with what to do when it cannot.
+   */
   public void start() {
+    ApiPreflight.check(client, settings.watchNamespaces());
     http.start();
     if (webhook != null) {
       webhookPolicies.run();
