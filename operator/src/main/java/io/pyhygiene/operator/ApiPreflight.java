@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.api.model.ListOptions;
 import io.fabric8.kubernetes.api.model.ListOptionsBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Listable;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,13 +34,14 @@ public final class ApiPreflight {
         () -> client.resources(PythonHygienePolicy.class).list(ONE));
     list(server, "namespaces", "", () -> client.namespaces().list(ONE));
     for (String ns : scopes) {
-      list(server, "deployments", ns, () -> ns.isEmpty()
-          ? client.apps().deployments().inAnyNamespace().list(ONE)
-          : client.apps().deployments().inNamespace(ns).list(ONE));
-      list(server, "pods", ns, () -> ns.isEmpty()
-          ? client.pods().inAnyNamespace().list(ONE)
-          : client.pods().inNamespace(ns).list(ONE));
+      list(server, "deployments", ns, () -> in(client.apps().deployments(), ns).list(ONE));
+      list(server, "pods", ns, () -> in(client.pods(), ns).list(ONE));
     }
+  }
+
+  /** The operation in one namespace, or in all of them for "". */
+  private static Listable<?> in(MixedOperation<?, ?, ?> op, String namespace) {
+    return namespace.isEmpty() ? op.inAnyNamespace() : op.inNamespace(namespace);
   }
 
   private static void list(String server, String resource, String namespace, Supplier<?> call) {

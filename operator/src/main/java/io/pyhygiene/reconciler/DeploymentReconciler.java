@@ -253,7 +253,7 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
     String key = namespace + "/" + name;
     evidence.forget(key);
     remediator.forget(key);
-    writer.forget(namespace, name);
+    writer.forget(key);
     ResourceID id = new ResourceID(name, namespace);
     selectedBy.values().forEach(s -> s.remove(id));
   }

@@ -126,8 +126,9 @@ public final class DeploymentWriter {
     return ownWrites.predatesOwnWrite(key(d), d.getMetadata().getResourceVersion());
   }
 
-  public void forget(String namespace, String name) {
-    ownWrites.forget(namespace + "/" + name);
+  /** Drops what is remembered about a deleted Deployment ({@code namespace/name}). */
+  public void forget(String key) {
+    ownWrites.forget(key);
   }
 
   private static String key(Deployment d) {
