@@ -3,7 +3,7 @@
 
 SHELL := /bin/bash
 MVN ?= mvn -B -q
-JAR := operator/target/pyhygiene.jar
+JAR := dist/target/pyhygiene.jar
 # Pinned so the examples' verdicts (python-eol) do not change with the calendar.
 EXAMPLES_NOW ?= 2026-11-25
 
@@ -16,12 +16,12 @@ include e2e/e2e.mk
 help:
 	@grep -hE '^## ' $(MAKEFILE_LIST) | sed 's/^## /  make /'
 
-## build: compile, regenerate crds/ and docs/rules.md, package operator/target/pyhygiene.jar
+## build: compile, regenerate crds/ and docs/rules.md, package dist/target/pyhygiene.jar
 build:
 	$(MVN) package -DskipTests
 
 # Rebuilt when a source or a pom is newer than the jar.
-$(JAR): pom.xml operator/pom.xml $(shell find operator/src/main -type f)
+$(JAR): $(wildcard pom.xml */pom.xml) $(shell find core/src/main cli/src/main operator/src/main dist/src/main -type f)
 	$(MVN) package -DskipTests
 
 ## test-deps: install busybox/dash and a Python venv with gunicorn and uvicorn (for ground truth)

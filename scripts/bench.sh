@@ -43,7 +43,7 @@ EOF
 log "building"
 bash e2e/bin/tools.sh >/dev/null
 mvn -B -q package -DskipTests
-JAR=operator/target/pyhygiene.jar
+JAR=dist/target/pyhygiene.jar
 KUBECTL="$(ls "$CACHE"/bin/kubectl-v* | sort -V | tail -1)"
 
 # ---------------------------------------------------------------------------------- 1 engine
@@ -216,7 +216,7 @@ $WEBHOOK
 
 ## 3. CLI
 
-\`java -jar operator/target/pyhygiene.jar audit -f many.yaml -o json\` over one file with
+\`java -jar dist/target/pyhygiene.jar audit -f many.yaml -o json\` over one file with
 $CLI_COUNT Deployments (half failing, half passing): ${CLI_SECONDS} s wall, max RSS $((CLI_KB / 1024)) MiB
 (JVM start-up included).
 

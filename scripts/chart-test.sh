@@ -28,7 +28,7 @@ HELM="$CACHE/bin/helm-$HELM_VERSION"
 KUBECTL="$CACHE/bin/kubectl-$K8S_VERSION"
 PROMTOOL="${PROMTOOL:-promtool}"
 CHART="${PYHYGIENE_CHART_DIR:-helm/pyhygiene}"  # override to test a modified copy
-JAR=operator/target/pyhygiene.jar
+JAR=dist/target/pyhygiene.jar
 # A fresh namespace per run: a previous run's may still be terminating, or another run active.
 NS="${PYHYGIENE_CHART_TEST_NAMESPACE:-pyhygiene-chart-test-$(date +%s)-$$}"
 STEP_TIMEOUT="${PYHYGIENE_CHART_TEST_STEP_TIMEOUT:-120}"

@@ -45,12 +45,12 @@ heading "pyhygiene demo: setting up (control plane $WORK, https://127.0.0.1:$API
 
 # ---------------------------------------------------------------- build
 t=$(now_ms)
-if [[ ! -s "$JAR" ]] || [[ -n "$(find pom.xml operator/pom.xml operator/src/main -newer "$JAR" -print -quit 2>/dev/null)" ]]; then
+if [[ ! -s "$JAR" ]] || [[ -n "$(find pom.xml core cli operator dist -path "*/target" -prune -o -newer "$JAR" -print -quit 2>/dev/null)" ]]; then
   timeout 1800 mvn -B -q package -DskipTests >"$OP_DIR/build.log" 2>&1 \
     || fail "mvn -B -q package -DskipTests failed" "$OP_DIR/build.log"
   progress "jar (mvn -B -q package -DskipTests)" "built in $(fmt_ms "$t")"
 else
-  progress "jar operator/target/pyhygiene.jar" "up to date"
+  progress "jar dist/target/pyhygiene.jar" "up to date"
 fi
 
 # ---------------------------------------------------------------- tools + cluster
@@ -173,7 +173,7 @@ cat <<EOF
   kubectl get events -n shop                        # verdict changes
   kubectl patch pyhp default --type=merge -p '{"spec":{"mode":"Deny"}}'   # then apply a bad Deployment
   operator: pid $OP_PID, JSON logs in $(OP_LOG)
-  the same engine offline: java -jar operator/target/pyhygiene.jar audit -f examples/
+  the same engine offline: java -jar dist/target/pyhygiene.jar audit -f examples/
 EOF
 say
 say "Demo ready in $(fmt_ms "$T0"), left running. Stop it: make demo-down"

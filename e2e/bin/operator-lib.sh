@@ -13,7 +13,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/cluster-env.sh"
 
 KUBECTL="$(tool_path kubectl)"
 HELM="$(tool_path helm)"
-JAR="$REPO_ROOT/operator/target/pyhygiene.jar"
+JAR="$REPO_ROOT/dist/target/pyhygiene.jar"
 CHART="${PYHYGIENE_CHART_DIR:-$REPO_ROOT/helm/pyhygiene}"  # override to test a modified copy
 OP_NS=pyhygiene-system
 RELEASE=pyhygiene

@@ -1,0 +1,62 @@
+package io.pyhygiene.rules.signals;
+
+import io.pyhygiene.engine.Category;
+import io.pyhygiene.engine.ContainerRule;
+import io.pyhygiene.engine.Finding;
+import io.pyhygiene.engine.RuleContext;
+import io.pyhygiene.engine.RuleInfo;
+import io.pyhygiene.engine.Severity;
+import io.pyhygiene.workload.ContainerView;
+import io.pyhygiene.workload.process.ProcessModel;
+import io.pyhygiene.workload.WorkloadView;
+import java.util.Optional;
+
+/** The Python interpreter is PID 1 running code that installs no SIGTERM handler. */
+public final class PythonPid1Rule extends ContainerRule {
+
+  private static final RuleInfo INFO = new RuleInfo(
+      "python-pid1", Severity.WARNING, Category.SIGNALS,
+      "The Python interpreter is PID 1 without an init",
+      "PID 1 has no default signal actions: SIGTERM is delivered but does nothing unless the"
+          + " program installs a handler. Python installs none for SIGTERM, so `python app.py`"
+          + " as PID 1 ignores the kubelet's SIGTERM and is SIGKILLed when the grace period ends,"
+          + " with no cleanup. Known servers (gunicorn, uvicorn, hypercorn, daphne, granian,"
+          + " celery) install their own handlers and are not affected.",
+      "Run the interpreter under an init that forwards signals (`command: [\"tini\", \"--\","
+          + " \"python\", \"app.py\"]` or dumb-init), or set `shareProcessNamespace: true`, or"
+          + " install a SIGTERM handler in the program and exempt this rule with a reason.",
+      false,
+      """
+      # fails: python is PID 1 and ignores SIGTERM
+      command: ["python", "worker.py"]
+      # passes
+      command: ["tini", "--", "python", "worker.py"]
+      """);
+
+  @Override
+  public RuleInfo info() {
+    return INFO;
+  }
+
+  @Override
+  protected Scope scope() {
+    return Scope.PYTHON_CONTAINERS;
+  }
+
+  @Override
+  protected Optional<Finding> check(ContainerView c, WorkloadView w, RuleContext ctx) {
+    ProcessModel p = c.process();
+    if (!p.pythonWithoutHandlerIsPid1() || w.shareProcessNamespace()) {
+      return Optional.empty();
+    }
+    String how = switch (p.placement()) {
+      case IMPLICIT_EXEC -> " (" + p.shell().label() + " replaced itself with it)";
+      case EXPLICIT_EXEC -> " (the shell execs it)";
+      default -> "";
+    };
+    return Optional.of(finding(c.name(),
+        "`" + p.app().orElseThrow().describe() + "` runs as PID 1" + how + " with no init:"
+            + " unless the code installs a SIGTERM handler, SIGTERM is ignored and the pod is"
+            + " SIGKILLed after the grace period."));
+  }
+}

@@ -1,0 +1,79 @@
+package io.pyhygiene;
+
+import io.pyhygiene.operator.RunCommand;
+
+import io.pyhygiene.cli.AuditCommand;
+import io.pyhygiene.cli.RulesCommand;
+import io.pyhygiene.Versions;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Composition root: the {@code pyhygiene} command and its subcommands. */
+@Command(name = "pyhygiene", mixinStandardHelpOptions = true,
+    versionProvider = Main.VersionProvider.class,
+    description = {
+        "Keeps Python services on Kubernetes production-safe: signal handling, shutdown budgets,"
+            + " worker memory, security context and runtime hygiene.",
+        ""},
+    commandListHeading = "%nCommands:%n",
+    footer = {"", "Run 'pyhygiene COMMAND --help' for a command's options."})
+public final class Main {
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    boolean operator = args.length > 0 && args[0].equals("run");
+    if (!operator && System.getenv("PYHYGIENE_LOG_LEVEL") == null) {
+      quietLogging(); // the CLI's output is its report; library chatter stays below WARN
+    }
+    System.exit(run(args, System.in, System.out, System.err, System.getenv(),
+        System.console() != null));
+  }
+
+  /** Runs the CLI with explicit streams; returns the exit code. */
+  public static int run(String[] args, InputStream in, OutputStream out, OutputStream err,
+      Map<String, String> environment, boolean terminal) {
+    PrintWriter stdout = new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true);
+    PrintWriter stderr = new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true);
+    CommandLine cli = new CommandLine(new Main())
+        .addSubcommand(new AuditCommand(in, environment, terminal))
+        .addSubcommand(new RulesCommand())
+        .addSubcommand(new RunCommand(environment))
+        .setCaseInsensitiveEnumValuesAllowed(true)
+        .setOut(stdout)
+        .setErr(stderr);
+    cli.setExecutionStrategy(new CommandLine.RunLast());
+    cli.getSubcommands().get("run").getCommandSpec().usageMessage()
+        .description(concat(cli.getSubcommands().get("run").getCommandSpec().usageMessage()
+            .description(), RunCommand.variablesHelp()));
+    int code = cli.execute(args);
+    stdout.flush();
+    stderr.flush();
+    return code;
+  }
+
+  private static String[] concat(String[] a, String[] b) {
+    String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  private static void quietLogging() {
+    if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
+      ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(ch.qos.logback.classic.Level.WARN);
+    }
+  }
+
+  static final class VersionProvider implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"pyhygiene " + Versions.current()};
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package io.pyhygiene.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.ContainerState;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.pyhygiene.operator.evidence.PodTerminations;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What the informer caches keep of each object. */
+public final class Pruning {
+
+  private Pruning() {}
+
+  static final String LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
+
+  /**
+   * Drops kubectl's last-applied copy and every managedFields entry except pyhygiene's own apply
+   * (needed to re-apply what pyhygiene owns, see {@link DeploymentWriter}).
+   */
+  public static Deployment deployment(Deployment d) {
+    ObjectMeta m = d.getMetadata();
+    if (m.getManagedFields() != null) {
+      List<ManagedFieldsEntry> kept = new ArrayList<>();
+      for (ManagedFieldsEntry e : m.getManagedFields()) {
+        if (DeploymentWriter.FIELD_MANAGER.equals(e.getManager())
+            && "Apply".equals(e.getOperation()) && e.getSubresource() == null) {
+          kept.add(e);
+        }
+      }
+      m.setManagedFields(kept.isEmpty() ? null : kept);
+    }
+    if (m.getAnnotations() != null && m.getAnnotations().containsKey(LAST_APPLIED)) {
+      Map<String, String> a = new HashMap<>(m.getAnnotations());
+      a.remove(LAST_APPLIED);
+      m.setAnnotations(a);
+    }
+    return d;
+  }
+
+  /** Keeps a pod's identity, owner, deletion mark and container terminations; drops the rest. */
+  public static Pod pod(Pod p) {
+    ObjectMeta in = p.getMetadata();
+    ObjectMeta out = new ObjectMeta();
+    out.setName(in.getName());
+    out.setNamespace(in.getNamespace());
+    out.setUid(in.getUid());
+    out.setResourceVersion(in.getResourceVersion());
+    out.setDeletionTimestamp(in.getDeletionTimestamp());
+    out.setOwnerReferences(in.getOwnerReferences());
+    if (in.getLabels() != null && in.getLabels().containsKey(PodTerminations.TEMPLATE_HASH_LABEL)) {
+      out.setLabels(Map.of(PodTerminations.TEMPLATE_HASH_LABEL,
+          in.getLabels().get(PodTerminations.TEMPLATE_HASH_LABEL)));
+    }
+    Pod pruned = new Pod();
+    pruned.setApiVersion(p.getApiVersion());
+    pruned.setKind(p.getKind());
+    pruned.setMetadata(out);
+    if (p.getStatus() != null && p.getStatus().getContainerStatuses() != null) {
+      List<ContainerStatus> statuses = new ArrayList<>();
+      for (ContainerStatus cs : p.getStatus().getContainerStatuses()) {
+        ContainerStatus s = new ContainerStatus();
+        s.setName(cs.getName());
+        s.setRestartCount(cs.getRestartCount());
+        s.setState(terminatedOnly(cs.getState()));
+        s.setLastState(terminatedOnly(cs.getLastState()));
+        statuses.add(s);
+      }
+      PodStatus status = new PodStatus();
+      status.setContainerStatuses(statuses);
+      pruned.setStatus(status);
+    }
+    return pruned;
+  }
+
+  private static ContainerState terminatedOnly(ContainerState s) {
+    if (s == null || s.getTerminated() == null) {
+      return null;
+    }
+    ContainerState out = new ContainerState();
+    out.setTerminated(s.getTerminated());
+    return out;
+  }
+}

@@ -1,0 +1,26 @@
+package io.pyhygiene.operator.reconciler;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.informers.cache.BasicItemStore;
+import io.fabric8.kubernetes.client.informers.cache.Cache;
+import java.util.function.UnaryOperator;
+
+/**
+ * An informer store that keeps only what pyhygiene reads: most of a Deployment's or a Pod's size
+ * is managedFields, kubectl's last-applied copy and (for pods) the spec, none of which the
+ * engine needs. Keeps the cache small enough for tens of thousands of Deployments.
+ */
+public final class PruningItemStore<T extends HasMetadata> extends BasicItemStore<T> {
+
+  private final UnaryOperator<T> prune;
+
+  public PruningItemStore(UnaryOperator<T> prune) {
+    super(Cache::metaNamespaceKeyFunc);
+    this.prune = prune;
+  }
+
+  @Override
+  public T put(String key, T obj) {
+    return super.put(key, prune.apply(obj));
+  }
+}

@@ -1,0 +1,117 @@
+package io.pyhygiene.operator.report;
+
+import io.pyhygiene.engine.CombinedAudit;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The latest combined audit of every reconciled Deployment: the source of PolicyReports, policy
+ * statuses and gauges. Changes mark namespaces and policies dirty so only they are rewritten.
+ */
+public final class AuditStore {
+
+  /**
+   * One Deployment's latest audit.
+   *
+   * @param namespace its namespace
+   * @param name its name
+   * @param uid its uid
+   * @param audit the combined audit
+   * @param changedAt when the audit last changed (stable across unchanged re-audits)
+   */
+  public record Entry(String namespace, String name, String uid, CombinedAudit audit,
+      Instant changedAt) {
+    public String key() {
+      return namespace + "/" + name;
+    }
+  }
+
+  private final Clock clock;
+  private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+  private final Set<String> dirtyNamespaces = ConcurrentHashMap.newKeySet();
+  private final Set<String> dirtyPolicies = ConcurrentHashMap.newKeySet();
+  private volatile BooleanSupplier complete = () -> true;
+
+  public AuditStore(Clock clock) {
+    this.clock = clock;
+  }
+
+  /** Sets what tells whether the store holds an audit of every Deployment yet. */
+  public void completeWhen(BooleanSupplier condition) {
+    this.complete = condition;
+  }
+
+  /**
+   * Whether the store holds an audit of every Deployment (false at start-up until each has been
+   * audited once): statuses and reports are published only from a complete store.
+   */
+  public boolean complete() {
+    return complete.getAsBoolean();
+  }
+
+  /** Stores an audit; returns whether it differs from the previous one. */
+  public boolean put(String namespace, String name, String uid, CombinedAudit audit) {
+    String key = namespace + "/" + name;
+    Entry previous = entries.get(key);
+    if (previous != null && previous.audit().equals(audit) && Objects.equals(previous.uid(), uid)) {
+      return false;
+    }
+    entries.put(key, new Entry(namespace, name, uid, audit, clock.instant()));
+    dirtyNamespaces.add(namespace);
+    if (previous != null) {
+      dirtyPolicies.addAll(policies(previous.audit()));
+    }
+    dirtyPolicies.addAll(policies(audit));
+    return true;
+  }
+
+  public void remove(String namespace, String name) {
+    Entry previous = entries.remove(namespace + "/" + name);
+    if (previous != null) {
+      dirtyNamespaces.add(namespace);
+      dirtyPolicies.addAll(policies(previous.audit()));
+    }
+  }
+
+  private static Set<String> policies(CombinedAudit a) {
+    Set<String> out = new HashSet<>();
+    a.policies().forEach(p -> out.add(p.policy()));
+    return out;
+  }
+
+  public List<Entry> entries() {
+    return new ArrayList<>(entries.values());
+  }
+
+  public List<Entry> inNamespace(String namespace) {
+    return entries.values().stream().filter(e -> e.namespace().equals(namespace)).toList();
+  }
+
+  public Set<String> drainDirtyNamespaces() {
+    Set<String> out = new HashSet<>(dirtyNamespaces);
+    dirtyNamespaces.removeAll(out);
+    return out;
+  }
+
+  public Set<String> drainDirtyPolicies() {
+    Set<String> out = new HashSet<>(dirtyPolicies);
+    dirtyPolicies.removeAll(out);
+    return out;
+  }
+
+  public void markPolicyDirty(String policy) {
+    dirtyPolicies.add(policy);
+  }
+
+  public void markNamespaceDirty(String namespace) {
+    dirtyNamespaces.add(namespace);
+  }
+}

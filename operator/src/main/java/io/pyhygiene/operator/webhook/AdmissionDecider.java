@@ -1,0 +1,101 @@
+package io.pyhygiene.operator.webhook;
+
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.pyhygiene.engine.Auditor;
+import io.pyhygiene.engine.CombinedAudit;
+import io.pyhygiene.engine.Finding;
+import io.pyhygiene.engine.PolicyMode;
+import io.pyhygiene.engine.Severity;
+import io.pyhygiene.policy.ActivePolicy;
+import io.pyhygiene.workload.WorkloadView;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * Decides an admission request with the same engine and the same policy selection as the
+ * reconciler. Pure apart from reading its inputs.
+ *
+ * <ul>
+ *   <li>Audit: allowed, with audit annotations (verdict and rule ids) for the audit log.
+ *   <li>Warn: also one warning per finding, rule id first.
+ *   <li>Deny: {@code error} findings reject the request, naming the rules and how to exempt.
+ * </ul>
+ *
+ * <p>An UPDATE that leaves the pod template as it was (scaling, labels, annotations,
+ * pyhygiene's own metadata write) is never denied and gets no warnings: Deny guards what gets
+ * rolled out, and must not block a {@code kubectl scale} in an incident.
+ */
+public final class AdmissionDecider {
+
+  /** kubectl shows each warning on a line; the API server truncates long ones. */
+  static final int MAX_WARNING = 240;
+
+  private final Auditor auditor;
+
+  public AdmissionDecider(Auditor auditor) {
+    this.auditor = auditor;
+  }
+
+  public AdmissionDecision decide(String operation, Deployment object, Deployment oldObject,
+      List<ActivePolicy> selecting) {
+    if (selecting.isEmpty()) {
+      return AdmissionDecision.allow();
+    }
+    WorkloadView view = WorkloadView.of(object);
+    CombinedAudit audit = CombinedAudit.of(selecting.stream()
+        .map(p -> new CombinedAudit.PolicyAudit(p.name(), p.resolved().mode(),
+            auditor.audit(view, p.resolved())))
+        .toList());
+    if (!audit.python()) {
+      return AdmissionDecision.allow();
+    }
+    Set<String> ruleIds = new LinkedHashSet<>();
+    List<String> errors = new ArrayList<>();
+    List<String> warnings = new ArrayList<>();
+    for (CombinedAudit.AttributedFinding af : audit.findings()) {
+      Finding f = af.finding();
+      ruleIds.add(f.rule());
+      String where = f.container().isEmpty() ? "" : " [" + f.container() + "]";
+      if (f.severity() == Severity.ERROR) {
+        errors.add(f.rule() + where);
+      }
+      warnings.add(shorten(f.rule() + " (" + f.severity().label() + ")" + where + ": "
+          + f.message()));
+    }
+    Map<String, String> annotations = new LinkedHashMap<>();
+    annotations.put("verdict", audit.verdict().label());
+    annotations.put("policy", String.join(",", audit.policyNames()));
+    annotations.put("rules", String.join(",", ruleIds));
+    annotations.put("mode", audit.mode().name());
+
+    boolean templateChanged = !"UPDATE".equals(operation) || oldObject == null
+        || !Objects.equals(template(object), template(oldObject));
+    if (!templateChanged || audit.mode() == PolicyMode.Audit) {
+      return new AdmissionDecision(true, "", List.of(), annotations, "allowed");
+    }
+    if (audit.mode() == PolicyMode.Deny && !errors.isEmpty()) {
+      String message = "pyhygiene policy " + String.join(",", audit.policyNames())
+          + " (mode Deny) rejects this Deployment: " + String.join(", ", errors)
+          + ". Fix them (see docs/rules.md), or waive rules with the annotations"
+          + " pyhygiene.io/exempt: \"" + String.join(",", errors.stream()
+              .map(e -> e.replaceAll(" \\[.*\\]$", "")).distinct().toList())
+          + "\" and pyhygiene.io/exempt-reason: \"<why>\".";
+      return new AdmissionDecision(false, message, warnings, annotations, "denied");
+    }
+    return new AdmissionDecision(true, "", warnings, annotations,
+        warnings.isEmpty() ? "allowed" : "warned");
+  }
+
+  private static Object template(Deployment d) {
+    return d.getSpec() == null ? null : d.getSpec().getTemplate();
+  }
+
+  static String shorten(String s) {
+    return s.length() <= MAX_WARNING ? s : s.substring(0, MAX_WARNING - 3) + "...";
+  }
+}

@@ -1,0 +1,167 @@
+package io.pyhygiene.operator.webhook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pyhygiene.engine.Auditor;
+import io.pyhygiene.operator.metrics.PyhygieneMetrics;
+import io.pyhygiene.rules.RuleCatalog;
+import java.io.FileInputStream;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The webhook over real TLS, in-process: AdmissionReview in, AdmissionReview out. */
+class AdmissionServerTest {
+
+  @TempDir
+  static Path dir;
+
+  static AdmissionServer server;
+  static TrustManagerFactory trust;
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final SimpleMeterRegistry REGISTRY = new SimpleMeterRegistry();
+
+  static void openssl(String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of("openssl"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor()).as("openssl %s: %s", args[0], out).isZero();
+  }
+
+  /** A CA and a serving cert for 127.0.0.1 signed by it; {@code rsa} keys come out as PKCS#8. */
+  static void serving(String cn, String certName, String keyName) throws Exception {
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", keyName, "-out", cn + ".csr",
+        "-subj", "/CN=" + cn);
+    Files.writeString(dir.resolve("ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+    openssl("x509", "-req", "-in", cn + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+        "-CAcreateserial", "-days", "2", "-extfile", "ext", "-out", certName);
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
+        "-days", "2", "-subj", "/CN=test-ca", "-addext", "basicConstraints=critical,CA:TRUE");
+    serving("first", "tls.crt", "tls.key");
+    // The same key as PKCS#1 ("BEGIN RSA PRIVATE KEY"), the form Helm's genSignedCert writes.
+    openssl("rsa", "-in", "tls.key", "-traditional", "-out", "tls.key");
+    var deny = AdmissionDeciderTest.policy("Deny");
+    server = new AdmissionServer(0, dir.resolve("tls.crt"), dir.resolve("tls.key"),
+        new AdmissionDecider(new Auditor(RuleCatalog.all(), Clock.systemUTC())),
+        ns -> Map.of(), () -> List.of(deny), Set.of("kube-system"),
+        new PyhygieneMetrics(REGISTRY));
+    server.start();
+    KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+    trust.load(null, null);
+    try (FileInputStream in = new FileInputStream(dir.resolve("ca.crt").toFile())) {
+      trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+    }
+    AdmissionServerTest.trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    AdmissionServerTest.trust.init(trust);
+  }
+
+  @AfterAll
+  static void stop() {
+    server.close();
+  }
+
+  record Reply(int status, JsonNode body, String servedCn) {}
+
+  static Reply post(String body) throws Exception {
+    HttpsURLConnection c = (HttpsURLConnection) new URL("https://127.0.0.1:" + server.port()
+        + "/validate").openConnection();
+    // A fresh TLS context per request: no session resumption, so every handshake shows the
+    // certificate the server serves now.
+    SSLContext client = SSLContext.getInstance("TLS");
+    client.init(null, trust.getTrustManagers(), null);
+    c.setSSLSocketFactory(client.getSocketFactory());
+    c.setRequestMethod("POST");
+    c.setDoOutput(true);
+    c.setRequestProperty("Content-Type", "application/json");
+    c.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
+    int status = c.getResponseCode();
+    String cn = ((X509Certificate) c.getServerCertificates()[0]).getSubjectX500Principal().getName();
+    byte[] bytes = (status < 400 ? c.getInputStream() : c.getErrorStream()).readAllBytes();
+    return new Reply(status, JSON.readTree(bytes), cn);
+  }
+
+  static String review(String namespace, String operation, String command, boolean dryRun) {
+    return """
+        {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
+         "request": {"uid": "u-123", "kind": {"group": "apps", "version": "v1", "kind": "Deployment"},
+          "operation": "%s", "namespace": "%s", "dryRun": %s,
+          "object": {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api"},
+            "spec": {"template": {"spec": {"containers": [{"name": "web", "image": "python:3.12-slim",
+              "command": %s}]}}}}}}
+        """.formatted(operation, namespace, dryRun, command);
+  }
+
+  @Test
+  void deniesAndAnswersTheReview() throws Exception {
+    Reply r = post(review("shop", "CREATE", "[\"sh\", \"-c\", \"gunicorn app:app\"]", false));
+    assertThat(r.status()).isEqualTo(200);
+    JsonNode resp = r.body().get("response");
+    assertThat(r.body().get("kind").asText()).isEqualTo("AdmissionReview");
+    assertThat(resp.get("uid").asText()).isEqualTo("u-123");
+    assertThat(resp.get("allowed").asBoolean()).isFalse();
+    assertThat(resp.get("status").get("code").asInt()).isEqualTo(403);
+    assertThat(resp.get("status").get("message").asText()).contains("shell-wrapper [web]");
+    assertThat(resp.get("warnings").get(0).asText()).startsWith("shell-wrapper");
+    assertThat(resp.get("auditAnnotations").get("verdict").asText()).isEqualTo("fail");
+  }
+
+  @Test
+  void dryRunIsAnsweredTheSameWay() throws Exception {
+    JsonNode wet = post(review("shop", "CREATE", "[\"sh\", \"-c\", \"gunicorn app:app\"]", false))
+        .body().get("response");
+    JsonNode dry = post(review("shop", "CREATE", "[\"sh\", \"-c\", \"gunicorn app:app\"]", true))
+        .body().get("response");
+    assertThat(dry).isEqualTo(wet);
+  }
+
+  @Test
+  void excludedNamespacesOtherKindsAndGarbage() throws Exception {
+    assertThat(post(review("kube-system", "CREATE", "[\"sh\", \"-c\", \"x\"]", false)).body()
+        .get("response").get("allowed").asBoolean()).isTrue();
+    assertThat(post(review("shop", "DELETE", "[\"sh\", \"-c\", \"x\"]", false)).body()
+        .get("response").get("allowed").asBoolean()).isTrue();
+    assertThat(post("not json").status()).isEqualTo(400);
+    assertThat(post("{\"request\": {}}").status()).isEqualTo(400);
+    assertThat(REGISTRY.find("pyhygiene.admission.requests").tag("decision", "denied").counter())
+        .isNotNull();
+  }
+
+  @Test
+  void reloadsARotatedCertificateWithoutRestart() throws Exception {
+    assertThat(post(review("shop", "DELETE", "[]", false)).servedCn()).contains("CN=first");
+    serving("second", "new.crt", "new.key");
+    Files.move(dir.resolve("new.key"), dir.resolve("tls.key"), StandardCopyOption.REPLACE_EXISTING);
+    Files.move(dir.resolve("new.crt"), dir.resolve("tls.crt"), StandardCopyOption.REPLACE_EXISTING);
+    long deadline = System.nanoTime() + 10_000_000_000L;
+    String cn = "";
+    while (System.nanoTime() < deadline && !cn.contains("CN=second")) {
+      Thread.sleep(500);
+      cn = post(review("shop", "DELETE", "[]", false)).servedCn();
+    }
+    assertThat(cn).contains("CN=second");
+  }
+}
