@@ -63,7 +63,7 @@ public final class RulesCommand implements Callable<Integer> {
       n.put("title", i.title());
       n.put("why", i.why());
       n.put("fix", i.fix());
-      n.put("autoFixable", i.autoFixable());
+      n.put("autoFixable", r.autoFixable());
       n.put("example", i.example());
     }
     return mapper.writeValueAsString(arr) + "\n";

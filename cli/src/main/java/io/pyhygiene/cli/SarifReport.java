@@ -52,7 +52,7 @@ public final class SarifReport {
       d.putObject("defaultConfiguration").put("level", level(i.severity()));
       ObjectNode props = d.putObject("properties");
       props.putArray("tags").add(i.category().label()).add("python");
-      props.put("autoFixable", i.autoFixable());
+      props.put("autoFixable", r.autoFixable());
     }
     ArrayNode results = sarifRun.putArray("results");
     for (AuditRun.Audited w : run.workloads()) {

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -46,8 +47,15 @@ public final class Auditor {
     return rules;
   }
 
-  public Set<String> ruleIds() {
-    return ruleIds;
+  /** The rule with this id, if the catalogue has it. */
+  public Optional<Rule> rule(String id) {
+    Integer at = catalogueOrder.get(id);
+    return at == null ? Optional.empty() : Optional.of(rules.get(at));
+  }
+
+  /** The rule's place in the catalogue (report order); unknown ids sort last. */
+  public int position(String id) {
+    return catalogueOrder.getOrDefault(id, Integer.MAX_VALUE);
   }
 
   public WorkloadAudit audit(WorkloadView workload, AuditPolicy policy) {

@@ -12,6 +12,11 @@ public interface Rule {
     return info().id();
   }
 
+  /** Whether the operator's remediation can fix it: it is, when the rule carries a fix. */
+  default boolean autoFixable() {
+    return this instanceof FixableRule;
+  }
+
   /** Findings with the rule's default severity; the auditor applies policy overrides. */
   List<Finding> check(WorkloadView workload, RuleContext context);
 

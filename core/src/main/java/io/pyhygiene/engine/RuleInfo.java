@@ -9,7 +9,6 @@ package io.pyhygiene.engine;
  * @param title one line
  * @param why why it matters
  * @param fix how to fix it, ending with a period
- * @param autoFixable whether the operator's remediation can fix it
  * @param example a failing manifest fragment and its fixed form, as YAML text
  */
 public record RuleInfo(
@@ -19,5 +18,4 @@ public record RuleInfo(
     String title,
     String why,
     String fix,
-    boolean autoFixable,
     String example) {}

@@ -28,7 +28,7 @@ public final class PolicyResolver {
     Set<String> fixable = new LinkedHashSet<>();
     for (Rule r : catalogue) {
       known.add(r.id());
-      if (r.info().autoFixable()) {
+      if (r.autoFixable()) {
         fixable.add(r.id());
       }
     }

@@ -25,14 +25,14 @@ public final class RulesMarkdown {
       RuleInfo i = r.info();
       md.append("| [`").append(i.id()).append("`](#").append(i.id()).append(") | ")
           .append(i.severity().label()).append(" | ").append(i.category().label()).append(" | ")
-          .append(i.autoFixable() ? "yes" : "no").append(" | ").append(i.title()).append(" |\n");
+          .append(r.autoFixable() ? "yes" : "no").append(" | ").append(i.title()).append(" |\n");
     }
     for (Rule r : rules) {
       RuleInfo i = r.info();
       md.append("\n## ").append(i.id()).append("\n\n")
           .append("**").append(i.title()).append(".** Severity `").append(i.severity().label())
           .append("`, category `").append(i.category().label()).append("`, ")
-          .append(i.autoFixable() ? "auto-fixable by the operator's remediation."
+          .append(r.autoFixable() ? "auto-fixable by the operator's remediation."
               : "not auto-fixable.").append("\n\n")
           .append("**Why it matters.** ").append(i.why()).append("\n\n")
           .append("**How to fix.** ").append(i.fix()).append("\n\n")

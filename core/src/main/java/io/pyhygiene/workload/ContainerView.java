@@ -24,6 +24,7 @@ import java.util.Optional;
  */
 public final class ContainerView {
 
+  private final Container spec;
   private final String name;
   private final ImageRef image;
   private final List<String> command;
@@ -46,6 +47,7 @@ public final class ContainerView {
   private final boolean looksPython;
 
   private ContainerView(Container c, PodSecurityContext pod) {
+    this.spec = c;
     this.name = Objects.requireNonNullElse(c.getName(), "");
     this.image = ImageRef.parse(c.getImage());
     this.command = nonNull(c.getCommand());
@@ -78,9 +80,7 @@ public final class ContainerView {
         .filter(Objects::nonNull).count();
     this.readinessProbe = c.getReadinessProbe() != null;
     this.preStop = PreStop.of(c.getLifecycle());
-    ShellDialect sh = image.looksAlpine() ? ShellDialect.ASH : ShellDialect.DASH;
-    this.process = effectiveArgv().isEmpty()
-        ? ProcessModel.unknown() : ProcessModel.analyze(effectiveArgv(), sh);
+    this.process = processWith(command, args);
     this.server = process.app().map(l -> ServerOptions.of(l, env)).orElse(ServerOptions.none());
     this.looksPython = image.looksPython() || !process.launchers().isEmpty()
         || env.anyNameStartsWith("PYTHON");
@@ -113,6 +113,32 @@ public final class ContainerView {
 
   public String name() {
     return name;
+  }
+
+  /**
+   * The container as written in the pod template, for what the view does not model. Read it,
+   * never change it (ArchitectureTest keeps rules from calling its setters).
+   */
+  public Container spec() {
+    return spec;
+  }
+
+  /** {@code command} as written (empty when unset). */
+  public List<String> command() {
+    return command;
+  }
+
+  /** {@code args} as written (empty when unset). */
+  public List<String> args() {
+    return args;
+  }
+
+  /** What would run as PID 1 if this container had this {@code command} and these {@code args}. */
+  public ProcessModel processWith(List<String> command, List<String> args) {
+    List<String> argv = new ArrayList<>(command);
+    argv.addAll(args);
+    ShellDialect sh = image.looksAlpine() ? ShellDialect.ASH : ShellDialect.DASH;
+    return argv.isEmpty() ? ProcessModel.unknown() : ProcessModel.analyze(argv, sh);
   }
 
   public ImageRef image() {

@@ -1,5 +1,8 @@
 package io.pyhygiene.engine;
 
+import io.pyhygiene.workload.shell.ExecRewrite;
+import io.pyhygiene.workload.shell.ShellScript;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -111,18 +114,18 @@ class FixPlannerTest {
                   resources: {limits: {memory: 512Mi}}
                   lifecycle: {preStop: {sleep: {seconds: 5}}}
         """));
-    assertThat(plan.fixedRules()).containsExactly("run-as-root", "privilege-escalation",
+    assertThat(plan.fixedRules()).containsExactly("privilege-escalation", "run-as-root",
         "capabilities-not-dropped", "seccomp-unset", "memory-limit-missing", "grace-budget",
         "prestop-missing", "python-unbuffered");
     assertThat(plan.notFixable()).isEmpty();
     assertThat(plan.isEmpty()).isFalse();
     assertThat(plan.changes()).containsExactly(
+        "container app: securityContext.allowPrivilegeEscalation=false",
+        "container metrics: securityContext.allowPrivilegeEscalation=false",
         "container app: securityContext.runAsNonRoot=true",
         "container app: securityContext.runAsUser=10001",
         "container metrics: securityContext.runAsNonRoot=true",
         "container metrics: securityContext.runAsUser=10001",
-        "container app: securityContext.allowPrivilegeEscalation=false",
-        "container metrics: securityContext.allowPrivilegeEscalation=false",
         "container app: securityContext.capabilities.drop=[ALL]",
         "container metrics: securityContext.capabilities.drop=[ALL]",
         "pod: securityContext.seccompProfile.type=RuntimeDefault",
@@ -232,7 +235,8 @@ class FixPlannerTest {
     assertThat(alone.fixedRules()).isEmpty();
     assertThat(alone.notFixable()).containsOnlyKeys("prestop-missing");
     assertThat(alone.notFixable().get("prestop-missing"))
-        .startsWith("container app: a 5 s preStop would exceed its grace period");
+        .isEqualTo("container app: its fix would make grace-budget fire; remediate grace-budget"
+            + " too");
 
     FixPlan both = planner.plan(d, policy("prestop-missing", "grace-budget"));
     assertThat(podSpec(both)).isEqualTo(yaml("""
@@ -329,7 +333,7 @@ class FixPlannerTest {
         Arguments.of("trap 'kill $pid' TERM; cd /app && gunicorn app:app",
             "script is not a simple chain: it sets a trap"),
         Arguments.of("(cd /app && gunicorn app:app)",
-            "script is not a simple chain: it has a subshell or a function definition"),
+            "script is not a simple chain: it has a subshell"),
         Arguments.of("{ cd /app; gunicorn app:app; }",
             "script is not a simple chain: it has a { } group"),
         Arguments.of("if [ -n \"$MIGRATE\" ]; then python manage.py migrate; fi; gunicorn app:app",
@@ -373,11 +377,14 @@ class FixPlannerTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource
   void execInsertion(String script, String expected) {
-    assertThat(FixPlanner.ExecInsertion.of(script).script()).isEqualTo(expected);
-    assertThat(FixPlanner.ExecInsertion.of("exec gunicorn app:app").reason())
+    assertThat(rewrite(script).script()).isEqualTo(expected);
+    assertThat(rewrite("exec gunicorn app:app").reason())
         .isEqualTo("its final command already uses exec");
-    assertThat(FixPlanner.ExecInsertion.of("").reason())
-        .isEqualTo("the script has no final command to exec");
+    assertThat(rewrite("").reason()).isEqualTo("the script has no final command to exec");
+  }
+
+  private static ExecRewrite rewrite(String script) {
+    return ExecRewrite.of(ShellScript.parse(script), script);
   }
 
   @Test
@@ -505,17 +512,23 @@ class FixPlannerTest {
 
   @Test
   void aFixTheReAuditDoesNotConfirmIsNotClaimed() throws Exception {
-    // A stand-in rule under a fixable id that no patch can satisfy.
-    Rule stubborn = new Rule() {
+    // A stand-in rule whose fix sets a field but whose check no patch can satisfy.
+    Rule stubborn = new FixableRule() {
       @Override
       public RuleInfo info() {
         return new RuleInfo("python-unbuffered", Severity.WARNING, Category.RUNTIME, "t", "w",
-            "f.", true, "");
+            "f.", "");
       }
 
       @Override
       public List<Finding> check(WorkloadView workload, RuleContext context) {
         return workload.containers().stream().map(c -> finding(c.name(), "always.")).toList();
+      }
+
+      @Override
+      public void fix(List<Finding> findings, TemplateEdits edits) {
+        findings.forEach(f -> edits.setOnContainer(f.container(), "env",
+            List.of(java.util.Map.of("name", "PYTHONUNBUFFERED", "value", "1"))));
       }
     };
     FixPlanner withStubborn = new FixPlanner(new Auditor(List.of(stubborn),

@@ -13,10 +13,13 @@ import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
 import io.pyhygiene.engine.AuditPolicy;
 import io.pyhygiene.engine.Auditor;
 import io.pyhygiene.engine.Finding;
+import io.pyhygiene.engine.FixPlan;
+import io.pyhygiene.engine.FixPlanner;
 import io.pyhygiene.engine.Rule;
 import io.pyhygiene.engine.Severity;
 import io.pyhygiene.engine.WorkloadAudit;
 import io.pyhygiene.policy.PolicyResolver;
+import io.pyhygiene.ssa.ApplyMerge;
 import io.pyhygiene.workload.Observations;
 import io.pyhygiene.workload.WorkloadView;
 import java.io.IOException;
@@ -53,7 +56,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code test.pyhygiene.io/v1 Observations} document (the {@code terminations} and
  * {@code conflicts} the operator would have observed; see {@link #withObservations}).
  * {@code fail-*} fixtures need at least one finding of their rule with the policy's severity for
- * it; {@code pass-*} fixtures need none. Annotations on the Deployment (ignored by the engine)
+ * it; {@code pass-*} fixtures need none. A {@code fixed-X} fixture (fixable rules) is what the
+ * remediation of the rule makes of {@code fail-X}: it must pass, and planning the fix on
+ * {@code fail-X} must produce exactly its pod template (Polaris's "mutated" files). Annotations on the Deployment (ignored by the engine)
  * refine the expectation:
  *
  * <ul>
@@ -74,7 +79,8 @@ class RuleFixturesTest {
   static final String EXPECT_FIX = "test.pyhygiene.io/expect-fix";
   static final String MUST_NOT_CONTAIN = "test.pyhygiene.io/must-not-contain";
 
-  static final Pattern FIXTURE_NAME = Pattern.compile("(pass|fail)-[a-z0-9]+(-[a-z0-9]+)*\\.yaml");
+  static final Pattern FIXTURE_NAME =
+      Pattern.compile("(pass|fail|fixed)-[a-z0-9]+(-[a-z0-9]+)*\\.yaml");
 
   static final String OBSERVATIONS_API = "test.pyhygiene.io/v1";
 
@@ -95,6 +101,15 @@ class RuleFixturesTest {
 
     boolean expectsFinding() {
       return fileName().startsWith("fail-");
+    }
+
+    /** A {@code fixed-X} fixture: the pod template {@code fail-X} has after remediating the rule. */
+    boolean isFixed() {
+      return fileName().startsWith("fixed-");
+    }
+
+    Path failing() {
+      return path.resolveSibling("fail-" + fileName().substring("fixed-".length()));
     }
 
     @Override
@@ -141,35 +156,10 @@ class RuleFixturesTest {
     Rule rule = RULES.get(fixture.rule());
     assertThat(rule).as("folder %s names a catalogue rule", fixture.rule()).isNotNull();
 
-    List<JsonNode> docs = readDocuments(fixture.path());
-    assertThat(docs).as("documents in %s (a Deployment, then optionally a policy and/or"
-        + " observations)", fixture).hasSizeBetween(1, 3);
-    JsonNode first = docs.get(0);
-    assertThat(first.path("apiVersion").asText()).as("%s: document 1 apiVersion", fixture)
-        .isEqualTo("apps/v1");
-    assertThat(first.path("kind").asText()).as("%s: document 1 kind", fixture)
-        .isEqualTo("Deployment");
-    Deployment deployment = YAML.treeToValue(first, Deployment.class);
-    assertNoUnknownFields(deployment, fixture + ": Deployment");
-
-    AuditPolicy policy = null;
-    JsonNode observations = null;
-    for (JsonNode doc : docs.subList(1, docs.size())) {
-      String type = doc.path("apiVersion").asText() + " " + doc.path("kind").asText();
-      if (type.equals("pyhygiene.io/v1alpha1 PythonHygienePolicy") && policy == null) {
-        PythonHygienePolicy crd = YAML.treeToValue(doc, PythonHygienePolicy.class);
-        PolicyResolver.Result resolved = new PolicyResolver(CATALOGUE)
-            .resolve(crd.getMetadata() == null ? "" : crd.getMetadata().getName(), crd.getSpec());
-        assertThat(resolved.errors()).as("policy in %s is valid", fixture).isEmpty();
-        policy = resolved.policy();
-      } else if (type.equals(OBSERVATIONS_API + " Observations") && observations == null) {
-        observations = doc;
-      } else {
-        fail("%s: unexpected document '%s' (expected at most one pyhygiene.io/v1alpha1"
-            + " PythonHygienePolicy and one %s Observations)", fixture, type, OBSERVATIONS_API);
-      }
-    }
-    policy = policy == null ? AuditPolicy.defaults() : policy;
+    Loaded loaded = load(fixture, fixture.path());
+    Deployment deployment = loaded.deployment();
+    AuditPolicy policy = loaded.policy();
+    JsonNode observations = loaded.observations();
 
     Map<String, String> annotations = deployment.getMetadata().getAnnotations() == null
         ? Map.of() : deployment.getMetadata().getAnnotations();
@@ -205,6 +195,66 @@ class RuleFixturesTest {
     }
 
     check(fixture, rule, policy, audit, annotations);
+    if (fixture.isFixed()) {
+      checkFix(fixture, rule);
+    }
+  }
+
+  /** A fixture's documents: the Deployment, its policy (defaults when none), its observations. */
+  record Loaded(Deployment deployment, AuditPolicy policy, JsonNode observations) {}
+
+  private static Loaded load(Fixture fixture, Path path) throws IOException {
+    List<JsonNode> docs = readDocuments(path);
+    assertThat(docs).as("documents in %s (a Deployment, then optionally a policy and/or"
+        + " observations)", path.getFileName()).hasSizeBetween(1, 3);
+    JsonNode first = docs.get(0);
+    assertThat(first.path("apiVersion").asText()).as("%s: document 1 apiVersion", fixture)
+        .isEqualTo("apps/v1");
+    assertThat(first.path("kind").asText()).as("%s: document 1 kind", fixture)
+        .isEqualTo("Deployment");
+    Deployment deployment = YAML.treeToValue(first, Deployment.class);
+    assertNoUnknownFields(deployment, fixture + ": Deployment");
+    AuditPolicy policy = null;
+    JsonNode observations = null;
+    for (JsonNode doc : docs.subList(1, docs.size())) {
+      String type = doc.path("apiVersion").asText() + " " + doc.path("kind").asText();
+      if (type.equals("pyhygiene.io/v1alpha1 PythonHygienePolicy") && policy == null) {
+        PythonHygienePolicy crd = YAML.treeToValue(doc, PythonHygienePolicy.class);
+        PolicyResolver.Result resolved = new PolicyResolver(CATALOGUE)
+            .resolve(crd.getMetadata() == null ? "" : crd.getMetadata().getName(), crd.getSpec());
+        assertThat(resolved.errors()).as("policy in %s is valid", fixture).isEmpty();
+        policy = resolved.policy();
+      } else if (type.equals(OBSERVATIONS_API + " Observations") && observations == null) {
+        observations = doc;
+      } else {
+        fail("%s: unexpected document '%s' (expected at most one pyhygiene.io/v1alpha1"
+            + " PythonHygienePolicy and one %s Observations)", fixture, type, OBSERVATIONS_API);
+      }
+    }
+    return new Loaded(deployment, policy == null ? AuditPolicy.defaults() : policy, observations);
+  }
+
+  /** Remediating the rule on {@code fail-X} gives exactly the pod template of {@code fixed-X}. */
+  private static void checkFix(Fixture fixture, Rule rule) throws IOException {
+    assertThat(rule).as("%s: fixed-* fixtures belong to auto-fixable rules", fixture)
+        .isInstanceOf(io.pyhygiene.engine.FixableRule.class);
+    assertThat(fixture.failing()).as("%s: the fail fixture it fixes", fixture).isRegularFile();
+    Loaded failing = load(fixture, fixture.failing());
+    AuditPolicy p = failing.policy();
+    AuditPolicy remediating = new AuditPolicy(p.name(), p.mode(), p.labelOnly(), p.rules(),
+        p.marginSeconds(), p.preStopSeconds(), p.memoryMinBytes(), p.memoryMaxBytes(),
+        p.memoryPerWorkerBytes(), p.memoryDefaultBytes(), p.runAsUser(), p.exemptions(),
+        new AuditPolicy.Remediation(true, Set.of(rule.id()), 1, false));
+    FixPlan plan = new FixPlanner(new Auditor(CATALOGUE, CLOCK))
+        .plan(failing.deployment(), remediating);
+    assertThat(plan.fixedRules()).as("%s: rules the plan fixes (not fixable: %s)", fixture,
+        plan.notFixable()).containsExactly(rule.id());
+    JsonNode applied = YAML.valueToTree(YAML.convertValue(
+        ApplyMerge.merge(YAML.valueToTree(failing.deployment()), plan.patch()), Deployment.class));
+    JsonNode expected = YAML.valueToTree(load(fixture, fixture.path()).deployment());
+    assertThat(applied.path("spec").path("template"))
+        .as("%s: the pod template after remediating %s", fixture, rule.id())
+        .isEqualTo(expected.path("spec").path("template"));
   }
 
   private static void check(Fixture fixture, Rule rule, AuditPolicy policy, WorkloadAudit audit,

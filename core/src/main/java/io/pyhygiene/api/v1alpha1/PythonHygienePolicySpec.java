@@ -47,7 +47,7 @@ public class PythonHygienePolicySpec {
 
   @JsonPropertyDescription("Per-rule overrides keyed by rule id: enabled, severity.")
   @Size(max = 64)
-  @ValidationRule(value = "self.all(k, k in " + RuleIds.ALL + ")",
+  @ValidationRule(value = "self.all(k, k in " + RuleIdLists.ALL + ")",
       message = "rules: unknown rule id (see `pyhygiene rules` for the catalogue)")
   private Map<String, RuleSetting> rules;
 
@@ -190,7 +190,7 @@ public class PythonHygienePolicySpec {
 
     @JsonPropertyDescription("Rule ids to fix; only auto-fixable rules are accepted.")
     @Size(max = 32)
-    @ValidationRule(value = "self.all(r, r in " + RuleIds.FIXABLE + ")",
+    @ValidationRule(value = "self.all(r, r in " + RuleIdLists.FIXABLE + ")",
         message = "remediation.rules: only auto-fixable rules can be remediated")
     private List<String> rules;
 
@@ -250,7 +250,7 @@ public class PythonHygienePolicySpec {
     @JsonPropertyDescription("Rule ids waived.")
     @Required
     @Size(min = 1, max = 32)
-    @ValidationRule(value = "self.all(r, r in " + RuleIds.ALL + ")",
+    @ValidationRule(value = "self.all(r, r in " + RuleIdLists.ALL + ")",
         message = "exemptions[].rules: unknown rule id")
     private List<String> rules;
 

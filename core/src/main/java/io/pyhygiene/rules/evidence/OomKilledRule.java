@@ -23,7 +23,6 @@ public final class OomKilledRule implements Rule {
           + " PYHYGIENE_EVIDENCE_WINDOW.",
       "Raise `resources.limits.memory` or lower the worker count (see worker-memory), and look"
           + " for a leak if usage grows without bound.",
-      false,
       """
       # observed on pod worker-5f6b-q8: container worker terminated
       #   exitCode: 137, reason: OOMKilled

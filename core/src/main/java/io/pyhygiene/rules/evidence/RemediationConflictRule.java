@@ -25,7 +25,6 @@ public final class RemediationConflictRule implements Rule {
           + " Operator only.",
       "Make the fix in the source of truth that owns the field (the Git repository, the Helm"
           + " values), or exempt the rule for this Deployment with a reason.",
-      false,
       """
       # reported: remediation of run-as-root blocked,
       #   spec.template.spec.containers[name=app].securityContext.runAsUser is owned by argocd

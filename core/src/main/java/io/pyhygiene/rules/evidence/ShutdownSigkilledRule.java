@@ -24,7 +24,6 @@ public final class ShutdownSigkilledRule implements Rule {
       "Make the app exit on SIGTERM within the grace period: check shell-wrapper, python-pid1"
           + " and grace-budget, and raise `terminationGracePeriodSeconds` if the drain really"
           + " needs longer.",
-      false,
       """
       # observed on pod api-7d9c-x2: container app terminated
       #   exitCode: 137, reason: Error, while the pod had a deletionTimestamp

@@ -21,7 +21,6 @@ public final class ExemptionReasonMissingRule implements Rule {
           + " considered decision or a way to make CI green.",
       "Add the annotation `pyhygiene.io/exempt-reason` explaining why the listed rules do not"
           + " apply.",
-      false,
       """
       # reported
       annotations:

@@ -19,7 +19,6 @@ public final class ExemptionUnknownRuleRule implements Rule {
       "A misspelt rule id in `pyhygiene.io/exempt` waives nothing, so the finding it was meant"
           + " to waive keeps firing, or the typo hides that the exemption is stale.",
       "Use the ids listed by `pyhygiene rules` (see docs/rules.md) in `pyhygiene.io/exempt`.",
-      false,
       """
       # reported
       annotations:

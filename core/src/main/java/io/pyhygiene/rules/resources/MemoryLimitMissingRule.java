@@ -1,5 +1,9 @@
 package io.pyhygiene.rules.resources;
 
+import io.pyhygiene.workload.MemoryQuantity;
+import io.pyhygiene.engine.TemplateEdits;
+import io.pyhygiene.engine.FixableRule;
+import java.util.List;
 import io.pyhygiene.engine.Category;
 import io.pyhygiene.engine.ContainerRule;
 import io.pyhygiene.engine.Finding;
@@ -11,7 +15,7 @@ import io.pyhygiene.workload.WorkloadView;
 import java.util.Optional;
 
 /** No memory limit. */
-public final class MemoryLimitMissingRule extends ContainerRule {
+public final class MemoryLimitMissingRule extends ContainerRule implements FixableRule {
 
   private static final RuleInfo INFO = new RuleInfo(
       "memory-limit-missing", Severity.ERROR, Category.RESOURCES,
@@ -21,7 +25,6 @@ public final class MemoryLimitMissingRule extends ContainerRule {
           + " only this container is OOM-killed and restarted.",
       "Set `resources.limits.memory` to what the service needs at peak (workers x per-worker"
           + " memory, plus headroom).",
-      true,
       """
       # fails
       resources: {}
@@ -46,5 +49,24 @@ public final class MemoryLimitMissingRule extends ContainerRule {
     return c.memoryLimit().isPresent()
         ? Optional.empty()
         : Optional.of(finding(c.name(), "has no resources.limits.memory."));
+  }
+
+  /** Sets the policy's default limit, or the request when that is larger (a lower limit is rejected). */
+  @Override
+  public void fix(List<Finding> findings, TemplateEdits edits) {
+    long limit = edits.policy().memoryDefaultBytes();
+    for (Finding f : findings) {
+      String value = MemoryQuantity.format(limit);
+      Optional<MemoryQuantity> request = edits.container(f.container()).orElseThrow().memoryRequest();
+      if (request.isPresent() && request.get().bytes().isEmpty()) {
+        edits.cannotFix(f.container(), "its memory request is not a quantity, so no limit can be"
+            + " derived");
+        continue;
+      }
+      if (request.isPresent() && request.get().bytes().getAsLong() > limit) {
+        value = request.get().raw();
+      }
+      edits.setOnContainer(f.container(), "resources.limits.memory", value);
+    }
   }
 }

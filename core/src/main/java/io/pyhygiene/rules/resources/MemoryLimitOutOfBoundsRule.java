@@ -22,7 +22,6 @@ public final class MemoryLimitOutOfBoundsRule extends ContainerRule {
           + " request (the interpreter alone takes tens of MiB); too high and one pod can starve"
           + " a node. Only checked when the policy sets `memory.min` or `memory.max`.",
       "Set `resources.limits.memory` within the policy's `memory.min` and `memory.max`.",
-      false,
       """
       # fails under a policy with memory.max: 2Gi
       limits: {memory: 8Gi}

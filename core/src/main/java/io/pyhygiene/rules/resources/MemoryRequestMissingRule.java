@@ -20,7 +20,6 @@ public final class MemoryRequestMissingRule extends ContainerRule {
           + " room for it and is the first to be evicted under memory pressure. (Kubernetes"
           + " defaults the request to the limit when only a limit is set.)",
       "Set `resources.requests.memory` to the service's steady-state usage.",
-      false,
       """
       # fails
       resources: {}

@@ -24,7 +24,6 @@ public final class WorkerMemoryRule extends ContainerRule {
           + " deploy when every worker warms up.",
       "Lower the worker count (`--workers`, `WEB_CONCURRENCY`, celery `--concurrency`) or raise"
           + " `resources.limits.memory` to at least workers x per-worker memory.",
-      false,
       """
       # fails: 8 x 128Mi = 1Gi > 512Mi
       command: ["gunicorn", "-w", "8", "app:app"]

@@ -20,7 +20,6 @@ public final class AlpinePythonRule extends ContainerRule {
           + " source builds that need compilers, take minutes, and can behave differently; musl's"
           + " allocator and DNS resolver also differ from what the code was tested on.",
       "Use a Debian-based slim image (`python:3.12-slim`) instead of `-alpine`.",
-      false,
       """
       # fails
       image: python:3.12-alpine

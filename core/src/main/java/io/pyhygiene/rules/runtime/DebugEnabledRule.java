@@ -26,7 +26,6 @@ public final class DebugEnabledRule extends ContainerRule {
           + " meant for production.",
       "Remove `FLASK_DEBUG`/`DJANGO_DEBUG`/`DEBUG` (or set them to 0/false) and drop `--reload`"
           + " and `--debug` from the command.",
-      false,
       """
       # fails
       env: [{name: FLASK_DEBUG, value: "1"}]

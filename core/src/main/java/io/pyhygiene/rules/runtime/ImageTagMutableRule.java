@@ -22,7 +22,6 @@ public final class ImageTagMutableRule extends ContainerRule {
           + " upgrades Python and every dependency.",
       "Pin the image to a version tag that is never reused (`ghcr.io/acme/api:1.4.2`), or better"
           + " to a digest (`@sha256:...`).",
-      false,
       """
       # fails
       image: ghcr.io/acme/api:latest

@@ -21,7 +21,6 @@ public final class PythonEolRule extends ContainerRule {
       "After its end-of-life date a Python version gets no security fixes from python.org, and"
           + " libraries drop support for it. The version is read from `python:X.Y...` style tags.",
       "Move to a supported Python version (`python:3.13-slim`) and test the service on it.",
-      false,
       """
       # fails (on or after 2025-11-01)
       image: python:3.9-slim

@@ -1,5 +1,10 @@
 package io.pyhygiene.rules.runtime;
 
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.pyhygiene.engine.TemplateEdits;
+import io.pyhygiene.engine.FixableRule;
+import java.util.Map;
+import java.util.List;
 import io.pyhygiene.engine.Category;
 import io.pyhygiene.engine.ContainerRule;
 import io.pyhygiene.engine.Finding;
@@ -12,7 +17,7 @@ import io.pyhygiene.workload.WorkloadView;
 import java.util.Optional;
 
 /** Python's stdout is block-buffered. */
-public final class PythonUnbufferedRule extends ContainerRule {
+public final class PythonUnbufferedRule extends ContainerRule implements FixableRule {
 
   private static final RuleInfo INFO = new RuleInfo(
       "python-unbuffered", Severity.WARNING, Category.RUNTIME,
@@ -22,7 +27,6 @@ public final class PythonUnbufferedRule extends ContainerRule {
           + " when the process is OOM-killed or SIGKILLed. `PYTHONUNBUFFERED` set to any"
           + " non-empty value (or `python -u`) turns buffering off.",
       "Set `env: [{name: PYTHONUNBUFFERED, value: \"1\"}]` on the container (or in the image).",
-      true,
       """
       # fails
       env: []
@@ -50,5 +54,22 @@ public final class PythonUnbufferedRule extends ContainerRule {
     }
     return Optional.of(finding(c.name(), "PYTHONUNBUFFERED is not set to a non-empty value"
         + (c.env().hasEnvFrom() ? " in env (envFrom sources cannot be seen here)." : ".")));
+  }
+
+  /** Adds {@code PYTHONUNBUFFERED=1} to the container's env. */
+  @Override
+  public void fix(List<Finding> findings, TemplateEdits edits) {
+    for (Finding f : findings) {
+      List<EnvVar> env = edits.container(f.container()).orElseThrow().spec().getEnv();
+      long entries = env == null ? 0 : env.stream()
+          .filter(e -> e != null && "PYTHONUNBUFFERED".equals(e.getName())).count();
+      if (entries > 1) {
+        // env is keyed by name in server-side apply: a duplicated key cannot be applied to.
+        edits.cannotFix(f.container(), "PYTHONUNBUFFERED is listed more than once in env");
+        continue;
+      }
+      edits.setOnContainer(f.container(), "env",
+          List.of(Map.of("name", "PYTHONUNBUFFERED", "value", "1")), "env PYTHONUNBUFFERED=1");
+    }
   }
 }

@@ -1,5 +1,8 @@
 package io.pyhygiene.rules.security;
 
+import io.pyhygiene.engine.TemplateEdits;
+import io.pyhygiene.engine.FixableRule;
+import java.util.List;
 import io.pyhygiene.engine.Category;
 import io.pyhygiene.engine.ContainerRule;
 import io.pyhygiene.engine.Finding;
@@ -11,7 +14,7 @@ import io.pyhygiene.workload.WorkloadView;
 import java.util.Optional;
 
 /** capabilities.drop does not include ALL. */
-public final class CapabilitiesNotDroppedRule extends ContainerRule {
+public final class CapabilitiesNotDroppedRule extends ContainerRule implements FixableRule {
 
   private static final RuleInfo INFO = new RuleInfo(
       "capabilities-not-dropped", Severity.WARNING, Category.SECURITY,
@@ -21,7 +24,6 @@ public final class CapabilitiesNotDroppedRule extends ContainerRule {
           + " the ones added by the next runtime version; only `ALL` is complete.",
       "Set `securityContext.capabilities.drop: [\"ALL\"]` and add back only what is needed"
           + " (for example `NET_BIND_SERVICE` to bind a port below 1024).",
-      true,
       """
       # fails
       securityContext:
@@ -53,5 +55,14 @@ public final class CapabilitiesNotDroppedRule extends ContainerRule {
     return Optional.of(finding(c.name(), c.capabilitiesDropped().isEmpty()
         ? "drops no capabilities."
         : "drops only " + String.join(", ", c.capabilitiesDropped()) + ", not ALL."));
+  }
+
+  /** Drops ALL capabilities. */
+  @Override
+  public void fix(List<Finding> findings, TemplateEdits edits) {
+    for (Finding f : findings) {
+      edits.setOnContainer(f.container(), "securityContext.capabilities.drop", List.of("ALL"),
+          "securityContext.capabilities.drop=[ALL]");
+    }
   }
 }

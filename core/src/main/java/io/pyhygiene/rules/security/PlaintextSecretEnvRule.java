@@ -30,7 +30,6 @@ public final class PlaintextSecretEnvRule extends ContainerRule {
           + " a Secret, referenced with `valueFrom.secretKeyRef` or mounted as a file.",
       "Move the value into a Secret and reference it with `valueFrom.secretKeyRef` (or mount it"
           + " and point a `*_FILE` variable at it), then rotate the exposed secret.",
-      false,
       """
       # fails
       env:

@@ -1,5 +1,10 @@
 package io.pyhygiene.rules.security;
 
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.Capabilities;
+import io.pyhygiene.engine.TemplateEdits;
+import io.pyhygiene.engine.FixableRule;
+import java.util.List;
 import io.pyhygiene.engine.Category;
 import io.pyhygiene.engine.ContainerRule;
 import io.pyhygiene.engine.Finding;
@@ -11,7 +16,7 @@ import io.pyhygiene.workload.WorkloadView;
 import java.util.Optional;
 
 /** allowPrivilegeEscalation is not explicitly false. */
-public final class PrivilegeEscalationRule extends ContainerRule {
+public final class PrivilegeEscalationRule extends ContainerRule implements FixableRule {
 
   private static final RuleInfo INFO = new RuleInfo(
       "privilege-escalation", Severity.ERROR, Category.SECURITY,
@@ -19,7 +24,6 @@ public final class PrivilegeEscalationRule extends ContainerRule {
       "Unless `allowPrivilegeEscalation` is false, a process can gain more privileges than its"
           + " parent through setuid binaries or file capabilities (no_new_privs is not set).",
       "Set `securityContext.allowPrivilegeEscalation: false` on the container.",
-      true,
       """
       # fails
       securityContext: {}
@@ -47,5 +51,27 @@ public final class PrivilegeEscalationRule extends ContainerRule {
     return Optional.of(finding(c.name(), allow.isPresent()
         ? "sets allowPrivilegeEscalation: true."
         : "does not set allowPrivilegeEscalation: false."));
+  }
+
+  /** Sets {@code allowPrivilegeEscalation: false}, unless the API server would reject it. */
+  @Override
+  public void fix(List<Finding> findings, TemplateEdits edits) {
+    for (Finding f : findings) {
+      SecurityContext sc = edits.container(f.container()).orElseThrow().spec().getSecurityContext();
+      // The API server rejects allowPrivilegeEscalation: false together with either of these.
+      if (sc != null && Boolean.TRUE.equals(sc.getPrivileged())) {
+        edits.cannotFix(f.container(), "it is privileged, and Kubernetes rejects"
+            + " allowPrivilegeEscalation: false on a privileged container");
+        continue;
+      }
+      // The API server compares the exact spelling CAP_SYS_ADMIN, as here.
+      Capabilities caps = sc == null ? null : sc.getCapabilities();
+      if (caps != null && caps.getAdd() != null && caps.getAdd().contains("CAP_SYS_ADMIN")) {
+        edits.cannotFix(f.container(), "it adds CAP_SYS_ADMIN, and Kubernetes rejects"
+            + " allowPrivilegeEscalation: false with it");
+        continue;
+      }
+      edits.setOnContainer(f.container(), "securityContext.allowPrivilegeEscalation", false);
+    }
   }
 }

@@ -20,7 +20,6 @@ public final class PrivilegedRule extends ContainerRule {
           + " node. A Python web service never needs it.",
       "Remove `securityContext.privileged: true`; grant a single capability with"
           + " `capabilities.add` if the service truly needs one.",
-      false,
       """
       # fails
       securityContext:

@@ -1,5 +1,8 @@
 package io.pyhygiene.rules.security;
 
+import io.pyhygiene.engine.TemplateEdits;
+import io.pyhygiene.engine.FixableRule;
+import java.util.List;
 import io.pyhygiene.engine.Category;
 import io.pyhygiene.engine.ContainerRule;
 import io.pyhygiene.engine.Finding;
@@ -11,7 +14,7 @@ import io.pyhygiene.workload.WorkloadView;
 import java.util.Optional;
 
 /** The container may run as root. */
-public final class RunAsRootRule extends ContainerRule {
+public final class RunAsRootRule extends ContainerRule implements FixableRule {
 
   private static final RuleInfo INFO = new RuleInfo(
       "run-as-root", Severity.ERROR, Category.SECURITY,
@@ -21,7 +24,6 @@ public final class RunAsRootRule extends ContainerRule {
           + " from the node. Official Python images run as root unless told otherwise.",
       "Set `securityContext.runAsNonRoot: true` and a non-zero `runAsUser` (for example 10001)"
           + " on the pod or the container, and make the app's files readable by that user.",
-      true,
       """
       # fails
       securityContext: {}
@@ -56,5 +58,19 @@ public final class RunAsRootRule extends ContainerRule {
         : "neither runAsNonRoot: true nor a non-zero runAsUser is set (container or pod)";
     return Optional.of(finding(c.name(),
         "may run as root: " + why + ", so the image's USER decides."));
+  }
+
+  /** Sets {@code runAsNonRoot: true} and the policy's UID on the container. */
+  @Override
+  public void fix(List<Finding> findings, TemplateEdits edits) {
+    long uid = edits.policy().runAsUser();
+    for (Finding f : findings) {
+      if (uid <= 0) {
+        edits.cannotFix(f.container(), "the policy's runAsUser is not a non-zero UID");
+        continue;
+      }
+      edits.setOnContainer(f.container(), "securityContext.runAsNonRoot", true);
+      edits.setOnContainer(f.container(), "securityContext.runAsUser", uid);
+    }
   }
 }

@@ -1,5 +1,9 @@
 package io.pyhygiene.rules.security;
 
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.pyhygiene.engine.TemplateEdits;
+import io.pyhygiene.engine.FixableRule;
+import java.util.List;
 import io.pyhygiene.engine.Category;
 import io.pyhygiene.engine.ContainerRule;
 import io.pyhygiene.engine.Finding;
@@ -11,7 +15,7 @@ import io.pyhygiene.workload.WorkloadView;
 import java.util.Optional;
 
 /** No RuntimeDefault or Localhost seccomp profile is in effect. */
-public final class SeccompUnsetRule extends ContainerRule {
+public final class SeccompUnsetRule extends ContainerRule implements FixableRule {
 
   private static final RuleInfo INFO = new RuleInfo(
       "seccomp-unset", Severity.WARNING, Category.SECURITY,
@@ -21,7 +25,6 @@ public final class SeccompUnsetRule extends ContainerRule {
           + " default profile blocks them and breaks no Python service.",
       "Set `securityContext.seccompProfile.type: RuntimeDefault` on the pod (or the container),"
           + " and do not override it with Unconfined on a container.",
-      true,
       """
       # fails
       securityContext: {}
@@ -50,5 +53,24 @@ public final class SeccompUnsetRule extends ContainerRule {
     return Optional.of(finding(c.name(), type.isPresent()
         ? "its effective seccomp profile is " + type.get() + "."
         : "no seccomp profile is set on the container or the pod."));
+  }
+
+  /**
+   * Sets RuntimeDefault on the pod, or on the container when the container's own profile
+   * (Unconfined) overrides the pod's.
+   */
+  @Override
+  public void fix(List<Finding> findings, TemplateEdits edits) {
+    boolean onPod = false;
+    for (Finding f : findings) {
+      SecurityContext sc = edits.container(f.container()).orElseThrow().spec().getSecurityContext();
+      if (sc != null && sc.getSeccompProfile() != null && sc.getSeccompProfile().getType() != null) {
+        edits.setOnContainer(f.container(), "securityContext.seccompProfile.type", "RuntimeDefault");
+      } else if (!onPod) {
+        edits.setOnPod("securityContext.seccompProfile.type", "RuntimeDefault",
+            "securityContext.seccompProfile.type=RuntimeDefault");
+        onPod = true;
+      }
+    }
   }
 }

@@ -20,7 +20,6 @@ public final class WritableRootFsRule extends ContainerRule {
           + " packages (site-packages) and persist until the pod is replaced.",
       "Set `securityContext.readOnlyRootFilesystem: true` and mount an `emptyDir` where the app"
           + " writes (for example /tmp, and set PYTHONDONTWRITEBYTECODE=1).",
-      false,
       """
       # fails
       securityContext: {}

@@ -1,5 +1,8 @@
 package io.pyhygiene.rules.shutdown;
 
+import io.pyhygiene.engine.TemplateEdits;
+import io.pyhygiene.engine.FixableRule;
+import java.util.List;
 import io.pyhygiene.engine.Category;
 import io.pyhygiene.engine.ContainerRule;
 import io.pyhygiene.engine.Finding;
@@ -16,7 +19,7 @@ import java.util.Optional;
  * preStop, then sends SIGTERM, and SIGKILLs whatever is left when the grace period (counted from
  * the start of preStop) ends.
  */
-public final class GraceBudgetRule extends ContainerRule {
+public final class GraceBudgetRule extends ContainerRule implements FixableRule {
 
   private static final RuleInfo INFO = new RuleInfo(
       "grace-budget", Severity.ERROR, Category.SHUTDOWN,
@@ -28,7 +31,6 @@ public final class GraceBudgetRule extends ContainerRule {
           + " default 3). If the sum does not fit, every rollout SIGKILLs requests mid-flight.",
       "Raise `terminationGracePeriodSeconds` to at least preStop + drain + margin, or lower the"
           + " server's graceful timeout so the sum fits.",
-      true,
       """
       # fails: 30 < 5 (preStop) + 30 (gunicorn default drain) + 5 (margin)
       terminationGracePeriodSeconds: 30
@@ -87,5 +89,38 @@ public final class GraceBudgetRule extends ContainerRule {
 
   private static String seconds(double s) {
     return s == Math.rint(s) ? String.valueOf((long) s) : String.valueOf(s);
+  }
+
+  /**
+   * Raises the grace period to what the pod needs. Runs after the other fixes: a preStop hook
+   * they add counts.
+   */
+  @Override
+  public void fix(List<Finding> findings, TemplateEdits edits) {
+    long required = 0;
+    for (Finding f : findings) {
+      ContainerView c = edits.container(f.container()).orElseThrow();
+      Drain drain = c.server().drain();
+      double preStop = c.preStop().seconds();
+      if (drain.kind() == Drain.Kind.UNBOUNDED) {
+        String program = c.process().app().map(a -> a.kind().program()).orElse("the server");
+        edits.cannotFix(c.name(), program + " drain is unbounded: add --timeout-graceful-shutdown");
+      } else if (Double.isInfinite(preStop) || Double.isNaN(preStop)) {
+        edits.cannotFix(c.name(), "its preStop hook never ends");
+      } else {
+        required = Math.max(required,
+            (long) Math.ceil(preStop + drain.seconds() + edits.policy().marginSeconds()));
+      }
+    }
+    long current = edits.workload().terminationGracePeriodSeconds();
+    if (required > current) {
+      edits.setOnPod("terminationGracePeriodSeconds", required,
+          "terminationGracePeriodSeconds=" + required + " (was " + current + ")");
+    }
+  }
+
+  @Override
+  public int fixOrder() {
+    return 1;
   }
 }

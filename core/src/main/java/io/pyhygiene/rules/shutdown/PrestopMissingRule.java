@@ -1,5 +1,8 @@
 package io.pyhygiene.rules.shutdown;
 
+import io.pyhygiene.engine.TemplateEdits;
+import io.pyhygiene.engine.FixableRule;
+import java.util.List;
 import io.pyhygiene.engine.Category;
 import io.pyhygiene.engine.ContainerRule;
 import io.pyhygiene.engine.Finding;
@@ -11,7 +14,7 @@ import io.pyhygiene.workload.WorkloadView;
 import java.util.Optional;
 
 /** A serving container has no preStop hook. */
-public final class PrestopMissingRule extends ContainerRule {
+public final class PrestopMissingRule extends ContainerRule implements FixableRule {
 
   private static final RuleInfo INFO = new RuleInfo(
       "prestop-missing", Severity.WARNING, Category.SHUTDOWN,
@@ -23,7 +26,6 @@ public final class PrestopMissingRule extends ContainerRule {
       "Add a preStop hook that waits for endpoints to update, such as"
           + " `lifecycle.preStop.sleep.seconds: 5` (Kubernetes 1.30+) or"
           + " `exec: {command: [\"sleep\", \"5\"]}`.",
-      true,
       """
       # fails
       ports: [{containerPort: 8000}]
@@ -49,5 +51,18 @@ public final class PrestopMissingRule extends ContainerRule {
     return c.declaresPorts() && !c.preStop().present()
         ? Optional.of(finding(c.name(), "declares ports but has no preStop hook."))
         : Optional.empty();
+  }
+
+  /** Adds a {@code sleep} preStop hook of the policy's length. */
+  @Override
+  public void fix(List<Finding> findings, TemplateEdits edits) {
+    int seconds = edits.policy().preStopSeconds();
+    for (Finding f : findings) {
+      if (seconds <= 0) {
+        edits.cannotFix(f.container(), "the policy's preStopSeconds is 0");
+        continue;
+      }
+      edits.setOnContainer(f.container(), "lifecycle.preStop.sleep.seconds", seconds);
+    }
   }
 }

@@ -21,7 +21,6 @@ public final class ReadinessProbeMissingRule extends ContainerRule {
           + " receiving it while it is overloaded or draining.",
       "Add a `readinessProbe` (an HTTP GET on a cheap health endpoint) to every container that"
           + " serves a port.",
-      false,
       """
       # fails
       ports: [{containerPort: 8000}]

@@ -21,7 +21,6 @@ public final class CommandUnknownRule extends ContainerRule {
           + " from the manifest.",
       "Set `command` (and `args`) explicitly so the PID 1 process is visible and reviewable, or"
           + " exempt this rule with a reason when the image's entrypoint is known to be safe.",
-      false,
       """
       # reported: nothing to verify
       image: ghcr.io/acme/api:1.4.2

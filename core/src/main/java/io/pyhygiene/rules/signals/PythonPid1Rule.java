@@ -25,7 +25,6 @@ public final class PythonPid1Rule extends ContainerRule {
       "Run the interpreter under an init that forwards signals (`command: [\"tini\", \"--\","
           + " \"python\", \"app.py\"]` or dumb-init), or set `shareProcessNamespace: true`, or"
           + " install a SIGTERM handler in the program and exempt this rule with a reason.",
-      false,
       """
       # fails: python is PID 1 and ignores SIGTERM
       command: ["python", "worker.py"]

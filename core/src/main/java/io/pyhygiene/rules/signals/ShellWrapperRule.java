@@ -1,5 +1,10 @@
 package io.pyhygiene.rules.signals;
 
+import io.pyhygiene.workload.shell.ExecRewrite;
+import io.pyhygiene.engine.TemplateEdits;
+import io.pyhygiene.engine.FixableRule;
+import java.util.List;
+import java.util.ArrayList;
 import io.pyhygiene.engine.Category;
 import io.pyhygiene.engine.ContainerRule;
 import io.pyhygiene.engine.Finding;
@@ -12,7 +17,7 @@ import io.pyhygiene.workload.WorkloadView;
 import java.util.Optional;
 
 /** A shell keeps PID 1 in front of the app and swallows SIGTERM. */
-public final class ShellWrapperRule extends ContainerRule {
+public final class ShellWrapperRule extends ContainerRule implements FixableRule {
 
   private static final RuleInfo INFO = new RuleInfo(
       "shell-wrapper", Severity.ERROR, Category.SIGNALS,
@@ -26,7 +31,6 @@ public final class ShellWrapperRule extends ContainerRule {
       "Prefix the long-running command with `exec` (`sh -c \"cd /app && exec gunicorn app:app\"`),"
           + " or drop the shell and put the program in `command`/`args`, or run the script under"
           + " an init such as tini.",
-      true,
       """
       # fails: dash keeps PID 1, gunicorn is its child
       command: ["sh", "-c", "cd /app && gunicorn app:app"]
@@ -65,5 +69,47 @@ public final class ShellWrapperRule extends ContainerRule {
         "`" + p.shellProgram() + " -c` stays PID 1 and runs " + p.mainProgram()
             + " as its child: " + p.shellReason() + ". SIGTERM reaches the shell, which ignores"
             + " it as PID 1, and never " + p.mainProgram() + "."));
+  }
+
+  /**
+   * Puts {@code exec} before the final command of the {@code -c} script that keeps PID 1, when
+   * the script is a simple chain ending with the app; it counts only when the rewritten command
+   * line makes the app take over PID 1.
+   */
+  @Override
+  public void fix(List<Finding> findings, TemplateEdits edits) {
+    for (Finding f : findings) {
+      ContainerView c = edits.container(f.container()).orElseThrow();
+      ProcessModel before = c.process();
+      int at = before.scriptIndex();
+      if (at < 0 || before.script().isEmpty()) {
+        edits.cannotFix(c.name(), "no -c script that keeps PID 1 was found in command or args");
+        continue;
+      }
+      boolean inCommand = at < c.command().size();
+      List<String> list = new ArrayList<>(inCommand ? c.command() : c.args());
+      int index = inCommand ? at : at - c.command().size();
+      ExecRewrite rewrite = ExecRewrite.of(before.script().get(), list.get(index));
+      if (!rewrite.rewritten()) {
+        edits.cannotFix(c.name(), rewrite.reason());
+        continue;
+      }
+      list.set(index, rewrite.script());
+      ProcessModel after = inCommand ? c.processWith(list, c.args())
+          : c.processWith(c.command(), list);
+      // In a simple chain an exec'd final command replaces the shell: if the app is still its
+      // child, or another program took its place, the app was not that command.
+      boolean appTookOver = after.app().equals(before.app())
+          && after.mainProgram().equals(before.mainProgram())
+          && !after.shellSwallowsSigterm()
+          && after.placement() != ProcessModel.Placement.CHILD_OF_SHELL;
+      if (!appTookOver) {
+        edits.cannotFix(c.name(), "the app is not the script's final command");
+        continue;
+      }
+      String field = inCommand ? "command" : "args";
+      edits.setOnContainer(c.name(), field, list,
+          field + ": exec before the final command of the shell script");
+    }
   }
 }

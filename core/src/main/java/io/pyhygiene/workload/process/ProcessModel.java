@@ -18,29 +18,9 @@ import java.util.Optional;
  * Which process a container's command line makes PID 1, and where the Python launcher ends up.
  * PID 1 matters because the kernel gives it no default signal actions: SIGTERM reaches the app
  * only if PID 1 is the app (with a handler), an init that forwards it, or a shell that traps and
- * forwards it.
- *
- * @param pid1 what runs as PID 1
- * @param pid1Program the basename of the PID 1 program (for messages)
- * @param shell the dialect of the shell involved, or {@code null}
- * @param app the long-running Python launcher, if one was found
- * @param placement how the app relates to PID 1
- * @param shellReason why a shell keeps PID 1 (empty unless {@code placement == CHILD_OF_SHELL})
- * @param forwardsSignals whether a shell keeping PID 1 traps SIGTERM and waits for the app
- * @param launchers every Python launcher seen anywhere in the command line
- * @param mainProgram basename of the long-running program (the app, or the last command of a
- *     script that is not a builtin), or empty
+ * forwards it. Built only by {@link #analyze}; every part has a named accessor.
  */
-public record ProcessModel(
-    Pid1 pid1,
-    String pid1Program,
-    ShellDialect shell,
-    Optional<Launcher> app,
-    Placement placement,
-    String shellReason,
-    boolean forwardsSignals,
-    List<Launcher> launchers,
-    String mainProgram) {
+public final class ProcessModel {
 
   public enum Pid1 {
     /** No command in the spec: the image decides. */
@@ -72,9 +52,187 @@ public record ProcessModel(
     NONE
   }
 
+  private final Pid1 pid1;
+  private final String pid1Program;
+  private final ShellDialect shell;
+  private final Optional<Launcher> app;
+  private final Placement placement;
+  private final String shellReason;
+  private final boolean forwardsSignals;
+  private final List<Launcher> launchers;
+  private final String mainProgram;
+  private final int scriptIndex;
+  private final ShellScript script;
+
+  private ProcessModel(Builder b) {
+    this.pid1 = b.pid1;
+    this.pid1Program = b.pid1Program;
+    this.shell = b.shell;
+    this.app = b.app;
+    this.placement = b.placement;
+    this.shellReason = b.shellReason;
+    this.forwardsSignals = b.forwardsSignals;
+    this.launchers = List.copyOf(b.launchers);
+    this.mainProgram = b.mainProgram;
+    this.scriptIndex = b.scriptIndex;
+    this.script = b.script;
+  }
+
+  /** What runs as PID 1. */
+  public Pid1 pid1() {
+    return pid1;
+  }
+
+  /** The basename of the PID 1 program (for messages). */
+  public String pid1Program() {
+    return pid1Program;
+  }
+
+  /** The dialect of the shell involved, or {@code null}. */
+  public ShellDialect shell() {
+    return shell;
+  }
+
+  /** The long-running Python launcher, if one was found. */
+  public Optional<Launcher> app() {
+    return app;
+  }
+
+  /** How the app relates to PID 1. */
+  public Placement placement() {
+    return placement;
+  }
+
+  /** Why a shell keeps PID 1 (empty unless {@code placement == CHILD_OF_SHELL}). */
+  public String shellReason() {
+    return shellReason;
+  }
+
+  /** Whether a shell keeping PID 1 traps SIGTERM, passes it on and waits for the app. */
+  public boolean forwardsSignals() {
+    return forwardsSignals;
+  }
+
+  /** Every Python launcher seen anywhere in the command line. */
+  public List<Launcher> launchers() {
+    return launchers;
+  }
+
+  /**
+   * Basename of the long-running program (the app, or the last command of a script that is not a
+   * builtin), or empty.
+   */
+  public String mainProgram() {
+    return mainProgram;
+  }
+
+  /**
+   * Where, in the analysed argv, the {@code -c} script of the shell that decides PID 1 is, or -1
+   * (no such script, or it came from inside another script).
+   */
+  public int scriptIndex() {
+    return scriptIndex;
+  }
+
+  /** That script, parsed; present exactly when {@link #scriptIndex()} is not -1. */
+  public Optional<ShellScript> script() {
+    return scriptIndex < 0 ? Optional.empty() : Optional.ofNullable(script);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof ProcessModel p && pid1 == p.pid1 && pid1Program.equals(p.pid1Program)
+        && shell == p.shell && app.equals(p.app) && placement == p.placement
+        && shellReason.equals(p.shellReason) && forwardsSignals == p.forwardsSignals
+        && launchers.equals(p.launchers) && mainProgram.equals(p.mainProgram)
+        && scriptIndex == p.scriptIndex;
+  }
+
+  @Override
+  public int hashCode() {
+    return java.util.Objects.hash(pid1, pid1Program, shell, app, placement, mainProgram);
+  }
+
+  @Override
+  public String toString() {
+    return "ProcessModel[pid1=" + pid1 + " " + pid1Program + ", app="
+        + app.map(Launcher::describe).orElse("-") + ", placement=" + placement + "]";
+  }
+
+  private Builder toBuilder() {
+    Builder b = new Builder(pid1, pid1Program).shell(shell).app(app, placement)
+        .keepsPid1Because(shellReason, forwardsSignals).launchers(launchers).main(mainProgram);
+    return b.script(scriptIndex, script);
+  }
+
+  private static Builder pid1(Pid1 pid1, String program) {
+    return new Builder(pid1, program);
+  }
+
+  /** Names every part of a model as it is built; unset parts keep their neutral defaults. */
+  private static final class Builder {
+    private final Pid1 pid1;
+    private final String pid1Program;
+    private ShellDialect shell;
+    private Optional<Launcher> app = Optional.empty();
+    private Placement placement = Placement.NONE;
+    private String shellReason = "";
+    private boolean forwardsSignals;
+    private List<Launcher> launchers = List.of();
+    private String mainProgram = "";
+    private int scriptIndex = -1;
+    private ShellScript script;
+
+    private Builder(Pid1 pid1, String pid1Program) {
+      this.pid1 = pid1;
+      this.pid1Program = pid1Program;
+    }
+
+    Builder shell(ShellDialect dialect) {
+      this.shell = dialect;
+      return this;
+    }
+
+    Builder app(Optional<Launcher> launcher, Placement placement) {
+      this.app = launcher;
+      this.placement = placement;
+      return this;
+    }
+
+    Builder placement(Placement placement) {
+      this.placement = placement;
+      return this;
+    }
+
+    Builder keepsPid1Because(String reason, boolean forwardsSignals) {
+      this.shellReason = reason;
+      this.forwardsSignals = forwardsSignals;
+      return this;
+    }
+
+    Builder launchers(List<Launcher> launchers) {
+      this.launchers = launchers;
+      return this;
+    }
+
+    Builder main(String program) {
+      this.mainProgram = program;
+      return this;
+    }
+
+    Builder script(int index, ShellScript parsed) {
+      this.scriptIndex = index;
+      this.script = parsed;
+      return this;
+    }
+
+    ProcessModel build() {
+      return new ProcessModel(this);
+    }
+  }
+
   public static ProcessModel unknown() {
-    return new ProcessModel(Pid1.UNKNOWN, "", null, Optional.empty(), Placement.NONE, "", false,
-        List.of(), "");
+    return pid1(Pid1.UNKNOWN, "").build();
   }
 
   /** Whether the Python interpreter itself is PID 1 running code that installs no handler. */
@@ -109,14 +267,20 @@ public record ProcessModel(
    * @param shDialect the dialect of {@code sh} for this image (ash on Alpine, else dash)
    */
   public static ProcessModel analyze(List<String> argv, ShellDialect shDialect) {
-    return analyze(argv, shDialect, 0);
+    return analyze(argv, shDialect, 0, 0);
   }
 
-  private static ProcessModel analyze(List<String> argv, ShellDialect shDialect, int depth) {
+  /**
+   * @param offset where {@code argv} starts in the top-level command line, or -1 when it comes
+   *     from inside a script (then no script index is recorded)
+   */
+  private static ProcessModel analyze(List<String> argv, ShellDialect shDialect, int depth,
+      int offset) {
     if (argv == null || argv.isEmpty() || depth > 6) {
       return unknown();
     }
     List<String> cmd = argv;
+    int at = offset;
     // exec wrappers (env, gosu, ddtrace-run, ...) replace themselves with their argument.
     for (int guard = 0; !cmd.isEmpty() && Programs.isExecWrapper(cmd) && guard < 8; guard++) {
       int idx = Programs.wrappedCommandIndex(cmd);
@@ -124,49 +288,59 @@ public record ProcessModel(
         break;
       }
       cmd = cmd.subList(idx, cmd.size());
+      at = shift(at, idx);
     }
     if (cmd.isEmpty()) {
       return unknown();
     }
     String program = Programs.basename(cmd.get(0));
     if (Programs.isInit(program)) {
-      ProcessModel child = analyze(initChild(program, cmd), shDialect, depth + 1);
+      List<String> childArgv = initChild(program, cmd);
+      ProcessModel child = analyze(childArgv, shDialect, depth + 1,
+          shift(at, cmd.size() - childArgv.size()));
+      Builder init = pid1(Pid1.INIT, program).shell(child.shell()).launchers(child.launchers())
+          .main(child.mainProgram()).script(child.scriptIndex, child.script);
       if (child.pid1() == Pid1.SHELL && child.placement() == Placement.CHILD_OF_SHELL
           && !child.forwardsSignals()) {
         // Measured: the init signals the shell (dumb-init its whole group), the shell is not
         // PID 1 so it dies at once without waiting for its child, the init exits with it, and
         // the kernel SIGKILLs the app, mid-shutdown at best.
-        return new ProcessModel(Pid1.INIT, program, child.shell(), child.app(),
-            Placement.CHILD_OF_SHELL, program + " signals the shell, which exits at once without"
+        return init.app(child.app(), Placement.CHILD_OF_SHELL)
+            .keepsPid1Because(program + " signals the shell, which exits at once without"
                 + " waiting for " + child.mainProgram() + "; " + program + " exits with it and the"
-                + " kernel SIGKILLs " + child.mainProgram(), false, child.launchers(),
-            child.mainProgram());
+                + " kernel SIGKILLs " + child.mainProgram(), false)
+            .build();
       }
-      return new ProcessModel(Pid1.INIT, program, child.shell(), child.app(),
-          child.app().isPresent() ? Placement.CHILD_OF_INIT : Placement.NONE, "", true,
-          child.launchers(), child.mainProgram());
+      return init.app(child.app(), child.app().isPresent() ? Placement.CHILD_OF_INIT : Placement.NONE)
+          .keepsPid1Because("", true).build();
     }
     if (Programs.isBusybox(program) && cmd.size() > 1 && Programs.isShell(cmd.get(1))) {
       return analyzeShell("busybox " + cmd.get(1), ShellDialect.ASH,
-          cmd.subList(2, cmd.size()), shDialect, depth);
+          cmd.subList(2, cmd.size()), shDialect, depth, shift(at, 2));
     }
     if (Programs.isShell(program)) {
       return analyzeShell(program, dialectOf(program, shDialect), cmd.subList(1, cmd.size()),
-          shDialect, depth);
+          shDialect, depth, shift(at, 1));
     }
     if (Programs.RUNNERS.contains(program) && cmd.size() > 2 && cmd.get(1).equals("run")) {
-      ProcessModel child = analyze(skipRunnerOptions(cmd), shDialect, depth + 1);
-      return new ProcessModel(Pid1.OTHER, program, null, child.app(),
-          child.app().isPresent() ? Placement.CHILD_OF_OTHER : Placement.NONE, "", false,
-          child.launchers(), child.mainProgram());
+      List<String> childArgv = skipRunnerOptions(cmd);
+      ProcessModel child = analyze(childArgv, shDialect, depth + 1,
+          shift(at, cmd.size() - childArgv.size()));
+      return pid1(Pid1.OTHER, program)
+          .app(child.app(), child.app().isPresent() ? Placement.CHILD_OF_OTHER : Placement.NONE)
+          .launchers(child.launchers()).main(child.mainProgram()).build();
     }
     Optional<Launcher> launcher = Launcher.recognize(cmd);
     if (launcher.isPresent()) {
-      return new ProcessModel(Pid1.APP, program, null, launcher, Placement.DIRECT, "", false,
-          List.of(launcher.get()), launcher.get().describe());
+      return pid1(Pid1.APP, program).app(launcher, Placement.DIRECT)
+          .launchers(List.of(launcher.get())).main(launcher.get().describe()).build();
     }
-    return new ProcessModel(Pid1.OTHER, program, null, Optional.empty(), Placement.NONE, "",
-        false, List.of(), program);
+    return pid1(Pid1.OTHER, program).main(program).build();
+  }
+
+  /** The offset {@code by} words further on; stays unknown (-1) once unknown. */
+  private static int shift(int offset, int by) {
+    return offset < 0 ? -1 : offset + by;
   }
 
   static ShellDialect dialectOf(String shell, ShellDialect shDialect) {
@@ -206,8 +380,9 @@ public record ProcessModel(
   }
 
   private static ProcessModel analyzeShell(String shellName, ShellDialect dialect,
-      List<String> shellArgs, ShellDialect shDialect, int depth) {
+      List<String> shellArgs, ShellDialect shDialect, int depth, int offset) {
     String script = null;
+    int scriptAt = -1;
     List<String> positional = List.of();
     boolean commandMode = false;
     int i = 0;
@@ -232,16 +407,20 @@ public record ProcessModel(
     }
     if (commandMode && i < shellArgs.size()) {
       script = shellArgs.get(i);
+      scriptAt = shift(offset, i);
       positional = shellArgs.subList(i + 1, shellArgs.size());
     }
     String program = Programs.basename(shellName);
     if (script == null) {
       // "sh /entrypoint.sh": the script file is not visible in the manifest.
-      return new ProcessModel(Pid1.SHELL, program, dialect, Optional.empty(), Placement.NONE, "",
-          false, List.of(), "");
+      return pid1(Pid1.SHELL, program).shell(dialect).build();
     }
-    return new ScriptAnalysis(ShellScript.parse(script), dialect, positional, shDialect, depth)
+    ShellScript parsed = ShellScript.parse(script);
+    ProcessModel result = new ScriptAnalysis(parsed, dialect, positional, shDialect, depth)
         .result(program);
+    // The script decides PID 1 unless it exec'd something that itself holds another script.
+    return result.scriptIndex >= 0 || result.pid1 == Pid1.INIT ? result
+        : result.toBuilder().script(scriptAt, parsed).build();
   }
 
   /** Where a simple command of a script sits, which decides whether it can replace the shell. */
@@ -361,7 +540,7 @@ public record ProcessModel(
         if (argv.isEmpty()) {
           continue;
         }
-        ProcessModel inner = analyze(argv, shDialect, depth + 1);
+        ProcessModel inner = analyze(argv, shDialect, depth + 1, -1);
         launchers.addAll(inner.launchers());
         if (inner.app().isPresent()) {
           appSite = site;
@@ -374,30 +553,27 @@ public record ProcessModel(
       Site target = appSite != null ? appSite : lastLongRunning;
       boolean traps = all.stream().anyMatch(c -> c.name().equals("trap"));
       if (target == null) {
-        return new ProcessModel(Pid1.SHELL, shellProgram, dialect, Optional.empty(),
-            Placement.NONE, "", false, List.copyOf(launchers), "");
+        return pid1(Pid1.SHELL, shellProgram).shell(dialect).launchers(launchers).build();
       }
       List<String> argv = expandPositional(target.argv());
       if (argv.isEmpty()) {
-        return new ProcessModel(Pid1.SHELL, shellProgram, dialect, Optional.empty(),
-            Placement.NONE, "", false, List.copyOf(launchers), "");
+        return pid1(Pid1.SHELL, shellProgram).shell(dialect).launchers(launchers).build();
       }
       boolean explicitExec = target.isExec() && target.mainShell();
       boolean implicitExec = !target.isExec() && target.finalPosition() && !traps;
       if (explicitExec || implicitExec) {
-        ProcessModel inner = analyze(argv, shDialect, depth + 1);
+        ProcessModel inner = analyze(argv, shDialect, depth + 1, -1);
         Placement placement = inner.pid1() == Pid1.APP
             ? (explicitExec ? Placement.EXPLICIT_EXEC : Placement.IMPLICIT_EXEC)
             : inner.placement();
-        return new ProcessModel(inner.pid1(), inner.pid1Program(),
-            inner.shell() != null ? inner.shell() : dialect, inner.app(), placement,
-            inner.shellReason(), inner.forwardsSignals(), List.copyOf(launchers),
-            inner.mainProgram());
+        return inner.toBuilder().shell(inner.shell() != null ? inner.shell() : dialect)
+            .placement(placement).launchers(launchers).build();
       }
       String main = app != null ? app.describe() : Programs.basename(argv.get(0));
-      return new ProcessModel(Pid1.SHELL, shellProgram, dialect, Optional.ofNullable(app),
-          Placement.CHILD_OF_SHELL, reason(target, traps), forwardsSigterm(),
-          List.copyOf(launchers), main);
+      return pid1(Pid1.SHELL, shellProgram).shell(dialect)
+          .app(Optional.ofNullable(app), Placement.CHILD_OF_SHELL)
+          .keepsPid1Because(reason(target, traps), forwardsSigterm())
+          .launchers(launchers).main(main).build();
     }
 
     private List<String> expandPositional(List<String> words) {
