@@ -1,0 +1,480 @@
+package io.pyhygiene.registry;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.cloud.tools.jib.api.InsecureRegistryException;
+import com.google.cloud.tools.jib.api.RegistryAuthenticationFailedException;
+import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
+import com.google.cloud.tools.jib.http.ResponseException;
+import com.google.cloud.tools.jib.image.json.BuildableManifestTemplate;
+import com.google.cloud.tools.jib.image.json.ManifestListTemplate;
+import com.google.cloud.tools.jib.image.json.ManifestTemplate;
+import com.google.cloud.tools.jib.image.json.OciIndexTemplate;
+import com.google.cloud.tools.jib.image.json.UnknownManifestFormatException;
+import com.google.cloud.tools.jib.image.json.V21ManifestTemplate;
+import com.google.cloud.tools.jib.image.json.V22ManifestListTemplate;
+import com.google.cloud.tools.jib.registry.ManifestAndDigest;
+import com.google.cloud.tools.jib.registry.RegistryCredentialsNotSentException;
+import io.pyhygiene.registry.CredentialSource.CredentialException;
+import io.pyhygiene.registry.ImageConfigCache.TagEntry;
+import io.pyhygiene.registry.ReferenceNormaliser.InvalidReferenceException;
+import io.pyhygiene.registry.RegistryLimits.LimitExceeded;
+import io.pyhygiene.registry.Resolution.Reason;
+import io.pyhygiene.registry.Resolution.Resolved;
+import io.pyhygiene.registry.Resolution.Unresolved;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
+
+/**
+ * Resolves image references to their configs: cache first, then the registry, within a
+ * deadline, never throwing and never blocking past the deadline.
+ *
+ * <ul>
+ *   <li>{@link #resolveAsync} runs on a bounded pool (the operator's reconcile thread never
+ *       waits on a registry); {@link #resolve} waits for it (the CLI). Concurrent requests for the
+ *       same image, platform and credentials share one registry conversation.
+ *   <li>{@link #cachedOnly} answers from memory only (admission never waits on a registry).
+ *   <li>A tag is re-checked after the tag TTL with one manifest request; a digest already seen
+ *       needs no further request (content-addressed).
+ * </ul>
+ */
+public final class RegistryResolver implements AutoCloseable {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int MAX_VARIANT_CANDIDATES = 4;
+
+  private final ResolverOptions options;
+  private final CredentialSource defaultCredentials;
+  private final RegistryListener listener;
+  private final ImageConfigCache cache;
+  private final RegistryLimits limits;
+  private final ThreadPoolExecutor executor;
+  private final ScheduledExecutorService scheduler;
+  private final ConcurrentHashMap<String, CompletableFuture<Resolution>> inFlight = new ConcurrentHashMap<>();
+
+  public RegistryResolver(ResolverOptions options, CredentialSource defaultCredentials, RegistryListener listener) {
+    this.options = options;
+    this.defaultCredentials = defaultCredentials == null ? CredentialSource.NONE : defaultCredentials;
+    this.listener = listener == null ? RegistryListener.NONE : listener;
+    this.cache = new ImageConfigCache(options.maxEntries(), options.maxBytes(), options.tagTtl(),
+        options.negativeTtl(), options.clock());
+    this.limits = new RegistryLimits(options.maxConcurrentPerRegistry(),
+        options.requestsPerSecondPerRegistry(), options.burstPerRegistry());
+    this.executor = new ThreadPoolExecutor(options.threads(), options.threads(), 30, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(options.queueCapacity()), daemonThreads("pyhygiene-registry"));
+    this.executor.allowCoreThreadTimeOut(true);
+    this.scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("pyhygiene-registry-watchdog"));
+  }
+
+  public ImageConfigCache cache() {
+    return cache;
+  }
+
+  public ResolverOptions options() {
+    return options;
+  }
+
+  /** Resolves with the default platform and credentials, waiting at most the deadline. */
+  public Resolution resolve(String image) {
+    return resolve(ResolveRequest.of(image));
+  }
+
+  /** Waits at most the deadline (plus scheduling slack); never throws. */
+  public Resolution resolve(ResolveRequest request) {
+    return resolveAsync(request).join();
+  }
+
+  /**
+   * The answer, completed on a resolver thread (or at once from the cache). The future always
+   * completes normally, by the deadline at the latest (then with TIMEOUT).
+   */
+  public CompletableFuture<Resolution> resolveAsync(ResolveRequest request) {
+    ImageRef ref;
+    try {
+      ref = ReferenceNormaliser.normalise(request.image());
+    } catch (InvalidReferenceException e) {
+      return CompletableFuture.completedFuture(new Unresolved(Reason.INVALID_REFERENCE, e.getMessage()));
+    }
+    Platform platform = request.platform() != null ? request.platform() : options.platform();
+    CredentialSource credentials = request.credentials() != null ? request.credentials() : defaultCredentials;
+
+    Optional<Resolved> hit = fromCache(ref, platform, false);
+    if (hit.isPresent()) {
+      listener.cacheHit(ref.registry());
+      return CompletableFuture.completedFuture(hit.get());
+    }
+    Optional<Unresolved> failure = cache.failure(ref, platform, credentials.scope());
+    if (failure.isPresent()) {
+      listener.cacheHit(ref.registry());
+      return CompletableFuture.completedFuture(failure.get());
+    }
+
+    String key = ref + " " + platform.normalised() + " " + credentials.scope();
+    CompletableFuture<Resolution> mine = new CompletableFuture<>();
+    CompletableFuture<Resolution> running = inFlight.putIfAbsent(key, mine);
+    if (running != null) {
+      return running.copy();
+    }
+    mine.whenComplete((r, e) -> inFlight.remove(key, mine));
+    long deadline = System.nanoTime() + options.deadline().toNanos();
+    Unresolved late = new Unresolved(Reason.TIMEOUT,
+        ref + ": no answer within the " + seconds(options.deadline()) + " deadline");
+    mine.completeOnTimeout(late, options.deadline().toNanos(), TimeUnit.NANOSECONDS);
+    try {
+      executor.execute(() -> mine.complete(fetch(ref, platform, credentials, deadline)));
+    } catch (RejectedExecutionException e) {
+      Unresolved busy = new Unresolved(Reason.RATE_LIMITED, ref + ": resolver queue full ("
+          + options.queueCapacity() + " waiting)");
+      listener.failed(ref.registry(), busy.reason());
+      mine.complete(busy);
+    }
+    return mine.copy();
+  }
+
+  /** The resolver's default platform and credential scope: see {@link #cachedOnly(String, Platform)}. */
+  public Resolution cachedOnly(String image) {
+    return cachedOnly(image, null);
+  }
+
+  /**
+   * From memory only, never a request: for admission. A tag whose TTL has passed still answers
+   * with its last known digest ({@link Resolved#confirmedAt()} says since when); a cached failure
+   * answers with its reason; otherwise {@link Reason#NOT_CACHED}.
+   */
+  public Resolution cachedOnly(String image, Platform platform) {
+    ImageRef ref;
+    try {
+      ref = ReferenceNormaliser.normalise(image);
+    } catch (InvalidReferenceException e) {
+      return new Unresolved(Reason.INVALID_REFERENCE, e.getMessage());
+    }
+    Platform p = platform != null ? platform : options.platform();
+    Optional<Resolved> hit = fromCache(ref, p, true);
+    if (hit.isPresent()) {
+      listener.cacheHit(ref.registry());
+      return hit.get();
+    }
+    return cache.failure(ref, p, defaultCredentials.scope()).<Resolution>map(f -> f)
+        .orElseGet(() -> new Unresolved(Reason.NOT_CACHED, ref + ": not resolved yet"));
+  }
+
+  private Optional<Resolved> fromCache(ImageRef ref, Platform platform, boolean acceptStaleTag) {
+    Instant now = options.clock().instant();
+    if (ref.digest() != null) {
+      return cache.config(ref, ref.digest(), platform)
+          .map(c -> new Resolved(c.withReference(ref.toString()), true, now));
+    }
+    Optional<TagEntry> tag = cache.tag(ref);
+    if (tag.isEmpty() || !(tag.get().fresh() || acceptStaleTag)) {
+      return Optional.empty();
+    }
+    return cache.config(ref, tag.get().digest(), platform)
+        .map(c -> new Resolved(c.withReference(ref.toString()), true, tag.get().confirmedAt()));
+  }
+
+  /** One resolution against the registry; every failure becomes an Unresolved. */
+  private Resolution fetch(ImageRef ref, Platform platform, CredentialSource credentials, long deadline) {
+    String host = ref.registry();
+    listener.cacheMiss(host);
+    long start = System.nanoTime();
+    Resolution result;
+    try (RegistryLimits.Permit permit = limits.acquire(host, deadline);
+        JibRegistrySession session = new JibRegistrySession(ref, options.isInsecure(ref),
+            options.userAgent(), credentials, scheduler)) {
+      Steps steps = new Steps(session, host, deadline);
+      try {
+        result = fetchWith(steps, ref, platform);
+      } catch (Exception e) {
+        result = session.aborted() || System.nanoTime() >= deadline ? timeout(ref, steps.current)
+            : classify(e, ref, session);
+      }
+    } catch (Exception e) {
+      // the permit (or the deadline) could not be had before the deadline
+      result = System.nanoTime() >= deadline ? timeout(ref, "waiting for a slot")
+          : classify(e, ref, null);
+    }
+    if (result instanceof Unresolved u) {
+      cache.putFailure(ref, platform, credentials.scope(), u);
+      listener.failed(host, u.reason());
+    } else {
+      cache.clearFailure(ref, platform, credentials.scope());
+      listener.resolved(host, Duration.ofNanos(System.nanoTime() - start));
+    }
+    return result;
+  }
+
+  private Unresolved timeout(ImageRef ref, String step) {
+    return new Unresolved(Reason.TIMEOUT, ref + ": no answer from " + ref.apiHost() + " within "
+        + seconds(options.requestTimeout()) + " per request / " + seconds(options.deadline())
+        + " in all (" + step + ")");
+  }
+
+  private Resolution fetchWith(Steps steps, ImageRef ref, Platform platform) throws Exception {
+    ManifestAndDigest<ManifestTemplate> top = steps.run("manifest " + ref.qualifier(),
+        s -> s.pullManifest(ref.qualifier()));
+    String digest = top.getDigest().toString();
+    if (ref.digest() != null && ref.digest().startsWith("sha256:") && !ref.digest().equals(digest)) {
+      return new Unresolved(Reason.ERROR, ref + ": the registry served content with digest " + digest);
+    }
+    cache.putTag(ref, digest);
+    Instant now = options.clock().instant();
+    Optional<ImageConfig> known = cache.config(ref, digest, platform);
+    if (known.isPresent()) {
+      return new Resolved(known.get().withReference(ref.toString()), false, now);
+    }
+
+    ManifestTemplate manifest = top.getManifest();
+    if (manifest instanceof ManifestListTemplate list) {
+      Platform want = platform.normalised();
+      List<String> candidates = list.getDigestsForPlatform(want.architecture(), want.os());
+      if (candidates.isEmpty()) {
+        return new Unresolved(Reason.NO_PLATFORM, ref + ": the index has no " + want.os() + "/"
+            + want.architecture() + " image (it has " + String.join(", ", platformsOf(list)) + ")");
+      }
+      Unresolved variantMiss = null;
+      for (String candidate : candidates.subList(0, Math.min(candidates.size(), MAX_VARIANT_CANDIDATES))) {
+        ManifestAndDigest<ManifestTemplate> m = steps.run("manifest " + candidate, s -> s.pullManifest(candidate));
+        ImageConfig config = readConfig(steps, ref, digest, m.getDigest().toString(), m.getManifest());
+        // jib's index model has no variant: an entry is checked against its config's variant.
+        if (platform.matches(Platform.parse(config.platform())) || config.platform().split("/").length < 2) {
+          cache.putConfig(ref, digest, platform, config);
+          return new Resolved(config, false, now);
+        }
+        variantMiss = new Unresolved(Reason.NO_PLATFORM, ref + ": no " + want + " image in the index (found "
+            + config.platform() + ")");
+      }
+      return variantMiss;
+    }
+    ImageConfig config = readConfig(steps, ref, digest, digest, manifest);
+    cache.putConfig(ref, digest, platform, config);
+    return new Resolved(config, false, now);
+  }
+
+  private ImageConfig readConfig(Steps steps, ImageRef ref, String digest, String manifestDigest,
+      ManifestTemplate manifest) throws Exception {
+    if (manifest instanceof V21ManifestTemplate) {
+      throw new UnsupportedManifest("a Docker schema 1 manifest (deprecated; containerd 2 refuses it too)");
+    }
+    if (!(manifest instanceof BuildableManifestTemplate image)) {
+      throw new UnsupportedManifest("a nested index where an image manifest was expected");
+    }
+    BuildableManifestTemplate.ContentDescriptorTemplate descriptor = image.getContainerConfiguration();
+    if (descriptor == null || descriptor.getDigest() == null) {
+      throw new UnsupportedManifest("a manifest without a config descriptor");
+    }
+    if (descriptor.getSize() > options.maxConfigBytes()) {
+      throw new UnsupportedManifest("a config of " + descriptor.getSize() + " bytes (limit "
+          + options.maxConfigBytes() + ")");
+    }
+    byte[] blob = steps.run("config " + descriptor.getDigest(),
+        s -> s.pullBlob(descriptor.getDigest(), options.maxConfigBytes()));
+    ImageConfigJson.Parsed p = ImageConfigJson.parse(blob);
+    String platform = p.platform().os().isEmpty() ? "" : p.platform().toString();
+    return new ImageConfig(ref.toString(), digest, manifestDigest, platform, p.entrypoint(), p.cmd(),
+        p.user(), p.env(), p.workingDir(), p.stopSignal(), p.labels());
+  }
+
+  private static List<String> platformsOf(ManifestListTemplate list) {
+    Set<String> out = new LinkedHashSet<>();
+    if (list instanceof OciIndexTemplate oci) {
+      oci.getManifests().forEach(m -> out.add(m.getPlatform() == null ? "?"
+          : m.getPlatform().getOs() + "/" + m.getPlatform().getArchitecture()));
+    } else if (list instanceof V22ManifestListTemplate v22) {
+      v22.getManifests().forEach(m -> out.add(m.getPlatform() == null ? "?"
+          : m.getPlatform().getOs() + "/" + m.getPlatform().getArchitecture()));
+    }
+    return new ArrayList<>(out);
+  }
+
+  /** Runs each registry step under the rate limit and a watchdog for the request timeout and deadline. */
+  private final class Steps {
+    private final JibRegistrySession session;
+    private final String host;
+    private final long deadline;
+    String current = "";
+
+    Steps(JibRegistrySession session, String host, long deadline) {
+      this.session = session;
+      this.host = host;
+      this.deadline = deadline;
+    }
+
+    <T> T run(String what, StepCall<T> call) throws Exception {
+      current = what;
+      limits.awaitRequestToken(host, deadline);
+      long timeout = Math.min(options.requestTimeout().toNanos(), deadline - System.nanoTime());
+      if (timeout <= 0) {
+        throw new LimitExceeded("deadline passed before " + what);
+      }
+      session.beginStep();
+      ScheduledFuture<?> watchdog = scheduler.schedule(session::abort, timeout, TimeUnit.NANOSECONDS);
+      try {
+        return call.run(session);
+      } finally {
+        watchdog.cancel(false);
+        session.endStep();
+      }
+    }
+  }
+
+  private interface StepCall<T> {
+    T run(JibRegistrySession session) throws Exception;
+  }
+
+  /** A manifest or config the resolver will not read (schema 1, too large, no config). */
+  static final class UnsupportedManifest extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    UnsupportedManifest(String what) {
+      super(what);
+    }
+  }
+
+  /** Maps what jib, the JDK or Apache HttpClient threw to a reason and a one-line detail. */
+  static Unresolved classify(Throwable t, ImageRef ref, JibRegistrySession session) {
+    String where = ref.apiHost();
+    if (t instanceof LimitExceeded) {
+      return new Unresolved(Reason.RATE_LIMITED, ref + ": " + t.getMessage());
+    }
+    if (t instanceof CredentialException) {
+      return new Unresolved(Reason.UNAUTHORIZED, ref + ": " + t.getMessage());
+    }
+    if (t instanceof UnsupportedManifest) {
+      return new Unresolved(Reason.ERROR, ref + ": " + t.getMessage());
+    }
+    if (JibRegistrySession.find(t, RegistryCredentialsNotSentException.class) != null) {
+      return new Unresolved(Reason.UNAUTHORIZED, ref + ": " + where + " wants credentials over plain HTTP;"
+          + " they are sent over HTTP to loopback registries only");
+    }
+    RegistryUnauthorizedException unauthorized = JibRegistrySession.find(t, RegistryUnauthorizedException.class);
+    if (unauthorized != null) {
+      int status = unauthorized.getHttpResponseException().getStatusCode();
+      int tried = session == null ? 0 : session.credentialsTried();
+      String creds = tried == 0 ? "no credentials for " + ref.registry() + " were found"
+          : tried + " credential" + (tried == 1 ? " was" : "s were") + " refused";
+      return new Unresolved(Reason.UNAUTHORIZED, ref + ": HTTP " + status + " from " + where + " (" + creds + ")");
+    }
+    if (JibRegistrySession.find(t, RegistryAuthenticationFailedException.class) != null) {
+      return new Unresolved(Reason.UNAUTHORIZED, ref + ": token exchange for " + where + " failed");
+    }
+    ResponseException response = JibRegistrySession.find(t, ResponseException.class);
+    if (response != null) {
+      int status = response.getStatusCode();
+      String codes = errorCodes(response.getContent());
+      String said = "HTTP " + status + (codes.isEmpty() ? "" : " " + codes) + " from " + where;
+      if (status == 404) {
+        return new Unresolved(Reason.NOT_FOUND, ref + ": not found (" + said + ")");
+      }
+      if (status == 429) {
+        return new Unresolved(Reason.RATE_LIMITED, ref + ": " + said);
+      }
+      return new Unresolved(Reason.ERROR, ref + ": " + said);
+    }
+    if (JibRegistrySession.find(t, InsecureRegistryException.class) != null
+        || JibRegistrySession.find(t, SSLException.class) != null) {
+      return new Unresolved(Reason.ERROR, ref + ": TLS to " + where + " failed (a registry without a"
+          + " trusted certificate must be listed as insecure)");
+    }
+    if (JibRegistrySession.find(t, UnknownHostException.class) != null) {
+      return new Unresolved(Reason.UNREACHABLE, ref + ": unknown host " + where);
+    }
+    if (JibRegistrySession.find(t, ConnectException.class) != null
+        || JibRegistrySession.find(t, NoRouteToHostException.class) != null) {
+      return new Unresolved(Reason.UNREACHABLE, ref + ": cannot connect to " + where);
+    }
+    if (JibRegistrySession.find(t, SocketTimeoutException.class) != null
+        || JibRegistrySession.find(t, InterruptedIOException.class) != null) {
+      return new Unresolved(Reason.TIMEOUT, ref + ": " + where + " did not answer in time");
+    }
+    if (JibRegistrySession.find(t, JibRegistrySession.BlobTooLargeException.class) != null) {
+      return new Unresolved(Reason.ERROR, ref + ": " + JibRegistrySession.find(t,
+          JibRegistrySession.BlobTooLargeException.class).getMessage());
+    }
+    JsonProcessingException json = JibRegistrySession.find(t, JsonProcessingException.class);
+    if (json != null) {
+      return new Unresolved(Reason.ERROR, ref + ": unreadable manifest or config (" + shorten(json.getOriginalMessage()) + ")");
+    }
+    if (JibRegistrySession.find(t, UnknownManifestFormatException.class) != null) {
+      return new Unresolved(Reason.ERROR, ref + ": unknown manifest format ("
+          + shorten(JibRegistrySession.find(t, UnknownManifestFormatException.class).getMessage()) + ")");
+    }
+    if (t instanceof IOException) {
+      return new Unresolved(Reason.UNREACHABLE, ref + ": " + where + ": " + t.getClass().getSimpleName()
+          + (t.getMessage() == null ? "" : " " + shorten(t.getMessage())));
+    }
+    return new Unresolved(Reason.ERROR, ref + ": " + t.getClass().getSimpleName()
+        + (t.getMessage() == null ? "" : " " + shorten(t.getMessage())));
+  }
+
+  /** The distribution error codes of a response body ({@code MANIFEST_UNKNOWN}), never the body itself. */
+  private static String errorCodes(String content) {
+    if (content == null || content.isEmpty()) {
+      return "";
+    }
+    try {
+      JsonNode errors = JSON.readTree(content).path("errors");
+      List<String> codes = new ArrayList<>();
+      errors.forEach(e -> {
+        String code = e.path("code").asText("");
+        if (code.matches("[A-Z_]{1,64}")) {
+          codes.add(code);
+        }
+      });
+      return String.join(",", codes);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  private static String shorten(String s) {
+    if (s == null) {
+      return "";
+    }
+    String line = s.replaceAll("\\s+", " ").trim();
+    return line.length() <= 200 ? line : line.substring(0, 200) + "...";
+  }
+
+  private static String seconds(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+  }
+
+  private static ThreadFactory daemonThreads(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    return r -> {
+      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  /** Stops the threads; resolutions still running end as their sockets close. */
+  @Override
+  public void close() {
+    executor.shutdownNow();
+    scheduler.shutdownNow();
+  }
+}
