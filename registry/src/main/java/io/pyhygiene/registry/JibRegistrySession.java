@@ -47,6 +47,29 @@ import java.util.concurrent.TimeUnit;
  */
 final class JibRegistrySession implements AutoCloseable {
 
+  /**
+   * Whether jib's manifest parser ignores unknown JSON properties. The OCI image spec says
+   * readers must; jib-core 0.27.3's descriptor templates instead fail on OCI 1.1's {@code
+   * artifactType} in an index ("Unrecognized field", jib issue 4506, fixed in 0.28.2, which
+   * Maven Central does not serve here). jib offers no setting for it, so its one shared mapper
+   * is told to ignore unknown properties. If that ever fails (a jib without the field), parsing
+   * stays strict and such indexes resolve to ERROR with jib's message.
+   */
+  static final boolean LENIENT_MANIFESTS = lenientManifests();
+
+  private static boolean lenientManifests() {
+    try {
+      java.lang.reflect.Field f = com.google.cloud.tools.jib.json.JsonTemplateMapper.class
+          .getDeclaredField("objectMapper");
+      f.setAccessible(true);
+      ((com.fasterxml.jackson.databind.ObjectMapper) f.get(null))
+          .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+      return true;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** A call against a registry client. */
   interface Call<T> {
     T run(RegistryClient client) throws IOException, RegistryException;
