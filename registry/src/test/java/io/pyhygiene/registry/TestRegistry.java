@@ -49,6 +49,9 @@ final class TestRegistry implements AutoCloseable {
   static Path binary() {
     String explicit = System.getenv("PYHYGIENE_DOCKER_REGISTRY");
     if (explicit != null && !explicit.isEmpty()) {
+      if (!Files.isExecutable(Path.of(explicit))) {
+        throw new IllegalStateException("PYHYGIENE_DOCKER_REGISTRY=" + explicit + " is not an executable");
+      }
       return Path.of(explicit);
     }
     for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(":")) {
