@@ -93,10 +93,44 @@ final class JibRegistrySession implements AutoCloseable {
     this.ref = ref;
     this.credentials = credentials;
     this.scheduler = scheduler;
-    this.http = new FailoverHttpClient(insecure, ref.isLoopback(), logEvent -> { });
+    this.http = httpClient(insecure, ref.isLoopback());
     this.factory = RegistryClient.factory(EventHandlers.NONE, ref.apiHost(), ref.repository(), http)
         .setUserAgent(userAgent);
     this.client = factory.newRegistryClient();
+  }
+
+  /**
+   * A FailoverHttpClient without jib's retries. jib's public constructor retries every I/O
+   * error with exponential back-off (up to 10 times, about a minute): built for image pushes,
+   * it turns a refused connection or a TLS failure into a TIMEOUT at the request deadline and
+   * hides the cause. The constructor that turns retries off exists but is package-private
+   * (@VisibleForTesting), so it is called reflectively; if that fails, the public one is used
+   * and the resolver's watchdog still bounds every request. The resolver does not retry within
+   * a resolution: a failure is cached for the negative TTL and the next audit asks again.
+   */
+  static FailoverHttpClient httpClient(boolean insecure, boolean sendCredentialsOverHttp) {
+    java.util.function.Consumer<com.google.cloud.tools.jib.api.LogEvent> quiet = logEvent -> { };
+    if (NO_RETRY != null) {
+      try {
+        return NO_RETRY.newInstance(insecure, sendCredentialsOverHttp, quiet, false);
+      } catch (ReflectiveOperationException | RuntimeException e) {
+        // fall through to the public constructor
+      }
+    }
+    return new FailoverHttpClient(insecure, sendCredentialsOverHttp, quiet);
+  }
+
+  static final java.lang.reflect.Constructor<FailoverHttpClient> NO_RETRY = noRetryConstructor();
+
+  private static java.lang.reflect.Constructor<FailoverHttpClient> noRetryConstructor() {
+    try {
+      java.lang.reflect.Constructor<FailoverHttpClient> c = FailoverHttpClient.class.getDeclaredConstructor(
+          boolean.class, boolean.class, java.util.function.Consumer.class, boolean.class);
+      c.setAccessible(true);
+      return c;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
   }
 
   ManifestAndDigest<ManifestTemplate> pullManifest(String qualifier) throws Exception {

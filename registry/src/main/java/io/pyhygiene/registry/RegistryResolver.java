@@ -79,7 +79,7 @@ public final class RegistryResolver implements AutoCloseable {
   public RegistryResolver(ResolverOptions options, CredentialSource defaultCredentials, RegistryListener listener) {
     this.options = options;
     this.defaultCredentials = defaultCredentials == null ? CredentialSource.NONE : defaultCredentials;
-    this.listener = listener == null ? RegistryListener.NONE : listener;
+    this.listener = new SafeListener(listener == null ? RegistryListener.NONE : listener);
     this.cache = new ImageConfigCache(options.maxEntries(), options.maxBytes(), options.tagTtl(),
         options.negativeTtl(), options.clock());
     this.limits = new RegistryLimits(options.maxConcurrentPerRegistry(),
@@ -145,7 +145,14 @@ public final class RegistryResolver implements AutoCloseable {
         ref + ": no answer within the " + seconds(options.deadline()) + " deadline");
     mine.completeOnTimeout(late, options.deadline().toNanos(), TimeUnit.NANOSECONDS);
     try {
-      executor.execute(() -> mine.complete(fetch(ref, platform, credentials, deadline)));
+      executor.execute(() -> {
+        try {
+          mine.complete(fetch(ref, platform, credentials, deadline));
+        } catch (RuntimeException | LinkageError e) {
+          // fetch maps every failure it knows; this is the net under it, so the caller never waits
+          mine.complete(new Unresolved(Reason.ERROR, ref + ": " + e.getClass().getSimpleName()));
+        }
+      });
     } catch (RejectedExecutionException e) {
       Unresolved busy = new Unresolved(Reason.RATE_LIMITED, ref + ": resolver queue full ("
           + options.queueCapacity() + " waiting)");
@@ -469,6 +476,45 @@ public final class RegistryResolver implements AutoCloseable {
       t.setDaemon(true);
       return t;
     };
+  }
+
+  /** Listener calls must not break a resolution: a throwing listener is ignored. */
+  private record SafeListener(RegistryListener delegate) implements RegistryListener {
+    @Override
+    public void cacheHit(String registry) {
+      try {
+        delegate.cacheHit(registry);
+      } catch (RuntimeException ignored) {
+        // metrics are best effort
+      }
+    }
+
+    @Override
+    public void cacheMiss(String registry) {
+      try {
+        delegate.cacheMiss(registry);
+      } catch (RuntimeException ignored) {
+        // metrics are best effort
+      }
+    }
+
+    @Override
+    public void resolved(String registry, Duration took) {
+      try {
+        delegate.resolved(registry, took);
+      } catch (RuntimeException ignored) {
+        // metrics are best effort
+      }
+    }
+
+    @Override
+    public void failed(String registry, Reason reason) {
+      try {
+        delegate.failed(registry, reason);
+      } catch (RuntimeException ignored) {
+        // metrics are best effort
+      }
+    }
   }
 
   /** Stops the threads; resolutions still running end as their sockets close. */

@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -406,6 +407,37 @@ class RegistryResolverIT {
     ImageConfig c = config(resolver().resolve(open.hostPort() + "/app/multi:artifact-type"));
     assertThat(c.digest()).isEqualTo(withArtifactType.digest());
     assertThat(c.cmd()).containsExactly("python", "amd64.py");
+  }
+
+  /** Generous timeouts, so a quick answer below cannot be a timeout in disguise. */
+  private RegistryResolver patientResolver(Set<String> insecure) {
+    return resolver(options().withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(20))
+        .withInsecureRegistries(insecure), CredentialSource.NONE, RegistryListener.NONE);
+  }
+
+  @Test
+  void aRegistryNamedByHostNeedsTlsUnlessListedInsecure() throws Exception {
+    // registry.test resolves to 127.0.0.1 (src/test/resources/hosts) but is not a loopback literal
+    String image = "registry.test:" + open.port() + "/app/exec:1";
+    long start = System.nanoTime();
+    Unresolved tls = failure(patientResolver(Set.of()).resolve(image), Reason.ERROR);
+    assertThat(tls.detail()).contains("TLS", "insecure");
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("no retries").isLessThan(Duration.ofSeconds(5));
+
+    assertThat(config(patientResolver(Set.of("registry.test:" + open.port())).resolve(image)).digest())
+        .isEqualTo(exec.digest());
+  }
+
+  @Test
+  void aDownTlsRegistryIsUnreachableAtOnce() throws Exception {
+    int closedPort;
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress("127.0.0.1", 0));
+      closedPort = s.getLocalPort();
+    }
+    long start = System.nanoTime();
+    failure(patientResolver(Set.of()).resolve("registry.test:" + closedPort + "/app:1"), Reason.UNREACHABLE);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("no retries").isLessThan(Duration.ofSeconds(5));
   }
 
   private static List<String> paths(List<Request> requests) {
