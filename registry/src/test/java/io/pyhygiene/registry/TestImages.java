@@ -190,8 +190,8 @@ final class TestImages {
   }
 
   private HttpResponse<Void> send(HttpRequest.Builder b) throws IOException, InterruptedException {
-    if (registry.basicAuth() != null) {
-      b.header("Authorization", registry.basicAuth());
+    if (registry.pushAuthorization() != null) {
+      b.header("Authorization", registry.pushAuthorization());
     }
     return http.send(b.build(), HttpResponse.BodyHandlers.discarding());
   }

@@ -35,14 +35,14 @@ final class TestRegistry implements AutoCloseable {
   private final Process process;
   private final Path log;
   private final int port;
-  private final String basicAuth;
+  private final String pushAuthorization;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  private TestRegistry(Process process, Path log, int port, String basicAuth) {
+  private TestRegistry(Process process, Path log, int port, String pushAuthorization) {
     this.process = process;
     this.log = log;
     this.port = port;
-    this.basicAuth = basicAuth;
+    this.pushAuthorization = pushAuthorization;
   }
 
   /** The registry binary; the ITs fail (never skip) without it. */
@@ -70,6 +70,36 @@ final class TestRegistry implements AutoCloseable {
    * auth; distribution 2.8 accepts it over plain HTTP, so no TLS is needed on loopback.
    */
   static TestRegistry start(Path dir, String htpasswdLine, String user, String password) throws Exception {
+    String authYaml = null;
+    if (htpasswdLine != null) {
+      Path htpasswd = dir.resolve("htpasswd");
+      Files.writeString(htpasswd, htpasswdLine + "\n");
+      authYaml = """
+          auth:
+            htpasswd:
+              realm: pyhygiene-test
+              path: %s
+          """.formatted(htpasswd);
+    }
+    String push = user == null ? null : "Basic " + java.util.Base64.getEncoder()
+        .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    return start(dir, authYaml, push);
+  }
+
+  /** A registry behind a token server: Bearer auth, as hosted registries do it. */
+  static TestRegistry startWithTokens(Path dir, TokenServer tokens, String pushToken) throws Exception {
+    String authYaml = """
+        auth:
+          token:
+            realm: %s
+            service: %s
+            issuer: %s
+            rootcertbundle: %s
+        """.formatted(tokens.realm(), TokenServer.SERVICE, TokenServer.ISSUER, tokens.rootCertBundle());
+    return start(dir, authYaml, "Bearer " + pushToken);
+  }
+
+  private static TestRegistry start(Path dir, String authYaml, String pushAuthorization) throws Exception {
     Path binary = binary();
     int port = freePort();
     StringBuilder config = new StringBuilder("""
@@ -85,24 +115,15 @@ final class TestRegistry implements AutoCloseable {
         http:
           addr: 127.0.0.1:%d
         """.formatted(dir.resolve("data"), port));
-    if (htpasswdLine != null) {
-      Path htpasswd = dir.resolve("htpasswd");
-      Files.writeString(htpasswd, htpasswdLine + "\n");
-      config.append("""
-          auth:
-            htpasswd:
-              realm: pyhygiene-test
-              path: %s
-          """.formatted(htpasswd));
+    if (authYaml != null) {
+      config.append(authYaml);
     }
     Path configFile = dir.resolve("config.yml");
     Files.writeString(configFile, config);
     Path log = dir.resolve("registry.log");
     Process p = new ProcessBuilder(binary.toString(), "serve", configFile.toString())
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    String auth = user == null ? null : "Basic " + java.util.Base64.getEncoder()
-        .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-    TestRegistry registry = new TestRegistry(p, log, port, auth);
+    TestRegistry registry = new TestRegistry(p, log, port, pushAuthorization);
     registry.awaitReady();
     return registry;
   }
@@ -147,9 +168,9 @@ final class TestRegistry implements AutoCloseable {
     return "http://" + hostPort() + path;
   }
 
-  /** The basic-auth header value for pushes, or null. */
-  String basicAuth() {
-    return basicAuth;
+  /** The Authorization header value for pushes, or null. */
+  String pushAuthorization() {
+    return pushAuthorization;
   }
 
   /**
