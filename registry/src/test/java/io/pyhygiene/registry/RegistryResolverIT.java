@@ -440,6 +440,54 @@ class RegistryResolverIT {
     assertThat(Duration.ofNanos(System.nanoTime() - start)).as("no retries").isLessThan(Duration.ofSeconds(5));
   }
 
+  @Test
+  void theRateLimitSpacesRequestsToARegistry() {
+    // 4 requests/s, burst 1: three images, two requests each, cannot take less than 5 x 250 ms
+    RegistryResolver r = resolver(options().withRegistryLimits(4, 4.0, 1), CredentialSource.NONE,
+        RegistryListener.NONE);
+    long start = System.nanoTime();
+    for (String tag : List.of("zero", "named", "named-group")) {
+      assertThat(r.resolve(open.hostPort() + "/app/users:" + tag).isResolved()).isTrue();
+    }
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(1200));
+  }
+
+  @Test
+  void aFullQueueAndABusyRegistryAnswerAtOnceOrByTheDeadline() throws Exception {
+    try (SilentServer silent = new SilentServer()) {
+      RegistryResolver r = resolver(options().withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(2))
+          .withExecutor(2, 1).withRegistryLimits(1, 100, 100), CredentialSource.NONE, RegistryListener.NONE);
+      long start = System.nanoTime();
+      CompletableFuture<Resolution> first = r.resolveAsync(ResolveRequest.of(silent.hostPort() + "/a:1"));
+      CompletableFuture<Resolution> second = r.resolveAsync(ResolveRequest.of(silent.hostPort() + "/b:1"));
+      CompletableFuture<Resolution> third = r.resolveAsync(ResolveRequest.of(silent.hostPort() + "/c:1"));
+      CompletableFuture<Resolution> fourth = r.resolveAsync(ResolveRequest.of(silent.hostPort() + "/d:1"));
+      assertThat(fourth).as("two running, one queued: the fourth is refused at once").isCompleted();
+      assertThat(failure(fourth.join(), Reason.RATE_LIMITED).detail()).contains("queue full");
+      failure(first.join(), Reason.TIMEOUT);
+      // the second waits for the registry's single slot while the first hangs
+      Unresolved waited = failure(second.join(), Reason.TIMEOUT);
+      failure(third.join(), Reason.TIMEOUT);
+      assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(4500));
+      assertThat(waited.detail()).contains("no answer");
+    }
+  }
+
+  @Test
+  void aCredentialHelperFromTheDockerConfigEndToEnd() throws Exception {
+    Path bin = Files.createDirectories(tmp.resolve("helper-bin"));
+    Path helper = bin.resolve("docker-credential-pyhygiene-test");
+    Files.writeString(helper, "#!/bin/sh\nread -r server\n"
+        + "[ \"$server\" = \"" + secured.hostPort() + "\" ] || { echo 'credentials not found in native keychain'; exit 1; }\n"
+        + "printf '{\"ServerURL\":\"%s\",\"Username\":\"" + USER + "\",\"Secret\":\"" + PASSWORD + "\"}' \"$server\"\n");
+    Files.setPosixFilePermissions(helper, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    Path dockerConfig = Files.createDirectories(tmp.resolve("helper-config")).resolve("config.json");
+    Files.writeString(dockerConfig, "{\"credHelpers\": {\"" + secured.hostPort() + "\": \"pyhygiene-test\"}}");
+    RegistryResolver cli = resolver(options(), new DockerConfigCredentials(dockerConfig, bin.toString(),
+        Duration.ofSeconds(5)), RegistryListener.NONE);
+    assertThat(config(cli.resolve(secured.hostPort() + "/private/app:1")).user()).isEqualTo("10001");
+  }
+
   private static List<String> paths(List<Request> requests) {
     return requests.stream().map(q -> q.method() + " " + q.path() + " " + q.status()).toList();
   }
