@@ -67,6 +67,20 @@ public final class RegistryResolver implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_VARIANT_CANDIDATES = 4;
 
+  /**
+   * google-http-client (under jib) logs request headers through java.util.logging at CONFIG,
+   * and the Authorization header too when the level is ALL. Registry traffic carries
+   * credentials and tokens, so its logger is capped at INFO whatever the application's logging
+   * configuration says. Held in a field: JUL keeps loggers only weakly.
+   */
+  private static final java.util.logging.Logger HTTP_LOG = capHttpLogging();
+
+  private static java.util.logging.Logger capHttpLogging() {
+    java.util.logging.Logger log = java.util.logging.Logger.getLogger("com.google.api.client.http");
+    log.setLevel(java.util.logging.Level.INFO);
+    return log;
+  }
+
   private final ResolverOptions options;
   private final CredentialSource defaultCredentials;
   private final RegistryListener listener;
@@ -162,9 +176,9 @@ public final class RegistryResolver implements AutoCloseable {
     return mine.copy();
   }
 
-  /** The resolver's default platform and credential scope: see {@link #cachedOnly(String, Platform)}. */
+  /** The resolver's default platform and credential scope: see {@link #cachedOnly(ResolveRequest)}. */
   public Resolution cachedOnly(String image) {
-    return cachedOnly(image, null);
+    return cachedOnly(ResolveRequest.of(image));
   }
 
   /**
@@ -172,20 +186,21 @@ public final class RegistryResolver implements AutoCloseable {
    * with its last known digest ({@link Resolved#confirmedAt()} says since when); a cached failure
    * answers with its reason; otherwise {@link Reason#NOT_CACHED}.
    */
-  public Resolution cachedOnly(String image, Platform platform) {
+  public Resolution cachedOnly(ResolveRequest request) {
     ImageRef ref;
     try {
-      ref = ReferenceNormaliser.normalise(image);
+      ref = ReferenceNormaliser.normalise(request.image());
     } catch (InvalidReferenceException e) {
       return new Unresolved(Reason.INVALID_REFERENCE, e.getMessage());
     }
-    Platform p = platform != null ? platform : options.platform();
+    Platform p = request.platform() != null ? request.platform() : options.platform();
+    CredentialSource credentials = request.credentials() != null ? request.credentials() : defaultCredentials;
     Optional<Resolved> hit = fromCache(ref, p, true);
     if (hit.isPresent()) {
       listener.cacheHit(ref.registry());
       return hit.get();
     }
-    return cache.failure(ref, p, defaultCredentials.scope()).<Resolution>map(f -> f)
+    return cache.failure(ref, p, credentials.scope()).<Resolution>map(f -> f)
         .orElseGet(() -> new Unresolved(Reason.NOT_CACHED, ref + ": not resolved yet"));
   }
 

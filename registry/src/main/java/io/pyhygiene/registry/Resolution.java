@@ -11,9 +11,10 @@ public sealed interface Resolution permits Resolution.Resolved, Resolution.Unres
    *
    * @param config the config
    * @param fromCache true when no registry request was made for this answer
-   * @param confirmedAt when the registry last confirmed the tag's digest (for a digest reference:
-   *     when the config was read); {@link RegistryResolver#cachedOnly} may return an answer whose
-   *     tag TTL has passed, and this says how old it is
+   * @param confirmedAt when the registry last confirmed the tag's digest; for a digest reference
+   *     the time of the answer (content-addressed answers do not age). {@link
+   *     RegistryResolver#cachedOnly} may return an answer whose tag TTL has passed, and this says
+   *     how old it is
    */
   record Resolved(ImageConfig config, boolean fromCache, Instant confirmedAt) implements Resolution {
     public Resolved {
