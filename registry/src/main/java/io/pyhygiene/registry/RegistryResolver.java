@@ -149,28 +149,40 @@ public final class RegistryResolver implements AutoCloseable {
 
     String key = ref + " " + platform.normalised() + " " + credentials.scope();
     CompletableFuture<Resolution> mine = new CompletableFuture<>();
-    CompletableFuture<Resolution> running = inFlight.putIfAbsent(key, mine);
-    if (running != null) {
-      return running.copy();
+    while (true) {
+      CompletableFuture<Resolution> running = inFlight.putIfAbsent(key, mine);
+      if (running == null) {
+        break;
+      }
+      if (!running.isDone()) {
+        return running.copy();
+      }
+      // finished but not yet removed: its answer is the past, not a conversation to join
+      inFlight.remove(key, running);
     }
-    mine.whenComplete((r, e) -> inFlight.remove(key, mine));
     long deadline = System.nanoTime() + options.deadline().toNanos();
     Unresolved late = new Unresolved(Reason.TIMEOUT,
         ref + ": no answer within the " + seconds(options.deadline()) + " deadline");
     mine.completeOnTimeout(late, options.deadline().toNanos(), TimeUnit.NANOSECONDS);
     try {
       executor.execute(() -> {
+        Resolution result;
         try {
-          mine.complete(fetch(ref, platform, credentials, deadline));
+          result = fetch(ref, platform, credentials, deadline);
         } catch (RuntimeException | LinkageError e) {
           // fetch maps every failure it knows; this is the net under it, so the caller never waits
-          mine.complete(new Unresolved(Reason.ERROR, ref + ": " + e.getClass().getSimpleName()));
+          result = new Unresolved(Reason.ERROR, ref + ": " + e.getClass().getSimpleName());
         }
+        // leave the in-flight map before completing: a caller woken by the completion must
+        // find the cache, not this finished conversation
+        inFlight.remove(key, mine);
+        mine.complete(result);
       });
     } catch (RejectedExecutionException e) {
       Unresolved busy = new Unresolved(Reason.RATE_LIMITED, ref + ": resolver queue full ("
           + options.queueCapacity() + " waiting)");
       listener.failed(ref.registry(), busy.reason());
+      inFlight.remove(key, mine);
       mine.complete(busy);
     }
     return mine.copy();

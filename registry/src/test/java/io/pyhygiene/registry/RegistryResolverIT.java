@@ -488,6 +488,29 @@ class RegistryResolverIT {
     assertThat(config(cli.resolve(secured.hostPort() + "/private/app:1")).user()).isEqualTo("10001");
   }
 
+  @Test
+  void backToBackResolvesNeverReuseAFinishedConversation() throws Exception {
+    // No tag TTL and a one-entry cache: every resolve must ask the registry (manifest + config).
+    // A caller woken by a completion used to find that finished future still "in flight" and
+    // reuse its answer without asking: 200 resolves made 24 network resolutions.
+    RegistryStats stats = new RegistryStats(4);
+    RegistryResolver r = resolver(options().withTtls(Duration.ZERO, Duration.ZERO).withCacheBounds(1, 1 << 20)
+        .withRegistryLimits(4, 1000, 1000), CredentialSource.NONE, stats);
+    String image = open.hostPort() + "/app/exec:1";
+    for (int i = 0; i < 10; i++) {
+      r.resolve(image); // the pool starts its threads
+    }
+    int threads = Thread.activeCount();
+    String m0 = open.mark();
+    for (int i = 0; i < 100; i++) {
+      assertThat(r.resolve(image).isResolved()).isTrue();
+    }
+    String m1 = open.mark();
+    assertThat(open.between(m0, m1)).hasSize(200);
+    assertThat(stats.counts(open.hostPort()).misses()).isEqualTo(110);
+    assertThat(Thread.activeCount()).as("no thread per resolution").isLessThanOrEqualTo(threads + 1);
+  }
+
   private static List<String> paths(List<Request> requests) {
     return requests.stream().map(q -> q.method() + " " + q.path() + " " + q.status()).toList();
   }
