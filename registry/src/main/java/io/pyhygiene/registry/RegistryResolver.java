@@ -274,7 +274,9 @@ public final class RegistryResolver implements AutoCloseable {
     if (ref.digest() != null && ref.digest().startsWith("sha256:") && !ref.digest().equals(digest)) {
       return new Unresolved(Reason.ERROR, ref + ": the registry served content with digest " + digest);
     }
-    cache.putTag(ref, digest);
+    if (ref.digest() == null) {
+      cache.putTag(ref, digest); // a name:tag@digest reference says nothing about where the tag points now
+    }
     Instant now = options.clock().instant();
     Optional<ImageConfig> known = cache.config(ref, digest, platform);
     if (known.isPresent()) {
@@ -292,9 +294,13 @@ public final class RegistryResolver implements AutoCloseable {
       Unresolved variantMiss = null;
       for (String candidate : candidates.subList(0, Math.min(candidates.size(), MAX_VARIANT_CANDIDATES))) {
         ManifestAndDigest<ManifestTemplate> m = steps.run("manifest " + candidate, s -> s.pullManifest(candidate));
+        if (candidate.startsWith("sha256:") && !candidate.equals(m.getDigest().toString())) {
+          return new Unresolved(Reason.ERROR, ref + ": the registry served " + m.getDigest() + " for " + candidate);
+        }
         ImageConfig config = readConfig(steps, ref, digest, m.getDigest().toString(), m.getManifest());
         // jib's index model has no variant: an entry is checked against its config's variant.
-        if (platform.matches(Platform.parse(config.platform())) || config.platform().split("/").length < 2) {
+        // A config that names no platform is taken on the index's word.
+        if (config.platform().isEmpty() || platform.matches(Platform.parse(config.platform()))) {
           cache.putConfig(ref, digest, platform, config);
           return new Resolved(config, false, now);
         }
@@ -327,7 +333,8 @@ public final class RegistryResolver implements AutoCloseable {
     byte[] blob = steps.run("config " + descriptor.getDigest(),
         s -> s.pullBlob(descriptor.getDigest(), options.maxConfigBytes()));
     ImageConfigJson.Parsed p = ImageConfigJson.parse(blob);
-    String platform = p.platform().os().isEmpty() ? "" : p.platform().toString();
+    String platform = p.platform().os().isEmpty() || p.platform().architecture().isEmpty()
+        ? "" : p.platform().toString();
     return new ImageConfig(ref.toString(), digest, manifestDigest, platform, p.entrypoint(), p.cmd(),
         p.user(), p.env(), p.workingDir(), p.stopSignal(), p.labels());
   }

@@ -511,6 +511,23 @@ class RegistryResolverIT {
     assertThat(Thread.activeCount()).as("no thread per resolution").isLessThanOrEqualTo(threads + 1);
   }
 
+  @Test
+  void anIndexEntryWhoseConfigNamesNoPlatformAndAPinnedTagThatDoesNotMoveTheTag() throws Exception {
+    TestImages images = new TestImages(open);
+    Pushed bare = images.oci("app/bare", "config-only", Spec.of().platform(null, null, null).cmd("python", "bare.py"));
+    Pushed asAmd64 = new Pushed(bare.digest(), bare.size(), bare.mediaType(), "linux", "amd64", null, bare.configDigest());
+    Pushed index = images.index("app/bare", "1", TestImages.OCI_INDEX, List.of(asAmd64), Map.of());
+    RegistryResolver r = resolver();
+    ImageConfig c = config(r.resolve(open.hostPort() + "/app/bare:1"));
+    assertThat(c.platform()).isEmpty();
+    assertThat(c.cmd()).containsExactly("python", "bare.py");
+    assertThat(c.digest()).isEqualTo(index.digest());
+
+    // app/exec:other@<exec digest>: the digest is pulled, and tag "other" is not recorded as pointing there
+    assertThat(config(r.resolve(open.hostPort() + "/app/exec:other@" + exec.digest())).digest()).isEqualTo(exec.digest());
+    failure(r.resolve(open.hostPort() + "/app/exec:other"), Reason.NOT_FOUND);
+  }
+
   private static List<String> paths(List<Request> requests) {
     return requests.stream().map(q -> q.method() + " " + q.path() + " " + q.status()).toList();
   }

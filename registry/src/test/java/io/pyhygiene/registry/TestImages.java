@@ -103,7 +103,12 @@ final class TestImages {
     String layerDigest = pushBlob(repo, layer);
 
     ObjectNode config = JSON.createObjectNode();
-    config.put("architecture", spec.arch()).put("os", spec.os());
+    if (spec.arch() != null) {
+      config.put("architecture", spec.arch());
+    }
+    if (spec.os() != null) {
+      config.put("os", spec.os());
+    }
     if (spec.variant() != null) {
       config.put("variant", spec.variant());
     }
