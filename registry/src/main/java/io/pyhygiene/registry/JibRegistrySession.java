@@ -2,6 +2,7 @@ package io.pyhygiene.registry;
 
 import com.google.cloud.tools.jib.api.Credential;
 import com.google.cloud.tools.jib.api.DescriptorDigest;
+import com.google.cloud.tools.jib.api.RegistryAuthenticationFailedException;
 import com.google.cloud.tools.jib.api.RegistryException;
 import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
 import com.google.cloud.tools.jib.event.EventHandlers;
@@ -183,7 +184,9 @@ final class JibRegistrySession implements AutoCloseable {
           client = authed;
           return result;
         } catch (IOException | RegistryException again) {
-          if (find(again, RegistryUnauthorizedException.class) == null) {
+          // refused by the registry, or by its token server: the next credential may do
+          if (find(again, RegistryUnauthorizedException.class) == null
+              && find(again, RegistryAuthenticationFailedException.class) == null) {
             throw again;
           }
           last = again;

@@ -124,5 +124,18 @@ class RegistryTokenAuthIT {
       });
     }
     assertThat(tokens.refusals() - refusedBefore).isEqualTo(1);
+
+    PullSecretCredentials staleThenGood = PullSecretCredentials.of(List.of(
+        new PullSecret("team/stale", Kind.DOCKER_CONFIG_JSON, ("{\"auths\": {\"" + registry.hostPort()
+            + "/private\": {\"username\": \"" + USER + "\", \"password\": \"stale-password\"}}}")
+            .getBytes(StandardCharsets.UTF_8)),
+        new PullSecret("team/regcred", Kind.DOCKER_CONFIG_JSON, ("{\"auths\": {\"" + registry.hostPort()
+            + "\": {\"username\": \"" + USER + "\", \"password\": \"" + PASSWORD + "\"}}}")
+            .getBytes(StandardCharsets.UTF_8))));
+    try (RegistryResolver r = resolver(CredentialSource.NONE)) {
+      assertThat(r.resolve(ResolveRequest.of(registry.hostPort() + "/private/app:1").withCredentials(staleThenGood)))
+          .as("the more specific (stale) key first, then the next, as the kubelet tries them")
+          .isInstanceOf(Resolved.class);
+    }
   }
 }
