@@ -175,6 +175,8 @@ public final class DockerConfigCredentials implements CredentialSource {
     try {
       try (OutputStream in = process.getOutputStream()) {
         in.write(serverKey.getBytes(StandardCharsets.UTF_8));
+      } catch (IOException exitedWithoutReading) {
+        // a helper may exit before reading stdin (broken pipe): its exit code and output decide
       }
       byte[] out = readBounded(process.getInputStream());
       if (!process.waitFor(helperTimeout.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -94,11 +94,16 @@ public final class ImageConfigCache {
     return Optional.of(new TagEntry(t.digest(), t.confirmedAt(), fresh));
   }
 
-  public synchronized void putTag(ImageRef ref, String digest) {
-    if (ref.tag() != null) {
-      String key = tagKey(ref);
-      put(key, new TagValue(digest, clock.instant()), 2L * (key.length() + digest.length()) + 120);
+  /** Records the tag's digest; returns the digest it replaces when that differs (the tag moved). */
+  public synchronized Optional<String> putTag(ImageRef ref, String digest) {
+    if (ref.tag() == null) {
+      return Optional.empty();
     }
+    String key = tagKey(ref);
+    Entry old = entries.get(key);
+    put(key, new TagValue(digest, clock.instant()), 2L * (key.length() + digest.length()) + 120);
+    String before = old == null ? null : ((TagValue) old.value()).digest();
+    return before == null || before.equals(digest) ? Optional.empty() : Optional.of(before);
   }
 
   /** A failure cached less than the negative TTL ago. */

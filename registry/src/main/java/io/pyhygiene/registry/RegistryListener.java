@@ -23,5 +23,11 @@ public interface RegistryListener {
   /** A registry request sequence ended without one. */
   default void failed(String registry, Reason reason) {}
 
+  /**
+   * A tag re-checked after its TTL points to another digest than before (only known while the
+   * old entry is still cached). The operator re-audits the Deployments naming {@code reference}.
+   */
+  default void tagMoved(String reference, String previousDigest, String digest) {}
+
   RegistryListener NONE = new RegistryListener() {};
 }

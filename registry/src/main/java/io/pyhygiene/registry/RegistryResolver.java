@@ -274,8 +274,8 @@ public final class RegistryResolver implements AutoCloseable {
     if (ref.digest() != null && ref.digest().startsWith("sha256:") && !ref.digest().equals(digest)) {
       return new Unresolved(Reason.ERROR, ref + ": the registry served content with digest " + digest);
     }
-    if (ref.digest() == null) {
-      cache.putTag(ref, digest); // a name:tag@digest reference says nothing about where the tag points now
+    if (ref.digest() == null) { // a name:tag@digest reference says nothing about where the tag points now
+      cache.putTag(ref, digest).ifPresent(before -> listener.tagMoved(ref.toString(), before, digest));
     }
     Instant now = options.clock().instant();
     Optional<ImageConfig> known = cache.config(ref, digest, platform);
@@ -547,6 +547,15 @@ public final class RegistryResolver implements AutoCloseable {
         delegate.failed(registry, reason);
       } catch (RuntimeException ignored) {
         // metrics are best effort
+      }
+    }
+
+    @Override
+    public void tagMoved(String reference, String previousDigest, String digest) {
+      try {
+        delegate.tagMoved(reference, previousDigest, digest);
+      } catch (RuntimeException ignored) {
+        // a notification, best effort
       }
     }
   }

@@ -321,8 +321,14 @@ class RegistryResolverIT {
   void aMovedTagYieldsTheNewDigestAfterTheTtl() throws Exception {
     TestImages images = new TestImages(open);
     Pushed before = images.oci("app/moving", "1", Spec.of().cmd("python", "v1.py"));
+    List<String> moves = new java.util.concurrent.CopyOnWriteArrayList<>();
     RegistryResolver r = resolver(options().withTtls(Duration.ofMinutes(5), Duration.ofSeconds(30)),
-        CredentialSource.NONE, RegistryListener.NONE);
+        CredentialSource.NONE, new RegistryListener() {
+          @Override
+          public void tagMoved(String reference, String previousDigest, String digest) {
+            moves.add(reference + " " + previousDigest + " -> " + digest);
+          }
+        });
     String image = open.hostPort() + "/app/moving:1";
     assertThat(config(r.resolve(image)).digest()).isEqualTo(before.digest());
 
@@ -339,6 +345,7 @@ class RegistryResolverIT {
     assertThat(moved.digest()).isEqualTo(after.digest());
     assertThat(moved.cmd()).containsExactly("python", "v2.py");
     assertThat(paths(open.between(m1, m2))).hasSize(2).first().isEqualTo("GET /v2/app/moving/manifests/1 200");
+    assertThat(moves).containsExactly(image + " " + before.digest() + " -> " + after.digest());
   }
 
   @Test

@@ -132,9 +132,13 @@ class RegistryTokenAuthIT {
         new PullSecret("team/regcred", Kind.DOCKER_CONFIG_JSON, ("{\"auths\": {\"" + registry.hostPort()
             + "\": {\"username\": \"" + USER + "\", \"password\": \"" + PASSWORD + "\"}}}")
             .getBytes(StandardCharsets.UTF_8))));
+    int t0 = tokens.tokensIssued();
+    int r0 = tokens.refusals();
     try (RegistryResolver r = resolver(CredentialSource.NONE)) {
-      assertThat(r.resolve(ResolveRequest.of(registry.hostPort() + "/private/app:1").withCredentials(staleThenGood)))
-          .as("the more specific (stale) key first, then the next, as the kubelet tries them")
+      Resolution res = r.resolve(ResolveRequest.of(registry.hostPort() + "/private/app:1").withCredentials(staleThenGood));
+      assertThat(res)
+          .as("the more specific (stale) key first, then the next, as the kubelet tries them"
+              + " (tokens issued %d, refused %d)", tokens.tokensIssued() - t0, tokens.refusals() - r0)
           .isInstanceOf(Resolved.class);
     }
   }
