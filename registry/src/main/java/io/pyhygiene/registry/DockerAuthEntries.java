@@ -22,7 +22,7 @@ final class DockerAuthEntries {
     if (auths == null || !auths.isObject()) {
       return out;
     }
-    auths.fields().forEachRemaining(e -> credential(e.getValue()).ifPresent(c -> out.put(e.getKey(), c)));
+    auths.properties().forEach(e -> credential(e.getValue()).ifPresent(c -> out.put(e.getKey(), c)));
     return out;
   }
 

@@ -236,20 +236,27 @@ public final class RegistryResolver implements AutoCloseable {
     listener.cacheMiss(host);
     long start = System.nanoTime();
     Resolution result;
-    try (RegistryLimits.Permit permit = limits.acquire(host, deadline);
-        JibRegistrySession session = new JibRegistrySession(ref, options.isInsecure(ref),
-            options.userAgent(), credentials, scheduler)) {
-      Steps steps = new Steps(session, host, deadline);
-      try {
-        result = fetchWith(steps, ref, platform);
-      } catch (Exception e) {
-        result = session.aborted() || System.nanoTime() >= deadline ? timeout(ref, steps.current)
-            : classify(e, ref, session);
+    RegistryLimits.Permit permit = null;
+    try {
+      permit = limits.acquire(host, deadline);
+      try (JibRegistrySession session = new JibRegistrySession(ref, options.isInsecure(ref),
+          options.userAgent(), credentials, scheduler)) {
+        Steps steps = new Steps(session, host, deadline);
+        try {
+          result = fetchWith(steps, ref, platform);
+        } catch (Exception e) {
+          result = session.aborted() || System.nanoTime() >= deadline ? timeout(ref, steps.current)
+              : classify(e, ref, session);
+        }
       }
     } catch (Exception e) {
-      // the permit (or the deadline) could not be had before the deadline
+      // no slot at this registry before the deadline (or the resolver is closing)
       result = System.nanoTime() >= deadline ? timeout(ref, "waiting for a slot")
           : classify(e, ref, null);
+    } finally {
+      if (permit != null) {
+        permit.close();
+      }
     }
     if (result instanceof Unresolved u) {
       cache.putFailure(ref, platform, credentials.scope(), u);
