@@ -258,8 +258,9 @@ class RegistryResolverIT {
       closedPort = s.getLocalPort();
     }
     long start = System.nanoTime();
-    Unresolved down = failure(resolver().resolve("127.0.0.1:" + closedPort + "/app:1"), Reason.UNREACHABLE);
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(2));
+    Unresolved down = failure(patientResolver(Set.of()).resolve("127.0.0.1:" + closedPort + "/app:1"),
+        Reason.UNREACHABLE);
+    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("no retries").isLessThan(Duration.ofSeconds(5));
     assertThat(down.detail()).contains("cannot connect to 127.0.0.1:" + closedPort);
   }
 
@@ -272,7 +273,8 @@ class RegistryResolverIT {
       long start = System.nanoTime();
       Unresolved slow = failure(r.resolve(silent.hostPort() + "/app:1"), Reason.TIMEOUT);
       Duration took = Duration.ofNanos(System.nanoTime() - start);
-      assertThat(took).isBetween(Duration.ofMillis(900), Duration.ofMillis(2500));
+      // the request timeout ends it (1 s); the deadline (3 s) bounds it whatever the machine's load
+      assertThat(took).isBetween(Duration.ofMillis(900), Duration.ofMillis(3500));
       assertThat(slow.detail()).contains("no answer from " + silent.hostPort());
       assertThat(silent.connections()).isGreaterThanOrEqualTo(1);
 
