@@ -1,34 +1,18 @@
 package io.pyhygiene.registry;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.cloud.tools.jib.api.InsecureRegistryException;
-import com.google.cloud.tools.jib.api.RegistryAuthenticationFailedException;
-import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
-import com.google.cloud.tools.jib.http.ResponseException;
 import com.google.cloud.tools.jib.image.json.BuildableManifestTemplate;
 import com.google.cloud.tools.jib.image.json.ManifestListTemplate;
 import com.google.cloud.tools.jib.image.json.ManifestTemplate;
 import com.google.cloud.tools.jib.image.json.OciIndexTemplate;
-import com.google.cloud.tools.jib.image.json.UnknownManifestFormatException;
 import com.google.cloud.tools.jib.image.json.V21ManifestTemplate;
 import com.google.cloud.tools.jib.image.json.V22ManifestListTemplate;
 import com.google.cloud.tools.jib.registry.ManifestAndDigest;
-import com.google.cloud.tools.jib.registry.RegistryCredentialsNotSentException;
-import io.pyhygiene.registry.CredentialSource.CredentialException;
 import io.pyhygiene.registry.ImageConfigCache.TagEntry;
 import io.pyhygiene.registry.ReferenceNormaliser.InvalidReferenceException;
 import io.pyhygiene.registry.RegistryLimits.LimitExceeded;
 import io.pyhygiene.registry.Resolution.Reason;
 import io.pyhygiene.registry.Resolution.Resolved;
 import io.pyhygiene.registry.Resolution.Unresolved;
-import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.net.ConnectException;
-import java.net.NoRouteToHostException;
-import java.net.SocketTimeoutException;
-import java.net.UnknownHostException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,7 +31,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLException;
 
 /**
  * Resolves image references to their configs: cache first, then the registry, within a
@@ -64,7 +47,6 @@ import javax.net.ssl.SSLException;
  */
 public final class RegistryResolver implements AutoCloseable {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int MAX_VARIANT_CANDIDATES = 4;
 
   /**
@@ -246,13 +228,13 @@ public final class RegistryResolver implements AutoCloseable {
           result = fetchWith(steps, ref, platform);
         } catch (Exception e) {
           result = session.aborted() || System.nanoTime() >= deadline ? timeout(ref, steps.current)
-              : classify(e, ref, session);
+              : FailureClassifier.classify(e, ref, session);
         }
       }
     } catch (Exception e) {
       // no slot at this registry before the deadline (or the resolver is closing)
       result = System.nanoTime() >= deadline ? timeout(ref, "waiting for a slot")
-          : classify(e, ref, null);
+          : FailureClassifier.classify(e, ref, null);
     } finally {
       if (permit != null) {
         permit.close();
@@ -400,110 +382,6 @@ public final class RegistryResolver implements AutoCloseable {
     UnsupportedManifest(String what) {
       super(what);
     }
-  }
-
-  /** Maps what jib, the JDK or Apache HttpClient threw to a reason and a one-line detail. */
-  static Unresolved classify(Throwable t, ImageRef ref, JibRegistrySession session) {
-    String where = ref.apiHost();
-    if (t instanceof LimitExceeded) {
-      return new Unresolved(Reason.RATE_LIMITED, ref + ": " + t.getMessage());
-    }
-    if (t instanceof CredentialException) {
-      return new Unresolved(Reason.UNAUTHORIZED, ref + ": " + t.getMessage());
-    }
-    if (t instanceof UnsupportedManifest) {
-      return new Unresolved(Reason.ERROR, ref + ": " + t.getMessage());
-    }
-    if (JibRegistrySession.find(t, RegistryCredentialsNotSentException.class) != null) {
-      return new Unresolved(Reason.UNAUTHORIZED, ref + ": " + where + " wants credentials over plain HTTP;"
-          + " they are sent over HTTP to loopback registries only");
-    }
-    RegistryUnauthorizedException unauthorized = JibRegistrySession.find(t, RegistryUnauthorizedException.class);
-    if (unauthorized != null) {
-      int status = unauthorized.getHttpResponseException().getStatusCode();
-      int tried = session == null ? 0 : session.credentialsTried();
-      String creds = tried == 0 ? "no credentials for " + ref.registry() + " were found"
-          : tried + " credential" + (tried == 1 ? " was" : "s were") + " refused";
-      return new Unresolved(Reason.UNAUTHORIZED, ref + ": HTTP " + status + " from " + where + " (" + creds + ")");
-    }
-    if (JibRegistrySession.find(t, RegistryAuthenticationFailedException.class) != null) {
-      return new Unresolved(Reason.UNAUTHORIZED, ref + ": token exchange for " + where + " failed");
-    }
-    ResponseException response = JibRegistrySession.find(t, ResponseException.class);
-    if (response != null) {
-      int status = response.getStatusCode();
-      String codes = errorCodes(response.getContent());
-      String said = "HTTP " + status + (codes.isEmpty() ? "" : " " + codes) + " from " + where;
-      if (status == 404) {
-        return new Unresolved(Reason.NOT_FOUND, ref + ": not found (" + said + ")");
-      }
-      if (status == 429) {
-        return new Unresolved(Reason.RATE_LIMITED, ref + ": " + said);
-      }
-      return new Unresolved(Reason.ERROR, ref + ": " + said);
-    }
-    if (JibRegistrySession.find(t, InsecureRegistryException.class) != null
-        || JibRegistrySession.find(t, SSLException.class) != null) {
-      return new Unresolved(Reason.ERROR, ref + ": TLS to " + where + " failed (a registry without a"
-          + " trusted certificate must be listed as insecure)");
-    }
-    if (JibRegistrySession.find(t, UnknownHostException.class) != null) {
-      return new Unresolved(Reason.UNREACHABLE, ref + ": unknown host " + where);
-    }
-    if (JibRegistrySession.find(t, ConnectException.class) != null
-        || JibRegistrySession.find(t, NoRouteToHostException.class) != null) {
-      return new Unresolved(Reason.UNREACHABLE, ref + ": cannot connect to " + where);
-    }
-    if (JibRegistrySession.find(t, SocketTimeoutException.class) != null
-        || JibRegistrySession.find(t, InterruptedIOException.class) != null) {
-      return new Unresolved(Reason.TIMEOUT, ref + ": " + where + " did not answer in time");
-    }
-    if (JibRegistrySession.find(t, JibRegistrySession.BlobTooLargeException.class) != null) {
-      return new Unresolved(Reason.ERROR, ref + ": " + JibRegistrySession.find(t,
-          JibRegistrySession.BlobTooLargeException.class).getMessage());
-    }
-    JsonProcessingException json = JibRegistrySession.find(t, JsonProcessingException.class);
-    if (json != null) {
-      return new Unresolved(Reason.ERROR, ref + ": unreadable manifest or config (" + shorten(json.getOriginalMessage()) + ")");
-    }
-    if (JibRegistrySession.find(t, UnknownManifestFormatException.class) != null) {
-      return new Unresolved(Reason.ERROR, ref + ": unknown manifest format ("
-          + shorten(JibRegistrySession.find(t, UnknownManifestFormatException.class).getMessage()) + ")");
-    }
-    if (t instanceof IOException) {
-      return new Unresolved(Reason.UNREACHABLE, ref + ": " + where + ": " + t.getClass().getSimpleName()
-          + (t.getMessage() == null ? "" : " " + shorten(t.getMessage())));
-    }
-    return new Unresolved(Reason.ERROR, ref + ": " + t.getClass().getSimpleName()
-        + (t.getMessage() == null ? "" : " " + shorten(t.getMessage())));
-  }
-
-  /** The distribution error codes of a response body ({@code MANIFEST_UNKNOWN}), never the body itself. */
-  private static String errorCodes(String content) {
-    if (content == null || content.isEmpty()) {
-      return "";
-    }
-    try {
-      JsonNode errors = JSON.readTree(content).path("errors");
-      List<String> codes = new ArrayList<>();
-      errors.forEach(e -> {
-        String code = e.path("code").asText("");
-        if (code.matches("[A-Z_]{1,64}")) {
-          codes.add(code);
-        }
-      });
-      return String.join(",", codes);
-    } catch (IOException e) {
-      return "";
-    }
-  }
-
-  private static String shorten(String s) {
-    if (s == null) {
-      return "";
-    }
-    String line = s.replaceAll("\\s+", " ").trim();
-    return line.length() <= 200 ? line : line.substring(0, 200) + "...";
   }
 
   private static String seconds(Duration d) {
