@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond Java and Maven, idempotently:
 #  - busybox (Alpine's /bin/sh), dash, bash, tini and dumb-init for the PID 1 ground truth,
-#  - a Python virtualenv with gunicorn and uvicorn from PyPI for the server drain ground truth.
+#  - a Python virtualenv with gunicorn and uvicorn from PyPI for the server drain ground truth,
+#  - docker-registry (distribution 2.8) for the image-config resolver's ITs (registry/).
 # The virtualenv lives outside the clone: ${PYHYGIENE_CACHE:-~/.cache/pyhygiene}/venv.
 set -euo pipefail
 cache="${PYHYGIENE_CACHE:-$HOME/.cache/pyhygiene}"
@@ -10,7 +11,7 @@ GUNICORN_VERSION=27.0.1
 UVICORN_VERSION=0.54.0
 
 missing=()
-for tool in busybox dash bash tini dumb-init unshare python3; do
+for tool in busybox dash bash tini dumb-init unshare python3 docker-registry; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 # Debian splits venv's ensurepip into python3-venv: python3 alone cannot create the venv.
