@@ -29,7 +29,7 @@ WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "P
 KEEP_VALUE = re.compile(
     r"^(PYTHON\w*|DEBUG|\w*_DEBUG|FLASK_\w+|DJANGO_SETTINGS_MODULE|DJANGO_DEBUG|"
     r"WEB_CONCURRENCY|GUNICORN_\w+|\w*WORKERS?\w*|\w*CONCURRENCY\w*|\w*_TIMEOUT|"
-    r"\w*GRACEFUL\w*|UWSGI_\w+|CELERY_\w+|\w*LOG_LEVEL|\w*LOGLEVEL|TZ|HOME|PATH|PORT|"
+    r"\w*GRACEFUL\w*|UWSGI_\w+|DUMB_INIT_\w+|CELERY_\w+|\w*LOG_LEVEL|\w*LOGLEVEL|TZ|HOME|PATH|PORT|"
     r"\w*_PORT|\w*MODE|\w*ENV|\w*ENVIRONMENT|\w*TTY\w*|\w*UNBUFFERED\w*)$",
     re.I,
 )
