@@ -304,7 +304,8 @@ def measure(case, ctx):
                                else "not completed")
         keep = case.get("log", r"(?i)sigterm|signal|shutdown|shutting|reload|graceful|"
                                r"stop|exit|kill|warm|cold|harakiri|GOT-|IGNORED-|TASK-|SLOW-")
-        out["log"] = [line[:160] for _, line in run.lines[mark:] if re.search(keep, line)][:12]
+        out["log"] = [f"+{ts - t0:.1f}s {line[:160]}" for ts, line in run.lines[mark:]
+                      if re.search(keep, line)][:12]
         return out
     finally:
         if run.proc.poll() is None:
@@ -404,6 +405,14 @@ def cases(ctx):
                         (["bash", "entrypoint.sh", "python3", "handler_app.py"], "bash entrypoint.sh python3 ... (exec \"$@\")"),
                         (["python3", "handler_app.py"], "python3 with a SIGTERM handler")):
         c.append(dict(name=label, argv=argv, ready="READY", bound=5))
+    mlflow = os.path.join(ctx.get("mlflow_venv", ""), "bin", "mlflow")
+    if os.path.exists(mlflow):
+        p = free_port()
+        c.append(dict(name="mlflow server (launcher runs the web server as a child)",
+                      argv=[mlflow, "server", "--host", "127.0.0.1", "--port", str(p),
+                            "--backend-store-uri", f"{ctx['work']}/mlflow-store",
+                            "--default-artifact-root", f"{ctx['work']}/mlruns"],
+                      port=p, bound=15, options="mlflow server defaults (venv --mlflow-venv)"))
     p = free_port()
     c.append(dict(name="python3 -m http.server (no handler)",
                   argv=["python3", "-m", "http.server", "--bind", "127.0.0.1", str(p)], port=p,
@@ -421,13 +430,17 @@ def write_apps(work):
             f.write(text.lstrip("\n"))
 
 
-def versions(venv):
+def versions(venv, mlflow_venv):
     code = ("import json\nfrom importlib.metadata import version\nout={}\n"
             "for p in ['gunicorn','uvicorn','hypercorn','waitress','uWSGI','supervisor','celery',"
             "'kombu','dramatiq','rq','redis']:\n"
             "    try: out[p]=version(p)\n    except Exception: out[p]='missing'\nprint(json.dumps(out))")
     v = json.loads(subprocess.run([f"{venv}/bin/python3", "-c", code], capture_output=True,
                                   text=True, check=True).stdout)
+    mlflow_py = os.path.join(mlflow_venv, "bin", "python3")
+    if os.path.exists(mlflow_py):
+        v["mlflow"] = subprocess.run([mlflow_py, "-c", "from importlib.metadata import version; print(version('mlflow'))"],
+                                     capture_output=True, text=True).stdout.strip()
     v["python"] = subprocess.run([f"{venv}/bin/python3", "-V"], capture_output=True,
                                  text=True).stdout.split()[1]
     for pkg in ("bash", "dash", "busybox", "redis-server", "util-linux"):
@@ -452,9 +465,45 @@ def start_redis(work):
     return proc, f"redis://127.0.0.1:{port}/0"
 
 
+def table(path):
+    """Print a results JSON (from --json) as the markdown table of RESULTS.md."""
+    with open(path) as f:
+        res = json.load(f)
+    v = res["versions"]
+    print("| command | options | PID 1 | SIGTERM outcome | seconds | exit | in-flight work |")
+    print("|---|---|---|---|---|---|---|")
+    for r in res["cases"]:
+        pid1 = os.path.basename(r.get("pid1", "?").split()[0]) if r.get("pid1") else "?"
+        if pid1.startswith("python"):
+            parts = r["pid1"].split()
+            pid1 = "python3 " + os.path.basename(parts[1]) if len(parts) > 1 else pid1
+        if "error" in r:
+            outcome = "not measured: " + r["error"]
+        elif r.get("exited"):
+            outcome = "exits"
+        else:
+            outcome = "keeps running (SIGKILLed by the harness)"
+            if r.get("still_serving"):
+                outcome += ", still serving"
+        seconds = r.get("seconds", "")
+        inflight = r.get("inflight", "n/a")
+        if inflight.startswith("failed: {"):
+            inflight = "failed (HTTP 500)"
+        elif inflight.startswith("failed:"):
+            inflight = "failed (" + inflight.split(":")[1].strip() + ")"
+        print(f"| `{r['name']}` | {r.get('options', '')} | {pid1} | {outcome} | {seconds} | {r.get('exit', '')} | {inflight} |")
+    print()
+    print("Versions: " + ", ".join(f"{k} {val}" for k, val in v.items()))
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--table":
+        table(sys.argv[2])
+        return
     ap = argparse.ArgumentParser()
     ap.add_argument("--venv", default=os.path.expanduser("~/.cache/pyhygiene/venv-gt"))
+    ap.add_argument("--mlflow-venv", default=os.path.expanduser("~/.cache/pyhygiene/venv-mlflow"),
+                    help="optional venv with mlflow; its case is skipped when absent")
     ap.add_argument("--only", default="")
     ap.add_argument("--json", default="")
     args = ap.parse_args()
@@ -463,8 +512,8 @@ def main():
     work = tempfile.mkdtemp(prefix="pyhygiene-gt-")
     write_apps(work)
     redis_proc, redis_url = start_redis(work)
-    ctx = {"venv": args.venv, "work": work, "redis_url": redis_url}
-    results = {"versions": versions(args.venv), "cases": []}
+    ctx = {"venv": args.venv, "work": work, "redis_url": redis_url, "mlflow_venv": args.mlflow_venv}
+    results = {"versions": versions(args.venv, args.mlflow_venv), "cases": []}
     try:
         for case in cases(ctx):
             if args.only and not any(o in case["name"] for o in args.only.split(",")):
