@@ -131,6 +131,15 @@ def slow(seconds):
     print("TASK-DONE", flush=True)
 '''
 
+LOCUSTFILE = '''
+from locust import User, constant, task
+class Idle(User):
+    wait_time = constant(1)
+    @task
+    def nothing(self):
+        pass
+'''
+
 START_SH_PLAIN = '''echo starting
 python3 handler_app.py
 '''
@@ -347,6 +356,9 @@ def cases(ctx):
     http("hypercorn graceful 1", ["hypercorn", "--graceful-timeout", "1", "-b",
                                   f"127.0.0.1:{p}", "asgi_app:app"], p, "--graceful-timeout 1")
     p = free_port()
+    http("granian", ["granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(p),
+                     "wsgi_app:app"], p, "defaults, WSGI")
+    p = free_port()
     http("waitress", ["waitress-serve", f"--listen=127.0.0.1:{p}", "wsgi_app:app"], p,
          "defaults")
     for opts in ([], ["--die-on-term"], ["--harakiri", "2"], ["--die-on-term", "--harakiri", "2"],
@@ -383,6 +395,12 @@ def cases(ctx):
                            "GT_TASK_SECONDS": "6"},
                       inflight="task", options="broker memory://, backend cache+memory://, 6 s task, " + label,
                       bound=20))
+    c.append(dict(name="celery beat", argv=["celery", "-A", "celery_app", "beat", "--loglevel", "INFO"],
+                  env={"GT_BROKER": "memory://", "GT_BACKEND": "cache+memory://"},
+                  ready="beat: Starting", options="broker memory://"))
+    c.append(dict(name="locust --headless", argv=["locust", "-f", "locustfile.py", "--headless", "-u", "1",
+                                                  "-r", "1", "--host", "http://127.0.0.1:9"],
+                  ready="(?i)ramping|all users spawned|spawning", options="1 idle user"))
     if redis_url:
         c.append(dict(name="rq worker", argv=["rq", "worker", "--url", redis_url, "gt"],
                       ready="Listening on|listening on|\\*\\*\\* Listening", inflight="task",
@@ -423,7 +441,7 @@ def cases(ctx):
 def write_apps(work):
     files = {"wsgi_app.py": WSGI_APP, "asgi_app.py": ASGI_APP, "handler_app.py": HANDLER_APP,
              "ignoring_app.py": IGNORING_APP, "celery_app.py": CELERY_APP, "rq_jobs.py": RQ_JOBS,
-             "dramatiq_app.py": DRAMATIQ_APP, "start.sh": START_SH_PLAIN,
+             "dramatiq_app.py": DRAMATIQ_APP, "start.sh": START_SH_PLAIN, "locustfile.py": LOCUSTFILE,
              "entrypoint.sh": ENTRYPOINT_EXEC}
     for name, text in files.items():
         with open(os.path.join(work, name), "w") as f:
