@@ -262,7 +262,7 @@ def measure(case, ctx):
            "options": case.get("options", "")}
     try:
         if port:
-            deadline = time.monotonic() + READY_TIMEOUT
+            deadline = time.monotonic() + case.get("ready_timeout", READY_TIMEOUT)
             while not port_accepts(port):
                 if time.monotonic() > deadline or run.proc.poll() is not None:
                     out["error"] = "not ready"
@@ -314,7 +314,7 @@ def measure(case, ctx):
         keep = case.get("log", r"(?i)sigterm|signal|shutdown|shutting|reload|graceful|"
                                r"stop|exit|kill|warm|cold|harakiri|GOT-|IGNORED-|TASK-|SLOW-")
         out["log"] = [f"+{ts - t0:.1f}s {line[:160]}" for ts, line in run.lines[mark:]
-                      if re.search(keep, line)][:12]
+                      if re.search(keep, line)][:30]
         return out
     finally:
         if run.proc.poll() is None:
@@ -396,7 +396,7 @@ def cases(ctx):
                       inflight="task", options="broker memory://, backend cache+memory://, 6 s task, " + label,
                       bound=20))
     c.append(dict(name="celery beat", argv=["celery", "-A", "celery_app", "beat", "--loglevel", "INFO"],
-                  env={"GT_BROKER": "memory://", "GT_BACKEND": "cache+memory://"},
+                  env={"GT_BROKER": "memory://", "GT_BACKEND": "cache+memory://"}, log=".",
                   ready="beat: Starting", options="broker memory://"))
     c.append(dict(name="locust --headless", argv=["locust", "-f", "locustfile.py", "--headless", "-u", "1",
                                                   "-r", "1", "--host", "http://127.0.0.1:9"],
@@ -423,14 +423,20 @@ def cases(ctx):
                         (["bash", "entrypoint.sh", "python3", "handler_app.py"], "bash entrypoint.sh python3 ... (exec \"$@\")"),
                         (["python3", "handler_app.py"], "python3 with a SIGTERM handler")):
         c.append(dict(name=label, argv=argv, ready="READY", bound=5))
-    mlflow = os.path.join(ctx.get("mlflow_venv", ""), "bin", "mlflow")
-    if os.path.exists(mlflow):
+    for venv_dir in filter(None, ctx.get("mlflow_venvs", "").split(",")):
+        mlflow = os.path.join(venv_dir, "bin", "mlflow")
+        if not os.path.exists(mlflow):
+            continue
+        version = mlflow_version(venv_dir)
+        # MLflow >= 3.10 refuses the file store; 3.1.0 with today's SQLAlchemy cannot open sqlite.
+        store = (f"sqlite:///{ctx['work']}/mlflow-{version}.db" if tuple(map(int, version.split(".")[:2])) >= (3, 10)
+                 else f"{ctx['work']}/mlflow-store-{version}")
         p = free_port()
-        c.append(dict(name="mlflow server (launcher runs the web server as a child)",
+        c.append(dict(name=f"mlflow {version} server (launcher runs the web server as a child)",
                       argv=[mlflow, "server", "--host", "127.0.0.1", "--port", str(p),
-                            "--backend-store-uri", f"{ctx['work']}/mlflow-store",
-                            "--default-artifact-root", f"{ctx['work']}/mlruns"],
-                      port=p, bound=15, options="mlflow server defaults (venv --mlflow-venv)"))
+                            "--backend-store-uri", store,
+                            "--default-artifact-root", f"{ctx['work']}/mlruns-{version}"],
+                      port=p, bound=60, ready_timeout=120, options="backend " + store.split(":")[0].split("/")[-1]))
     p = free_port()
     c.append(dict(name="python3 -m http.server (no handler)",
                   argv=["python3", "-m", "http.server", "--bind", "127.0.0.1", str(p)], port=p,
@@ -448,17 +454,23 @@ def write_apps(work):
             f.write(text.lstrip("\n"))
 
 
-def versions(venv, mlflow_venv):
+def mlflow_version(venv_dir):
+    return subprocess.run([os.path.join(venv_dir, "bin", "python3"), "-c",
+                           "from importlib.metadata import version; print(version('mlflow'))"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def versions(venv, mlflow_venvs):
     code = ("import json\nfrom importlib.metadata import version\nout={}\n"
             "for p in ['gunicorn','uvicorn','hypercorn','waitress','uWSGI','supervisor','celery',"
             "'kombu','dramatiq','rq','redis']:\n"
             "    try: out[p]=version(p)\n    except Exception: out[p]='missing'\nprint(json.dumps(out))")
     v = json.loads(subprocess.run([f"{venv}/bin/python3", "-c", code], capture_output=True,
                                   text=True, check=True).stdout)
-    mlflow_py = os.path.join(mlflow_venv, "bin", "python3")
-    if os.path.exists(mlflow_py):
-        v["mlflow"] = subprocess.run([mlflow_py, "-c", "from importlib.metadata import version; print(version('mlflow'))"],
-                                     capture_output=True, text=True).stdout.strip()
+    for venv_dir in filter(None, mlflow_venvs.split(",")):
+        if os.path.exists(os.path.join(venv_dir, "bin", "mlflow")):
+            v.setdefault("mlflow", [])
+            v["mlflow"].append(mlflow_version(venv_dir))
     v["python"] = subprocess.run([f"{venv}/bin/python3", "-V"], capture_output=True,
                                  text=True).stdout.split()[1]
     for pkg in ("bash", "dash", "busybox", "redis-server", "util-linux"):
@@ -520,8 +532,9 @@ def main():
         return
     ap = argparse.ArgumentParser()
     ap.add_argument("--venv", default=os.path.expanduser("~/.cache/pyhygiene/venv-gt"))
-    ap.add_argument("--mlflow-venv", default=os.path.expanduser("~/.cache/pyhygiene/venv-mlflow"),
-                    help="optional venv with mlflow; its case is skipped when absent")
+    ap.add_argument("--mlflow-venvs", default=",".join(os.path.expanduser(f"~/.cache/pyhygiene/{d}")
+                                                       for d in ("venv-mlflow", "venv-mlflow-3.15")),
+                    help="optional comma-separated venvs with mlflow; absent ones are skipped")
     ap.add_argument("--only", default="")
     ap.add_argument("--json", default="")
     args = ap.parse_args()
@@ -530,8 +543,8 @@ def main():
     work = tempfile.mkdtemp(prefix="pyhygiene-gt-")
     write_apps(work)
     redis_proc, redis_url = start_redis(work)
-    ctx = {"venv": args.venv, "work": work, "redis_url": redis_url, "mlflow_venv": args.mlflow_venv}
-    results = {"versions": versions(args.venv, args.mlflow_venv), "cases": []}
+    ctx = {"venv": args.venv, "work": work, "redis_url": redis_url, "mlflow_venvs": args.mlflow_venvs}
+    results = {"versions": versions(args.venv, args.mlflow_venvs), "cases": []}
     try:
         for case in cases(ctx):
             if args.only and not any(o in case["name"] for o in args.only.split(",")):
