@@ -395,9 +395,11 @@ def cases(ctx):
                            "GT_TASK_SECONDS": "6"},
                       inflight="task", options="broker memory://, backend cache+memory://, 6 s task, " + label,
                       bound=20))
-    c.append(dict(name="celery beat", argv=["celery", "-A", "celery_app", "beat", "--loglevel", "INFO"],
-                  env={"GT_BROKER": "memory://", "GT_BACKEND": "cache+memory://"}, log=".",
-                  ready="beat: Starting", options="broker memory://"))
+    c.append(dict(name="celery beat", argv=["celery", "-A", "celery_app", "beat", "--loglevel", "DEBUG",
+                                            "--schedule", os.path.join(ctx["work"], "beat-schedule")],
+                  env={"GT_BROKER": "memory://", "GT_BACKEND": "cache+memory://"},
+                  log="(?i)sigterm|shutting|exit|stop|error|Traceback",
+                  ready="Ticking with max interval", options="broker memory://, ready once it ticks"))
     c.append(dict(name="locust --headless", argv=["locust", "-f", "locustfile.py", "--headless", "-u", "1",
                                                   "-r", "1", "--host", "http://127.0.0.1:9"],
                   ready="(?i)ramping|all users spawned|spawning", options="1 idle user"))
