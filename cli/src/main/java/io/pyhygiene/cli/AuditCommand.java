@@ -14,6 +14,8 @@ import io.pyhygiene.engine.Rule;
 import io.pyhygiene.engine.Severity;
 import io.pyhygiene.policy.PolicyResolver;
 import io.pyhygiene.rules.RuleCatalog;
+import io.pyhygiene.workload.Observations;
+import io.pyhygiene.workload.WorkloadContext;
 import io.pyhygiene.workload.WorkloadView;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,6 +27,7 @@ import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -120,10 +123,16 @@ public final class AuditCommand implements Callable<Integer> {
         err.flush();
       }
     }).load(paths);
+    // Services in the input decide which containers serve; with none, ports are taken as
+    // serving and findings say so.
+    WorkloadContext context = new WorkloadContext(
+        loaded.services().isEmpty() ? Optional.empty() : Optional.of(loaded.services()),
+        loaded.configMaps(), Map.of(), Observations.NONE);
     List<AuditRun.Audited> audited = new ArrayList<>();
-    for (ManifestLoader.LoadedDeployment d : loaded.deployments()) {
-      audited.add(new AuditRun.Audited(d.source(), d.document(), d.line(),
-          auditor.audit(WorkloadView.of(d.deployment()), policy)));
+    for (ManifestLoader.LoadedWorkload w : loaded.workloads()) {
+      WorkloadView view = WorkloadView.of(w.workload(), context).orElseThrow();
+      audited.add(new AuditRun.Audited(w.source(), w.document(), w.line(),
+          auditor.audit(view, policy)));
     }
     AuditRun run = new AuditRun(audited, loaded.errors());
     switch (format) {

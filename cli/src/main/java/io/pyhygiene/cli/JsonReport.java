@@ -30,6 +30,8 @@ public final class JsonReport {
     for (AuditRun.Audited w : run.workloads()) {
       WorkloadAudit a = w.audit();
       ObjectNode n = workloads.addObject();
+      n.put("apiVersion", io.pyhygiene.workload.WorkloadKind.of(a.kind())
+          .map(io.pyhygiene.workload.WorkloadKind::apiVersion).orElse(""));
       n.put("kind", a.kind());
       n.put("namespace", AuditRun.namespaceOf(a));
       n.put("name", a.name());
@@ -47,6 +49,9 @@ public final class JsonReport {
         }
         fn.put("message", f.message());
         fn.put("fix", f.fix());
+        if (f.conditional()) {
+          fn.put("assumption", f.assumption());
+        }
       }
     }
     ArrayNode errors = root.putArray("errors");

@@ -7,7 +7,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -17,26 +26,30 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
  * Reads manifests from files, directories (recursively: {@code *.yaml}, {@code *.yml},
- * {@code *.json}) and stdin. Multi-document YAML and {@code kind: List} are expanded; kinds other
- * than Deployment are skipped. A malformed document never stops the load: it becomes an
- * {@link InputError} naming the source, the document and what is wrong.
+ * {@code *.json}) and stdin. Multi-document YAML and {@code kind: List} are expanded. Workloads
+ * of every audited kind are kept (Deployment, StatefulSet, DaemonSet, Job, CronJob, a ReplicaSet
+ * no Deployment owns, a Pod no controller owns), and so are Services (which decide what serves)
+ * and ConfigMaps (scripts mounted from them are read); other kinds are skipped. A malformed
+ * document never stops the load: it becomes an {@link InputError} naming the source, the
+ * document and what is wrong.
  */
 public final class ManifestLoader {
 
   /**
-   * A Deployment read from a manifest.
+   * A workload read from a manifest.
    *
    * @param source the path as given (or {@code <stdin>})
    * @param document 1-based index of the YAML document in the source
    * @param line 1-based line where the document's content starts
-   * @param deployment the parsed object
+   * @param workload the parsed object (a Deployment, StatefulSet, ... or Pod)
    */
-  public record LoadedDeployment(String source, int document, int line, Deployment deployment) {}
+  public record LoadedWorkload(String source, int document, int line, HasMetadata workload) {}
 
   /**
    * A document or path that could not be read.
@@ -47,8 +60,32 @@ public final class ManifestLoader {
    */
   public record InputError(String source, int document, String message) {}
 
-  /** Everything read from the inputs. */
-  public record Result(List<LoadedDeployment> deployments, List<InputError> errors, int files) {}
+  /**
+   * Everything read from the inputs.
+   *
+   * @param workloads the workloads to audit, in input order
+   * @param services every Service in the input
+   * @param configMaps every ConfigMap in the input
+   * @param errors what could not be read
+   * @param files how many files were read
+   */
+  public record Result(List<LoadedWorkload> workloads, List<Service> services,
+      List<ConfigMap> configMaps, List<InputError> errors, int files) {}
+
+  /** What parsing collects, in input order. */
+  private record Collected(List<LoadedWorkload> workloads, List<Service> services,
+      List<ConfigMap> configMaps) {
+    Collected() {
+      this(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+    }
+  }
+
+  /** The class each audited kind parses into. */
+  private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
+      "Deployment", Deployment.class, "StatefulSet", StatefulSet.class,
+      "DaemonSet", DaemonSet.class, "ReplicaSet", ReplicaSet.class, "Job", Job.class,
+      "CronJob", CronJob.class, "Pod", Pod.class, "Service", Service.class,
+      "ConfigMap", ConfigMap.class);
 
   private static final ObjectMapper YAML = YAMLMapper.builder().build();
   private static final ObjectMapper JSON = JsonMapper.builder().build();
@@ -66,7 +103,7 @@ public final class ManifestLoader {
   }
 
   public Result load(List<String> paths) {
-    List<LoadedDeployment> deployments = new ArrayList<>();
+    Collected collected = new Collected();
     List<InputError> errors = new ArrayList<>();
     List<Source> sources = new ArrayList<>();
     for (String p : paths) {
@@ -77,7 +114,7 @@ public final class ManifestLoader {
       try {
         String text = s.stdin() ? new String(stdin.readAllBytes(), StandardCharsets.UTF_8)
             : Files.readString(s.path(), StandardCharsets.UTF_8);
-        parseText(s.name(), text, s.json(), deployments, errors);
+        parseText(s.name(), text, s.json(), collected, errors);
       } catch (IOException | UncheckedIOException e) {
         errors.add(new InputError(s.name(), 0, "cannot read: " + e.getMessage()));
       }
@@ -86,7 +123,8 @@ public final class ManifestLoader {
         progress.accept("read " + done + "/" + sources.size() + " files");
       }
     }
-    return new Result(List.copyOf(deployments), List.copyOf(errors), sources.size());
+    return new Result(List.copyOf(collected.workloads()), List.copyOf(collected.services()),
+        List.copyOf(collected.configMaps()), List.copyOf(errors), sources.size());
   }
 
   private record Source(String name, Path path, boolean stdin, boolean json) {}
@@ -122,8 +160,8 @@ public final class ManifestLoader {
     return p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json");
   }
 
-  /** Parses one source's text into Deployments and errors. */
-  static void parseText(String source, String text, boolean json, List<LoadedDeployment> out,
+  /** Parses one source's text into workloads, Services, ConfigMaps and errors. */
+  private static void parseText(String source, String text, boolean json, Collected out,
       List<InputError> errors) {
     List<Document> docs = json ? List.of(new Document(text, 0, 1)) : splitDocuments(text);
     for (int i = 0; i < docs.size(); i++) {
@@ -150,7 +188,7 @@ public final class ManifestLoader {
   }
 
   private static void collect(String source, int index, int line, JsonNode node, String where,
-      List<LoadedDeployment> out, List<InputError> errors) {
+      Collected out, List<InputError> errors) {
     String kind = node.path("kind").asText("");
     if (kind.equals("List") || (kind.endsWith("List") && node.path("items").isArray())) {
       JsonNode items = node.path("items");
@@ -162,22 +200,42 @@ public final class ManifestLoader {
       }
       return;
     }
-    if (!kind.equals("Deployment")) {
+    Class<? extends HasMetadata> type = KINDS.get(kind);
+    if (type == null) {
       return; // other kinds are not audited
     }
     try {
-      Deployment d = MODEL.treeToValue(node, Deployment.class);
-      if (d.getMetadata() == null || d.getMetadata().getName() == null
-          || d.getMetadata().getName().isBlank()) {
+      HasMetadata o = MODEL.treeToValue(node, type);
+      if (o.getMetadata() == null || o.getMetadata().getName() == null
+          || o.getMetadata().getName().isBlank()) {
         errors.add(new InputError(source, index, where + "metadata.name: required"));
         return;
       }
-      out.add(new LoadedDeployment(source, index, line, d));
+      if (o instanceof Service s) {
+        out.services().add(s);
+      } else if (o instanceof ConfigMap cm) {
+        out.configMaps().add(cm);
+      } else if (!ownedByController(o)) {
+        out.workloads().add(new LoadedWorkload(source, index, line, o));
+      }
     } catch (JsonMappingException e) {
       errors.add(new InputError(source, index, where + fieldPath(e) + ": " + mappingProblem(e)));
     } catch (JsonProcessingException | IllegalArgumentException e) {
-      errors.add(new InputError(source, index, where + "invalid Deployment: " + e.getMessage()));
+      errors.add(new InputError(source, index, where + "invalid " + kind + ": " + e.getMessage()));
     }
+  }
+
+  /**
+   * A ReplicaSet a Deployment controls, or a Pod a controller (ReplicaSet, Job, StatefulSet,
+   * DaemonSet) controls, is audited through its owner: reporting it again would count it twice.
+   */
+  public static boolean ownedByController(HasMetadata o) {
+    if (!(o instanceof ReplicaSet) && !(o instanceof Pod)) {
+      return false;
+    }
+    var refs = o.getMetadata().getOwnerReferences();
+    return refs != null && refs.stream().anyMatch(r -> r != null
+        && Boolean.TRUE.equals(r.getController()));
   }
 
   /** The JSON path of a mapping error: {@code spec.template.spec.containers[0].ports[0].containerPort}. */
@@ -318,7 +376,4 @@ public final class ManifestLoader {
     return nodes.get(0);
   }
 
-  public static ObjectMapper modelMapper() {
-    return MODEL;
-  }
 }

@@ -25,6 +25,11 @@ public interface Rule {
     return new Finding(id(), info().severity(), container, message, info().fix());
   }
 
+  /** A finding of this rule at a severity of its own choosing (a graded rule). */
+  default Finding finding(String container, Severity severity, String message) {
+    return new Finding(id(), severity, container, message, info().fix());
+  }
+
   /** A finding with a fix specific to this workload. */
   default Finding finding(String container, String message, String fix) {
     return new Finding(id(), info().severity(), container, message, fix);

@@ -13,6 +13,11 @@ public enum Severity {
     return name().toLowerCase(Locale.ROOT);
   }
 
+  /** One step less severe (info stays info). */
+  public Severity lower() {
+    return this == ERROR ? WARNING : INFO;
+  }
+
   /** Whether this severity is at least as severe as {@code threshold}. */
   public boolean atLeast(Severity threshold) {
     return ordinal() <= threshold.ordinal();

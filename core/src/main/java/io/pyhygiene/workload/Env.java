@@ -55,6 +55,24 @@ public final class Env {
   }
 
   /**
+   * Names only Python programs read: {@code PYTHON*}, {@code GUNICORN_*}, {@code UVICORN_*},
+   * {@code CELERY_*}, {@code DJANGO_SETTINGS_MODULE}, {@code FLASK_APP}. Whether they make a
+   * container Python is decided with what it runs (an nginx sidecar may carry them).
+   */
+  public boolean hasPythonOnlyName() {
+    return byName.keySet().stream().anyMatch(n -> n.startsWith("PYTHON")
+        || n.startsWith("GUNICORN_") || n.startsWith("UVICORN_") || n.startsWith("CELERY_")
+        || n.equals("DJANGO_SETTINGS_MODULE") || n.equals("FLASK_APP"));
+  }
+
+  /** This environment with {@code image}'s variables underneath (pod env wins, as at runtime). */
+  public Env over(List<EnvVar> image) {
+    List<EnvVar> merged = new ArrayList<>(image);
+    merged.addAll(byName.values());
+    return new Env(merged, hasEnvFrom);
+  }
+
+  /**
    * Resolves a Kubernetes {@code $(VAR)} reference against the literal env values, for numeric
    * options such as {@code --workers $(WORKERS)}; anything else is returned unchanged.
    */

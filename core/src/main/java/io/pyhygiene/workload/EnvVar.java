@@ -8,8 +8,14 @@ package io.pyhygiene.workload;
  * @param name the variable name
  * @param literal the literal {@code value}, or {@code null} when it comes from {@code valueFrom}
  * @param fromReference whether the value comes from {@code valueFrom} (Secret, ConfigMap, field)
+ * @param fromImage whether it comes from the image's ENV rather than the pod spec
  */
-public record EnvVar(String name, String literal, boolean fromReference) {
+public record EnvVar(String name, String literal, boolean fromReference, boolean fromImage) {
+
+  /** A variable of the pod spec. */
+  public EnvVar(String name, String literal, boolean fromReference) {
+    this(name, literal, fromReference, false);
+  }
 
   public boolean hasLiteral() {
     return literal != null;
@@ -22,6 +28,7 @@ public record EnvVar(String name, String literal, boolean fromReference) {
 
   @Override
   public String toString() {
-    return "EnvVar[" + name + (fromReference ? " from reference" : " = <redacted>") + "]";
+    return "EnvVar[" + name + (fromReference ? " from reference" : " = <redacted>")
+        + (fromImage ? ", image" : "") + "]";
   }
 }

@@ -13,6 +13,18 @@ import java.util.regex.Pattern;
 public record ImageRef(String raw, String registry, String repository, String tag, String digest) {
 
   private static final Pattern PYTHON_VERSION = Pattern.compile("^(\\d+)\\.(\\d+)(?![\\d])");
+  /** A tag that names the Python it ships: {@code 2.8.4-python3.9}, {@code py3.11}, {@code python3.11-slim}. */
+  private static final Pattern TAG_PYTHON =
+      Pattern.compile("(?:^|[-_.])py(?:thon)?-?(3)\\.?(\\d{1,2})(?![\\d])", Pattern.CASE_INSENSITIVE);
+  private static final Pattern TAG_NAMES_PYTHON =
+      Pattern.compile("(?:^|[-_.])py(?:thon)?-?\\d", Pattern.CASE_INSENSITIVE);
+  /** Images that run a well-known program that is not Python, whatever env they carry. */
+  private static final java.util.Set<String> NOT_PYTHON = java.util.Set.of("nginx", "redis",
+      "postgres", "postgresql", "mysql", "mariadb", "memcached", "node", "envoy", "traefik",
+      "haproxy", "httpd", "caddy", "busybox", "pause", "curl", "netcat", "clickhouse-server",
+      "zookeeper", "kafka", "pgbouncer", "openjdk", "eclipse-temurin", "golang", "rabbitmq",
+      "mongo", "elasticsearch", "grafana", "prometheus", "configurable-http-proxy", "relay",
+      "kube-scheduler", "nginx-unprivileged");
 
   public static ImageRef parse(String image) {
     String raw = image == null ? "" : image.trim();
@@ -66,21 +78,30 @@ public record ImageRef(String raw, String registry, String repository, String ta
         || name().toLowerCase(Locale.ROOT).contains("alpine");
   }
 
-  /** The repository path (without registry) mentions Python. */
+  /** The repository path (without registry) mentions Python, or the tag names a Python version. */
   public boolean looksPython() {
-    return repository.toLowerCase(Locale.ROOT).contains("python");
+    return repository.toLowerCase(Locale.ROOT).contains("python")
+        || TAG_NAMES_PYTHON.matcher(tag).find();
+  }
+
+  /** A well-known image of a program that is not Python (nginx, redis, postgres, ...). */
+  public boolean knownNotPython() {
+    return NOT_PYTHON.contains(name().toLowerCase(Locale.ROOT));
   }
 
   /**
-   * The Python {@code major.minor} of a {@code python:X.Y...} style image, i.e. an image whose
-   * name is {@code python} and whose tag starts with the version ({@code 3.11-slim},
-   * {@code 3.12.4-bookworm}, {@code 3.9-alpine3.19}).
+   * The Python {@code major.minor} the tag names: a {@code python:X.Y...} style image (name
+   * {@code python}, tag starting with the version: {@code 3.11-slim}, {@code 3.9-alpine3.19}),
+   * or any tag that names it ({@code 2.8.4-python3.9}, {@code py3.10}, {@code python3.11-slim}).
    */
   public Optional<String> pythonVersion() {
-    if (!name().equalsIgnoreCase("python")) {
-      return Optional.empty();
+    if (name().equalsIgnoreCase("python")) {
+      Matcher m = PYTHON_VERSION.matcher(tag);
+      if (m.find()) {
+        return Optional.of(m.group(1) + "." + m.group(2));
+      }
     }
-    Matcher m = PYTHON_VERSION.matcher(tag);
+    Matcher m = TAG_PYTHON.matcher(tag);
     return m.find() ? Optional.of(m.group(1) + "." + m.group(2)) : Optional.empty();
   }
 

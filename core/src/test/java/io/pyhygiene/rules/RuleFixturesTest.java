@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
 import io.pyhygiene.engine.AuditPolicy;
@@ -20,7 +23,10 @@ import io.pyhygiene.engine.Severity;
 import io.pyhygiene.engine.WorkloadAudit;
 import io.pyhygiene.policy.PolicyResolver;
 import io.pyhygiene.ssa.ApplyMerge;
+import io.pyhygiene.workload.ImageFacts;
 import io.pyhygiene.workload.Observations;
+import io.pyhygiene.workload.WorkloadContext;
+import io.pyhygiene.workload.WorkloadKind;
 import io.pyhygiene.workload.WorkloadView;
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -78,6 +84,8 @@ class RuleFixturesTest {
   static final String EXPECT_MESSAGE = "test.pyhygiene.io/expect-message";
   static final String EXPECT_FIX = "test.pyhygiene.io/expect-fix";
   static final String MUST_NOT_CONTAIN = "test.pyhygiene.io/must-not-contain";
+  /** The severity the finding must have when it is not the rule's default (graded rules). */
+  static final String EXPECT_SEVERITY = "test.pyhygiene.io/expect-severity";
 
   static final Pattern FIXTURE_NAME =
       Pattern.compile("(pass|fail|fixed)-[a-z0-9]+(-[a-z0-9]+)*\\.yaml");
@@ -157,14 +165,12 @@ class RuleFixturesTest {
     assertThat(rule).as("folder %s names a catalogue rule", fixture.rule()).isNotNull();
 
     Loaded loaded = load(fixture, fixture.path());
-    Deployment deployment = loaded.deployment();
+    HasMetadata workload = loaded.workload();
     AuditPolicy policy = loaded.policy();
-    JsonNode observations = loaded.observations();
 
-    Map<String, String> annotations = deployment.getMetadata().getAnnotations() == null
-        ? Map.of() : deployment.getMetadata().getAnnotations();
-    WorkloadView view = observations == null
-        ? WorkloadView.of(deployment) : withObservations(fixture, deployment, observations);
+    Map<String, String> annotations = workload.getMetadata().getAnnotations() == null
+        ? Map.of() : workload.getMetadata().getAnnotations();
+    WorkloadView view = WorkloadView.of(workload, loaded.context()).orElseThrow();
     WorkloadAudit audit = new Auditor(CATALOGUE, CLOCK).audit(view, policy);
 
     if (Boolean.getBoolean("pyhygiene.fixtures.verbose")) {
@@ -200,22 +206,32 @@ class RuleFixturesTest {
     }
   }
 
-  /** A fixture's documents: the Deployment, its policy (defaults when none), its observations. */
-  record Loaded(Deployment deployment, AuditPolicy policy, JsonNode observations) {}
+  /**
+   * A fixture's documents: the workload, its policy (defaults when none), its observations, and
+   * the audit context the other documents give (Services, ConfigMaps, test-only ImageConfigs).
+   */
+  record Loaded(HasMetadata workload, AuditPolicy policy, JsonNode observations,
+      WorkloadContext context) {
+    Deployment deployment() {
+      return (Deployment) workload;
+    }
+  }
 
   private static Loaded load(Fixture fixture, Path path) throws IOException {
     List<JsonNode> docs = readDocuments(path);
-    assertThat(docs).as("documents in %s (a Deployment, then optionally a policy and/or"
-        + " observations)", path.getFileName()).hasSizeBetween(1, 3);
+    assertThat(docs).as("documents in %s (a workload, then optionally a policy, observations,"
+        + " Services, ConfigMaps and ImageConfigs)", path.getFileName()).isNotEmpty();
     JsonNode first = docs.get(0);
-    assertThat(first.path("apiVersion").asText()).as("%s: document 1 apiVersion", fixture)
-        .isEqualTo("apps/v1");
-    assertThat(first.path("kind").asText()).as("%s: document 1 kind", fixture)
-        .isEqualTo("Deployment");
-    Deployment deployment = YAML.treeToValue(first, Deployment.class);
-    assertNoUnknownFields(deployment, fixture + ": Deployment");
+    String kind = first.path("kind").asText();
+    assertThat(WorkloadKind.of(kind)).as("%s: document 1 is an audited kind, not %s", fixture,
+        kind).isPresent();
+    HasMetadata workload = YAML.treeToValue(first, HasMetadata.class);
+    assertNoUnknownFields(workload, fixture + ": " + kind);
     AuditPolicy policy = null;
     JsonNode observations = null;
+    List<Service> services = new ArrayList<>();
+    List<ConfigMap> configMaps = new ArrayList<>();
+    Map<String, ImageFacts> images = new java.util.HashMap<>();
     for (JsonNode doc : docs.subList(1, docs.size())) {
       String type = doc.path("apiVersion").asText() + " " + doc.path("kind").asText();
       if (type.equals("pyhygiene.io/v1alpha1 PythonHygienePolicy") && policy == null) {
@@ -226,12 +242,47 @@ class RuleFixturesTest {
         policy = resolved.policy();
       } else if (type.equals(OBSERVATIONS_API + " Observations") && observations == null) {
         observations = doc;
+      } else if (type.equals("v1 Service")) {
+        Service svc = YAML.treeToValue(doc, Service.class);
+        assertNoUnknownFields(svc, fixture + ": Service");
+        services.add(svc);
+      } else if (type.equals("v1 ConfigMap")) {
+        configMaps.add(YAML.treeToValue(doc, ConfigMap.class));
+      } else if (type.equals(OBSERVATIONS_API + " ImageConfig")) {
+        images.put(doc.path("image").asText(), imageFacts(fixture, doc));
       } else {
-        fail("%s: unexpected document '%s' (expected at most one pyhygiene.io/v1alpha1"
-            + " PythonHygienePolicy and one %s Observations)", fixture, type, OBSERVATIONS_API);
+        fail("%s: unexpected document '%s' (expected a pyhygiene.io/v1alpha1"
+            + " PythonHygienePolicy, a %s Observations, Services, ConfigMaps or %s ImageConfigs)",
+            fixture, type, OBSERVATIONS_API, OBSERVATIONS_API);
       }
     }
-    return new Loaded(deployment, policy == null ? AuditPolicy.defaults() : policy, observations);
+    WorkloadContext context = new WorkloadContext(
+        services.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(services),
+        configMaps, images, observations == null ? Observations.NONE
+            : observationsOf(fixture, observations));
+    return new Loaded(workload, policy == null ? AuditPolicy.defaults() : policy, observations,
+        context);
+  }
+
+  /**
+   * A test-only {@code ImageConfig} document: what image resolution would have read for
+   * {@code image} ({@code config} with Docker's field names), or {@code unresolved: reason}.
+   */
+  private static ImageFacts imageFacts(Fixture fixture, JsonNode doc) {
+    assertThat(doc.path("image").asText()).as("%s: ImageConfig.image", fixture).isNotEmpty();
+    if (doc.has("unresolved")) {
+      return ImageFacts.unresolved(doc.path("unresolved").asText());
+    }
+    JsonNode c = doc.path("config");
+    return ImageFacts.resolved(new ImageFacts.Config(doc.path("digest").asText("sha256:test"),
+        strings(c.path("Entrypoint")), strings(c.path("Cmd")), c.path("User").asText(""),
+        strings(c.path("Env")), c.path("StopSignal").asText(""), c.path("WorkingDir").asText("")));
+  }
+
+  private static List<String> strings(JsonNode array) {
+    List<String> out = new ArrayList<>();
+    array.forEach(n -> out.add(n.asText()));
+    return out;
   }
 
   /** Remediating the rule on {@code fail-X} gives exactly the pod template of {@code fixed-X}. */
@@ -279,9 +330,11 @@ class RuleFixturesTest {
         .isTrue();
     assertThat(own).as("%s: a %s finding expected; all findings:%n%s", fixture, id,
         describe(audit.findings())).isNotEmpty();
-    Severity expected = policy.severity(id, rule.info().severity());
-    assertThat(own).as("%s: severity of %s findings", fixture, id)
-        .allSatisfy(f -> assertThat(f.severity()).isEqualTo(expected));
+    Severity expected = annotations.containsKey(EXPECT_SEVERITY)
+        ? Severity.parse(annotations.get(EXPECT_SEVERITY)).orElseThrow()
+        : policy.severity(id, rule.info().severity());
+    assertThat(own).as("%s: severity of %s findings (%s for a graded or conditional finding)",
+        fixture, id, EXPECT_SEVERITY).allSatisfy(f -> assertThat(f.severity()).isEqualTo(expected));
     Optional<Finding> match = own.stream()
         .filter(f -> messageFragments.stream().allMatch(f.message()::contains))
         .filter(f -> fixFragments.stream().allMatch(f.fix()::contains))
@@ -292,11 +345,10 @@ class RuleFixturesTest {
   }
 
   /**
-   * The workload view with runtime evidence, built from an Observations document: its
-   * {@code terminations} and {@code conflicts} map onto {@link Observations}.
+   * Runtime evidence from an Observations document: its {@code terminations} and
+   * {@code conflicts} map onto {@link Observations}.
    */
-  private static WorkloadView withObservations(Fixture fixture, Deployment deployment,
-      JsonNode doc) {
+  private static Observations observationsOf(Fixture fixture, JsonNode doc) {
     ObjectNode data = doc.deepCopy();
     data.remove("apiVersion");
     data.remove("kind");
@@ -307,7 +359,7 @@ class RuleFixturesTest {
       data.putArray("conflicts");
     }
     try {
-      return WorkloadView.of(deployment, EVIDENCE.treeToValue(data, Observations.class));
+      return EVIDENCE.treeToValue(data, Observations.class);
     } catch (IOException e) {
       throw new AssertionError(fixture + ": cannot build the workload's Observations: " + e, e);
     }

@@ -29,6 +29,10 @@ public final class ImageTagMutableRule extends ContainerRule {
       image: ghcr.io/acme/api:1.4.2
       """);
 
+  private static final java.util.Set<String> FLOATING = java.util.Set.of("latest", "main",
+      "master", "stable", "edge", "nightly", "dev", "develop", "development", "trunk", "head",
+      "canary", "beta", "alpha", "unstable", "current", "release", "prod", "production");
+
   @Override
   public RuleInfo info() {
     return INFO;
@@ -52,9 +56,20 @@ public final class ImageTagMutableRule extends ContainerRule {
       return Optional.of(finding(c.name(), "image " + image + " has no tag and no digest, so it"
           + " resolves to :latest."));
     }
-    if (image.tag().equals("latest")) {
-      return Optional.of(finding(c.name(), "image " + image + " uses the mutable tag latest."));
+    if (floating(image.tag())) {
+      return Optional.of(finding(c.name(), "image " + image + " uses the floating tag "
+          + image.tag() + ", which moves to new builds."));
     }
     return Optional.empty();
+  }
+
+  /** Tags that name a branch or a channel rather than a build. */
+  static boolean floating(String tag) {
+    String t = tag.toLowerCase(java.util.Locale.ROOT);
+    // A bare major version (3, 20-alpine, 3-python3.11) moves with every minor release.
+    return FLOATING.contains(t) || t.matches("\\d+([-_].*)?") || t.endsWith("-latest")
+        || t.startsWith("latest-")
+        || t.endsWith("-nightly") || t.endsWith("-edge") || t.endsWith("-dev")
+        || t.endsWith("-main") || t.endsWith("-master");
   }
 }

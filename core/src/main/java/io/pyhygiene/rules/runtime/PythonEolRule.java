@@ -55,15 +55,21 @@ public final class PythonEolRule extends ContainerRule {
 
   @Override
   protected Optional<Finding> check(ContainerView c, WorkloadView w, RuleContext ctx) {
-    Optional<String> version = c.image().pythonVersion();
+    Optional<String> fromTag = c.image().pythonVersion();
+    Optional<String> version = fromTag.or(() -> c.env().literal("PYTHON_VERSION")
+        .map(v -> v.trim().replaceFirst("^(\\d+\\.\\d+).*$", "$1"))
+        .filter(v -> v.matches("\\d+\\.\\d+")));
     if (version.isEmpty()) {
       return Optional.empty();
     }
+    String where = fromTag.isPresent() ? "image " + c.image()
+        : c.env().get("PYTHON_VERSION").map(v -> v.fromImage()).orElse(false)
+            ? "PYTHON_VERSION in the image's ENV" : "PYTHON_VERSION in env";
     LocalDate eol = endOfLife(version.get());
     if (eol == null || !ctx.today().isAfter(eol)) {
       return Optional.empty();
     }
-    return Optional.of(finding(c.name(), "Python " + version.get() + " (image " + c.image()
+    return Optional.of(finding(c.name(), "Python " + version.get() + " (" + where
         + ") reached its end of life on " + eol + "."));
   }
 

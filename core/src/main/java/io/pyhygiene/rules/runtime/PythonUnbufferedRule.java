@@ -48,12 +48,15 @@ public final class PythonUnbufferedRule extends ContainerRule implements Fixable
   @Override
   protected Optional<Finding> check(ContainerView c, WorkloadView w, RuleContext ctx) {
     boolean env = c.env().get("PYTHONUNBUFFERED").map(v -> v.isSetNonEmpty()).orElse(false);
-    boolean dashU = c.process().app().map(Launcher::unbufferedFlag).orElse(false);
-    if (env || dashU) {
+    // python -u anywhere in the command line, behind a wrapper or inside a script, counts.
+    boolean dashU = c.process().launchers().stream().anyMatch(Launcher::unbufferedFlag);
+    // A terminal makes Python line-buffer stdout.
+    if (env || dashU || c.tty()) {
       return Optional.empty();
     }
+    String where = c.imageFacts().resolved() ? " in the pod's env or the image's ENV" : "";
     return Optional.of(finding(c.name(), "PYTHONUNBUFFERED is not set to a non-empty value"
-        + (c.env().hasEnvFrom() ? " in env (envFrom sources cannot be seen here)." : ".")));
+        + where + (c.env().hasEnvFrom() ? " (envFrom sources cannot be seen here)." : ".")));
   }
 
   /** Adds {@code PYTHONUNBUFFERED=1} to the container's env. */

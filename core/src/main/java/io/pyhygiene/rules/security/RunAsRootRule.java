@@ -43,21 +43,50 @@ public final class RunAsRootRule extends ContainerRule implements FixableRule {
     return Scope.ALL_CONTAINERS;
   }
 
+  /**
+   * Graded: an error when it is known to run as root (runAsUser 0, or the image's USER is root
+   * and nothing overrides it) or known not to start (runAsNonRoot with a named image USER the
+   * kubelet cannot verify); a warning when the manifest does not decide and the image is not
+   * known; silent when a non-zero UID is set or the image's numeric USER is non-zero.
+   */
   @Override
   protected Optional<Finding> check(ContainerView c, WorkloadView w, RuleContext ctx) {
     Optional<Long> uid = c.runAsUser();
-    Optional<Boolean> nonRoot = c.runAsNonRoot();
-    if (uid.isPresent() && uid.get() == 0) {
-      return Optional.of(finding(c.name(), "runs as root: its effective runAsUser is 0."));
+    boolean nonRoot = c.runAsNonRoot().orElse(false);
+    if (uid.isPresent()) {
+      return uid.get() == 0
+          ? Optional.of(finding(c.name(), "runs as root: its effective runAsUser is 0."))
+          : Optional.empty();
     }
-    if (nonRoot.orElse(false) || (uid.isPresent() && uid.get() != 0)) {
-      return Optional.empty();
+    Optional<String> imageUser = c.imageUser();
+    if (imageUser.isEmpty()) {
+      if (nonRoot) {
+        return Optional.empty(); // the kubelet refuses to start it as root
+      }
+      String why = c.runAsNonRoot().isPresent()
+          ? "runAsNonRoot is false and no non-zero runAsUser is set"
+          : "neither runAsNonRoot: true nor a non-zero runAsUser is set (container or pod)";
+      return Optional.of(finding(c.name(), Severity.WARNING,
+          "root not ruled out: " + why + ", so the image's USER decides (image not resolved)."));
     }
-    String why = nonRoot.isPresent()
-        ? "runAsNonRoot is false and no non-zero runAsUser is set"
-        : "neither runAsNonRoot: true nor a non-zero runAsUser is set (container or pod)";
-    return Optional.of(finding(c.name(),
-        "may run as root: " + why + ", so the image's USER decides."));
+    String user = imageUser.get().contains(":")
+        ? imageUser.get().substring(0, imageUser.get().indexOf(':')) : imageUser.get();
+    if (user.isEmpty() || user.equals("0") || user.equals("root")) {
+      return nonRoot
+          ? Optional.of(finding(c.name(), "runAsNonRoot is true but the image's USER is root and"
+              + " no runAsUser overrides it: the kubelet refuses to start the container."))
+          : Optional.of(finding(c.name(), "runs as root: the image's USER is "
+              + (user.isEmpty() ? "not set (root)" : user) + " and no runAsUser overrides it."));
+    }
+    if (user.chars().allMatch(Character::isDigit)) {
+      return Optional.empty(); // a numeric non-zero USER
+    }
+    return nonRoot
+        ? Optional.of(finding(c.name(), "runAsNonRoot is true but the image's USER " + user
+            + " is a name, which the kubelet cannot verify as non-root: it refuses to start the"
+            + " container. Set a numeric runAsUser."))
+        : Optional.of(finding(c.name(), Severity.WARNING, "runs as the image's user " + user
+            + ", a name whose UID is not known here; nothing in the manifest enforces non-root."));
   }
 
   /** Sets {@code runAsNonRoot: true} and the policy's UID on the container. */

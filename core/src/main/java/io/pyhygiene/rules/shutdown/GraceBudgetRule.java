@@ -61,14 +61,16 @@ public final class GraceBudgetRule extends ContainerRule implements FixableRule 
         + (w.terminationGracePeriodSecondsAsWritten() == null ? " (the default)" : "");
     if (drain.kind() == Drain.Kind.UNBOUNDED) {
       long room = (long) Math.floor(grace - preStop - margin);
+      String option = c.server().drainOption().isEmpty() ? "a drain timeout"
+          : c.server().drainOption();
       return Optional.of(finding(c.name(),
-          program + " has " + drain.source() + ": it drains open requests without bound, so"
-              + " any " + graceText + " can end in SIGKILL.",
+          program + " has " + drain.source() + ": it drains without bound, so any " + graceText
+              + " can end in SIGKILL" + rolloutNote(w) + ".",
           room > 0
-              ? "Add `--timeout-graceful-shutdown " + room + "` (at most grace period - preStop"
-                  + " - margin = " + grace + " - " + seconds(preStop) + " - " + margin + ")."
-              : "Add `--timeout-graceful-shutdown N` and raise `terminationGracePeriodSeconds` to"
-                  + " at least preStop + N + " + margin + "."));
+              ? "Add `" + option + " " + room + "` (at most grace period - preStop - margin = "
+                  + grace + " - " + seconds(preStop) + " - " + margin + ")."
+              : "Add `" + option + " N` and raise `terminationGracePeriodSeconds` to at least"
+                  + " preStop + N + " + margin + "."));
     }
     double needed = preStop + drain.seconds() + margin;
     if (grace >= needed) {
@@ -80,7 +82,7 @@ public final class GraceBudgetRule extends ContainerRule implements FixableRule 
             ? program + " drain " + drain.seconds() + " s (" + drain.source() + ") + " : "")
         + "margin " + margin + " s = " + (Double.isInfinite(needed) ? "unbounded" : required + " s");
     return Optional.of(finding(c.name(),
-        graceText + " is shorter than " + parts + ".",
+        graceText + " is shorter than " + parts + rolloutNote(w) + ".",
         Double.isInfinite(needed)
             ? "Give the preStop hook a finite duration that fits in the grace period."
             : "Set `terminationGracePeriodSeconds: " + required + "` or more, or lower the"
@@ -104,7 +106,8 @@ public final class GraceBudgetRule extends ContainerRule implements FixableRule 
       double preStop = c.preStop().seconds();
       if (drain.kind() == Drain.Kind.UNBOUNDED) {
         String program = c.process().app().map(a -> a.kind().program()).orElse("the server");
-        edits.cannotFix(c.name(), program + " drain is unbounded: add --timeout-graceful-shutdown");
+        edits.cannotFix(c.name(), program + " drain is unbounded: add "
+            + (c.server().drainOption().isEmpty() ? "a drain timeout" : c.server().drainOption()));
       } else if (Double.isInfinite(preStop) || Double.isNaN(preStop)) {
         edits.cannotFix(c.name(), "its preStop hook never ends");
       } else {
@@ -122,5 +125,19 @@ public final class GraceBudgetRule extends ContainerRule implements FixableRule 
   @Override
   public int fixOrder() {
     return 1;
+  }
+
+  /** What a slow shutdown costs for kinds that replace pods one at a time. */
+  private static String rolloutNote(WorkloadView w) {
+    return switch (w.workloadKind()) {
+      case STATEFUL_SET -> w.podManagementPolicy().equals("OrderedReady")
+          ? "; this StatefulSet (OrderedReady) replaces its pods one at a time, so every pod's"
+              + " shutdown lengthens the rollout" : "";
+      case DAEMON_SET -> "; this DaemonSet replaces at most " + w.maxUnavailable()
+          + " pod(s) at a time, so each node waits for its pod's shutdown";
+      case JOB, CRON_JOB -> "; a Job's pod gets SIGTERM on deletion, node drain and"
+          + " activeDeadlineSeconds";
+      default -> "";
+    };
   }
 }

@@ -48,9 +48,12 @@ public final class PrestopMissingRule extends ContainerRule implements FixableRu
 
   @Override
   protected Optional<Finding> check(ContainerView c, WorkloadView w, RuleContext ctx) {
-    return c.declaresPorts() && !c.preStop().present()
-        ? Optional.of(finding(c.name(), "declares ports but has no preStop hook."))
-        : Optional.empty();
+    // A run-to-completion pod (Job, CronJob) is never drained behind a Service.
+    if (!w.longRunning() || !c.serving().serving() || c.preStop().present()) {
+      return Optional.empty();
+    }
+    return Optional.of(finding(c.name(), c.serving().describe() + ", but it has no preStop hook:"
+        + " it gets SIGTERM while endpoints may still route requests to it."));
   }
 
   /** Adds a {@code sleep} preStop hook of the policy's length. */

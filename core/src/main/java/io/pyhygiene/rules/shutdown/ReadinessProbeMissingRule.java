@@ -42,8 +42,10 @@ public final class ReadinessProbeMissingRule extends ContainerRule {
 
   @Override
   protected Optional<Finding> check(ContainerView c, WorkloadView w, RuleContext ctx) {
-    return c.declaresPorts() && !c.hasReadinessProbe()
-        ? Optional.of(finding(c.name(), "declares ports but has no readinessProbe."))
-        : Optional.empty();
+    if (!w.longRunning() || !c.serving().serving() || c.hasReadinessProbe()) {
+      return Optional.empty();
+    }
+    return Optional.of(finding(c.name(), c.serving().describe() + ", but it has no"
+        + " readinessProbe: it receives traffic before it can serve and while it is stopping."));
   }
 }

@@ -41,10 +41,15 @@ public final class CommandUnknownRule extends ContainerRule {
 
   @Override
   protected Optional<Finding> check(ContainerView c, WorkloadView w, RuleContext ctx) {
-    if (c.hasCommand() || c.hasArgs()) {
+    if (!c.effectiveArgv().isEmpty()) {
       return Optional.empty();
     }
+    String why = switch (c.imageFacts().state()) {
+      case UNRESOLVED -> " and its config could not be read (see image-unresolved)";
+      case RESOLVED -> ", whose config sets neither ENTRYPOINT nor CMD";
+      case NOT_REQUESTED -> " (image resolution is off: `--resolve-images` reads it)";
+    };
     return Optional.of(finding(c.name(),
-        "no command or args: the image " + c.image() + " decides what runs as PID 1."));
+        "no command or args: the image " + c.image() + " decides what runs as PID 1" + why + "."));
   }
 }

@@ -7,6 +7,7 @@ import io.pyhygiene.engine.RuleContext;
 import io.pyhygiene.engine.RuleInfo;
 import io.pyhygiene.engine.Severity;
 import io.pyhygiene.workload.ContainerView;
+import io.pyhygiene.workload.process.Launcher;
 import io.pyhygiene.workload.process.ProcessModel;
 import io.pyhygiene.workload.WorkloadView;
 import java.util.Optional;
@@ -48,14 +49,27 @@ public final class PythonPid1Rule extends ContainerRule {
     if (!p.pythonWithoutHandlerIsPid1() || w.shareProcessNamespace()) {
       return Optional.empty();
     }
+    Launcher app = p.app().orElseThrow();
     String how = switch (p.placement()) {
       case IMPLICIT_EXEC -> " (" + p.shell().label() + " replaced itself with it)";
       case EXPLICIT_EXEC -> " (the shell execs it)";
       default -> "";
     };
-    return Optional.of(finding(c.name(),
-        "`" + p.app().orElseThrow().describe() + "` runs as PID 1" + how + " with no init:"
-            + " unless the code installs a SIGTERM handler, SIGTERM is ignored and the pod is"
-            + " SIGKILLed after the grace period."));
+    String from = c.commandSource() == ContainerView.CommandSource.IMAGE
+        || c.commandSource() == ContainerView.CommandSource.IMAGE_ENTRYPOINT_AND_POD_ARGS
+        ? ", from " + c.commandSource().label() : "";
+    String what = switch (app.kind()) {
+      case WAITRESS -> " with no init: waitress installs no SIGTERM handler, so as PID 1 it"
+          + " keeps serving after SIGTERM (measured) and is SIGKILLed after the grace period.";
+      case FLASK -> " with no init: Flask's development server installs no SIGTERM handler, so"
+          + " SIGTERM is ignored and the pod is SIGKILLed after the grace period.";
+      default -> app.isDjangoManage() && app.djangoCommand().equals("runserver")
+          ? " with no init: Django's development server installs no SIGTERM handler, so SIGTERM"
+              + " is ignored and the pod is SIGKILLed after the grace period."
+          : " with no init: unless the code installs a SIGTERM handler, SIGTERM is ignored and"
+              + " the pod is SIGKILLed after the grace period.";
+    };
+    return Optional.of(finding(c.name(), "`" + app.describe() + "` runs as PID 1" + how + from
+        + what).assuming(String.join("; ", p.assumptions())));
   }
 }

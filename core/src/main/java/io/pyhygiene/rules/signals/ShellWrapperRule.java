@@ -54,21 +54,27 @@ public final class ShellWrapperRule extends ContainerRule implements FixableRule
     if (!p.shellSwallowsSigterm()) {
       return Optional.empty();
     }
+    String shell = "`" + p.shellProgram() + (p.scriptIndex() >= 0 || p.script().isPresent()
+        ? " -c`" : "`");
+    String from = c.commandSource() == ContainerView.CommandSource.IMAGE
+        || c.commandSource() == ContainerView.CommandSource.IMAGE_ENTRYPOINT_AND_POD_ARGS
+        ? " (" + c.commandSource().label() + ")" : "";
+    String message;
     if (p.pid1() == ProcessModel.Pid1.INIT) {
-      return Optional.of(finding(c.name(), "`" + p.shellProgram() + " -c` runs " + p.mainProgram()
-          + " as the shell's child: " + p.shellReason() + "."));
-    }
-    if (w.shareProcessNamespace()) {
+      message = shell + from + " runs " + p.mainProgram() + " as the shell's child: "
+          + p.shellReason() + ".";
+    } else if (w.shareProcessNamespace()) {
       // The pause container is PID 1: the shell dies of SIGTERM and its child goes with the
       // container, killed.
-      return Optional.of(finding(c.name(), "`" + p.shellProgram() + " -c` runs " + p.mainProgram()
-          + " as its child: " + p.shellReason() + ". SIGTERM reaches the shell, which dies"
-          + " without waiting, and never " + p.mainProgram() + "."));
+      message = shell + from + " runs " + p.mainProgram() + " as its child: " + p.shellReason()
+          + ". SIGTERM reaches the shell, which dies without waiting, and never "
+          + p.mainProgram() + ".";
+    } else {
+      message = shell + from + " stays PID 1 and runs " + p.mainProgram() + " as its child: "
+          + p.shellReason() + ". SIGTERM reaches the shell, which ignores it as PID 1, and never "
+          + p.mainProgram() + ".";
     }
-    return Optional.of(finding(c.name(),
-        "`" + p.shellProgram() + " -c` stays PID 1 and runs " + p.mainProgram()
-            + " as its child: " + p.shellReason() + ". SIGTERM reaches the shell, which ignores"
-            + " it as PID 1, and never " + p.mainProgram() + "."));
+    return Optional.of(finding(c.name(), message).assuming(String.join("; ", p.assumptions())));
   }
 
   /**
@@ -81,6 +87,12 @@ public final class ShellWrapperRule extends ContainerRule implements FixableRule
     for (Finding f : findings) {
       ContainerView c = edits.container(f.container()).orElseThrow();
       ProcessModel before = c.process();
+      if (c.commandSource() != ContainerView.CommandSource.POD_COMMAND
+          && c.commandSource() != ContainerView.CommandSource.POD_ARGS) {
+        edits.cannotFix(c.name(), "the shell comes from the image (" + c.commandSource().label()
+            + "): set the command in the pod spec");
+        continue;
+      }
       int at = before.scriptIndex();
       if (at < 0 || before.script().isEmpty()) {
         edits.cannotFix(c.name(), "no -c script that keeps PID 1 was found in command or args");

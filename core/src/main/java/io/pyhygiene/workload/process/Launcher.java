@@ -36,6 +36,61 @@ public record Launcher(
     return false;
   }
 
+  /** Django management commands that run a worker which handles SIGTERM (warm shutdown). */
+  private static final java.util.Set<String> DJANGO_WORKERS = java.util.Set.of("rqworker",
+      "rqscheduler", "rqworker-pool", "celery", "qcluster", "run_huey", "runworker", "consumer");
+
+  /**
+   * What this launch does with SIGTERM as PID 1: the program's own behaviour, refined by its
+   * command line ({@code manage.py rqworker} is an rq worker; uWSGI's {@code --die-on-term}).
+   */
+  public LauncherKind.Sigterm sigterm() {
+    if (kind == LauncherKind.PYTHON && isDjangoManage() && !args.isEmpty()
+        && DJANGO_WORKERS.contains(args.get(0))) {
+      return LauncherKind.Sigterm.HANDLES;
+    }
+    if (kind == LauncherKind.UWSGI && uwsgiDiesOnTerm()) {
+      return LauncherKind.Sigterm.HANDLES;
+    }
+    return kind.sigterm();
+  }
+
+  /** {@code python manage.py ...} or {@code ./manage.py ...}. */
+  public boolean isDjangoManage() {
+    return Programs.basename(script).equals("manage.py")
+        || Programs.basename(program).equals("manage.py");
+  }
+
+  /** The Django management command, or empty. */
+  public String djangoCommand() {
+    return isDjangoManage() && !args.isEmpty() ? args.get(0) : "";
+  }
+
+  /** uWSGI told to exit on SIGTERM: {@code --die-on-term} (uWSGI 2.1 does by default). */
+  public boolean uwsgiDiesOnTerm() {
+    return args.stream().anyMatch(a -> a.equals("--die-on-term") || a.equals("--die-on-term=true")
+        || a.equals("--die-on-term=1"));
+  }
+
+  /** uWSGI reading a config file the manifest does not show ({@code --ini x.ini}, ...), or empty. */
+  public String uwsgiConfigFile() {
+    for (int i = 0; i < args.size(); i++) {
+      String a = args.get(i);
+      for (String opt : List.of("--ini", "--yaml", "--yml", "--json", "--xml")) {
+        if (a.equals(opt) && i + 1 < args.size()) {
+          return args.get(i + 1);
+        }
+        if (a.startsWith(opt + "=")) {
+          return a.substring(opt.length() + 1);
+        }
+      }
+      if (i == 0 && a.endsWith(".ini")) {
+        return a; // uwsgi app.ini
+      }
+    }
+    return "";
+  }
+
   /** A short, secret-free description such as {@code gunicorn} or {@code python3 -m mypkg}. */
   public String describe() {
     String prog = Programs.basename(program);
@@ -44,6 +99,10 @@ public record Launcher(
     }
     if (kind == LauncherKind.PYTHON && script.equals("-c")) {
       return prog + " -c";
+    }
+    if (kind == LauncherKind.PYTHON && isDjangoManage() && !djangoCommand().isEmpty()
+        && !djangoCommand().startsWith("-")) {
+      return (prog.equals("manage.py") ? "" : prog + " ") + "manage.py " + djangoCommand();
     }
     if (kind == LauncherKind.PYTHON && !script.isEmpty()) {
       return prog + " " + Programs.basename(script);
@@ -70,6 +129,10 @@ public record Launcher(
     List<String> rest = cmd.subList(1, cmd.size());
     if (Programs.isPythonInterpreter(base)) {
       return Optional.of(parseInterpreter(program, rest));
+    }
+    if (base.equals("manage.py")) { // ./manage.py with a python shebang
+      return Optional.of(new Launcher(LauncherKind.PYTHON, program, "", program, List.copyOf(rest),
+          List.of()));
     }
     Optional<LauncherKind> kind = LauncherKind.ofProgram(base);
     if (kind.isPresent()) {

@@ -63,6 +63,8 @@ public final class ProcessModel {
   private final String mainProgram;
   private final int scriptIndex;
   private final ShellScript script;
+  private final List<String> programs;
+  private final List<String> assumptions;
 
   private ProcessModel(Builder b) {
     this.pid1 = b.pid1;
@@ -76,6 +78,21 @@ public final class ProcessModel {
     this.mainProgram = b.mainProgram;
     this.scriptIndex = b.scriptIndex;
     this.script = b.script;
+    this.programs = List.copyOf(new java.util.LinkedHashSet<>(b.programs));
+    this.assumptions = List.copyOf(new java.util.LinkedHashSet<>(b.assumptions));
+  }
+
+  /** Basenames of every program the command line runs, scripts included (for recognition). */
+  public List<String> programs() {
+    return programs;
+  }
+
+  /**
+   * What this model takes for granted that the manifest does not show, such as {@code
+   * /entrypoint ends in exec "$@"}; findings that depend on it say so.
+   */
+  public List<String> assumptions() {
+    return assumptions;
   }
 
   /** What runs as PID 1. */
@@ -161,7 +178,8 @@ public final class ProcessModel {
 
   private Builder toBuilder() {
     Builder b = new Builder(pid1, pid1Program).shell(shell).app(app, placement)
-        .keepsPid1Because(shellReason, forwardsSignals).launchers(launchers).main(mainProgram);
+        .keepsPid1Because(shellReason, forwardsSignals).launchers(launchers).main(mainProgram)
+        .programs(programs).assume(assumptions);
     return b.script(scriptIndex, script);
   }
 
@@ -182,6 +200,8 @@ public final class ProcessModel {
     private String mainProgram = "";
     private int scriptIndex = -1;
     private ShellScript script;
+    private final List<String> programs = new ArrayList<>();
+    private final List<String> assumptions = new ArrayList<>();
 
     private Builder(Pid1 pid1, String pid1Program) {
       this.pid1 = pid1;
@@ -226,6 +246,16 @@ public final class ProcessModel {
       return this;
     }
 
+    Builder programs(List<String> names) {
+      names.forEach(n -> programs.add(Programs.basename(n)));
+      return this;
+    }
+
+    Builder assume(List<String> conditions) {
+      assumptions.addAll(conditions);
+      return this;
+    }
+
     ProcessModel build() {
       return new ProcessModel(this);
     }
@@ -235,9 +265,15 @@ public final class ProcessModel {
     return pid1(Pid1.UNKNOWN, "").build();
   }
 
-  /** Whether the Python interpreter itself is PID 1 running code that installs no handler. */
+  /** Whether the Python program itself is PID 1 and installs no SIGTERM handler. */
   public boolean pythonWithoutHandlerIsPid1() {
-    return pid1 == Pid1.APP && app.isPresent() && !app.get().kind().handlesSignals();
+    return pid1 == Pid1.APP && app.isPresent()
+        && app.get().sigterm() == LauncherKind.Sigterm.NO_HANDLER;
+  }
+
+  /** Whether the app is uWSGI, which SIGTERM reloads instead of stopping (no die-on-term). */
+  public boolean appReloadsOnSigterm() {
+    return app.isPresent() && app.get().sigterm() == LauncherKind.Sigterm.RELOADS;
   }
 
   /** Whether a shell sits in PID 1 in front of the app and does not pass SIGTERM on. */
@@ -267,39 +303,62 @@ public final class ProcessModel {
    * @param shDialect the dialect of {@code sh} for this image (ash on Alpine, else dash)
    */
   public static ProcessModel analyze(List<String> argv, ShellDialect shDialect) {
-    return analyze(argv, shDialect, 0, 0);
+    return analyze(argv, shDialect, java.util.Map.of());
+  }
+
+  /**
+   * Analyses the argv with the contents of script files the container is known to have (mounted
+   * from ConfigMaps in the input), by absolute path.
+   */
+  public static ProcessModel analyze(List<String> argv, ShellDialect shDialect,
+      java.util.Map<String, String> scriptFiles) {
+    return analyze(argv, new Ctx(shDialect, scriptFiles), 0, 0);
+  }
+
+  /** What every step of one analysis shares: the image's /bin/sh and the known script files. */
+  private record Ctx(ShellDialect sh, java.util.Map<String, String> files) {
+    Optional<String> file(String path) {
+      return Optional.ofNullable(files.get(path));
+    }
   }
 
   /**
    * @param offset where {@code argv} starts in the top-level command line, or -1 when it comes
    *     from inside a script (then no script index is recorded)
    */
-  private static ProcessModel analyze(List<String> argv, ShellDialect shDialect, int depth,
-      int offset) {
+  private static ProcessModel analyze(List<String> argv, Ctx ctx, int depth, int offset) {
     if (argv == null || argv.isEmpty() || depth > 6) {
       return unknown();
     }
     List<String> cmd = argv;
     int at = offset;
+    List<String> wrappers = new ArrayList<>();
     // exec wrappers (env, gosu, ddtrace-run, ...) replace themselves with their argument.
     for (int guard = 0; !cmd.isEmpty() && Programs.isExecWrapper(cmd) && guard < 8; guard++) {
       int idx = Programs.wrappedCommandIndex(cmd);
       if (idx < 0) {
         break;
       }
+      wrappers.add(cmd.get(0));
       cmd = cmd.subList(idx, cmd.size());
       at = shift(at, idx);
     }
     if (cmd.isEmpty()) {
       return unknown();
     }
+    ProcessModel analysed = analyzeUnwrapped(cmd, ctx, depth, at);
+    return wrappers.isEmpty() ? analysed : analysed.toBuilder().programs(wrappers).build();
+  }
+
+  private static ProcessModel analyzeUnwrapped(List<String> cmd, Ctx ctx, int depth, int at) {
     String program = Programs.basename(cmd.get(0));
     if (Programs.isInit(program)) {
       List<String> childArgv = initChild(program, cmd);
-      ProcessModel child = analyze(childArgv, shDialect, depth + 1,
+      ProcessModel child = analyze(childArgv, ctx, depth + 1,
           shift(at, cmd.size() - childArgv.size()));
       Builder init = pid1(Pid1.INIT, program).shell(child.shell()).launchers(child.launchers())
-          .main(child.mainProgram()).script(child.scriptIndex, child.script);
+          .main(child.mainProgram()).script(child.scriptIndex, child.script)
+          .programs(List.of(program)).programs(child.programs).assume(child.assumptions);
       if (child.pid1() == Pid1.SHELL && child.placement() == Placement.CHILD_OF_SHELL
           && !child.forwardsSignals()) {
         // Measured: the init signals the shell (dumb-init its whole group), the shell is not
@@ -316,26 +375,48 @@ public final class ProcessModel {
     }
     if (Programs.isBusybox(program) && cmd.size() > 1 && Programs.isShell(cmd.get(1))) {
       return analyzeShell("busybox " + cmd.get(1), ShellDialect.ASH,
-          cmd.subList(2, cmd.size()), shDialect, depth, shift(at, 2));
+          cmd.subList(2, cmd.size()), ctx, depth, shift(at, 2));
     }
     if (Programs.isShell(program)) {
-      return analyzeShell(program, dialectOf(program, shDialect), cmd.subList(1, cmd.size()),
-          shDialect, depth, shift(at, 1));
+      return analyzeShell(program, dialectOf(program, ctx.sh()), cmd.subList(1, cmd.size()),
+          ctx, depth, shift(at, 1));
+    }
+    Optional<String> file = ctx.file(cmd.get(0));
+    if (file.isPresent()) {
+      // An executable script whose body is known (mounted from a ConfigMap): its shebang's
+      // shell runs it as a script file.
+      String interpreter = Programs.shebangInterpreter(file.get());
+      if (Programs.isPythonInterpreter(interpreter)) {
+        List<String> python = new ArrayList<>(List.of(interpreter));
+        python.addAll(cmd);
+        return analyzeUnwrapped(python, ctx, depth, -1);
+      }
+      String shell = Programs.SHELLS.contains(interpreter) ? interpreter : "sh";
+      return scriptFile(shell, dialectOf(shell, ctx.sh()), cmd.get(0), file.get(),
+          cmd.subList(1, cmd.size()), ctx, depth);
+    }
+    if (Programs.isEntrypointScript(program) && cmd.size() > 1) {
+      // Entry-point scripts by convention end in exec "$@": seen through, with that stated.
+      ProcessModel child = analyze(cmd.subList(1, cmd.size()), ctx, depth + 1, shift(at, 1));
+      return child.toBuilder().programs(List.of(program))
+          .assume(List.of(cmd.get(0) + " ends in exec \"$@\"")).build();
     }
     if (Programs.RUNNERS.contains(program) && cmd.size() > 2 && cmd.get(1).equals("run")) {
       List<String> childArgv = skipRunnerOptions(cmd);
-      ProcessModel child = analyze(childArgv, shDialect, depth + 1,
+      ProcessModel child = analyze(childArgv, ctx, depth + 1,
           shift(at, cmd.size() - childArgv.size()));
       return pid1(Pid1.OTHER, program)
           .app(child.app(), child.app().isPresent() ? Placement.CHILD_OF_OTHER : Placement.NONE)
-          .launchers(child.launchers()).main(child.mainProgram()).build();
+          .launchers(child.launchers()).main(child.mainProgram())
+          .programs(List.of(program)).programs(child.programs).assume(child.assumptions).build();
     }
     Optional<Launcher> launcher = Launcher.recognize(cmd);
     if (launcher.isPresent()) {
       return pid1(Pid1.APP, program).app(launcher, Placement.DIRECT)
-          .launchers(List.of(launcher.get())).main(launcher.get().describe()).build();
+          .launchers(List.of(launcher.get())).main(launcher.get().describe())
+          .programs(List.of(program)).build();
     }
-    return pid1(Pid1.OTHER, program).main(program).build();
+    return pid1(Pid1.OTHER, program).main(program).programs(List.of(program)).build();
   }
 
   /** The offset {@code by} words further on; stays unknown (-1) once unknown. */
@@ -380,7 +461,7 @@ public final class ProcessModel {
   }
 
   private static ProcessModel analyzeShell(String shellName, ShellDialect dialect,
-      List<String> shellArgs, ShellDialect shDialect, int depth, int offset) {
+      List<String> shellArgs, Ctx ctx, int depth, int offset) {
     String script = null;
     int scriptAt = -1;
     List<String> positional = List.of();
@@ -412,15 +493,44 @@ public final class ProcessModel {
     }
     String program = Programs.basename(shellName);
     if (script == null) {
-      // "sh /entrypoint.sh": the script file is not visible in the manifest.
-      return pid1(Pid1.SHELL, program).shell(dialect).build();
+      if (commandMode || i >= shellArgs.size()) {
+        return pid1(Pid1.SHELL, program).shell(dialect).programs(List.of(program)).build();
+      }
+      // "sh start.sh": a script file.
+      String path = shellArgs.get(i);
+      return scriptFile(program, dialect, path, ctx.file(path).orElse(null),
+          shellArgs.subList(i + 1, shellArgs.size()), ctx, depth);
     }
     ShellScript parsed = ShellScript.parse(script);
-    ProcessModel result = new ScriptAnalysis(parsed, dialect, positional, shDialect, depth)
+    ProcessModel result = new ScriptAnalysis(parsed, dialect, positional, ctx, depth, "")
         .result(program);
     // The script decides PID 1 unless it exec'd something that itself holds another script.
     return result.scriptIndex >= 0 || result.pid1 == Pid1.INIT ? result
-        : result.toBuilder().script(scriptAt, parsed).build();
+        : result.toBuilder().script(scriptAt, parsed).programs(List.of(program)).build();
+  }
+
+  /**
+   * A shell running a script file. Measured: bash, dash and busybox ash alike keep PID 1 while a
+   * script file runs, exec'ing nothing by themselves. With the body unknown, the shell is taken
+   * to keep PID 1 unless the file ends in exec, and that is stated.
+   */
+  private static ProcessModel scriptFile(String shell, ShellDialect dialect, String path,
+      String body, List<String> args, Ctx ctx, int depth) {
+    String name = Programs.basename(path);
+    if (body == null) {
+      return pid1(Pid1.SHELL, shell).shell(dialect)
+          .app(Optional.empty(), Placement.CHILD_OF_SHELL)
+          .keepsPid1Because(shell + " runs the script file " + name + " and stays PID 1 while it"
+              + " runs: a shell running a script file does not replace itself with its last"
+              + " command (measured)", false)
+          .main("the script's commands").programs(List.of(shell, path))
+          .assume(List.of(name + " does not end in exec")).build();
+    }
+    List<String> positional = new ArrayList<>();
+    positional.add(path);
+    positional.addAll(args);
+    return new ScriptAnalysis(ShellScript.parse(body), dialect, positional, ctx, depth, name)
+        .result(shell).toBuilder().programs(List.of(shell)).build();
   }
 
   /** Where a simple command of a script sits, which decides whether it can replace the shell. */
@@ -465,19 +575,24 @@ public final class ProcessModel {
   private static final class ScriptAnalysis {
     private final ShellDialect dialect;
     private final List<String> positional;
-    private final ShellDialect shDialect;
+    private final Ctx ctx;
     private final int depth;
+    /** The script file's name, or empty for a {@code -c} script. */
+    private final String file;
     private final List<Site> sites = new ArrayList<>();
     private final List<Simple> all;
 
     ScriptAnalysis(ShellScript script, ShellDialect dialect, List<String> positional,
-        ShellDialect shDialect, int depth) {
+        Ctx ctx, int depth, String file) {
       this.dialect = dialect;
       this.positional = positional;
-      this.shDialect = shDialect;
+      this.ctx = ctx;
       this.depth = depth;
+      this.file = file;
       this.all = script.allCommands();
-      walk(script.statements(), true, dialect.execsFinalCommand(), false, false, "", true);
+      // A script file's last command is never exec'd implicitly (measured for bash, dash, ash).
+      walk(script.statements(), true, file.isEmpty() && dialect.execsFinalCommand(), false,
+          false, "", true);
     }
 
     private void walk(List<Statement> statements, boolean main, boolean finalEligible,
@@ -532,6 +647,8 @@ public final class ProcessModel {
 
     ProcessModel result(String shellProgram) {
       List<Launcher> launchers = new ArrayList<>();
+      List<String> programs = new ArrayList<>();
+      List<String> assumed = new ArrayList<>();
       Site appSite = null;
       Launcher app = null;
       Site lastLongRunning = null;
@@ -540,8 +657,9 @@ public final class ProcessModel {
         if (argv.isEmpty()) {
           continue;
         }
-        ProcessModel inner = analyze(argv, shDialect, depth + 1, -1);
+        ProcessModel inner = analyze(argv, ctx, depth + 1, -1);
         launchers.addAll(inner.launchers());
+        programs.addAll(inner.programs());
         if (inner.app().isPresent()) {
           appSite = site;
           app = inner.app().get();
@@ -553,27 +671,29 @@ public final class ProcessModel {
       Site target = appSite != null ? appSite : lastLongRunning;
       boolean traps = all.stream().anyMatch(c -> c.name().equals("trap"));
       if (target == null) {
-        return pid1(Pid1.SHELL, shellProgram).shell(dialect).launchers(launchers).build();
+        return pid1(Pid1.SHELL, shellProgram).shell(dialect).launchers(launchers)
+            .programs(programs).build();
       }
       List<String> argv = expandPositional(target.argv());
       if (argv.isEmpty()) {
-        return pid1(Pid1.SHELL, shellProgram).shell(dialect).launchers(launchers).build();
+        return pid1(Pid1.SHELL, shellProgram).shell(dialect).launchers(launchers)
+            .programs(programs).build();
       }
       boolean explicitExec = target.isExec() && target.mainShell();
       boolean implicitExec = !target.isExec() && target.finalPosition() && !traps;
       if (explicitExec || implicitExec) {
-        ProcessModel inner = analyze(argv, shDialect, depth + 1, -1);
+        ProcessModel inner = analyze(argv, ctx, depth + 1, -1);
         Placement placement = inner.pid1() == Pid1.APP
             ? (explicitExec ? Placement.EXPLICIT_EXEC : Placement.IMPLICIT_EXEC)
             : inner.placement();
         return inner.toBuilder().shell(inner.shell() != null ? inner.shell() : dialect)
-            .placement(placement).launchers(launchers).build();
+            .placement(placement).launchers(launchers).programs(programs).build();
       }
       String main = app != null ? app.describe() : Programs.basename(argv.get(0));
       return pid1(Pid1.SHELL, shellProgram).shell(dialect)
           .app(Optional.ofNullable(app), Placement.CHILD_OF_SHELL)
           .keepsPid1Because(reason(target, traps), forwardsSigterm())
-          .launchers(launchers).main(main).build();
+          .launchers(launchers).main(main).programs(programs).assume(assumed).build();
     }
 
     private List<String> expandPositional(List<String> words) {
@@ -626,6 +746,10 @@ public final class ProcessModel {
 
     private String reason(Site site, boolean traps) {
       String sh = dialect.label();
+      if (!file.isEmpty() && !site.background() && !site.piped() && !termTrap(false)) {
+        return sh + " runs the script file " + file + " and stays PID 1: a script file's last"
+            + " command is not exec'd unless it says exec (measured)";
+      }
       if (termTrap(false)) {
         return "its TERM trap kills the app but the shell does not wait for it again: the shell"
             + " exits at once and the kernel SIGKILLs the app";

@@ -12,6 +12,8 @@ public final class Programs {
 
   private Programs() {}
 
+  private static final Pattern SHELL_VARIABLE = Pattern.compile("[A-Z_][A-Z0-9_]*");
+
   private static final Pattern PYTHON =
       Pattern.compile("(python|pypy)(\\d+(\\.\\d+)?)?[a-z]?");
 
@@ -40,6 +42,59 @@ public final class Programs {
           "[[", "source", ".", "trap", "wait", "ulimit", "umask", "shift", "read", "exit",
           "return", "local", "readonly", "alias", "mkdir", "chmod", "chown", "cp", "mv", "rm",
           "ln", "touch", "cat", "sleep", "exec");
+
+  /**
+   * Entry-point scripts by their conventional names: images' {@code ENTRYPOINT} wrappers that set
+   * up and then {@code exec "$@"}. Seen through, with that assumption stated.
+   */
+  static final Set<String> ENTRYPOINT_SCRIPTS = Set.of("entrypoint", "entrypoint.sh",
+      "docker-entrypoint", "docker-entrypoint.sh", "docker-entrypoint.bash", "entrypoint.bash",
+      "container-entrypoint", "container-entrypoint.sh");
+
+  /** Programs that are not Python: an nginx or node process is not a Python service. */
+  static final Set<String> NOT_PYTHON = Set.of("nginx", "node", "nodejs", "java", "redis-server",
+      "redis-sentinel", "redis-cli", "postgres", "postmaster", "pgbouncer", "envoy", "traefik",
+      "caddy", "httpd", "apache2", "haproxy", "memcached", "clickhouse-server", "clickhouse",
+      "mysqld", "mariadbd", "mongod", "dotnet", "ruby", "bundle", "rails", "puma", "unicorn",
+      "php", "php-fpm", "npm", "npx", "yarn", "pnpm", "deno", "bun", "configurable-http-proxy",
+      "relay", "socat", "nc", "netcat", "curl", "wget", "kubectl", "psql", "vector", "fluent-bit",
+      "fluentd", "otelcol", "kafka-server-start.sh", "zookeeper-server-start.sh", "pause",
+      "coredns", "statsd_exporter", "prometheus", "grafana-server", "minio", "etcd");
+
+  /** Utilities and builtins scripts use around their real work: not Python. */
+  static final Set<String> UTILITIES = Set.of("find", "wc", "date", "grep", "sed", "awk", "tail",
+      "head", "sort", "uniq", "xargs", "tee", "ls", "du", "df", "tar", "gzip", "gunzip", "id",
+      "whoami", "hostname", "env", "printenv", "basename", "dirname", "expr", "seq", "tr", "cut",
+      "stat", "touch", "kill", "pkill", "ps", "nohup", "timeout", "realpath", "readlink", "md5sum",
+      "sha256sum", "base64", "getent", "su", "sudo", "chgrp", "install", "logger", "yes", "watch");
+
+  /** Whether every program seen is known and none is Python (so env or image hints must not win). */
+  public static boolean allKnownNotPython(java.util.List<String> programs) {
+    return !programs.isEmpty() && programs.stream().map(Programs::basename).allMatch(p ->
+        NOT_PYTHON.contains(p) || UTILITIES.contains(p) || NOT_LONG_RUNNING.contains(p)
+            || SHELLS.contains(p) || INITS.contains(p) || EXEC_WRAPPERS.contains(p)
+            || ENTRYPOINT_SCRIPTS.contains(p) || p.equals("busybox")
+            // (( VAR > 0 )) and stray words of arithmetic read as a command name, not programs
+            || SHELL_VARIABLE.matcher(p).matches() || p.startsWith("("));
+  }
+
+  static boolean isEntrypointScript(String program) {
+    return ENTRYPOINT_SCRIPTS.contains(basename(program));
+  }
+
+  /** The program a script's {@code #!} line names ({@code sh} when there is none). */
+  static String shebangInterpreter(String body) {
+    String first = body.lines().findFirst().orElse("").trim();
+    if (!first.startsWith("#!")) {
+      return "sh";
+    }
+    String[] words = first.substring(2).trim().split("\\s+");
+    String prog = basename(words[0]);
+    if (prog.equals("env") && words.length > 1) {
+      prog = basename(words[words.length - 1]);
+    }
+    return prog.isEmpty() ? "sh" : prog;
+  }
 
   public static String basename(String path) {
     if (path == null) {

@@ -19,8 +19,18 @@ import java.util.OptionalInt;
  * @param workersSource where the count came from, e.g. {@code --workers} or {@code WEB_CONCURRENCY}
  * @param drain how long the server keeps draining after SIGTERM
  * @param reload whether an auto-reload (development) switch is on
+ * @param drainOption the option that bounds the drain ({@code --graceful-timeout}, ...), or empty
  */
-public record ServerOptions(OptionalInt workers, String workersSource, Drain drain, boolean reload) {
+public record ServerOptions(OptionalInt workers, String workersSource, Drain drain, boolean reload,
+    String drainOption) {
+
+  public ServerOptions(OptionalInt workers, String workersSource, Drain drain, boolean reload) {
+    this(workers, workersSource, drain, reload, "");
+  }
+
+  private ServerOptions bounding(String option) {
+    return new ServerOptions(workers, workersSource, drain, reload, option);
+  }
 
   /**
    * The server's drain on SIGTERM.
@@ -52,19 +62,17 @@ public record ServerOptions(OptionalInt workers, String workersSource, Drain dra
   public static ServerOptions of(Launcher launcher, Env env) {
     List<String> args = launcher.args();
     return switch (launcher.kind()) {
-      case GUNICORN -> gunicorn(args, env);
-      case UVICORN -> uvicorn(args, env);
+      case GUNICORN -> gunicorn(args, env).bounding("--graceful-timeout");
+      case UVICORN -> uvicorn(args, env).bounding("--timeout-graceful-shutdown");
+      case UWSGI -> uwsgi(launcher, env).bounding("--harakiri");
       case HYPERCORN -> new ServerOptions(
           intOption(args, env, "-w", "--workers").map(OptionalInt::of).orElse(OptionalInt.empty()),
           "--workers",
           intOption(args, env, null, "--graceful-timeout")
               .map(s -> Drain.bounded(s, "--graceful-timeout"))
-              .orElse(Drain.bounded(3, "hypercorn default")),
-          false);
-      case CELERY -> new ServerOptions(
-          intOption(args, env, "-c", "--concurrency").map(OptionalInt::of)
-              .orElse(OptionalInt.empty()),
-          "--concurrency", Drain.none(), false);
+              .orElse(Drain.bounded(3, "hypercorn's default --graceful-timeout")),
+          false, "--graceful-timeout");
+      case CELERY -> celery(args, env);
       case GRANIAN -> new ServerOptions(
           intOption(args, env, null, "--workers").map(OptionalInt::of).orElse(OptionalInt.empty()),
           "--workers", Drain.none(), hasFlag(args, "--reload"));
@@ -96,6 +104,42 @@ public record ServerOptions(OptionalInt workers, String workersSource, Drain dra
             : "gunicorn's default --graceful-timeout"));
     boolean reload = hasFlag(cli, "--reload") || hasFlag(fromEnv, "--reload");
     return new ServerOptions(workers.count(), workers.source(), drain, reload);
+  }
+
+  /**
+   * A Celery worker's warm shutdown (measured) waits for the tasks it is running, without bound
+   * unless a hard task time limit ({@code --time-limit}) caps them; other subcommands (beat,
+   * flower) do not drain.
+   */
+  private static ServerOptions celery(List<String> args, Env env) {
+    OptionalInt workers = intOption(args, env, "-c", "--concurrency").map(OptionalInt::of)
+        .orElse(OptionalInt.empty());
+    if (!args.contains("worker")) {
+      return new ServerOptions(workers, "--concurrency", Drain.none(), false);
+    }
+    Drain drain = intOption(args, env, null, "--time-limit")
+        .map(s -> Drain.bounded(s, "--time-limit (Celery's warm shutdown waits for running"
+            + " tasks up to their hard time limit)"))
+        .orElse(new Drain(Drain.Kind.UNBOUNDED, 0, "no --time-limit (Celery's warm shutdown"
+            + " waits for running tasks however long they take)"));
+    return new ServerOptions(workers, "--concurrency", drain, false, "--time-limit");
+  }
+
+  /**
+   * uWSGI: with die-on-term it exits at once on SIGTERM, dropping in-flight requests (measured:
+   * no drain); a {@code gracefully_kill_them_all} hook on signal 15 makes it drain, bounded by
+   * {@code --harakiri} when set. Workers: {@code --processes}/{@code --workers}/{@code -p}.
+   */
+  private static ServerOptions uwsgi(Launcher launcher, Env env) {
+    List<String> args = launcher.args();
+    OptionalInt workers = intOption(args, env, "-p", "--processes").or(() ->
+        intOption(args, env, null, "--workers")).map(OptionalInt::of).orElse(OptionalInt.empty());
+    boolean graceful = args.stream().anyMatch(a -> a.contains("gracefully_kill_them_all"));
+    Drain drain = !graceful ? Drain.none()
+        : intOption(args, env, null, "--harakiri").map(s -> Drain.bounded(s, "--harakiri"))
+            .orElse(new Drain(Drain.Kind.UNBOUNDED, 0, "gracefully_kill_them_all without"
+                + " --harakiri"));
+    return new ServerOptions(workers, "--processes", drain, hasFlag(args, "--py-autoreload"));
   }
 
   private static ServerOptions uvicorn(List<String> args, Env env) {

@@ -192,11 +192,63 @@ class ProcessModelTest {
   }
 
   @Test
-  void scriptFilesAndUnknownProgramsAreNotGuessed() {
-    ProcessModel file = debian("sh", "/docker-entrypoint.sh");
-    assertThat(file.pid1()).isEqualTo(Pid1.SHELL);
-    assertThat(file.placement()).isEqualTo(Placement.NONE);
-    assertThat(file.shellSwallowsSigterm()).isFalse();
+  void aShellRunningAScriptFileKeepsPid1UnlessTheFileEndsInExec() {
+    // Measured (corpus/groundtruth): bash, dash and busybox keep PID 1 while a script file runs.
+    for (String shell : List.of("sh", "bash", "/bin/ash")) {
+      ProcessModel file = debian(shell, "/app/start.sh");
+      assertThat(file.pid1()).isEqualTo(Pid1.SHELL);
+      assertThat(file.placement()).isEqualTo(Placement.CHILD_OF_SHELL);
+      assertThat(file.shellSwallowsSigterm()).isTrue();
+      assertThat(file.shellReason()).contains("runs the script file start.sh");
+      assertThat(file.assumptions()).containsExactly("start.sh does not end in exec");
+    }
+  }
+
+  @Test
+  void aKnownScriptFileIsReadNotGuessed() {
+    String body = "#!/bin/bash\npip install -r /extra.txt || true\nexec locust \"$@\"\n";
+    ProcessModel execs = ProcessModel.analyze(List.of("sh", "/config/start.sh", "-f", "x.py"),
+        ShellDialect.DASH, java.util.Map.of("/config/start.sh", body));
+    assertThat(execs.pid1()).isEqualTo(Pid1.APP);
+    assertThat(execs.app().orElseThrow().kind()).isEqualTo(LauncherKind.LOCUST);
+    assertThat(execs.app().orElseThrow().args()).containsExactly("-f", "x.py");
+    assertThat(execs.assumptions()).isEmpty();
+    // bash running a file does not exec its final command by itself (measured).
+    ProcessModel keeps = ProcessModel.analyze(List.of("/config/run"), ShellDialect.DASH,
+        java.util.Map.of("/config/run", "#!/bin/bash\ncd /app\ngunicorn app:app\n"));
+    assertThat(keeps.pid1()).isEqualTo(Pid1.SHELL);
+    assertThat(keeps.shellSwallowsSigterm()).isTrue();
+    assertThat(keeps.shellReason()).contains("script file run");
+  }
+
+  @Test
+  void conventionalEntrypointScriptsAreSeenThroughWithTheAssumptionStated() {
+    ProcessModel p = debian("/usr/bin/dumb-init", "--", "/entrypoint", "python", "-u", "app.py");
+    assertThat(p.pid1()).isEqualTo(Pid1.INIT);
+    assertThat(p.app().orElseThrow().kind()).isEqualTo(LauncherKind.PYTHON);
+    assertThat(p.assumptions()).containsExactly("/entrypoint ends in exec \"$@\"");
+    ProcessModel direct = debian("docker-entrypoint.sh", "gunicorn", "app:app");
+    assertThat(direct.pid1()).isEqualTo(Pid1.APP);
+    assertThat(direct.app().orElseThrow().kind()).isEqualTo(LauncherKind.GUNICORN);
+  }
+
+  @Test
+  void knownProgramsAndTheirSigtermBehaviour() {
+    assertThat(debian("python", "manage.py", "rqworker", "high").pythonWithoutHandlerIsPid1())
+        .isFalse();
+    assertThat(debian("python", "manage.py", "runserver").pythonWithoutHandlerIsPid1()).isTrue();
+    assertThat(debian("waitress-serve", "--port=8080", "app:app").pythonWithoutHandlerIsPid1())
+        .isTrue();
+    assertThat(debian("uwsgi", "--http", ":8000").appReloadsOnSigterm()).isTrue();
+    assertThat(debian("uwsgi", "--http", ":8000", "--die-on-term").appReloadsOnSigterm()).isFalse();
+    for (String program : List.of("sentry", "snuba", "airflow", "jupyterhub", "prefect",
+        "streamlit", "supervisord", "dramatiq", "rq", "locust", "python3.11")) {
+      assertThat(debian(program, "x").launchers()).as(program).isNotEmpty();
+    }
+  }
+
+  @Test
+  void unknownProgramsAreNotGuessed() {
     assertThat(debian("/app/server").pid1()).isEqualTo(Pid1.OTHER);
     assertThat(ProcessModel.analyze(List.of(), ShellDialect.DASH).pid1()).isEqualTo(Pid1.UNKNOWN);
   }

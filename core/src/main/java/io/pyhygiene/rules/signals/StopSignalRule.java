@@ -1,0 +1,68 @@
+package io.pyhygiene.rules.signals;
+
+import io.pyhygiene.engine.Category;
+import io.pyhygiene.engine.ContainerRule;
+import io.pyhygiene.engine.Finding;
+import io.pyhygiene.engine.RuleContext;
+import io.pyhygiene.engine.RuleInfo;
+import io.pyhygiene.engine.Severity;
+import io.pyhygiene.workload.ContainerView;
+import io.pyhygiene.workload.WorkloadView;
+import io.pyhygiene.workload.process.LauncherKind;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+
+/** The image's STOPSIGNAL is not SIGTERM, but the server drains only on SIGTERM. */
+public final class StopSignalRule extends ContainerRule {
+
+  /** Servers whose graceful shutdown is SIGTERM (SIGQUIT or SIGINT stop them at once). */
+  private static final Set<LauncherKind> DRAIN_ON_SIGTERM = Set.of(LauncherKind.GUNICORN,
+      LauncherKind.UVICORN, LauncherKind.HYPERCORN, LauncherKind.CELERY, LauncherKind.GRANIAN,
+      LauncherKind.DAPHNE, LauncherKind.RQ, LauncherKind.DRAMATIQ, LauncherKind.SUPERVISORD);
+
+  private static final RuleInfo INFO = new RuleInfo(
+      "stop-signal-not-sigterm", Severity.WARNING, Category.SIGNALS,
+      "The image's STOPSIGNAL is not SIGTERM, the signal the server drains on",
+      "The container runtime stops a container with the image's STOPSIGNAL instead of SIGTERM."
+          + " gunicorn, uvicorn, hypercorn and Celery drain in-flight work on SIGTERM; SIGQUIT"
+          + " and SIGINT make them stop at once (gunicorn's \"quick shutdown\", Celery's cold"
+          + " shutdown), so every rollout cuts requests and tasks.",
+      "Rebuild the image with `STOPSIGNAL SIGTERM` (or without STOPSIGNAL), or run a server that"
+          + " drains on the image's signal.",
+      """
+      # fails: the image says STOPSIGNAL SIGQUIT and runs gunicorn
+      image: registry.example/app:1.4   # Dockerfile: STOPSIGNAL SIGQUIT
+      # passes: the image has no STOPSIGNAL (SIGTERM)
+      image: registry.example/app:1.5
+      """);
+
+  @Override
+  public RuleInfo info() {
+    return INFO;
+  }
+
+  @Override
+  protected Scope scope() {
+    return Scope.PYTHON_CONTAINERS;
+  }
+
+  @Override
+  protected Optional<Finding> check(ContainerView c, WorkloadView w, RuleContext ctx) {
+    Optional<String> signal = c.stopSignal();
+    Optional<LauncherKind> server = c.process().app().map(a -> a.kind());
+    if (signal.isEmpty() || isSigterm(signal.get()) || server.isEmpty()
+        || !DRAIN_ON_SIGTERM.contains(server.get())) {
+      return Optional.empty();
+    }
+    return Optional.of(finding(c.name(), "the image's STOPSIGNAL is " + signal.get()
+        + ", so the runtime stops " + server.get().program() + " with it instead of SIGTERM: "
+        + server.get().program() + " drains only on SIGTERM and stops at once on "
+        + signal.get() + "."));
+  }
+
+  private static boolean isSigterm(String signal) {
+    String s = signal.trim().toUpperCase(Locale.ROOT);
+    return s.equals("SIGTERM") || s.equals("TERM") || s.equals("15");
+  }
+}
