@@ -9,11 +9,18 @@ cache="${PYHYGIENE_CACHE:-$HOME/.cache/pyhygiene}"
 venv="${PYHYGIENE_VENV:-$cache/venv}"
 GUNICORN_VERSION=27.0.1
 UVICORN_VERSION=0.54.0
+# The programs whose SIGTERM behaviour the ground-truth ITs measure (versions as in
+# corpus/groundtruth/RESULTS.md); uWSGI builds from source (a C compiler and Python headers).
+KNOWN_PROGRAMS="hypercorn==0.18.0 waitress==3.0.2 uWSGI==2.0.31 supervisor==4.3.0 celery==5.7.0"
 
 missing=()
-for tool in busybox dash bash tini dumb-init unshare python3 docker-registry; do
+for tool in busybox dash bash tini dumb-init unshare python3 docker-registry gcc; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
+# uWSGI compiles against the interpreter's headers.
+if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import sysconfig, os, sys; sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))'; then
+  missing+=(python3-dev)
+fi
 # Debian splits venv's ensurepip into python3-venv: python3 alone cannot create the venv.
 if command -v python3 >/dev/null 2>&1 && ! python3 -c 'import ensurepip' >/dev/null 2>&1; then
   missing+=(python3-venv)
@@ -34,13 +41,14 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${pkgs[@]}" >/dev/null
 fi
 
-want="gunicorn==$GUNICORN_VERSION uvicorn==$UVICORN_VERSION"
+want="gunicorn==$GUNICORN_VERSION uvicorn==$UVICORN_VERSION $KNOWN_PROGRAMS"
 if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.pyhygiene-pins" 2>/dev/null)" = "$want" ]; then
   echo "test-deps: reusing $venv ($want)"
 else
   echo "test-deps: creating $venv with $want"
   rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check $want
+  read -r -a pins <<<"$want"
+  "$venv/bin/pip" install -q --disable-pip-version-check "${pins[@]}"
   echo "$want" > "$venv/.pyhygiene-pins"
 fi

@@ -21,6 +21,7 @@ import io.fabric8.kubernetes.api.model.SecurityContext;
 import io.fabric8.kubernetes.api.model.SleepAction;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentSpec;
+import io.pyhygiene.json.Json;
 import io.pyhygiene.rules.RuleCatalog;
 import io.pyhygiene.workload.shell.ShellScript;
 import io.pyhygiene.workload.WorkloadView;
@@ -39,8 +40,11 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /**
- * Thousands of random, partial and hostile Deployments through the engine: it never throws, and
- * secret-looking literal env values never appear in any finding.
+ * Thousands of random, partial and hostile Deployments through the engine, checking properties
+ * rather than examples: a verdict is a pure function of its input (the same Deployment, or a
+ * copy of it, always audits the same; auditing never changes it); a plan, once applied, leaves
+ * nothing more to plan; the verdict follows the findings; and secret-looking literal env values
+ * never appear in any finding.
  */
 class EnginePropertyTest {
 
@@ -207,10 +211,79 @@ class EnginePropertyTest {
   void engineNeverThrowsOnAnyDeployment(@ForAll("deployments") Deployment deployment) {
     WorkloadAudit audit = auditor.audit(WorkloadView.of(deployment), AuditPolicy.defaults());
     assertThat(audit.verdict()).isNotNull();
+  }
+
+  @Property(tries = 2000, maxDiscardRatio = 20)
+  void theVerdictIsAPureFunctionOfTheDeployment(@ForAll("deploymentsAsJson") String json)
+      throws Exception {
+    // As JSON: fabric8's equals/hashCode throw on malformed quantities, which jqwik calls.
+    Deployment deployment = Json.MAPPER.readValue(json, Deployment.class);
+    Deployment copy = Json.MAPPER.convertValue(Json.MAPPER.valueToTree(deployment),
+        Deployment.class);
+    String before = Json.MAPPER.valueToTree(deployment).toString();
+    WorkloadAudit audit = auditor.audit(WorkloadView.of(deployment), AuditPolicy.defaults());
+    assertThat(Json.MAPPER.valueToTree(deployment).toString()).as("auditing changes nothing")
+        .isEqualTo(before);
+    assertThat(auditor.audit(WorkloadView.of(deployment), AuditPolicy.defaults()))
+        .as("the same input audits the same").isEqualTo(audit);
+    assertThat(auditor.audit(WorkloadView.of(copy), AuditPolicy.defaults()))
+        .as("a copy audits the same").isEqualTo(audit);
+    if (audit.python()) {
+      assertThat(audit.verdict()).as("the verdict follows the findings")
+          .isEqualTo(Verdict.of(audit.findings()));
+    } else {
+      assertThat(audit.verdict()).isEqualTo(Verdict.SKIPPED);
+      assertThat(audit.findings()).isEmpty();
+    }
     for (Finding f : audit.findings()) {
       assertThat(f.message()).isNotBlank();
       assertThat(f.fix()).endsWith(".");
     }
+  }
+
+  /** Every fixable rule remediated at once: applying the plan leaves nothing to plan. */
+  @Property(tries = 1000, maxDiscardRatio = 20)
+  void planningAgainAfterApplyingAPlanPlansNothing(@ForAll("deploymentsAsJson") String json)
+      throws Exception {
+    Deployment deployment = Json.MAPPER.readValue(json, Deployment.class);
+    if (deployment.getMetadata() == null) {
+      deployment.setMetadata(new ObjectMeta());
+    }
+    deployment.getMetadata().setName("api");
+    AuditPolicy d = AuditPolicy.defaults();
+    java.util.Set<String> fixable = new java.util.HashSet<>();
+    auditor.rules().stream().filter(Rule::autoFixable).forEach(r -> fixable.add(r.id()));
+    AuditPolicy all = new AuditPolicy(d.name(), d.mode(), d.labelOnly(), d.rules(),
+        d.marginSeconds(), d.preStopSeconds(), d.memoryMinBytes(), d.memoryMaxBytes(),
+        d.memoryPerWorkerBytes(), d.memoryDefaultBytes(), d.runAsUser(), d.exemptions(),
+        new AuditPolicy.Remediation(true, fixable, 1, false));
+    FixPlanner planner = new FixPlanner(auditor);
+    FixPlan plan = planner.plan(deployment, all);
+    Deployment applied = Json.MAPPER.convertValue(io.pyhygiene.ssa.ApplyMerge.merge(
+        Json.MAPPER.valueToTree(deployment), plan.patch()), Deployment.class);
+    FixPlan again = planner.plan(applied, all);
+    assertThat(again.isEmpty()).as("planned again after %s: %s", plan.changes(), again.changes())
+        .isTrue();
+    assertThat(again.fixedRules()).isEmpty();
+  }
+
+  /** Deployments as JSON that reads back (a malformed quantity does not: such input never reaches a plan). */
+  @Provide
+  Arbitrary<String> deploymentsAsJson() {
+    return deployments().map(d -> {
+      try {
+        return Json.MAPPER.writeValueAsString(d);
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        throw new IllegalStateException(e);
+      }
+    }).filter(json -> {
+      try {
+        Json.MAPPER.readValue(json, Deployment.class);
+        return true;
+      } catch (java.io.IOException e) {
+        return false;
+      }
+    });
   }
 
   @Property(tries = 2000)
