@@ -1,6 +1,8 @@
 package io.pyhygiene.engine;
 
 import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.pyhygiene.workload.WorkloadKind;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,6 +24,8 @@ import java.util.Set;
  * @param runAsUser UID the remediation sets
  * @param exemptions policy-level exemptions
  * @param remediation which rules the operator may fix
+ * @param kinds the workload kinds the policy audits (default: every audited kind)
+ * @param images image resolution: whether to read image configs, and how
  */
 public record AuditPolicy(
     String name,
@@ -36,7 +40,61 @@ public record AuditPolicy(
     long memoryDefaultBytes,
     long runAsUser,
     List<Exemption> exemptions,
-    Remediation remediation) {
+    Remediation remediation,
+    Set<WorkloadKind> kinds,
+    Images images) {
+
+  /** A policy of every kind with image resolution off (the shape before kinds and images). */
+  public AuditPolicy(String name, PolicyMode mode, boolean labelOnly,
+      Map<String, RuleOverride> rules, int marginSeconds, int preStopSeconds, Long memoryMinBytes,
+      Long memoryMaxBytes, long memoryPerWorkerBytes, long memoryDefaultBytes, long runAsUser,
+      List<Exemption> exemptions, Remediation remediation) {
+    this(name, mode, labelOnly, rules, marginSeconds, preStopSeconds, memoryMinBytes,
+        memoryMaxBytes, memoryPerWorkerBytes, memoryDefaultBytes, runAsUser, exemptions,
+        remediation, ALL_KINDS, Images.OFF);
+  }
+
+  /** Every kind pyhygiene audits. */
+  public static final Set<WorkloadKind> ALL_KINDS = Set.copyOf(EnumSet.allOf(WorkloadKind.class));
+
+  /**
+   * Image resolution: read each image's config from its registry.
+   *
+   * @param resolve whether to resolve
+   * @param insecureRegistries registries reached over plain HTTP besides loopback ones
+   * @param platform the platform to pick from a multi-arch index ({@code os/arch[/variant]})
+   */
+  public record Images(boolean resolve, List<String> insecureRegistries, String platform) {
+    public static final Images OFF = new Images(false, List.of(), "linux/amd64");
+
+    public Images {
+      insecureRegistries = List.copyOf(insecureRegistries);
+    }
+  }
+
+  public AuditPolicy withName(String newName) {
+    return new AuditPolicy(newName, mode, labelOnly, rules, marginSeconds, preStopSeconds,
+        memoryMinBytes, memoryMaxBytes, memoryPerWorkerBytes, memoryDefaultBytes, runAsUser,
+        exemptions, remediation, kinds, images);
+  }
+
+  public AuditPolicy withRemediation(Remediation r) {
+    return new AuditPolicy(name, mode, labelOnly, rules, marginSeconds, preStopSeconds,
+        memoryMinBytes, memoryMaxBytes, memoryPerWorkerBytes, memoryDefaultBytes, runAsUser,
+        exemptions, r, kinds, images);
+  }
+
+  public AuditPolicy withKinds(Set<WorkloadKind> k) {
+    return new AuditPolicy(name, mode, labelOnly, rules, marginSeconds, preStopSeconds,
+        memoryMinBytes, memoryMaxBytes, memoryPerWorkerBytes, memoryDefaultBytes, runAsUser,
+        exemptions, remediation, Set.copyOf(k), images);
+  }
+
+  public AuditPolicy withImages(Images i) {
+    return new AuditPolicy(name, mode, labelOnly, rules, marginSeconds, preStopSeconds,
+        memoryMinBytes, memoryMaxBytes, memoryPerWorkerBytes, memoryDefaultBytes, runAsUser,
+        exemptions, remediation, kinds, i);
+  }
 
   public static final int DEFAULT_MARGIN_SECONDS = 5;
   public static final int DEFAULT_PRESTOP_SECONDS = 5;

@@ -59,7 +59,8 @@ public final class Auditor {
   }
 
   public WorkloadAudit audit(WorkloadView workload, AuditPolicy policy) {
-    if (!workload.isPythonService(policy.labelOnly())) {
+    if (!policy.kinds().contains(workload.workloadKind())
+        || !workload.isPythonService(policy.labelOnly())) {
       return new WorkloadAudit(workload.kind(), workload.namespace(), workload.name(), false,
           Verdict.SKIPPED, List.of(), List.of());
     }

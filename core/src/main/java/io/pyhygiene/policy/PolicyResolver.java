@@ -6,6 +6,7 @@ import io.pyhygiene.engine.PolicyMode;
 import io.pyhygiene.engine.Rule;
 import io.pyhygiene.engine.Severity;
 import io.pyhygiene.workload.MemoryQuantity;
+import io.pyhygiene.workload.WorkloadKind;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -151,9 +152,31 @@ public final class PolicyResolver {
           Set.copyOf(rules), max2, Boolean.TRUE.equals(r.getDryRun()));
     }
 
+    Set<WorkloadKind> kinds = AuditPolicy.ALL_KINDS;
+    if (spec.getKinds() != null && !spec.getKinds().isEmpty()) {
+      Set<WorkloadKind> chosen = new LinkedHashSet<>();
+      for (PythonHygienePolicySpec.WorkloadKindName k : spec.getKinds()) {
+        if (k != null) {
+          WorkloadKind.of(k.name()).ifPresent(chosen::add);
+        }
+      }
+      kinds = Set.copyOf(chosen);
+    }
+    AuditPolicy.Images images = AuditPolicy.Images.OFF;
+    PythonHygienePolicySpec.Images i = spec.getImages();
+    if (i != null) {
+      String platform = i.getPlatform() == null || i.getPlatform().isBlank()
+          ? AuditPolicy.Images.OFF.platform() : i.getPlatform();
+      if (!platform.matches("[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?")) {
+        errors.add("spec.images.platform: '" + platform + "' is not os/arch[/variant]");
+        platform = AuditPolicy.Images.OFF.platform();
+      }
+      images = new AuditPolicy.Images(Boolean.TRUE.equals(i.getResolve()),
+          i.getInsecureRegistries() == null ? List.of() : i.getInsecureRegistries(), platform);
+    }
     AuditPolicy policy = new AuditPolicy(name == null ? "" : name, mode, labelOnly,
         Map.copyOf(overrides), margin, preStop, min, max, perWorker, memoryDefault, runAsUser,
-        List.copyOf(exemptions), remediation);
+        List.copyOf(exemptions), remediation, kinds, images);
     return new Result(policy, List.copyOf(errors));
   }
 
@@ -192,10 +215,7 @@ public final class PolicyResolver {
   }
 
   private static AuditPolicy rename(AuditPolicy p, String name) {
-    return new AuditPolicy(name == null ? "" : name, p.mode(), p.labelOnly(), p.rules(),
-        p.marginSeconds(), p.preStopSeconds(), p.memoryMinBytes(), p.memoryMaxBytes(),
-        p.memoryPerWorkerBytes(), p.memoryDefaultBytes(), p.runAsUser(), p.exemptions(),
-        p.remediation());
+    return p.withName(name == null ? "" : name);
   }
 
   private static int nonNegative(Integer value, int fallback, String field, List<String> errors) {

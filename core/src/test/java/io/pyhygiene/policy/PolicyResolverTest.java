@@ -88,4 +88,34 @@ class PolicyResolverTest {
             + " DoesNotExist",
         "spec.namespaceSelector.matchExpressions[0].values: required for operator In");
   }
+
+  @Test
+  void kindsAndImageResolutionAreRead() throws Exception {
+    AuditPolicy p = resolve("""
+        kinds: [Deployment, CronJob]
+        images: {resolve: true, insecureRegistries: ["registry.internal:5000"], platform: linux/arm64}
+        """).policy();
+    assertThat(p.kinds()).containsExactlyInAnyOrder(io.pyhygiene.workload.WorkloadKind.DEPLOYMENT,
+        io.pyhygiene.workload.WorkloadKind.CRON_JOB);
+    assertThat(p.images()).isEqualTo(new AuditPolicy.Images(true,
+        java.util.List.of("registry.internal:5000"), "linux/arm64"));
+    AuditPolicy d = resolve("{}").policy();
+    assertThat(d.kinds()).isEqualTo(AuditPolicy.ALL_KINDS);
+    assertThat(d.images().resolve()).isFalse();
+  }
+
+  @Test
+  void aPolicyAuditsOnlyTheKindsItNames() throws Exception {
+    AuditPolicy deploymentsOnly = resolve("kinds: [Deployment]").policy();
+    var job = new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder()
+        .withNewMetadata().withName("migrate").endMetadata()
+        .withNewSpec().withNewTemplate().withNewSpec().addNewContainer().withName("m")
+        .withImage("python:3.12").withCommand("python", "manage.py", "migrate").endContainer()
+        .endSpec().endTemplate().endSpec().build();
+    var view = io.pyhygiene.workload.WorkloadView.of(job,
+        io.pyhygiene.workload.WorkloadContext.NONE).orElseThrow();
+    var auditor = new io.pyhygiene.engine.Auditor(RuleCatalog.all(), java.time.Clock.systemUTC());
+    assertThat(auditor.audit(view, deploymentsOnly).python()).isFalse();
+    assertThat(auditor.audit(view, AuditPolicy.defaults()).python()).isTrue();
+  }
 }

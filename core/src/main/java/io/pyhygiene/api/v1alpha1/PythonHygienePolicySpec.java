@@ -29,10 +29,10 @@ public class PythonHygienePolicySpec {
 
   public enum RuleSeverity { error, warning, info }
 
-  @JsonPropertyDescription("Namespaces whose Deployments this policy audits; empty selects all.")
+  @JsonPropertyDescription("Namespaces whose workloads this policy audits; empty selects all.")
   private LabelSelector namespaceSelector;
 
-  @JsonPropertyDescription("Deployments (by their labels) this policy audits; empty selects all.")
+  @JsonPropertyDescription("Workloads (by their labels) this policy audits; empty selects all.")
   private LabelSelector selector;
 
   @JsonPropertyDescription("Auto: Deployments labelled pyhygiene.io/runtime=python plus those"
@@ -69,6 +69,75 @@ public class PythonHygienePolicySpec {
   private List<Exemption> exemptions;
 
   /** A per-rule override. */
+  @JsonPropertyDescription("Workload kinds this policy audits (Deployment, StatefulSet,"
+      + " DaemonSet, ReplicaSet, Job, CronJob, Pod); empty audits all of them.")
+  @Size(max = 7)
+  private List<WorkloadKindName> kinds;
+
+  @JsonPropertyDescription("Image resolution: read each image's ENTRYPOINT, CMD, USER, ENV and"
+      + " STOPSIGNAL from its registry so the rules see what really runs.")
+  private Images images;
+
+  /** The kinds a policy can name. */
+  public enum WorkloadKindName { Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod }
+
+  public List<WorkloadKindName> getKinds() {
+    return kinds;
+  }
+
+  public void setKinds(List<WorkloadKindName> kinds) {
+    this.kinds = kinds;
+  }
+
+  public Images getImages() {
+    return images;
+  }
+
+  public void setImages(Images images) {
+    this.images = images;
+  }
+
+  /** Image resolution settings. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Images {
+    @JsonPropertyDescription("Read image configs from their registries (default false).")
+    private Boolean resolve;
+
+    @JsonPropertyDescription("Registries (HOST[:PORT]) reached over plain HTTP; loopback ones"
+        + " always are.")
+    @Size(max = 32)
+    private List<String> insecureRegistries;
+
+    @JsonPropertyDescription("Platform picked from a multi-arch image (os/arch[/variant],"
+        + " default linux/amd64).")
+    @Pattern("^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$")
+    private String platform;
+
+    public Boolean getResolve() {
+      return resolve;
+    }
+
+    public void setResolve(Boolean resolve) {
+      this.resolve = resolve;
+    }
+
+    public List<String> getInsecureRegistries() {
+      return insecureRegistries;
+    }
+
+    public void setInsecureRegistries(List<String> insecureRegistries) {
+      this.insecureRegistries = insecureRegistries;
+    }
+
+    public String getPlatform() {
+      return platform;
+    }
+
+    public void setPlatform(String platform) {
+      this.platform = platform;
+    }
+  }
+
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class RuleSetting {
     @JsonPropertyDescription("false switches the rule off.")
