@@ -89,7 +89,7 @@ public final class OperatorApp implements AutoCloseable {
       }
     }
     Clock clock = Clock.systemUTC();
-    String identity = identity();
+    String identity = identity(settings.podName());
     Config config = new ConfigBuilder(kubeConfig)
         .withUserAgent("pyhygiene/" + Versions.current()).build();
     this.client = new KubernetesClientBuilder().withConfig(config).build();
@@ -195,10 +195,10 @@ public final class OperatorApp implements AutoCloseable {
                 || (webhookPolicies.hasSynced() && webhookNamespaces.hasSynced())));
   }
 
-  private static String identity() {
-    String pod = System.getenv("POD_NAME");
-    if (pod != null && !pod.isBlank()) {
-      return pod;
+  /** This replica in leader election and Events: its pod, else its host and process. */
+  private static String identity(String podName) {
+    if (!podName.isEmpty()) {
+      return podName;
     }
     try {
       return InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
