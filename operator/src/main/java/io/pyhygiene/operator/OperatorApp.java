@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
+import io.pyhygiene.operator.audit.PolicyCatalog;
+import io.pyhygiene.operator.audit.WorkloadAuditor;
 import io.pyhygiene.operator.webhook.AdmissionDecider;
 import io.pyhygiene.operator.webhook.AdmissionServer;
 import java.nio.file.Files;
@@ -37,7 +39,6 @@ import io.pyhygiene.operator.metrics.PyhygieneMetrics;
 import io.pyhygiene.policy.PolicyResolver;
 import io.pyhygiene.operator.reconciler.DeploymentReconciler;
 import io.pyhygiene.operator.reconciler.DeploymentWriter;
-import io.pyhygiene.operator.reconciler.PolicyCatalog;
 import io.pyhygiene.operator.reconciler.PolicyReconciler;
 import io.pyhygiene.operator.reconciler.PolicyStatusWriter;
 import io.pyhygiene.operator.reconciler.Pruning;
@@ -61,6 +62,16 @@ import org.slf4j.LoggerFactory;
  * decides anything about a workload.
  */
 public final class OperatorApp implements AutoCloseable {
+
+  static {
+    // The JDK HTTP server (metrics, probes, webhook) writes a response's headers and body in
+    // separate packets; without TCP_NODELAY, Nagle's algorithm and the client's delayed ACK add
+    // ~40 ms to every answer, four times the webhook's latency target. The JDK reads this
+    // property once, when the process's first server is created, so it is set here, before the
+    // composition root creates any, not in a server's constructor (where it would be too late
+    // for every server but the first).
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+  }
 
   private static final Logger LOG = LoggerFactory.getLogger(OperatorApp.class);
 
@@ -176,13 +187,9 @@ public final class OperatorApp implements AutoCloseable {
         excluded.add(settings.operatorNamespace());
       }
       this.webhook = new AdmissionServer(settings.webhookPort(), settings.webhookCertFile(),
-          settings.webhookKeyFile(), new AdmissionDecider(auditor),
-          ns -> {
-            Namespace n = webhookNamespaces.getStore().getByKey(ns);
-            return n == null || n.getMetadata().getLabels() == null ? Map.of()
-                : n.getMetadata().getLabels();
-          },
-          admissionPolicies::active, Set.copyOf(excluded), metrics);
+          settings.webhookKeyFile(), new AdmissionDecider(new WorkloadAuditor(auditor,
+              admissionPolicies, this::webhookNamespaceLabels)),
+          Set.copyOf(excluded), metrics);
     } else {
       this.webhook = null;
       this.webhookPolicies = null;
@@ -193,6 +200,12 @@ public final class OperatorApp implements AutoCloseable {
         () -> started.get() && operator.getRuntimeInfo().isStarted()
             && (webhookPolicies == null
                 || (webhookPolicies.hasSynced() && webhookNamespaces.hasSynced())));
+  }
+
+  private Map<String, String> webhookNamespaceLabels(String namespace) {
+    Namespace n = webhookNamespaces.getStore().getByKey(namespace);
+    return n == null || n.getMetadata().getLabels() == null ? Map.of()
+        : n.getMetadata().getLabels();
   }
 
   /** This replica in leader election and Events: its pod, else its host and process. */

@@ -16,6 +16,7 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
+import io.pyhygiene.operator.audit.PolicyCatalog;
 import io.pyhygiene.engine.Auditor;
 import io.pyhygiene.engine.CombinedAudit;
 import io.pyhygiene.operator.evidence.EvidenceStore;

@@ -5,6 +5,7 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
+import io.pyhygiene.operator.audit.PolicyCatalog;
 import io.pyhygiene.policy.ActivePolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
