@@ -121,7 +121,8 @@ public final class Remediator {
     }
     String key = d.getMetadata().getNamespace() + "/" + d.getMetadata().getName();
     long revision = RemediationState.revision(d);
-    if (!dryRun && !slots.tryAcquire(key, revision, p.remediation().maxConcurrentRollouts())) {
+    if (!dryRun && !slots.tryAcquire(key, DeploymentWriter.generation(d),
+        p.remediation().maxConcurrentRollouts())) {
       return new Outcome(false, true, state);
     }
     boolean applied = false;

@@ -35,6 +35,31 @@ class RolloutSlotsTest {
   }
 
   @Test
+  void aReservationEndsWithTheApplyEvenIfTheStateIsGoneFromTheCachedCopy() throws Exception {
+    Deployment a = RemediatorTest.remediable("a");
+    cluster.add(a);
+    assertThat(slots.tryAcquire("shop/a", 1, 1)).isTrue();
+    // a policy stopped selecting it: pyhygiene's metadata, state included, was removed
+    a.getMetadata().setGeneration(3L);
+    a.getStatus().setObservedGeneration(3L);
+    assertThat(slots.tryAcquire("shop/b", 1, 1)).isTrue();
+    assertThat(slots.reservation("shop/a")).isEmpty();
+  }
+
+  @Test
+  void aDeploymentBeingDeletedHoldsNoSlot() throws Exception {
+    Deployment a = RemediatorTest.remediable("a");
+    a.getMetadata().getAnnotations().put(WorkloadMetadata.REMEDIATION_ANNOTATION,
+        "{\"result\":\"APPLIED\",\"revision\":1,\"rules\":[\"run-as-root\"]}");
+    a.getMetadata().setGeneration(2L); // observed 1: in a rollout
+    cluster.add(a);
+    assertThat(slots.tryAcquire("shop/b", 1, 1)).isFalse();
+    slots.release("shop/b");
+    a.getMetadata().setDeletionTimestamp("2026-11-25T10:00:00Z"); // its namespace is deleted
+    assertThat(slots.tryAcquire("shop/b", 1, 1)).isTrue();
+  }
+
+  @Test
   void aReleasedReservationFreesTheSlot() throws Exception {
     cluster.add(RemediatorTest.remediable("a"));
     assertThat(slots.tryAcquire("shop/a", 1, 1)).isTrue();
