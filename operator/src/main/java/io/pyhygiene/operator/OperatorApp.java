@@ -31,6 +31,7 @@ import io.pyhygiene.operator.audit.WorkloadAuditor;
 import io.pyhygiene.operator.config.OperatorSettings;
 import io.pyhygiene.operator.evidence.EvidenceStore;
 import io.pyhygiene.operator.evidence.PodEvidence;
+import io.pyhygiene.operator.http.HttpServers;
 import io.pyhygiene.operator.http.OpsServer;
 import io.pyhygiene.operator.metrics.PyhygieneMetrics;
 import io.pyhygiene.operator.reconciler.ClusterCache;
@@ -71,20 +72,13 @@ import org.slf4j.LoggerFactory;
 public final class OperatorApp implements AutoCloseable {
 
   static {
-    // The JDK HTTP server (metrics, probes, webhook) writes a response's headers and body in
-    // separate packets; without TCP_NODELAY, Nagle's algorithm and the client's delayed ACK add
-    // ~40 ms to every answer, four times the webhook's latency target. The JDK reads this
-    // property once, when the process's first server is created, so it is set here, before the
-    // composition root creates any, not in a server's constructor (where it would be too late
-    // for every server but the first).
-    System.setProperty("sun.net.httpserver.nodelay", "true");
+    HttpServers.preferLowLatency(); // before any server of the process exists: see there
   }
 
   private static final Logger LOG = LoggerFactory.getLogger(OperatorApp.class);
 
   private final OperatorSettings settings;
   private final KubernetesClient client;
-  private final PrometheusMeterRegistry registry;
   private final Operator operator;
   private final OpsServer http;
   private final Periodic rounds;
@@ -110,7 +104,7 @@ public final class OperatorApp implements AutoCloseable {
     String identity = identity(settings.podName());
     this.client = new KubernetesClientBuilder().withConfig(new ConfigBuilder(kubeConfig)
         .withUserAgent("pyhygiene/" + Versions.current()).build()).build();
-    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -137,7 +131,7 @@ public final class OperatorApp implements AutoCloseable {
         new RolloutSlots(cache::deployments), metrics);
     DeploymentReconciler deployments = new DeploymentReconciler(
         new DeploymentReconciler.Collaborators(policies,
-            new WorkloadAuditor(auditor, policies, cache::namespaceLabels), cache, index,
+            new WorkloadAuditor(auditor, policies::active, cache::namespaceLabels), cache, index,
             initialSync, new PodEvidence(evidence, metrics), evidence),
         store, writer, remediator);
     PolicyStatusWriter statusWriter = new PolicyStatusWriter(client, store, clock);
@@ -184,7 +178,7 @@ public final class OperatorApp implements AutoCloseable {
       }
       this.webhook = new AdmissionServer(settings.webhookPort(), settings.webhookCertFile(),
           settings.webhookKeyFile(), new AdmissionDecider(new WorkloadAuditor(auditor,
-              admissionPolicies, this::webhookNamespaceLabels)),
+              admissionPolicies::active, this::webhookNamespaceLabels)),
           Set.copyOf(excluded), metrics);
     } else {
       this.webhook = null;
@@ -270,15 +264,6 @@ public final class OperatorApp implements AutoCloseable {
 
   public int httpPort() {
     return http.port();
-  }
-
-  /** The webhook's port, or -1 when it is disabled. */
-  public int webhookPort() {
-    return webhook == null ? -1 : webhook.port();
-  }
-
-  public PrometheusMeterRegistry registry() {
-    return registry;
   }
 
   /**

@@ -9,6 +9,7 @@ import io.pyhygiene.workload.WorkloadView;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Which policies select a Deployment, and its audit under all of them: one assembly for the
@@ -18,15 +19,16 @@ import java.util.function.Function;
 public final class WorkloadAuditor {
 
   private final Auditor auditor;
-  private final PolicyCatalog policies;
+  private final Supplier<List<ActivePolicy>> policies;
   private final Function<String, Map<String, String>> namespaceLabels;
 
   /**
    * @param auditor the engine
-   * @param policies the policies in the cluster
+   * @param policies the policies in the cluster, resolved (a {@link PolicyCatalog}'s {@code
+   *     active})
    * @param namespaceLabels a namespace's labels by its name (empty when unknown)
    */
-  public WorkloadAuditor(Auditor auditor, PolicyCatalog policies,
+  public WorkloadAuditor(Auditor auditor, Supplier<List<ActivePolicy>> policies,
       Function<String, Map<String, String>> namespaceLabels) {
     this.auditor = auditor;
     this.policies = policies;
@@ -37,7 +39,7 @@ public final class WorkloadAuditor {
   public List<ActivePolicy> selecting(String namespace, Map<String, String> labels) {
     Map<String, String> ns = namespace == null ? Map.of() : namespaceLabels.apply(namespace);
     Map<String, String> own = labels == null ? Map.of() : labels;
-    return policies.active().stream().filter(p -> p.selects(ns, own)).toList();
+    return policies.get().stream().filter(p -> p.selects(ns, own)).toList();
   }
 
   /** The policies selecting this Deployment. */

@@ -24,7 +24,6 @@ import io.pyhygiene.engine.Auditor;
 import io.pyhygiene.engine.CombinedAudit;
 import io.pyhygiene.engine.FixPlanner;
 import io.pyhygiene.json.Json;
-import io.pyhygiene.operator.audit.PolicyCatalog;
 import io.pyhygiene.operator.audit.WorkloadAuditor;
 import io.pyhygiene.operator.metrics.PyhygieneMetrics;
 import io.pyhygiene.operator.writer.DeploymentWriter;
@@ -121,8 +120,8 @@ class RemediatorTest {
   }
 
   static CombinedAudit audit(Deployment d, ActivePolicy p) {
-    return new WorkloadAuditor(AUDITOR, new PolicyCatalog(new PolicyResolver(RuleCatalog.all())),
-        ns -> Map.of()).audit(d, Observations.NONE, List.of(p));
+    return new WorkloadAuditor(AUDITOR, List::of, ns -> Map.of())
+        .audit(d, Observations.NONE, List.of(p));
   }
 
   /**

@@ -84,7 +84,7 @@ class AdmissionServerTest {
     policies.attach(() -> Stream.of(deny));
     server = new AdmissionServer(0, dir.resolve("tls.crt"), dir.resolve("tls.key"),
         new AdmissionDecider(new WorkloadAuditor(new Auditor(RuleCatalog.all(),
-            Clock.systemUTC()), policies, ns -> Map.of())),
+            Clock.systemUTC()), policies::active, ns -> Map.of())),
         Set.of("kube-system"), new PyhygieneMetrics(REGISTRY));
     server.start();
     KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
