@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.pyhygiene.operator.it.Fixtures.Finding;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -36,13 +35,14 @@ class RemediationIT extends WithOperator {
   }
 
   /**
-   * Once settled, the operator changes nothing more on the namespace's Deployments for a while:
-   * no fight over fields, no write loop. (A reconcile may still re-check remediation with a
-   * server-side dry run, or retry the non-forced apply and get 409 again: neither is stored.)
+   * Once settled, the operator changes nothing more on the namespace's Deployments: no fight
+   * over fields, no write loop (a loop would write again before the reconciler is idle and a
+   * publishing round has passed). A reconcile may still re-check remediation with a server-side
+   * dry run, or retry the non-forced apply and get 409 again: neither is stored.
    */
-  static void assertNoOperatorWrites(String ns, Duration window) throws Exception {
+  static void assertNoOperatorWrites(String ns) throws Exception {
     AuditLog.Mark mark = AuditLog.mark();
-    Thread.sleep(window.toMillis());
+    op.awaitSettled();
     List<AuditLog.Request> writes = op.writesSince(mark).stream()
         .filter(r -> r.resource().equals("deployments") && r.namespace().equals(ns)).toList();
     assertThat(writes).as("pyhygiene's stored Deployment writes in %s once settled", ns)
@@ -85,7 +85,7 @@ class RemediationIT extends WithOperator {
     // ONE rollout: exactly one new ReplicaSet, also once everything has settled
     assertThat(fx.replicaSets(ns, uid)).hasSize(2);
     assertThat(Fixtures.annotations(fixed)).containsEntry("deployment.kubernetes.io/revision", "2");
-    assertNoOperatorWrites(ns, Duration.ofSeconds(3));
+    assertNoOperatorWrites(ns);
     assertThat(fx.replicaSets(ns, uid)).hasSize(2);
     assertThat(fx.events(ns, "worker", "Remediated")).singleElement()
         .satisfies(e -> assertThat(e.getMessage()).contains("run-as-root", "python-unbuffered"));
@@ -116,7 +116,7 @@ class RemediationIT extends WithOperator {
         .isEqualTo(owned.path("f:spec"));
     assertThat(fx.replicaSets(ns, uid)).hasSize(2);
     assertThat(Fixtures.rules(later)).doesNotContainAnyElementsOf(FIXED_RULES);
-    assertNoOperatorWrites(ns, Duration.ofSeconds(2));
+    assertNoOperatorWrites(ns);
   }
 
   @Test
@@ -148,7 +148,7 @@ class RemediationIT extends WithOperator {
     assertThat(container(d).getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
     assertThat(Fixtures.rules(d)).doesNotContain("privilege-escalation", "capabilities-not-dropped",
         "seccomp-unset", "python-unbuffered");
-    assertNoOperatorWrites(ns, Duration.ofSeconds(3));
+    assertNoOperatorWrites(ns);
     assertThat(fx.replicaSets(ns, uid)).hasSize(2);
     // an Event says who owns the field, once
     assertThat(fx.events(ns, "worker", "RemediationConflict")).singleElement()
@@ -176,7 +176,7 @@ class RemediationIT extends WithOperator {
     assertThat(Fixtures.rules(d)).containsAll(FIXED_RULES);
     assertThat(Fixtures.verdict(d)).isEqualTo("fail");
     assertThat(Fixtures.managedFields(d, "pyhygiene").orElseThrow().has("f:spec")).isFalse();
-    assertNoOperatorWrites(ns, Duration.ofSeconds(3));
+    assertNoOperatorWrites(ns);
     assertThat(fx.replicaSets(ns, uid)).hasSize(1);
     assertThat(fx.get(ns, "worker").getSpec().getTemplate()).isEqualTo(created.getSpec().getTemplate());
     assertThat(Fixtures.annotations(fx.get(ns, "worker"))).containsEntry(Fixtures.PREVIEW, preview);
