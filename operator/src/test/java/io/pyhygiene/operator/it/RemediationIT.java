@@ -189,4 +189,45 @@ class RemediationIT extends WithOperator {
         .filteredOn(AuditLog.Request::dryRun).hasSize(1);
     assertThat(requests).filteredOn(AuditLog.Request::persisted).hasSize(1);
   }
+
+  /**
+   * What remediation did is read back from the cluster, not remembered: an operator started
+   * afresh (a new leader) neither repeats a dry run nor asks again for a fix another manager
+   * refused, and announces neither again.
+   */
+  @Test
+  void aRestartedOperatorRepeatsNoRemediationRequest() throws Exception {
+    String conflicted = cluster.createNamespace();
+    fx.applyPolicy(conflicted, "fix", remediation(false));
+    Deployment manifest = Fixtures.deployment("remediable.yaml", conflicted, "worker");
+    container(manifest).setSecurityContext(new SecurityContextBuilder(
+        container(manifest).getSecurityContext()).withRunAsUser(0L).build());
+    fx.apply(manifest);
+    String previewed = cluster.createNamespace();
+    fx.applyPolicy(previewed, "preview", remediation(true));
+    fx.apply(Fixtures.deployment("remediable.yaml", previewed, "worker"));
+
+    await().atMost(OperatorHarness.TIMEOUT).until(() -> fx.get(conflicted, "worker"),
+        x -> settled(x) && Fixtures.rules(x).contains("remediation-conflict")
+            && !Fixtures.rules(x).contains("privilege-escalation"));
+    await().atMost(OperatorHarness.TIMEOUT).until(() -> fx.get(previewed, "worker"),
+        x -> settled(x) && Fixtures.annotations(x).containsKey(Fixtures.PREVIEW));
+    op.awaitSettled();
+
+    AuditLog.Mark restart = AuditLog.mark();
+    op.restart();
+    int deployments = cluster.client().apps().deployments().inAnyNamespace().list().getItems()
+        .size();
+    await().atMost(OperatorHarness.TIMEOUT).until(() -> op.deploymentReconciles() >= deployments);
+    op.awaitSettled();
+
+    assertThat(op.writesSince(restart)).as("requests of the restarted operator, dry runs and"
+            + " refused applies included")
+        .filteredOn(r -> r.namespace().equals(conflicted) || r.namespace().equals(previewed))
+        .isEmpty();
+    assertThat(fx.events(conflicted, "worker", "RemediationConflict")).hasSize(1);
+    assertThat(fx.events(previewed, "worker", "RemediationPreview")).hasSize(1);
+    assertThat(Fixtures.rules(fx.get(conflicted, "worker"))).as("the conflict still stands")
+        .contains("remediation-conflict");
+  }
 }
