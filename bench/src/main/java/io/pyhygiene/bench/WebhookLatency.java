@@ -11,6 +11,8 @@ import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicySpec;
 import io.pyhygiene.engine.Auditor;
+import io.pyhygiene.operator.audit.WorkloadAuditor;
+import io.pyhygiene.operator.http.HttpServers;
 import io.pyhygiene.operator.metrics.PyhygieneMetrics;
 import io.pyhygiene.policy.ActivePolicy;
 import io.pyhygiene.policy.PolicyResolver;
@@ -50,6 +52,7 @@ public final class WebhookLatency {
   private WebhookLatency() {}
 
   public static void main(String[] args) throws Exception {
+    HttpServers.preferLowLatency(); // as the operator does, before any server exists
     Path dir = Path.of(args[0]);
     int requests = Integer.parseInt(args[1]);
     int threads = Integer.parseInt(args[2]);
@@ -106,8 +109,9 @@ public final class WebhookLatency {
   private static AdmissionServer server(Path dir, List<ActivePolicy> policies,
       SimpleMeterRegistry registry) throws Exception {
     AdmissionServer s = new AdmissionServer(0, dir.resolve("tls.crt"), dir.resolve("tls.key"),
-        new AdmissionDecider(new Auditor(RuleCatalog.all(), Clock.systemUTC())),
-        ns -> Map.of(), () -> policies, Set.of("kube-system"), new PyhygieneMetrics(registry));
+        new AdmissionDecider(new WorkloadAuditor(new Auditor(RuleCatalog.all(), Clock.systemUTC()),
+            () -> policies, ns -> Map.of())),
+        Set.of("kube-system"), new PyhygieneMetrics(registry));
     s.start();
     return s;
   }

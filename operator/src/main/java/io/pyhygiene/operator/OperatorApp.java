@@ -2,19 +2,14 @@ package io.pyhygiene.operator;
 
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
-import io.pyhygiene.operator.webhook.AdmissionDecider;
-import io.pyhygiene.operator.webhook.AdmissionServer;
-import java.nio.file.Files;
-import java.util.HashSet;
-import java.util.Set;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
+import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -26,54 +21,70 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pyhygiene.Versions;
-import io.pyhygiene.operator.config.OperatorSettings;
+import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
 import io.pyhygiene.engine.Auditor;
 import io.pyhygiene.engine.FixPlanner;
 import io.pyhygiene.engine.Rule;
 import io.pyhygiene.engine.RuleInfo;
+import io.pyhygiene.operator.audit.PolicyCatalog;
+import io.pyhygiene.operator.audit.WorkloadAuditor;
+import io.pyhygiene.operator.config.OperatorSettings;
 import io.pyhygiene.operator.evidence.EvidenceStore;
+import io.pyhygiene.operator.evidence.PodEvidence;
+import io.pyhygiene.operator.http.HttpServers;
 import io.pyhygiene.operator.http.OpsServer;
 import io.pyhygiene.operator.metrics.PyhygieneMetrics;
-import io.pyhygiene.policy.PolicyResolver;
+import io.pyhygiene.operator.reconciler.ClusterCache;
 import io.pyhygiene.operator.reconciler.DeploymentReconciler;
-import io.pyhygiene.operator.reconciler.DeploymentWriter;
-import io.pyhygiene.operator.reconciler.PolicyCatalog;
+import io.pyhygiene.operator.reconciler.Housekeeping;
+import io.pyhygiene.operator.reconciler.InitialSync;
 import io.pyhygiene.operator.reconciler.PolicyReconciler;
-import io.pyhygiene.operator.reconciler.PolicyStatusWriter;
 import io.pyhygiene.operator.reconciler.Pruning;
 import io.pyhygiene.operator.reconciler.PruningItemStore;
-import io.pyhygiene.operator.reconciler.Remediator;
+import io.pyhygiene.operator.reconciler.SelectionIndex;
+import io.pyhygiene.operator.remediation.Remediator;
+import io.pyhygiene.operator.remediation.RolloutSlots;
 import io.pyhygiene.operator.report.AuditStore;
+import io.pyhygiene.operator.report.PolicyStatusWriter;
 import io.pyhygiene.operator.report.ReportPublisher;
+import io.pyhygiene.operator.webhook.AdmissionDecider;
+import io.pyhygiene.operator.webhook.AdmissionServer;
+import io.pyhygiene.operator.writer.DeploymentWriter;
+import io.pyhygiene.policy.PolicyResolver;
 import io.pyhygiene.rules.RuleCatalog;
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.time.Clock;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Composition root of the operator: builds the engine, the reconcilers, the report publisher,
- * the metrics and the HTTP endpoints, and wires them to one Kubernetes client. Nothing here
- * decides anything about a workload.
+ * Composition root of the operator: builds the engine, the reconcilers, housekeeping and the
+ * report publisher, the metrics and the HTTP endpoints, and wires them to one Kubernetes client.
+ * Nothing here decides anything about a workload.
  */
 public final class OperatorApp implements AutoCloseable {
+
+  static {
+    HttpServers.preferLowLatency(); // before any server of the process exists: see there
+  }
 
   private static final Logger LOG = LoggerFactory.getLogger(OperatorApp.class);
 
   private final OperatorSettings settings;
   private final KubernetesClient client;
-  private final PrometheusMeterRegistry registry;
   private final Operator operator;
   private final OpsServer http;
-  private final ReportPublisher publisher;
+  private final Periodic rounds;
   private final AdmissionServer webhook;
   private final SharedIndexInformer<PythonHygienePolicy> webhookPolicies;
   private final SharedIndexInformer<Namespace> webhookNamespaces;
-  private final AtomicBoolean leading;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closing = new AtomicBoolean();
 
@@ -83,17 +94,17 @@ public final class OperatorApp implements AutoCloseable {
       for (var file : List.of(settings.webhookCertFile(), settings.webhookKeyFile())) {
         if (!Files.isReadable(file)) {
           throw new IllegalArgumentException("the admission webhook is enabled but " + file
-              + " is not readable: set PYHYGIENE_WEBHOOK_CERT_FILE and PYHYGIENE_WEBHOOK_KEY_FILE,"
-              + " or PYHYGIENE_WEBHOOK_ENABLED=false");
+              + " is not readable: set " + OperatorSettings.WEBHOOK_CERT_FILE.key() + " and "
+              + OperatorSettings.WEBHOOK_KEY_FILE.key() + ", or "
+              + OperatorSettings.WEBHOOK_ENABLED.key() + "=false");
         }
       }
     }
     Clock clock = Clock.systemUTC();
-    String identity = identity();
-    Config config = new ConfigBuilder(kubeConfig)
-        .withUserAgent("pyhygiene/" + Versions.current()).build();
-    this.client = new KubernetesClientBuilder().withConfig(config).build();
-    this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    String identity = identity(settings.podName());
+    this.client = new KubernetesClientBuilder().withConfig(new ConfigBuilder(kubeConfig)
+        .withUserAgent("pyhygiene/" + Versions.current()).build()).build();
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
@@ -106,16 +117,29 @@ public final class OperatorApp implements AutoCloseable {
     Map<String, RuleInfo> ruleInfo = new LinkedHashMap<>();
     rules.forEach(r -> ruleInfo.put(r.id(), r.info()));
     Auditor auditor = new Auditor(rules, clock);
+
+    // The reconciler side (runs on the leader only).
     PolicyCatalog policies = new PolicyCatalog(new PolicyResolver(rules));
+    ClusterCache cache = new ClusterCache();
     EvidenceStore evidence = new EvidenceStore(clock, settings.evidenceWindow());
     AuditStore store = new AuditStore(clock);
+    InitialSync initialSync = new InitialSync(cache);
+    store.completeWhen(initialSync::done);
+    SelectionIndex index = new SelectionIndex(policies, cache);
     DeploymentWriter writer = new DeploymentWriter(client, clock, identity);
-    Remediator remediator = new Remediator(new FixPlanner(auditor), writer, metrics);
-    DeploymentReconciler deployments = new DeploymentReconciler(auditor, policies, evidence,
-        store, writer, remediator, metrics);
+    Remediator remediator = new Remediator(new FixPlanner(auditor), writer,
+        new RolloutSlots(cache::deployments), metrics);
+    DeploymentReconciler deployments = new DeploymentReconciler(
+        new DeploymentReconciler.Collaborators(policies,
+            new WorkloadAuditor(auditor, policies::active, cache::namespaceLabels), cache, index,
+            initialSync, new PodEvidence(evidence, metrics), evidence),
+        store, writer, remediator);
     PolicyStatusWriter statusWriter = new PolicyStatusWriter(client, store, clock);
+    Housekeeping housekeeping = new Housekeeping(cache, store, evidence, index, writer);
+    ReportPublisher publisher = new ReportPublisher(client, store, policies, statusWriter,
+        metrics, ruleInfo);
 
-    this.leading = new AtomicBoolean(!settings.leaderElection());
+    AtomicBoolean leading = new AtomicBoolean(!settings.leaderElection());
     this.operator = new Operator(o -> {
       o.withKubernetesClient(client)
           .withCloseClientOnStop(false)
@@ -123,32 +147,7 @@ public final class OperatorApp implements AutoCloseable {
           .withMetrics(MicrometerMetrics.newMicrometerMetricsBuilder(registry)
               .notCollectingMetricsPerResource().build());
       if (settings.leaderElection()) {
-        o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder
-            .aLeaderElectionConfiguration(settings.leaseName())
-            .withLeaseNamespace(settings.leaseNamespace())
-            .withIdentity(identity)
-            // JOSDK's own exit-on-stop-leading calls System.exit inside our shutdown hook
-            // (stopping the operator stops leading) and deadlocks; the callback below decides.
-            .withExitOnStopLeading(false)
-            .withLeaderCallbacks(new LeaderCallbacks(
-                () -> {
-                  leading.set(true);
-                  LOG.info("became the leader ({})", identity);
-                },
-                () -> {
-                  leading.set(false);
-                  if (closing.get()) {
-                    LOG.info("stopped leading (shutting down)");
-                  } else {
-                    // Lost the Lease while running: exit so the Deployment restarts this replica
-                    // as a follower. From a new thread: System.exit runs the shutdown hook, which
-                    // must not wait on the thread that called it.
-                    LOG.warn("lost leadership; exiting so this replica restarts as a follower");
-                    new Thread(() -> System.exit(1), "pyhygiene-lost-lease").start();
-                  }
-                },
-                leader -> LOG.info("current leader: {}", leader)))
-            .build());
+        o.withLeaderElectionConfiguration(leaderElection(identity, leading));
       }
     });
     operator.register(deployments, c -> {
@@ -159,14 +158,16 @@ public final class OperatorApp implements AutoCloseable {
       c.withReconciliationMaxInterval(settings.resyncInterval());
     });
     operator.register(new PolicyReconciler(policies, statusWriter));
+    this.rounds = new Periodic("pyhygiene-reports", settings.reportInterval(), () -> {
+      if (leading.get() && store.complete()) { // a partial store would publish wrong counts
+        housekeeping.run();
+        publisher.publish();
+      }
+    });
 
-    this.publisher = new ReportPublisher(client, store, evidence, metrics, ruleInfo,
-        deployments::exists, deployments::forget,
-        () -> policies.policies().forEach(p -> statusWriter.sync(p, policies.resolve(p))),
-        leading::get, settings.reportInterval());
+    // The webhook side: every replica answers admission requests, leader or not, so it keeps
+    // its own (small) caches of policies and namespaces.
     if (settings.webhookEnabled()) {
-      // Every replica answers admission requests, leader or not, so the webhook keeps its own
-      // (small) caches of policies and namespaces.
       this.webhookPolicies = client.resources(PythonHygienePolicy.class).runnableInformer(0);
       this.webhookNamespaces = client.namespaces().runnableInformer(0);
       PolicyCatalog admissionPolicies = new PolicyCatalog(new PolicyResolver(rules));
@@ -176,13 +177,9 @@ public final class OperatorApp implements AutoCloseable {
         excluded.add(settings.operatorNamespace());
       }
       this.webhook = new AdmissionServer(settings.webhookPort(), settings.webhookCertFile(),
-          settings.webhookKeyFile(), new AdmissionDecider(auditor),
-          ns -> {
-            Namespace n = webhookNamespaces.getStore().getByKey(ns);
-            return n == null || n.getMetadata().getLabels() == null ? Map.of()
-                : n.getMetadata().getLabels();
-          },
-          admissionPolicies::active, Set.copyOf(excluded), metrics);
+          settings.webhookKeyFile(), new AdmissionDecider(new WorkloadAuditor(auditor,
+              admissionPolicies::active, this::webhookNamespaceLabels)),
+          Set.copyOf(excluded), metrics);
     } else {
       this.webhook = null;
       this.webhookPolicies = null;
@@ -195,10 +192,44 @@ public final class OperatorApp implements AutoCloseable {
                 || (webhookPolicies.hasSynced() && webhookNamespaces.hasSynced())));
   }
 
-  private static String identity() {
-    String pod = System.getenv("POD_NAME");
-    if (pod != null && !pod.isBlank()) {
-      return pod;
+  private LeaderElectionConfiguration leaderElection(String identity, AtomicBoolean leading) {
+    return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(settings.leaseName())
+        .withLeaseNamespace(settings.leaseNamespace())
+        .withIdentity(identity)
+        // JOSDK's own exit-on-stop-leading calls System.exit inside our shutdown hook (stopping
+        // the operator stops leading) and deadlocks; the callback below decides.
+        .withExitOnStopLeading(false)
+        .withLeaderCallbacks(new LeaderCallbacks(
+            () -> {
+              leading.set(true);
+              LOG.info("became the leader ({})", identity);
+            },
+            () -> {
+              leading.set(false);
+              if (closing.get()) {
+                LOG.info("stopped leading (shutting down)");
+              } else {
+                // Lost the Lease while running: exit so the Deployment restarts this replica as
+                // a follower. From a new thread: System.exit runs the shutdown hook, which must
+                // not wait on the thread that called it.
+                LOG.warn("lost leadership; exiting so this replica restarts as a follower");
+                new Thread(() -> System.exit(1), "pyhygiene-lost-lease").start();
+              }
+            },
+            leader -> LOG.info("current leader: {}", leader)))
+        .build();
+  }
+
+  private Map<String, String> webhookNamespaceLabels(String namespace) {
+    Namespace n = webhookNamespaces.getStore().getByKey(namespace);
+    return n == null || n.getMetadata().getLabels() == null ? Map.of()
+        : n.getMetadata().getLabels();
+  }
+
+  /** This replica in leader election and Events: its pod, else its host and process. */
+  private static String identity(String podName) {
+    if (!podName.isEmpty()) {
+      return podName;
     }
     try {
       return InetAddress.getLocalHost().getHostName() + "-" + ProcessHandle.current().pid();
@@ -227,7 +258,7 @@ public final class OperatorApp implements AutoCloseable {
             + settings.leaseName() + ")" : "off");
     operator.start();
     started.set(true);
-    publisher.start();
+    rounds.start();
     LOG.info("pyhygiene started");
   }
 
@@ -235,13 +266,12 @@ public final class OperatorApp implements AutoCloseable {
     return http.port();
   }
 
-  /** The webhook's port, or -1 when it is disabled. */
-  public int webhookPort() {
-    return webhook == null ? -1 : webhook.port();
-  }
-
-  public PrometheusMeterRegistry registry() {
-    return registry;
+  /**
+   * Housekeeping and publishing rounds finished so far (whether or not they had anything to do):
+   * a test waits for one that started after its action, instead of sleeping.
+   */
+  public long finishedRounds() {
+    return rounds.finished();
   }
 
   /** Finishes in-flight reconciles, stops the informers, releases the lease, closes the client. */
@@ -251,7 +281,7 @@ public final class OperatorApp implements AutoCloseable {
       return;
     }
     LOG.info("pyhygiene stopping");
-    publisher.close();
+    rounds.close();
     if (webhook != null) {
       webhook.close();
       webhookPolicies.close();
@@ -266,5 +296,4 @@ public final class OperatorApp implements AutoCloseable {
     client.close();
     LOG.info("pyhygiene stopped");
   }
-
 }

@@ -2,10 +2,11 @@ package io.pyhygiene.operator;
 
 import io.fabric8.kubernetes.client.Config;
 import io.pyhygiene.operator.config.OperatorSettings;
-import io.pyhygiene.operator.OperatorApp;
+import io.pyhygiene.operator.config.Setting;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
@@ -31,12 +32,11 @@ public final class RunCommand implements Callable<Integer> {
     this.environment = environment;
   }
 
-  /** Lists the environment variables in --help. */
+  /** Lists the environment variables in --help: the same {@link Setting}s the guide documents. */
   public static String[] variablesHelp() {
-    return OperatorSettings.VARIABLES.stream()
-        .flatMap(v -> java.util.stream.Stream.of(
-            "  " + v.name() + (v.defaultValue().isEmpty() ? "" : " (default: " + v.defaultValue() + ")"),
-            "      " + v.description()))
+    return OperatorSettings.SETTINGS.stream()
+        .flatMap(s -> Stream.of("  " + s.key() + " (default: "
+            + s.documentedDefault().replace("`", "") + ")", "      " + s.description()))
         .toArray(String[]::new);
   }
 

@@ -53,22 +53,9 @@ public final class RealCluster implements BeforeAllCallback, AfterEachCallback, 
   private final List<String> namespaces = new ArrayList<>();
   private final List<HasMetadata> clusterScoped = new ArrayList<>();
 
-  /** The repository root (the directory holding {@code e2e/}). */
+  /** The repository root (the directory holding {@code e2e/}); see {@link Repository#root}. */
   public static Path repoRoot() {
-    String configured = System.getProperty("pyhygiene.repoRoot");
-    if (configured == null || configured.isBlank()) {
-      configured = System.getenv("PYHYGIENE_REPO_ROOT");
-    }
-    if (configured != null && !configured.isBlank()) {
-      return Paths.get(configured).toAbsolutePath().normalize();
-    }
-    for (Path p = Paths.get("").toAbsolutePath(); p != null; p = p.getParent()) {
-      if (Files.isRegularFile(p.resolve("e2e/bin/cluster-up.sh"))) {
-        return p;
-      }
-    }
-    throw new IllegalStateException(
-        "cannot find the repository root: set -Dpyhygiene.repoRoot or PYHYGIENE_REPO_ROOT");
+    return Repository.root();
   }
 
   /** The cluster's work dir ({@code e2e/.work} unless {@code PYHYGIENE_E2E_WORK} is set). */

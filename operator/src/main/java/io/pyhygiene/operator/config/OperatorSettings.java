@@ -3,17 +3,18 @@ package io.pyhygiene.operator.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * The operator's configuration, one typed setting per environment variable, each with a default.
- * An unknown or malformed value stops start-up with a message naming the variable.
+ * The operator's configuration: one typed value per {@link Setting}, each read from its
+ * environment variable or defaulted. A malformed value stops start-up with a message naming
+ * every bad variable.
  *
  * @param watchNamespaces namespaces to watch; empty for all
  * @param httpPort port of /metrics, /healthz and /readyz
@@ -21,7 +22,7 @@ import java.util.function.Function;
  * @param webhookPort HTTPS port of the admission webhook
  * @param webhookCertFile PEM certificate chain of the webhook (reloaded when it changes)
  * @param webhookKeyFile PEM private key of the webhook (reloaded when it changes)
- * @param operatorNamespace the operator's own namespace (excluded from admission)
+ * @param operatorNamespace the operator's own namespace (excluded from admission); may be empty
  * @param leaderElection whether the reconcilers run only on the Lease holder
  * @param leaseName the Lease's name
  * @param leaseNamespace the Lease's namespace
@@ -29,6 +30,7 @@ import java.util.function.Function;
  * @param reportInterval how often PolicyReports and policy statuses are flushed
  * @param reconcileThreads concurrent reconciliations
  * @param resyncInterval maximum time between two reconciliations of an unchanged Deployment
+ * @param podName the operator's pod name; empty outside a pod
  */
 public record OperatorSettings(
     Set<String> watchNamespaces,
@@ -44,68 +46,102 @@ public record OperatorSettings(
     Duration evidenceWindow,
     Duration reportInterval,
     int reconcileThreads,
-    Duration resyncInterval) {
+    Duration resyncInterval,
+    String podName) {
 
-  /** One documented environment variable. */
-  public record Variable(String name, String defaultValue, String description) {}
+  private static final String PORT = "a port number 1-65535 (0 to pick a free port)";
+  private static final String DURATION = "a duration such as 500ms, 30s, 10m, 1h or 2d";
+  private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
-  public static final List<Variable> VARIABLES = List.of(
-      new Variable("PYHYGIENE_WATCH_NAMESPACES", "",
-          "Comma-separated namespaces to watch; empty watches all namespaces."),
-      new Variable("PYHYGIENE_HTTP_PORT", "8080", "Port of /metrics, /healthz and /readyz."),
-      new Variable("PYHYGIENE_WEBHOOK_ENABLED", "true", "Serve the admission webhook."),
-      new Variable("PYHYGIENE_WEBHOOK_PORT", "8443", "HTTPS port of the admission webhook."),
-      new Variable("PYHYGIENE_WEBHOOK_CERT_FILE", "/etc/pyhygiene/tls/tls.crt",
-          "PEM certificate (chain) of the webhook; reloaded when the file changes."),
-      new Variable("PYHYGIENE_WEBHOOK_KEY_FILE", "/etc/pyhygiene/tls/tls.key",
-          "PEM private key of the webhook; reloaded when the file changes."),
-      new Variable("PYHYGIENE_OPERATOR_NAMESPACE", "",
-          "The operator's namespace, never audited at admission (default: POD_NAMESPACE)."),
-      new Variable("PYHYGIENE_LEADER_ELECTION", "false",
-          "Run the reconcilers only on the holder of a Lease (the chart turns this on)."),
-      new Variable("PYHYGIENE_LEASE_NAME", "pyhygiene-leader", "Name of the leader-election Lease."),
-      new Variable("PYHYGIENE_LEASE_NAMESPACE", "",
-          "Namespace of the Lease (default: the operator's namespace, else default)."),
-      new Variable("PYHYGIENE_EVIDENCE_WINDOW", "1h",
-          "How long an observed SIGKILL or OOM kill counts as evidence (e.g. 30m, 1h, 2d)."),
-      new Variable("PYHYGIENE_REPORT_INTERVAL", "2s",
-          "How often PolicyReports and policy statuses are written when they changed."),
-      new Variable("PYHYGIENE_RECONCILE_THREADS", "4", "Concurrent reconciliations."),
-      new Variable("PYHYGIENE_RESYNC_INTERVAL", "10m",
-          "Longest time between two audits of an unchanged Deployment (writes only on change)."),
-      new Variable("PYHYGIENE_LOG_LEVEL", "INFO",
-          "Log level of the JSON log lines on stderr (read by logback: ERROR, WARN, INFO, DEBUG)."));
+  public static final Setting<Set<String>> WATCH_NAMESPACES = new Setting<>(
+      "PYHYGIENE_WATCH_NAMESPACES", "", "(all)",
+      "Comma-separated namespaces to watch; empty watches all namespaces.",
+      "comma-separated namespace names", OperatorSettings::namespaces);
+  public static final Setting<Integer> HTTP_PORT = Setting.of("PYHYGIENE_HTTP_PORT", "8080",
+      "Port of /metrics, /healthz and /readyz.", PORT, OperatorSettings::port);
+  public static final Setting<Boolean> WEBHOOK_ENABLED = Setting.of("PYHYGIENE_WEBHOOK_ENABLED",
+      "true", "Serve the admission webhook.", "true or false", OperatorSettings::bool);
+  public static final Setting<Integer> WEBHOOK_PORT = Setting.of("PYHYGIENE_WEBHOOK_PORT", "8443",
+      "HTTPS port of the admission webhook (POST /validate).", PORT, OperatorSettings::port);
+  public static final Setting<String> WEBHOOK_CERT_FILE = Setting.text(
+      "PYHYGIENE_WEBHOOK_CERT_FILE", "/etc/pyhygiene/tls/tls.crt", "",
+      "PEM certificate chain of the webhook. It is reloaded when the file changes.");
+  public static final Setting<String> WEBHOOK_KEY_FILE = Setting.text(
+      "PYHYGIENE_WEBHOOK_KEY_FILE", "/etc/pyhygiene/tls/tls.key", "",
+      "PEM private key of the webhook (PKCS#8, PKCS#1 RSA or SEC1 EC). It is reloaded when the"
+          + " file changes.");
+  public static final Setting<String> OPERATOR_NAMESPACE = Setting.text(
+      "PYHYGIENE_OPERATOR_NAMESPACE", "", "`POD_NAMESPACE`",
+      "The operator's namespace, never audited at admission.");
+  public static final Setting<Boolean> LEADER_ELECTION = Setting.of("PYHYGIENE_LEADER_ELECTION",
+      "false", "Run the reconcilers only on the Lease holder. The chart turns this on.",
+      "true or false", OperatorSettings::bool);
+  public static final Setting<String> LEASE_NAME = Setting.text("PYHYGIENE_LEASE_NAME",
+      "pyhygiene-leader", "", "Name of the leader-election Lease.");
+  public static final Setting<String> LEASE_NAMESPACE = Setting.text("PYHYGIENE_LEASE_NAMESPACE",
+      "", "the operator's namespace",
+      "Namespace of the Lease (default when the operator's namespace is unknown).");
+  public static final Setting<Duration> EVIDENCE_WINDOW = Setting.of("PYHYGIENE_EVIDENCE_WINDOW",
+      "1h", "How long an observed SIGKILLed shutdown or OOM kill counts as evidence (30m, 1h, 2d).",
+      DURATION, OperatorSettings::parseDuration);
+  public static final Setting<Duration> REPORT_INTERVAL = Setting.of("PYHYGIENE_REPORT_INTERVAL",
+      "2s", "How often PolicyReports and policy statuses are written, only when they changed.",
+      DURATION, OperatorSettings::parseDuration);
+  public static final Setting<Integer> RECONCILE_THREADS = Setting.of(
+      "PYHYGIENE_RECONCILE_THREADS", "4", "Concurrent reconciliations.", "a positive integer",
+      OperatorSettings::positiveInt);
+  public static final Setting<Duration> RESYNC_INTERVAL = Setting.of("PYHYGIENE_RESYNC_INTERVAL",
+      "10m", "Longest time between two audits of an unchanged Deployment. A resync writes nothing"
+          + " when nothing changed.", DURATION, OperatorSettings::parseDuration);
+  /** Read by logback (logback.xml), not by Java: bound here to be validated and documented. */
+  public static final Setting<String> LOG_LEVEL = Setting.of("PYHYGIENE_LOG_LEVEL", "INFO",
+      "Level of the JSON log lines on stderr (ERROR, WARN, INFO, DEBUG).",
+      "ERROR, WARN, INFO, DEBUG or TRACE", OperatorSettings::logLevel);
+  public static final Setting<String> POD_NAME = Setting.text("POD_NAME", "",
+      "the host name and process id",
+      "The operator's pod (from the downward API): this replica's identity in leader election"
+          + " and Events.");
+  public static final Setting<String> POD_NAMESPACE = Setting.text("POD_NAMESPACE", "", "(none)",
+      "The operator's pod namespace (from the downward API; the chart sets it).");
+
+  /** Every setting, in the order --help and the guide list them. */
+  public static final List<Setting<?>> SETTINGS = List.of(WATCH_NAMESPACES, HTTP_PORT,
+      WEBHOOK_ENABLED, WEBHOOK_PORT, WEBHOOK_CERT_FILE, WEBHOOK_KEY_FILE, OPERATOR_NAMESPACE,
+      LEADER_ELECTION, LEASE_NAME, LEASE_NAMESPACE, EVIDENCE_WINDOW, REPORT_INTERVAL,
+      RECONCILE_THREADS, RESYNC_INTERVAL, LOG_LEVEL, POD_NAME, POD_NAMESPACE);
 
   /** Reads the settings; throws {@link IllegalArgumentException} naming every bad variable. */
   public static OperatorSettings fromEnvironment(Map<String, String> env) {
     List<String> errors = new ArrayList<>();
-    Reader r = new Reader(env, errors);
-    String podNamespace = env.getOrDefault("POD_NAMESPACE", "");
-    String operatorNamespace = r.string("PYHYGIENE_OPERATOR_NAMESPACE");
+    String operatorNamespace = OPERATOR_NAMESPACE.read(env, errors);
     if (operatorNamespace.isEmpty()) {
-      operatorNamespace = podNamespace;
+      operatorNamespace = POD_NAMESPACE.read(env, errors);
     }
-    String leaseNamespace = r.string("PYHYGIENE_LEASE_NAMESPACE");
+    String leaseNamespace = LEASE_NAMESPACE.read(env, errors);
     if (leaseNamespace.isEmpty()) {
       leaseNamespace = operatorNamespace.isEmpty() ? "default" : operatorNamespace;
     }
+    LOG_LEVEL.read(env, errors);
     OperatorSettings s = new OperatorSettings(
-        r.namespaces("PYHYGIENE_WATCH_NAMESPACES"),
-        r.port("PYHYGIENE_HTTP_PORT"),
-        r.bool("PYHYGIENE_WEBHOOK_ENABLED"),
-        r.port("PYHYGIENE_WEBHOOK_PORT"),
-        Path.of(r.string("PYHYGIENE_WEBHOOK_CERT_FILE")),
-        Path.of(r.string("PYHYGIENE_WEBHOOK_KEY_FILE")),
+        WATCH_NAMESPACES.read(env, errors),
+        HTTP_PORT.read(env, errors),
+        WEBHOOK_ENABLED.read(env, errors),
+        WEBHOOK_PORT.read(env, errors),
+        Path.of(WEBHOOK_CERT_FILE.read(env, errors)),
+        Path.of(WEBHOOK_KEY_FILE.read(env, errors)),
         operatorNamespace,
-        r.bool("PYHYGIENE_LEADER_ELECTION"),
-        r.string("PYHYGIENE_LEASE_NAME"),
+        LEADER_ELECTION.read(env, errors),
+        LEASE_NAME.read(env, errors),
         leaseNamespace,
-        r.duration("PYHYGIENE_EVIDENCE_WINDOW"),
-        r.duration("PYHYGIENE_REPORT_INTERVAL"),
-        r.positiveInt("PYHYGIENE_RECONCILE_THREADS"),
-        r.duration("PYHYGIENE_RESYNC_INTERVAL"));
+        EVIDENCE_WINDOW.read(env, errors),
+        REPORT_INTERVAL.read(env, errors),
+        RECONCILE_THREADS.read(env, errors),
+        RESYNC_INTERVAL.read(env, errors),
+        POD_NAME.read(env, errors));
     if (s.httpPort() == s.webhookPort() && s.webhookEnabled() && s.httpPort() > 0) {
-      errors.add("PYHYGIENE_WEBHOOK_PORT: must differ from PYHYGIENE_HTTP_PORT (" + s.httpPort() + ")");
+      errors.add(WEBHOOK_PORT.key() + ": must differ from " + HTTP_PORT.key() + " ("
+          + s.httpPort() + ")");
     }
     if (!errors.isEmpty()) {
       throw new IllegalArgumentException("invalid configuration: " + String.join("; ", errors));
@@ -113,88 +149,51 @@ public record OperatorSettings(
     return s;
   }
 
-  /** Parses each variable, collecting errors instead of stopping at the first. */
-  private static final class Reader {
-    private final Map<String, String> env;
-    private final List<String> errors;
-
-    Reader(Map<String, String> env, List<String> errors) {
-      this.env = env;
-      this.errors = errors;
+  static int port(String v) {
+    int p = Integer.parseInt(v);
+    if (p < 0 || p > 65535) {
+      throw new IllegalArgumentException(v);
     }
+    return p;
+  }
 
-    private String raw(String name) {
-      String v = env.get(name);
-      if (v != null) {
-        return v.trim();
+  static int positiveInt(String v) {
+    int n = Integer.parseInt(v);
+    if (n < 1) {
+      throw new IllegalArgumentException(v);
+    }
+    return n;
+  }
+
+  static boolean bool(String v) {
+    return switch (v.toLowerCase(Locale.ROOT)) {
+      case "true" -> true;
+      case "false" -> false;
+      default -> throw new IllegalArgumentException(v);
+    };
+  }
+
+  static String logLevel(String v) {
+    String level = v.toUpperCase(Locale.ROOT);
+    if (!List.of("ERROR", "WARN", "INFO", "DEBUG", "TRACE").contains(level)) {
+      throw new IllegalArgumentException(v);
+    }
+    return level;
+  }
+
+  static Set<String> namespaces(String v) {
+    Set<String> out = new LinkedHashSet<>();
+    for (String ns : v.split(",")) {
+      String t = ns.trim();
+      if (t.isEmpty()) {
+        continue;
       }
-      return VARIABLES.stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow()
-          .defaultValue();
-    }
-
-    <T> T parse(String name, T fallback, String expected, Function<String, T> parser) {
-      String value = raw(name);
-      try {
-        return parser.apply(value);
-      } catch (RuntimeException e) {
-        errors.add(name + "=" + value + ": expected " + expected);
-        return fallback;
+      if (!NAMESPACE.matcher(t).matches()) {
+        throw new IllegalArgumentException(t);
       }
+      out.add(t);
     }
-
-    String string(String name) {
-      return raw(name);
-    }
-
-    int port(String name) {
-      return parse(name, 0, "a port number 1-65535 (0 to pick a free port)", v -> {
-        int p = Integer.parseInt(v);
-        if (p < 0 || p > 65535) {
-          throw new IllegalArgumentException();
-        }
-        return p;
-      });
-    }
-
-    int positiveInt(String name) {
-      return parse(name, 1, "a positive integer", v -> {
-        int n = Integer.parseInt(v);
-        if (n < 1) {
-          throw new IllegalArgumentException();
-        }
-        return n;
-      });
-    }
-
-    boolean bool(String name) {
-      return parse(name, false, "true or false", v -> switch (v.toLowerCase(Locale.ROOT)) {
-        case "true" -> true;
-        case "false" -> false;
-        default -> throw new IllegalArgumentException();
-      });
-    }
-
-    Duration duration(String name) {
-      return parse(name, Duration.ZERO, "a duration such as 500ms, 30s, 10m, 1h or 2d",
-          OperatorSettings::parseDuration);
-    }
-
-    Set<String> namespaces(String name) {
-      return parse(name, Set.of(), "comma-separated namespace names", v -> {
-        Set<String> out = new LinkedHashSet<>();
-        for (String ns : Arrays.asList(v.split(","))) {
-          String t = ns.trim();
-          if (t.isEmpty()) {
-            continue;
-          }
-          if (!t.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
-            throw new IllegalArgumentException();
-          }
-          out.add(t);
-        }
-        return Set.copyOf(out);
-      });
-    }
+    return Set.copyOf(out);
   }
 
   /** {@code 500ms}, {@code 30s}, {@code 10m}, {@code 1h}, {@code 2d}, or ISO-8601 ({@code PT1H}). */
@@ -203,7 +202,7 @@ public record OperatorSettings(
     if (t.startsWith("P") || t.startsWith("p")) {
       return Duration.parse(t);
     }
-    var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m|h|d)").matcher(t);
+    Matcher m = SHORT_DURATION.matcher(t);
     if (!m.matches()) {
       throw new IllegalArgumentException(text);
     }

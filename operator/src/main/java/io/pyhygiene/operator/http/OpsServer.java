@@ -10,17 +10,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 
-/** {@code /metrics} (Prometheus text), {@code /healthz} and {@code /readyz} on one port. */
+/**
+ * {@code /metrics} (Prometheus text), {@code /healthz} and {@code /readyz} on one port. (The
+ * composition root sets the JDK server's TCP_NODELAY property before any server exists.)
+ */
 public final class OpsServer implements AutoCloseable {
 
   private final HttpServer server;
 
   public OpsServer(int port, PrometheusMeterRegistry registry, BooleanSupplier healthy,
       BooleanSupplier ready) throws IOException {
-    // The JDK server writes headers and body separately: without TCP_NODELAY, Nagle's algorithm
-    // and the client's delayed ACK add ~40 ms to every response. Read once, when the first
-    // server is created.
-    System.setProperty("sun.net.httpserver.nodelay", "true");
     server = HttpServer.create(new InetSocketAddress(port), 0);
     server.createContext("/metrics", ex -> respond(ex, 200,
         "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));

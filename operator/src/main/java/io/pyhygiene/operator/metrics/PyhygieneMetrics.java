@@ -38,10 +38,6 @@ public final class PyhygieneMetrics {
         .register(registry);
   }
 
-  public MeterRegistry registry() {
-    return registry;
-  }
-
   /** Replaces the gauges with the current counts. */
   public void setWorkloads(Map<List<String>, Long> byNamespaceVerdict,
       Map<List<String>, Long> byNamespaceRuleSeverity) {

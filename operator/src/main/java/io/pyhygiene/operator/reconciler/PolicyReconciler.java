@@ -5,6 +5,8 @@ import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
+import io.pyhygiene.operator.audit.PolicyCatalog;
+import io.pyhygiene.operator.report.PolicyStatusWriter;
 import io.pyhygiene.policy.ActivePolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,7 +33,7 @@ public final class PolicyReconciler implements Reconciler<PythonHygienePolicy> {
   @Override
   public UpdateControl<PythonHygienePolicy> reconcile(PythonHygienePolicy policy,
       Context<PythonHygienePolicy> context) {
-    try (ReconcileMdc mdc = ReconcileMdc.open().put("policy", policy.getMetadata().getName())) {
+    try (ReconcileMdc ignored = ReconcileMdc.open().put("policy", policy.getMetadata().getName())) {
       ActivePolicy active = catalog.resolve(policy);
       if (!active.valid()) {
         LOG.warn("policy is invalid: {}", String.join("; ", active.errors()));

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.pyhygiene.operator.evidence.PodTerminations;
+import io.pyhygiene.operator.writer.DeploymentWriter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

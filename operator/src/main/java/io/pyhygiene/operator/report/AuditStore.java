@@ -10,11 +10,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 /**
  * The latest combined audit of every reconciled Deployment: the source of PolicyReports, policy
- * statuses and gauges. Changes mark namespaces and policies dirty so only they are rewritten.
+ * statuses and gauges. A change marks its namespace and the policies of its old and new audit
+ * dirty, and the publisher rewrites only those (an unchanged re-audit marks nothing).
  */
 public final class AuditStore {
 
@@ -38,6 +40,7 @@ public final class AuditStore {
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
   private final Set<String> dirtyNamespaces = ConcurrentHashMap.newKeySet();
   private final Set<String> dirtyPolicies = ConcurrentHashMap.newKeySet();
+  private final AtomicLong changes = new AtomicLong();
   private volatile BooleanSupplier complete = () -> true;
 
   public AuditStore(Clock clock) {
@@ -65,6 +68,7 @@ public final class AuditStore {
       return false;
     }
     entries.put(key, new Entry(namespace, name, uid, audit, clock.instant()));
+    changes.incrementAndGet();
     dirtyNamespaces.add(namespace);
     if (previous != null) {
       dirtyPolicies.addAll(policies(previous.audit()));
@@ -76,9 +80,15 @@ public final class AuditStore {
   public void remove(String namespace, String name) {
     Entry previous = entries.remove(namespace + "/" + name);
     if (previous != null) {
+      changes.incrementAndGet();
       dirtyNamespaces.add(namespace);
       dirtyPolicies.addAll(policies(previous.audit()));
     }
+  }
+
+  /** How many changes the store has seen: a count that moves whenever an audit changed. */
+  public long changes() {
+    return changes.get();
   }
 
   private static Set<String> policies(CombinedAudit a) {
@@ -95,12 +105,14 @@ public final class AuditStore {
     return entries.values().stream().filter(e -> e.namespace().equals(namespace)).toList();
   }
 
+  /** The namespaces changed since the last drain (a failed write marks its namespace again). */
   public Set<String> drainDirtyNamespaces() {
     Set<String> out = new HashSet<>(dirtyNamespaces);
     dirtyNamespaces.removeAll(out);
     return out;
   }
 
+  /** The policies whose counts may have changed since the last drain. */
   public Set<String> drainDirtyPolicies() {
     Set<String> out = new HashSet<>(dirtyPolicies);
     dirtyPolicies.removeAll(out);

@@ -1,13 +1,12 @@
 package io.pyhygiene.operator.report;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pyhygiene.engine.CombinedAudit;
 import io.pyhygiene.engine.Finding;
 import io.pyhygiene.engine.RuleInfo;
 import io.pyhygiene.engine.Severity;
+import io.pyhygiene.json.Json;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -24,7 +23,6 @@ public final class PolicyReports {
 
   public static final String API_VERSION = "wgpolicyk8s.io/v1alpha2";
   public static final String NAME = "pyhygiene";
-  private static final ObjectMapper JSON = JsonMapper.builder().build();
 
   private PolicyReports() {}
 
@@ -77,7 +75,7 @@ public final class PolicyReports {
 
   static ObjectNode build(String namespace, List<AuditStore.Entry> entries,
       Map<String, RuleInfo> rules, int messageLimit) {
-    ObjectNode report = JSON.createObjectNode();
+    ObjectNode report = Json.MAPPER.createObjectNode();
     report.put("apiVersion", API_VERSION);
     report.put("kind", "PolicyReport");
     ObjectNode meta = report.putObject("metadata");
@@ -88,7 +86,7 @@ public final class PolicyReports {
     for (String k : List.of("pass", "fail", "warn", "error", "skip")) {
       summary.put(k, 0);
     }
-    ArrayNode results = JSON.createArrayNode();
+    ArrayNode results = Json.MAPPER.createArrayNode();
     List<AuditStore.Entry> sorted = new ArrayList<>(entries);
     sorted.sort(Comparator.comparing(AuditStore.Entry::name));
     for (AuditStore.Entry e : sorted) {
@@ -183,7 +181,7 @@ public final class PolicyReports {
 
   /** The report without timestamps, for deciding whether a write is needed. */
   public static ObjectNode comparable(ObjectNode report) {
-    ObjectNode copy = JSON.createObjectNode();
+    ObjectNode copy = Json.MAPPER.createObjectNode();
     copy.set("summary", report.get("summary"));
     ArrayNode results = copy.putArray("results");
     if (report.get("results") != null) {

@@ -1,13 +1,13 @@
 package io.pyhygiene.operator.webhook;
 
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.pyhygiene.engine.Auditor;
 import io.pyhygiene.engine.CombinedAudit;
 import io.pyhygiene.engine.Finding;
 import io.pyhygiene.engine.PolicyMode;
 import io.pyhygiene.engine.Severity;
+import io.pyhygiene.operator.audit.WorkloadAuditor;
 import io.pyhygiene.policy.ActivePolicy;
-import io.pyhygiene.workload.WorkloadView;
+import io.pyhygiene.workload.Observations;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -17,8 +17,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Decides an admission request with the same engine and the same policy selection as the
- * reconciler. Pure apart from reading its inputs.
+ * Decides an admission request with the same policy selection and audit as the reconciler (one
+ * {@link WorkloadAuditor}). Pure apart from reading the policy and namespace caches.
  *
  * <ul>
  *   <li>Audit: allowed, with audit annotations (verdict and rule ids) for the audit log.
@@ -35,22 +35,24 @@ public final class AdmissionDecider {
   /** kubectl shows each warning on a line; the API server truncates long ones. */
   static final int MAX_WARNING = 240;
 
-  private final Auditor auditor;
+  private final WorkloadAuditor workloads;
 
-  public AdmissionDecider(Auditor auditor) {
-    this.auditor = auditor;
+  public AdmissionDecider(WorkloadAuditor workloads) {
+    this.workloads = workloads;
   }
 
+  /** The decision for a Deployment under the policies that select it now. */
+  public AdmissionDecision decide(String operation, Deployment object, Deployment oldObject) {
+    return decide(operation, object, oldObject, workloads.selecting(object));
+  }
+
+  /** The decision for a Deployment under these selecting policies. */
   public AdmissionDecision decide(String operation, Deployment object, Deployment oldObject,
       List<ActivePolicy> selecting) {
     if (selecting.isEmpty()) {
       return AdmissionDecision.allow();
     }
-    WorkloadView view = WorkloadView.of(object);
-    CombinedAudit audit = CombinedAudit.of(selecting.stream()
-        .map(p -> new CombinedAudit.PolicyAudit(p.name(), p.resolved().mode(),
-            auditor.audit(view, p.resolved())))
-        .toList());
+    CombinedAudit audit = workloads.audit(object, Observations.NONE, selecting);
     if (!audit.python()) {
       return AdmissionDecision.allow();
     }

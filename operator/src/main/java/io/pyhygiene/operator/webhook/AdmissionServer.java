@@ -1,21 +1,23 @@
 package io.pyhygiene.operator.webhook;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import io.fabric8.kubernetes.api.model.GroupVersionKind;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
+import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.pyhygiene.json.Json;
 import io.pyhygiene.operator.metrics.PyhygieneMetrics;
-import io.pyhygiene.policy.ActivePolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -23,8 +25,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.Function;
-import java.util.function.Supplier;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
@@ -32,7 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The validating admission webhook: {@code POST /validate} with an {@code admission.k8s.io/v1}
- * AdmissionReview of an apps/v1 Deployment, answered by {@link AdmissionDecider}. Served by
+ * AdmissionReview of an apps/v1 Deployment (fabric8's typed model, in and out), answered by
+ * {@link AdmissionDecider}. Served by
  * every replica (no leader needed), over TLS from files that are reloaded when they change.
  * Errors fail open: the request is allowed with a warning (the webhook configuration also says
  * {@code failurePolicy: Ignore}). Dry-run requests are answered the same way: nothing here has
@@ -41,30 +42,24 @@ import org.slf4j.LoggerFactory;
 public final class AdmissionServer implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(AdmissionServer.class);
-  private static final ObjectMapper JSON = JsonMapper.builder()
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).build();
+  private static final String API_VERSION = "admission.k8s.io/v1";
 
   private final HttpsServer server;
   private final ExecutorService executor;
   private final AdmissionDecider decider;
-  private final Function<String, Map<String, String>> namespaceLabels;
-  private final Supplier<List<ActivePolicy>> policies;
   private final Set<String> excludedNamespaces;
   private final PyhygieneMetrics metrics;
 
+  /**
+   * A server on {@code port} (0 picks a free one), not started. For latency, the JDK's
+   * {@code sun.net.httpserver.nodelay} must be set before the first server of the process is
+   * created; the operator's composition root does that.
+   */
   public AdmissionServer(int port, Path certFile, Path keyFile, AdmissionDecider decider,
-      Function<String, Map<String, String>> namespaceLabels,
-      Supplier<List<ActivePolicy>> policies, Set<String> excludedNamespaces,
-      PyhygieneMetrics metrics) throws Exception {
+      Set<String> excludedNamespaces, PyhygieneMetrics metrics) throws Exception {
     this.decider = decider;
-    this.namespaceLabels = namespaceLabels;
-    this.policies = policies;
     this.excludedNamespaces = excludedNamespaces;
     this.metrics = metrics;
-    // The JDK server writes headers and body separately: without TCP_NODELAY, Nagle's algorithm
-    // and the client's delayed ACK add ~40 ms to every response. Read once, when the first
-    // server is created.
-    System.setProperty("sun.net.httpserver.nodelay", "true");
     SSLContext tls = SSLContext.getInstance("TLS");
     tls.init(new KeyManager[] {new ReloadingKeyManager(certFile, keyFile)}, null, null);
     this.server = HttpsServer.create(new InetSocketAddress(port), 64);
@@ -89,22 +84,22 @@ public final class AdmissionServer implements AutoCloseable {
   private void handle(HttpExchange ex) throws IOException {
     long start = System.nanoTime();
     if (!"POST".equals(ex.getRequestMethod())) {
-      reply(ex, 405, "{\"error\":\"POST an admission.k8s.io/v1 AdmissionReview\"}".getBytes());
+      reply(ex, 405, error("POST an admission.k8s.io/v1 AdmissionReview"));
       return;
     }
-    JsonNode review;
+    AdmissionReview review;
     try (InputStream in = ex.getRequestBody()) {
-      review = JSON.readTree(in);
+      review = Json.MAPPER.readValue(in, AdmissionReview.class);
     } catch (IOException e) {
-      reply(ex, 400, "{\"error\":\"not JSON\"}".getBytes());
+      reply(ex, 400, error("not an AdmissionReview in JSON"));
       return;
     }
-    JsonNode request = review == null ? null : review.get("request");
-    if (request == null || !request.hasNonNull("uid")) {
-      reply(ex, 400, "{\"error\":\"no request.uid: not an AdmissionReview\"}".getBytes());
+    AdmissionRequest request = review == null ? null : review.getRequest();
+    if (request == null || request.getUid() == null) {
+      reply(ex, 400, error("no request.uid: not an AdmissionReview"));
       return;
     }
-    String operation = request.path("operation").asText("");
+    String operation = request.getOperation() == null ? "" : request.getOperation();
     AdmissionDecision decision;
     try {
       decision = decide(request, operation);
@@ -113,57 +108,55 @@ public final class AdmissionServer implements AutoCloseable {
       decision = new AdmissionDecision(true, "", List.of("pyhygiene could not evaluate this"
           + " Deployment (allowed): " + e.getClass().getSimpleName()), Map.of(), "error");
     }
-    byte[] body = JSON.writeValueAsBytes(response(review, request.get("uid").asText(), decision));
-    reply(ex, 200, body);
+    AdmissionReview answer = new AdmissionReviewBuilder()
+        .withApiVersion(review.getApiVersion() == null ? API_VERSION : review.getApiVersion())
+        .withResponse(response(request.getUid(), decision)).build();
+    reply(ex, 200, Json.MAPPER.writeValueAsBytes(answer));
     metrics.admission(operation.isEmpty() ? "UNKNOWN" : operation, decision.decision(),
         Duration.ofNanos(System.nanoTime() - start));
   }
 
-  private AdmissionDecision decide(JsonNode request, String operation) {
-    JsonNode kind = request.path("kind");
-    boolean deployment = "apps".equals(kind.path("group").asText())
-        && "Deployment".equals(kind.path("kind").asText());
-    String namespace = request.path("namespace").asText("");
+  private AdmissionDecision decide(AdmissionRequest request, String operation) {
+    GroupVersionKind kind = request.getKind();
+    boolean deployment = kind != null && "apps".equals(kind.getGroup())
+        && "Deployment".equals(kind.getKind());
+    String namespace = request.getNamespace() == null ? "" : request.getNamespace();
     if (!deployment || !(operation.equals("CREATE") || operation.equals("UPDATE"))
-        || excludedNamespaces.contains(namespace) || !request.path("object").isObject()) {
+        || excludedNamespaces.contains(namespace) || request.getObject() == null) {
       return AdmissionDecision.allow();
     }
-    Deployment object = JSON.convertValue(request.get("object"), Deployment.class);
-    Deployment old = request.path("oldObject").isObject()
-        ? JSON.convertValue(request.get("oldObject"), Deployment.class) : null;
+    Deployment object = deployment(request.getObject());
+    Deployment old = request.getOldObject() == null ? null : deployment(request.getOldObject());
     if (object.getMetadata() != null && object.getMetadata().getNamespace() == null) {
-      object.getMetadata().setNamespace(namespace);
+      object.getMetadata().setNamespace(namespace); // CREATE without metadata.namespace
     }
-    Map<String, String> nsLabels = namespaceLabels.apply(namespace);
-    Map<String, String> labels = object.getMetadata() == null ? Map.of()
-        : object.getMetadata().getLabels();
-    List<ActivePolicy> selecting = policies.get().stream()
-        .filter(p -> p.selects(nsLabels, labels)).toList();
-    return decider.decide(operation, object, old, selecting);
+    return decider.decide(operation, object, old);
   }
 
-  private static ObjectNode response(JsonNode review, String uid, AdmissionDecision d) {
-    ObjectNode out = JSON.createObjectNode();
-    out.put("apiVersion", review.path("apiVersion").asText("admission.k8s.io/v1"));
-    out.put("kind", "AdmissionReview");
-    ObjectNode r = out.putObject("response");
-    r.put("uid", uid);
-    r.put("allowed", d.allowed());
+  /** The object as a Deployment: typed already when it names its apiVersion and kind. */
+  private static Deployment deployment(Object object) {
+    return object instanceof Deployment d ? d : Json.MAPPER.convertValue(object, Deployment.class);
+  }
+
+  private static AdmissionResponse response(String uid, AdmissionDecision d) {
+    AdmissionResponseBuilder r = new AdmissionResponseBuilder().withUid(uid)
+        .withAllowed(d.allowed());
     if (!d.allowed()) {
-      ObjectNode status = r.putObject("status");
-      status.put("code", 403);
-      status.put("reason", "Forbidden");
-      status.put("message", d.message());
+      r.withStatus(new StatusBuilder().withCode(403).withReason("Forbidden")
+          .withMessage(d.message()).build());
     }
     if (!d.warnings().isEmpty()) {
-      ArrayNode w = r.putArray("warnings");
-      d.warnings().forEach(w::add);
+      r.withWarnings(d.warnings());
     }
     if (!d.auditAnnotations().isEmpty()) {
-      ObjectNode a = r.putObject("auditAnnotations");
-      d.auditAnnotations().forEach(a::put);
+      r.withAuditAnnotations(d.auditAnnotations());
     }
-    return out;
+    return r.build();
+  }
+
+  private static byte[] error(String message) {
+    return Json.MAPPER.createObjectNode().put("error", message).toString()
+        .getBytes(StandardCharsets.UTF_8);
   }
 
   private static void reply(HttpExchange ex, int status, byte[] body) throws IOException {

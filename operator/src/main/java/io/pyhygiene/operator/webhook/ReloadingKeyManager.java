@@ -1,16 +1,12 @@
 package io.pyhygiene.operator.webhook;
 
-import io.fabric8.kubernetes.client.internal.CertUtils;
-import java.io.InputStream;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.security.KeyStore;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509KeyManager;
@@ -19,8 +15,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves the webhook's certificate from PEM files and picks up new files (cert-manager or the
- * chart rotating them) on the next handshake, without a restart. PEM parsing (PKCS#1 and PKCS#8,
- * RSA and EC) is fabric8's, the same code that reads kubeconfig client keys.
+ * chart rotating them) on the next handshake, without a restart. The files are read with the JDK
+ * alone ({@link PemKeyStore}: PKCS#8, PKCS#1 RSA and SEC1 EC keys).
  */
 final class ReloadingKeyManager extends X509ExtendedKeyManager {
 
@@ -43,18 +39,7 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
   private synchronized void load() throws Exception {
     FileTime c = Files.getLastModifiedTime(certFile);
     FileTime k = Files.getLastModifiedTime(keyFile);
-    KeyStore ks;
-    try (InputStream cert = Files.newInputStream(certFile);
-        InputStream key = Files.newInputStream(keyFile)) {
-      ks = CertUtils.createKeyStore(cert, key, null, new char[0], null, new char[0]);
-    }
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(ks, new char[0]);
-    for (var km : kmf.getKeyManagers()) {
-      if (km instanceof X509KeyManager x) {
-        delegate = x;
-      }
-    }
+    delegate = PemKeyStore.keyManager(certFile, keyFile);
     certTime = c;
     keyTime = k;
   }

@@ -19,6 +19,18 @@ class OperatorSettingsTest {
     assertThat(s.leaseNamespace()).isEqualTo("default");
     assertThat(s.evidenceWindow()).isEqualTo(Duration.ofHours(1));
     assertThat(s.reportInterval()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(s.podName()).isEmpty();
+    assertThat(s.operatorNamespace()).isEmpty();
+  }
+
+  @Test
+  void podVariablesAreSettingsToo() {
+    OperatorSettings s = OperatorSettings.fromEnvironment(Map.of("POD_NAME", "pyhygiene-7d9f-x2",
+        "POD_NAMESPACE", "pyhygiene-system", "PYHYGIENE_OPERATOR_NAMESPACE", "ops"));
+    assertThat(s.podName()).isEqualTo("pyhygiene-7d9f-x2");
+    assertThat(s.operatorNamespace()).as("the explicit setting wins over POD_NAMESPACE")
+        .isEqualTo("ops");
+    assertThat(s.leaseNamespace()).isEqualTo("ops");
   }
 
   @Test
@@ -45,12 +57,14 @@ class OperatorSettingsTest {
   void badValuesAreNamedAllAtOnce() {
     assertThatThrownBy(() -> OperatorSettings.fromEnvironment(Map.of(
         "PYHYGIENE_HTTP_PORT", "eighty", "PYHYGIENE_LEADER_ELECTION", "yes please",
-        "PYHYGIENE_EVIDENCE_WINDOW", "forever", "PYHYGIENE_WATCH_NAMESPACES", "Shop_1")))
+        "PYHYGIENE_EVIDENCE_WINDOW", "forever", "PYHYGIENE_WATCH_NAMESPACES", "Shop_1",
+        "PYHYGIENE_LOG_LEVEL", "loud")))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("PYHYGIENE_HTTP_PORT=eighty: expected a port number")
         .hasMessageContaining("PYHYGIENE_LEADER_ELECTION=yes please: expected true or false")
         .hasMessageContaining("PYHYGIENE_EVIDENCE_WINDOW=forever: expected a duration")
-        .hasMessageContaining("PYHYGIENE_WATCH_NAMESPACES=Shop_1");
+        .hasMessageContaining("PYHYGIENE_WATCH_NAMESPACES=Shop_1")
+        .hasMessageContaining("PYHYGIENE_LOG_LEVEL=loud: expected ERROR, WARN");
     assertThatThrownBy(() -> OperatorSettings.fromEnvironment(Map.of("PYHYGIENE_WEBHOOK_PORT", "8080")))
         .hasMessageContaining("must differ from PYHYGIENE_HTTP_PORT");
   }

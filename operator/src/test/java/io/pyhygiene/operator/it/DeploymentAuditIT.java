@@ -1,7 +1,6 @@
 package io.pyhygiene.operator.it;
 
 import io.pyhygiene.testkit.AuditLog;
-import io.pyhygiene.testkit.PromText;
 
 import static io.pyhygiene.operator.it.Fixtures.AUDITED_GENERATION;
 import static io.pyhygiene.operator.it.Fixtures.POLICY;
@@ -189,11 +188,11 @@ class DeploymentAuditIT extends WithOperator {
     Deployment before = fx.get(ns, "api");
     AuditLog.Mark mark = AuditLog.mark();
     for (String value : List.of("one", "two")) {
-      double reconciles = reconciles();
+      double reconciles = op.deploymentReconciles();
       fx.label(ns, "api", "it.example/touched", value);
-      await().atMost(OperatorHarness.TIMEOUT).until(() -> reconciles() > reconciles);
+      await().atMost(OperatorHarness.TIMEOUT).until(() -> op.deploymentReconciles() > reconciles);
     }
-    Thread.sleep(1_000); // let anything that would follow the reconciles land
+    op.awaitSettled(); // whatever would follow the reconciles has been written
     assertThat(fx.events(ns, "api", "VerdictChanged")).hasSize(1);
     Deployment after = fx.get(ns, "api");
     assertThat(Fixtures.annotations(after)).containsEntry(AUDITED_GENERATION,
@@ -210,12 +209,7 @@ class DeploymentAuditIT extends WithOperator {
         .until(() -> fx.events(ns, "api", "VerdictChanged").size() == 2);
     assertThat(fx.events(ns, "api", "VerdictChanged"))
         .anySatisfy(e -> assertThat(e.getMessage()).contains("pass").contains("was fail"));
-    await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5))
-        .until(() -> fx.events(ns, "api", "VerdictChanged").size() == 2);
-  }
-
-  private static double reconciles() throws Exception {
-    return PromText.value(op.scrape(), "operator_sdk_reconciliations_started_total",
-        Map.of("kind", "Deployment"));
+    op.awaitSettled();
+    assertThat(fx.events(ns, "api", "VerdictChanged")).hasSize(2);
   }
 }

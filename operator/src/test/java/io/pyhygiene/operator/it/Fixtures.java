@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
@@ -14,6 +13,7 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
+import io.pyhygiene.json.Json;
 import io.pyhygiene.testkit.RealCluster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -49,7 +49,7 @@ final class Fixtures {
   static final ResourceDefinitionContext POLICIES = new ResourceDefinitionContext.Builder()
       .withGroup("pyhygiene.io").withVersion("v1alpha1").withKind("PythonHygienePolicy")
       .withPlural("pythonhygienepolicies").withNamespaced(false).build();
-  static final ObjectMapper JSON = JsonMapper.builder().build();
+  static final ObjectMapper JSON = Json.MAPPER;
 
   private final KubernetesClient k8s;
   private final RealCluster cluster;

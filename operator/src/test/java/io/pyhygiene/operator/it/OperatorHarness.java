@@ -1,6 +1,7 @@
 package io.pyhygiene.operator.it;
 
 import io.pyhygiene.testkit.AuditLog;
+import io.pyhygiene.testkit.PromText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -164,6 +165,39 @@ final class OperatorHarness implements AutoCloseable {
     HttpAnswer a = get("/metrics");
     assertThat(a.status()).as("GET /metrics").isEqualTo(200);
     return a.body();
+  }
+
+  /** Deployment reconciles started so far (JOSDK's counter). */
+  double deploymentReconciles() throws Exception {
+    return PromText.value(scrape(), "operator_sdk_reconciliations_started_total",
+        Map.of("kind", "Deployment"));
+  }
+
+  /** Whether no Deployment reconcile is queued or running (JOSDK's gauges). */
+  boolean reconcilerIdle() throws Exception {
+    String s = scrape();
+    assertThat(PromText.has(s, "operator_sdk_reconciliations_executions_deployments", Map.of()))
+        .as("JOSDK's executions gauge of the deployments controller").isTrue();
+    return PromText.value(s, "operator_sdk_reconciliations_executions_deployments", Map.of()) == 0
+        && PromText.value(s, "operator_sdk_reconciliations_queue_size_deployments", Map.of()) == 0;
+  }
+
+  /**
+   * Waits until no Deployment reconcile is queued or running, and then until a housekeeping and
+   * publishing round has run from start to end: whatever those reconciles and that round would
+   * write has been written. A condition to wait on before asserting that nothing (more) was
+   * written, instead of a sleep.
+   */
+  void awaitSettled() throws Exception {
+    await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(100)).until(this::reconcilerIdle);
+    awaitRound();
+  }
+
+  /** Waits for a housekeeping and publishing round that starts after this call to finish. */
+  void awaitRound() {
+    long rounds = app.finishedRounds();
+    await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(50))
+        .until(() -> app.finishedRounds() >= rounds + 2);
   }
 
   // ------------------------------------------------------------------ logs

@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.pyhygiene.operator.it.Fixtures.Finding;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -36,13 +35,14 @@ class RemediationIT extends WithOperator {
   }
 
   /**
-   * Once settled, the operator changes nothing more on the namespace's Deployments for a while:
-   * no fight over fields, no write loop. (A reconcile may still re-check remediation with a
-   * server-side dry run, or retry the non-forced apply and get 409 again: neither is stored.)
+   * Once settled, the operator changes nothing more on the namespace's Deployments: no fight
+   * over fields, no write loop (a loop would write again before the reconciler is idle and a
+   * publishing round has passed). A reconcile may still re-check remediation with a server-side
+   * dry run, or retry the non-forced apply and get 409 again: neither is stored.
    */
-  static void assertNoOperatorWrites(String ns, Duration window) throws Exception {
+  static void assertNoOperatorWrites(String ns) throws Exception {
     AuditLog.Mark mark = AuditLog.mark();
-    Thread.sleep(window.toMillis());
+    op.awaitSettled();
     List<AuditLog.Request> writes = op.writesSince(mark).stream()
         .filter(r -> r.resource().equals("deployments") && r.namespace().equals(ns)).toList();
     assertThat(writes).as("pyhygiene's stored Deployment writes in %s once settled", ns)
@@ -85,7 +85,7 @@ class RemediationIT extends WithOperator {
     // ONE rollout: exactly one new ReplicaSet, also once everything has settled
     assertThat(fx.replicaSets(ns, uid)).hasSize(2);
     assertThat(Fixtures.annotations(fixed)).containsEntry("deployment.kubernetes.io/revision", "2");
-    assertNoOperatorWrites(ns, Duration.ofSeconds(3));
+    assertNoOperatorWrites(ns);
     assertThat(fx.replicaSets(ns, uid)).hasSize(2);
     assertThat(fx.events(ns, "worker", "Remediated")).singleElement()
         .satisfies(e -> assertThat(e.getMessage()).contains("run-as-root", "python-unbuffered"));
@@ -116,7 +116,7 @@ class RemediationIT extends WithOperator {
         .isEqualTo(owned.path("f:spec"));
     assertThat(fx.replicaSets(ns, uid)).hasSize(2);
     assertThat(Fixtures.rules(later)).doesNotContainAnyElementsOf(FIXED_RULES);
-    assertNoOperatorWrites(ns, Duration.ofSeconds(2));
+    assertNoOperatorWrites(ns);
   }
 
   @Test
@@ -148,7 +148,7 @@ class RemediationIT extends WithOperator {
     assertThat(container(d).getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
     assertThat(Fixtures.rules(d)).doesNotContain("privilege-escalation", "capabilities-not-dropped",
         "seccomp-unset", "python-unbuffered");
-    assertNoOperatorWrites(ns, Duration.ofSeconds(3));
+    assertNoOperatorWrites(ns);
     assertThat(fx.replicaSets(ns, uid)).hasSize(2);
     // an Event says who owns the field, once
     assertThat(fx.events(ns, "worker", "RemediationConflict")).singleElement()
@@ -176,7 +176,7 @@ class RemediationIT extends WithOperator {
     assertThat(Fixtures.rules(d)).containsAll(FIXED_RULES);
     assertThat(Fixtures.verdict(d)).isEqualTo("fail");
     assertThat(Fixtures.managedFields(d, "pyhygiene").orElseThrow().has("f:spec")).isFalse();
-    assertNoOperatorWrites(ns, Duration.ofSeconds(3));
+    assertNoOperatorWrites(ns);
     assertThat(fx.replicaSets(ns, uid)).hasSize(1);
     assertThat(fx.get(ns, "worker").getSpec().getTemplate()).isEqualTo(created.getSpec().getTemplate());
     assertThat(Fixtures.annotations(fx.get(ns, "worker"))).containsEntry(Fixtures.PREVIEW, preview);
@@ -188,5 +188,46 @@ class RemediationIT extends WithOperator {
     assertThat(requests).as("pyhygiene's Deployment requests in %s", ns)
         .filteredOn(AuditLog.Request::dryRun).hasSize(1);
     assertThat(requests).filteredOn(AuditLog.Request::persisted).hasSize(1);
+  }
+
+  /**
+   * What remediation did is read back from the cluster, not remembered: an operator started
+   * afresh (a new leader) neither repeats a dry run nor asks again for a fix another manager
+   * refused, and announces neither again.
+   */
+  @Test
+  void aRestartedOperatorRepeatsNoRemediationRequest() throws Exception {
+    String conflicted = cluster.createNamespace();
+    fx.applyPolicy(conflicted, "fix", remediation(false));
+    Deployment manifest = Fixtures.deployment("remediable.yaml", conflicted, "worker");
+    container(manifest).setSecurityContext(new SecurityContextBuilder(
+        container(manifest).getSecurityContext()).withRunAsUser(0L).build());
+    fx.apply(manifest);
+    String previewed = cluster.createNamespace();
+    fx.applyPolicy(previewed, "preview", remediation(true));
+    fx.apply(Fixtures.deployment("remediable.yaml", previewed, "worker"));
+
+    await().atMost(OperatorHarness.TIMEOUT).until(() -> fx.get(conflicted, "worker"),
+        x -> settled(x) && Fixtures.rules(x).contains("remediation-conflict")
+            && !Fixtures.rules(x).contains("privilege-escalation"));
+    await().atMost(OperatorHarness.TIMEOUT).until(() -> fx.get(previewed, "worker"),
+        x -> settled(x) && Fixtures.annotations(x).containsKey(Fixtures.PREVIEW));
+    op.awaitSettled();
+
+    AuditLog.Mark restart = AuditLog.mark();
+    op.restart();
+    int deployments = cluster.client().apps().deployments().inAnyNamespace().list().getItems()
+        .size();
+    await().atMost(OperatorHarness.TIMEOUT).until(() -> op.deploymentReconciles() >= deployments);
+    op.awaitSettled();
+
+    assertThat(op.writesSince(restart)).as("requests of the restarted operator, dry runs and"
+            + " refused applies included")
+        .filteredOn(r -> r.namespace().equals(conflicted) || r.namespace().equals(previewed))
+        .isEmpty();
+    assertThat(fx.events(conflicted, "worker", "RemediationConflict")).hasSize(1);
+    assertThat(fx.events(previewed, "worker", "RemediationPreview")).hasSize(1);
+    assertThat(Fixtures.rules(fx.get(conflicted, "worker"))).as("the conflict still stands")
+        .contains("remediation-conflict");
   }
 }

@@ -131,13 +131,16 @@ class RuntimeEvidenceIT extends WithOperator {
     assertThat(scrape).doesNotContain(first.getMetadata().getName())
         .doesNotContain(second.getMetadata().getName());
 
-    // the same status written again (a later pod update) does not count twice
+    // the same status written again (a later pod update) does not count twice: the update still
+    // carries the evidence, so it re-audits the Deployment; once that is done, the count stands
+    double reconciles = op.deploymentReconciles();
     cluster.client().pods().inNamespace(ns).withName(second.getMetadata().getName())
         .edit(p -> {
           p.getMetadata().getLabels().put("it.example/touched", "yes");
           return p;
         });
-    Thread.sleep(1_000);
+    await().atMost(OperatorHarness.TIMEOUT).until(() -> op.deploymentReconciles() > reconciles);
+    op.awaitSettled();
     assertThat(PromText.value(op.scrape(), "pyhygiene_oom_killed_total",
         Map.of("namespace", ns, "deployment", "api"))).isEqualTo(1.0);
   }

@@ -85,21 +85,27 @@ class ZeroWritesIT {
         .anySatisfy(r -> assertThat(r.resource()).isEqualTo("policyreports"))
         .anySatisfy(r -> assertThat(r.resource()).isEqualTo("pythonhygienepolicies"));
 
-    // several resync intervals of an unchanged cluster
+    // two full rounds of resyncs of an unchanged cluster (every Deployment is resynced every
+    // RESYNC), then until what they would write has been written
     AuditLog.Mark window = AuditLog.mark();
+    long started = System.nanoTime();
     int events = cluster.client().v1().events().inNamespace(ns).list().getItems().size();
+    int inCluster = cluster.client().apps().deployments().inAnyNamespace().list().getItems().size();
     double reconcilesBefore = deploymentReconciles();
-    Thread.sleep(RESYNC.multipliedBy(4).toMillis());
+    await().atMost(OperatorHarness.TIMEOUT).pollInterval(Duration.ofMillis(200))
+        .until(() -> deploymentReconciles() - reconcilesBefore >= 2.0 * inCluster);
+    op.awaitSettled();
     double reconciles = deploymentReconciles() - reconcilesBefore;
+    Duration took = Duration.ofNanos(System.nanoTime() - started);
     List<AuditLog.Request> writes = op.writesSince(window);
 
     assertThat(reconciles).as("resyncs happened: Deployment reconciles in the window")
         .isGreaterThanOrEqualTo(2 * 2);
-    assertThat(writes).as("write requests by the operator during %s of resyncs", RESYNC.multipliedBy(4))
+    assertThat(writes).as("write requests by the operator during %s of resyncs", took)
         .isEmpty();
     assertThat(cluster.client().v1().events().inNamespace(ns).list().getItems()).hasSize(events);
     System.out.printf("[ZeroWritesIT] %.0f Deployment reconciles in %s, %d writes (%d writes to"
-        + " reach steady state, %d of them while settling)%n", reconciles, RESYNC.multipliedBy(4),
+        + " reach steady state, %d of them while settling)%n", reconciles, took,
         writes.size(), op.writesBetween(begin, window).size(),
         op.writesBetween(settling, window).size());
 
@@ -108,7 +114,7 @@ class ZeroWritesIT {
     op.restart();
     int deployments = cluster.client().apps().deployments().inAnyNamespace().list().getItems().size();
     await().atMost(OperatorHarness.TIMEOUT).until(() -> deploymentReconciles() >= deployments);
-    Thread.sleep(RESYNC.toMillis()); // reports and statuses are flushed every 300 ms
+    op.awaitSettled(); // the first publishing round after the initial sync has run
     List<AuditLog.Request> afterRestart = op.writesSince(restart);
     assertThat(afterRestart).as("Deployment writes after a restart")
         .filteredOn(r -> r.resource().equals("deployments")).isEmpty();

@@ -2,10 +2,12 @@ package io.pyhygiene.operator.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicySpec;
 import io.pyhygiene.engine.Auditor;
+import io.pyhygiene.json.Json;
+import io.pyhygiene.operator.audit.WorkloadAuditor;
 import io.pyhygiene.policy.ActivePolicy;
 import io.pyhygiene.policy.PolicyResolver;
 import io.pyhygiene.rules.RuleCatalog;
@@ -13,13 +15,16 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class AdmissionDeciderTest {
 
-  static final YAMLMapper YAML = new YAMLMapper();
-  final AdmissionDecider decider = new AdmissionDecider(new Auditor(RuleCatalog.all(),
-      Clock.fixed(Instant.parse("2026-11-25T00:00:00Z"), ZoneOffset.UTC)));
+  static final ObjectMapper YAML = Json.YAML;
+  final AdmissionDecider decider = new AdmissionDecider(new WorkloadAuditor(
+      new Auditor(RuleCatalog.all(), Clock.fixed(Instant.parse("2026-11-25T00:00:00Z"),
+          ZoneOffset.UTC)),
+      List::of, ns -> Map.of()));
 
   static ActivePolicy policy(String mode) throws Exception {
     PythonHygienePolicySpec spec = YAML.readValue("mode: " + mode, PythonHygienePolicySpec.class);

@@ -2,11 +2,19 @@ package io.pyhygiene.operator.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
+import io.pyhygiene.api.v1alpha1.PythonHygienePolicySpec;
 import io.pyhygiene.engine.Auditor;
+import io.pyhygiene.json.Json;
+import io.pyhygiene.operator.audit.PolicyCatalog;
+import io.pyhygiene.operator.audit.WorkloadAuditor;
 import io.pyhygiene.operator.metrics.PyhygieneMetrics;
+import io.pyhygiene.policy.PolicyResolver;
 import io.pyhygiene.rules.RuleCatalog;
 import java.io.FileInputStream;
 import java.net.URL;
@@ -18,9 +26,11 @@ import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Stream;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -37,7 +47,7 @@ class AdmissionServerTest {
 
   static AdmissionServer server;
   static TrustManagerFactory trust;
-  static final ObjectMapper JSON = new ObjectMapper();
+  static final ObjectMapper JSON = Json.MAPPER;
   static final SimpleMeterRegistry REGISTRY = new SimpleMeterRegistry();
 
   static void openssl(String... args) throws Exception {
@@ -48,10 +58,9 @@ class AdmissionServerTest {
     assertThat(p.waitFor()).as("openssl %s: %s", args[0], out).isZero();
   }
 
-  /** A CA and a serving cert for 127.0.0.1 signed by it; {@code rsa} keys come out as PKCS#8. */
+  /** A serving cert for 127.0.0.1 for the key in {@code keyName}, signed by the CA. */
   static void serving(String cn, String certName, String keyName) throws Exception {
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", keyName, "-out", cn + ".csr",
-        "-subj", "/CN=" + cn);
+    openssl("req", "-new", "-key", keyName, "-out", cn + ".csr", "-subj", "/CN=" + cn);
     Files.writeString(dir.resolve("ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
     openssl("x509", "-req", "-in", cn + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key",
         "-CAcreateserial", "-days", "2", "-extfile", "ext", "-out", certName);
@@ -61,14 +70,22 @@ class AdmissionServerTest {
   static void start() throws Exception {
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
         "-days", "2", "-subj", "/CN=test-ca", "-addext", "basicConstraints=critical,CA:TRUE");
+    openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "tls.key");
     serving("first", "tls.crt", "tls.key");
     // The same key as PKCS#1 ("BEGIN RSA PRIVATE KEY"), the form Helm's genSignedCert writes.
     openssl("rsa", "-in", "tls.key", "-traditional", "-out", "tls.key");
-    var deny = AdmissionDeciderTest.policy("Deny");
+    // One policy in the cluster, selecting every namespace: what the webhook's informer holds.
+    PythonHygienePolicy deny = new PythonHygienePolicy();
+    deny.getMetadata().setName("p-Deny");
+    deny.getMetadata().setUid("uid-deny");
+    deny.getMetadata().setGeneration(1L);
+    deny.setSpec(Json.YAML.readValue("mode: Deny", PythonHygienePolicySpec.class));
+    PolicyCatalog policies = new PolicyCatalog(new PolicyResolver(RuleCatalog.all()));
+    policies.attach(() -> Stream.of(deny));
     server = new AdmissionServer(0, dir.resolve("tls.crt"), dir.resolve("tls.key"),
-        new AdmissionDecider(new Auditor(RuleCatalog.all(), Clock.systemUTC())),
-        ns -> Map.of(), () -> List.of(deny), Set.of("kube-system"),
-        new PyhygieneMetrics(REGISTRY));
+        new AdmissionDecider(new WorkloadAuditor(new Auditor(RuleCatalog.all(),
+            Clock.systemUTC()), policies::active, ns -> Map.of())),
+        Set.of("kube-system"), new PyhygieneMetrics(REGISTRY));
     server.start();
     KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
     trust.load(null, null);
@@ -153,15 +170,14 @@ class AdmissionServerTest {
   @Test
   void reloadsARotatedCertificateWithoutRestart() throws Exception {
     assertThat(post(review("shop", "DELETE", "[]", false)).servedCn()).contains("CN=first");
+    // rotated to an ECDSA key in SEC1 form ("EC PRIVATE KEY"), as cert-manager writes one
+    openssl("ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "new.key");
     serving("second", "new.crt", "new.key");
+    assertThat(Files.readString(dir.resolve("new.key"))).contains("BEGIN EC PRIVATE KEY");
     Files.move(dir.resolve("new.key"), dir.resolve("tls.key"), StandardCopyOption.REPLACE_EXISTING);
     Files.move(dir.resolve("new.crt"), dir.resolve("tls.crt"), StandardCopyOption.REPLACE_EXISTING);
-    long deadline = System.nanoTime() + 10_000_000_000L;
-    String cn = "";
-    while (System.nanoTime() < deadline && !cn.contains("CN=second")) {
-      Thread.sleep(500);
-      cn = post(review("shop", "DELETE", "[]", false)).servedCn();
-    }
-    assertThat(cn).contains("CN=second");
+    // the files are looked at again at most every 2 s, on a handshake
+    await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(250)).until(
+        () -> post(review("shop", "DELETE", "[]", false)).servedCn(), cn -> cn.contains("CN=second"));
   }
 }

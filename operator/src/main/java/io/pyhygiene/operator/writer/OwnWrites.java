@@ -1,4 +1,4 @@
-package io.pyhygiene.operator.reconciler;
+package io.pyhygiene.operator.writer;
 
 import java.math.BigInteger;
 import java.util.Map;

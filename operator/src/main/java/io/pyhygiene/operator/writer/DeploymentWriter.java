@@ -1,7 +1,5 @@
-package io.pyhygiene.operator.reconciler;
+package io.pyhygiene.operator.writer;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -11,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.pyhygiene.engine.CombinedAudit;
+import io.pyhygiene.json.Json;
 import io.pyhygiene.ssa.ApplyMerge;
 import io.pyhygiene.ssa.ManagedFields;
 import java.time.Clock;
@@ -36,7 +35,6 @@ public final class DeploymentWriter {
 
   public static final String FIELD_MANAGER = "pyhygiene";
   private static final Logger LOG = LoggerFactory.getLogger(DeploymentWriter.class);
-  static final ObjectMapper JSON = JsonMapper.builder().build();
 
   private final KubernetesClient client;
   private final Clock clock;
@@ -81,7 +79,8 @@ public final class DeploymentWriter {
     return rules.isEmpty() ? "" : ": " + String.join(", ", rules);
   }
 
-  static long generation(Deployment d) {
+  /** The Deployment's generation (0 when unset). */
+  public static long generation(Deployment d) {
     Long g = d.getMetadata().getGeneration();
     return g == null ? 0 : g;
   }
@@ -91,9 +90,9 @@ public final class DeploymentWriter {
    * metadata.
    */
   public ObjectNode metadataApply(Deployment d, WorkloadMetadata desired) {
-    ObjectNode owned = ManagedFields.appliedBy(JSON.valueToTree(d), FIELD_MANAGER);
+    ObjectNode owned = ManagedFields.appliedBy(Json.MAPPER.valueToTree(d), FIELD_MANAGER);
     owned.remove("metadata");
-    ObjectNode apply = JSON.createObjectNode();
+    ObjectNode apply = Json.MAPPER.createObjectNode();
     apply.put("apiVersion", "apps/v1");
     apply.put("kind", "Deployment");
     ObjectNode meta = apply.putObject("metadata");
@@ -108,7 +107,7 @@ public final class DeploymentWriter {
 
   /** Server-side apply under {@value #FIELD_MANAGER}: one PATCH request, no read before it. */
   public void apply(Deployment d, ObjectNode config, boolean dryRun, boolean force) {
-    GenericKubernetesResource item = JSON.convertValue(config, GenericKubernetesResource.class);
+    GenericKubernetesResource item = Json.MAPPER.convertValue(config, GenericKubernetesResource.class);
     var op = client.genericKubernetesResources(DEPLOYMENTS)
         .inNamespace(d.getMetadata().getNamespace()).resource(item).dryRun(dryRun)
         .fieldManager(FIELD_MANAGER);

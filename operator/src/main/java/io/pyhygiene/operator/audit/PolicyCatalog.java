@@ -1,4 +1,4 @@
-package io.pyhygiene.operator.reconciler;
+package io.pyhygiene.operator.audit;
 
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
 import io.pyhygiene.policy.ActivePolicy;
@@ -6,14 +6,14 @@ import io.pyhygiene.policy.PolicyResolver;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
  * The policies in the cluster, read from an informer cache and resolved once per spec
- * generation.
+ * generation. The reconciler and the webhook each keep one (the webhook's own informer serves
+ * every replica, leader or not).
  */
 public final class PolicyCatalog {
 
@@ -30,12 +30,9 @@ public final class PolicyCatalog {
     this.source = cache;
   }
 
+  /** Every policy, sorted by name. */
   public List<PythonHygienePolicy> policies() {
     return source.get().sorted(Comparator.comparing(p -> p.getMetadata().getName())).toList();
-  }
-
-  public Optional<PythonHygienePolicy> policy(String name) {
-    return source.get().filter(p -> p.getMetadata().getName().equals(name)).findFirst();
   }
 
   /** Every policy, resolved, sorted by name. */
@@ -43,6 +40,7 @@ public final class PolicyCatalog {
     return policies().stream().map(this::resolve).toList();
   }
 
+  /** The policy resolved (defaults merged, validated), cached per uid and generation. */
   public ActivePolicy resolve(PythonHygienePolicy p) {
     String key = p.getMetadata().getUid() + "@" + p.getMetadata().getGeneration();
     ActivePolicy a = resolved.get(key);

@@ -1,4 +1,4 @@
-package io.pyhygiene.operator.reconciler;
+package io.pyhygiene.operator.writer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,7 +24,7 @@ class WorkloadMetadataTest {
 
   @Test
   void compactFindingsWithoutMessages() {
-    WorkloadMetadata m = WorkloadMetadata.of(failing(), "").withGeneration(7);
+    WorkloadMetadata m = WorkloadMetadata.of(failing(), Map.of()).withGeneration(7);
     assertThat(m.labels()).containsExactly(Map.entry("pyhygiene.io/verdict", "fail"));
     assertThat(m.annotations()).containsEntry("pyhygiene.io/findings",
             "[{\"rule\":\"plaintext-secret-env\",\"severity\":\"error\",\"container\":\"app\","
@@ -37,7 +37,7 @@ class WorkloadMetadataTest {
 
   @Test
   void comparesOnlyPyhygieneKeys() {
-    WorkloadMetadata m = WorkloadMetadata.of(failing(), "").withGeneration(3);
+    WorkloadMetadata m = WorkloadMetadata.of(failing(), Map.of()).withGeneration(3);
     Map<String, String> labels = new HashMap<>(m.labels());
     labels.put("app", "api");
     Map<String, String> annotations = new HashMap<>(m.annotations());
@@ -51,7 +51,7 @@ class WorkloadMetadataTest {
 
   @Test
   void notAuditedMeansNoPyhygieneKeysAtAll() {
-    WorkloadMetadata none = WorkloadMetadata.of(CombinedAudit.none(), "").withGeneration(5);
+    WorkloadMetadata none = WorkloadMetadata.of(CombinedAudit.none(), Map.of()).withGeneration(5);
     assertThat(none.labels()).isEmpty();
     assertThat(none.annotations()).isEmpty();
     assertThat(none.labelsPresentOn(Map.of("app", "x"))).isTrue();

@@ -1,11 +1,11 @@
-package io.pyhygiene.operator.reconciler;
+package io.pyhygiene.operator.writer;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pyhygiene.engine.CombinedAudit;
 import io.pyhygiene.engine.Finding;
+import io.pyhygiene.json.Json;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -25,8 +25,15 @@ public record WorkloadMetadata(Map<String, String> labels, Map<String, String> a
   public static final String POLICY_ANNOTATION = "pyhygiene.io/policy";
   public static final String GENERATION_ANNOTATION = "pyhygiene.io/audited-generation";
   public static final String PREVIEW_ANNOTATION = "pyhygiene.io/remediation-preview";
+  /**
+   * What remediation last did on the Deployment, as compact JSON (see the remediation package):
+   * the state a new leader reads back instead of remembering it.
+   */
+  public static final String REMEDIATION_ANNOTATION = "pyhygiene.io/remediation";
 
-  private static final ObjectMapper JSON = JsonMapper.builder().build();
+  /** Every annotation pyhygiene keeps; anything else on the object is not pyhygiene's business. */
+  static final List<String> ANNOTATIONS = List.of(FINDINGS_ANNOTATION, POLICY_ANNOTATION,
+      GENERATION_ANNOTATION, PREVIEW_ANNOTATION, REMEDIATION_ANNOTATION);
 
   public static WorkloadMetadata none() {
     return new WorkloadMetadata(Map.of(), Map.of());
@@ -35,12 +42,16 @@ public record WorkloadMetadata(Map<String, String> labels, Map<String, String> a
   /**
    * The desired metadata, without {@value #GENERATION_ANNOTATION}: that value depends on the write
    * itself (see {@link #withGeneration}).
+   *
+   * @param audit the Deployment's audit
+   * @param remediation remediation's annotations ({@value #PREVIEW_ANNOTATION}, {@value
+   *     #REMEDIATION_ANNOTATION}), kept only on an audited Deployment
    */
-  public static WorkloadMetadata of(CombinedAudit audit, String preview) {
+  public static WorkloadMetadata of(CombinedAudit audit, Map<String, String> remediation) {
     if (!audit.python()) {
       return none();
     }
-    ArrayNode findings = JSON.createArrayNode();
+    ArrayNode findings = Json.MAPPER.createArrayNode();
     for (CombinedAudit.AttributedFinding af : audit.findings()) {
       Finding f = af.finding();
       ObjectNode n = findings.addObject();
@@ -54,9 +65,15 @@ public record WorkloadMetadata(Map<String, String> labels, Map<String, String> a
     Map<String, String> annotations = new LinkedHashMap<>();
     annotations.put(FINDINGS_ANNOTATION, findings.toString());
     annotations.put(POLICY_ANNOTATION, String.join(",", audit.policyNames()));
-    if (preview != null && !preview.isEmpty()) {
-      annotations.put(PREVIEW_ANNOTATION, preview);
-    }
+    remediation.forEach((key, value) -> {
+      if (!ANNOTATIONS.contains(key) || key.equals(FINDINGS_ANNOTATION)
+          || key.equals(POLICY_ANNOTATION) || key.equals(GENERATION_ANNOTATION)) {
+        throw new IllegalArgumentException("not a remediation annotation: " + key);
+      }
+      if (!value.isEmpty()) {
+        annotations.put(key, value);
+      }
+    });
     return new WorkloadMetadata(Map.of(VERDICT_LABEL, audit.verdict().label()),
         Map.copyOf(annotations));
   }
@@ -83,8 +100,7 @@ public record WorkloadMetadata(Map<String, String> labels, Map<String, String> a
    */
   public boolean annotationsPresentOn(Map<String, String> currentAnnotations) {
     Map<String, String> a = currentAnnotations == null ? Map.of() : currentAnnotations;
-    for (String key : new String[] {FINDINGS_ANNOTATION, POLICY_ANNOTATION, GENERATION_ANNOTATION,
-        PREVIEW_ANNOTATION}) {
+    for (String key : ANNOTATIONS) {
       if (!Objects.equals(a.get(key), annotations.get(key))) {
         return false;
       }

@@ -1,4 +1,4 @@
-package io.pyhygiene.operator.reconciler;
+package io.pyhygiene.operator.report;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -6,14 +6,17 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicyStatus;
+import io.pyhygiene.operator.writer.DeploymentWriter;
 import io.pyhygiene.policy.ActivePolicy;
-import io.pyhygiene.operator.report.AuditStore;
-import io.pyhygiene.operator.report.PolicyStatuses;
 import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Writes a policy's status subresource, only when it changed. */
+/**
+ * Writes a policy's status subresource, only when it changed. What it cannot write now (the audit
+ * store is still partial, or the write failed) it marks dirty in the store, so the next
+ * publishing round tries again.
+ */
 public final class PolicyStatusWriter {
 
   private static final Logger LOG = LoggerFactory.getLogger(PolicyStatusWriter.class);
@@ -31,7 +34,9 @@ public final class PolicyStatusWriter {
   /** Returns whether it wrote. */
   public boolean sync(PythonHygienePolicy policy, ActivePolicy active) {
     if (!store.complete()) {
-      return false; // counts from a partial store would be wrong; the report round syncs later
+      // Counts from a partial store would be wrong; the first publishing round writes it.
+      store.markPolicyDirty(policy.getMetadata().getName());
+      return false;
     }
     PythonHygienePolicyStatus current = policy.getStatus();
     PythonHygienePolicyStatus desired =
@@ -52,8 +57,10 @@ public final class PolicyStatusWriter {
       if (e.getCode() == 404) {
         return false; // deleted meanwhile
       }
-      LOG.warn("could not write status of policy {}: {}", policy.getMetadata().getName(),
+      LOG.warn("could not write status of policy {}, will retry: {}",
+          policy.getMetadata().getName(),
           e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage());
+      store.markPolicyDirty(policy.getMetadata().getName());
       return false;
     }
   }

@@ -1,4 +1,4 @@
-package io.pyhygiene.operator.reconciler;
+package io.pyhygiene.operator.remediation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
