@@ -63,6 +63,9 @@ public final class GraceBudgetRule extends ContainerRule implements FixableRule 
       long room = (long) Math.floor(grace - preStop - margin);
       String option = c.server().drainOption().isEmpty() ? "a drain timeout"
           : c.server().drainOption();
+      // Celery waits for the tasks it runs, and how long they run is not in the manifest.
+      String assumption = program.equals("celery") ? "its tasks can run longer than the grace"
+          + " period" : "";
       return Optional.of(finding(c.name(),
           program + " has " + drain.source() + ": it drains without bound, so any " + graceText
               + " can end in SIGKILL" + rolloutNote(w) + ".",
@@ -70,7 +73,7 @@ public final class GraceBudgetRule extends ContainerRule implements FixableRule 
               ? "Add `" + option + " " + room + "` (at most grace period - preStop - margin = "
                   + grace + " - " + seconds(preStop) + " - " + margin + ")."
               : "Add `" + option + " N` and raise `terminationGracePeriodSeconds` to at least"
-                  + " preStop + N + " + margin + "."));
+                  + " preStop + N + " + margin + ".").assuming(assumption));
     }
     double needed = preStop + drain.seconds() + margin;
     if (grace >= needed) {
