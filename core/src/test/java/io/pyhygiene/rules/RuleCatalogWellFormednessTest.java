@@ -106,6 +106,19 @@ class RuleCatalogWellFormednessTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("rules")
+  void kindsLeftOutAreExplained(Rule rule) {
+    assertThat(rule.kinds()).as("kinds of %s", rule.id()).isNotEmpty();
+    if (rule.kinds().containsAll(Rule.ALL_KINDS)) {
+      assertThat(rule.kindsReason()).as("kindsReason of %s, which applies to every kind",
+          rule.id()).isEmpty();
+    } else {
+      assertThat(rule.kindsReason()).as("why %s leaves out some kinds", rule.id()).isNotBlank()
+          .doesNotEndWith(".");
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("rules")
   void ruleHasPassAndFailFixtures(Rule rule) throws IOException {
     Path dir = RuleFixturesTest.fixturesRoot().resolve(rule.id());
     assertThat(dir).as("fixture folder rules/%s", rule.id()).isDirectory();
