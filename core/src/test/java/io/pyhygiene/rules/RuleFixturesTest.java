@@ -90,8 +90,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * of the rule. That covers every cell of the rule x kind matrix in docs/rules.md.
  *
  * <p>The audit runs on a clock fixed at {@value #TODAY} (python-eol depends on it). Run with
- * {@code -Dpyhygiene.fixtures.verbose=true} to print every fixture's other findings, which shows
- * whether a fixture is clean apart from its own rule.
+ * {@code -Dpyhygiene.fixtures.verbose=true} to print every fixture's findings of its rule (message
+ * and fix, for review) and its other findings, which shows whether a fixture is clean apart from
+ * its own rule.
  */
 class RuleFixturesTest {
 
@@ -195,6 +196,9 @@ class RuleFixturesTest {
           .map(f -> f.rule() + "(" + f.container() + ")").collect(Collectors.joining(", "));
       System.out.println("[fixture] " + fixture + ": other findings: "
           + (others.isEmpty() ? "none" : others));
+      audit.findings().stream().filter(f -> f.rule().equals(fixture.rule()))
+          .forEach(f -> System.out.println("[fixture] " + fixture + ": " + f.severity().label()
+              + " [" + f.container() + "] " + f.message() + " | fix: " + f.fix()));
     }
 
     // Contracts every finding keeps, whatever the fixture is about.
