@@ -57,7 +57,7 @@ public final class PythonPid1Rule extends ContainerRule {
     };
     String from = c.commandSource() == ContainerView.CommandSource.IMAGE
         || c.commandSource() == ContainerView.CommandSource.IMAGE_ENTRYPOINT_AND_POD_ARGS
-        ? ", from " + c.commandSource().label() : "";
+        ? ", from " + c.commandSourceLabel() : "";
     String what = switch (app.kind()) {
       case WAITRESS -> " with no init: waitress installs no SIGTERM handler, so as PID 1 it"
           + " keeps serving after SIGTERM (measured) and is SIGKILLed after the grace period.";

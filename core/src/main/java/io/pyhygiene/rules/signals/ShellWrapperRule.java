@@ -58,7 +58,7 @@ public final class ShellWrapperRule extends ContainerRule implements FixableRule
         ? " -c`" : "`");
     String from = c.commandSource() == ContainerView.CommandSource.IMAGE
         || c.commandSource() == ContainerView.CommandSource.IMAGE_ENTRYPOINT_AND_POD_ARGS
-        ? " (" + c.commandSource().label() + ")" : "";
+        ? " (" + c.commandSourceLabel() + ")" : "";
     String message;
     if (p.pid1() == ProcessModel.Pid1.INIT) {
       message = shell + from + " runs " + p.mainProgram() + " as the shell's child: "
@@ -89,7 +89,7 @@ public final class ShellWrapperRule extends ContainerRule implements FixableRule
       ProcessModel before = c.process();
       if (c.commandSource() != ContainerView.CommandSource.POD_COMMAND
           && c.commandSource() != ContainerView.CommandSource.POD_ARGS) {
-        edits.cannotFix(c.name(), "the shell comes from the image (" + c.commandSource().label()
+        edits.cannotFix(c.name(), "the shell comes from the image (" + c.commandSourceLabel()
             + "): set the command in the pod spec");
         continue;
       }
