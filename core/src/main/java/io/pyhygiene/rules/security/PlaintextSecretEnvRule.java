@@ -63,6 +63,13 @@ public final class PlaintextSecretEnvRule extends ContainerRule {
   private static final Pattern ONLY_REFERENCES = Pattern.compile("(\\$\\([A-Za-z_][A-Za-z0-9_]*\\))+");
 
   @Override
+  public String withImage() {
+    return "Literal secrets in the image's ENV are found too, named as coming from the image, with"
+        + " a fix that says to rebuild it (a Secret reference in the pod does not remove it from"
+        + " the image).";
+  }
+
+  @Override
   public RuleInfo info() {
     return INFO;
   }

@@ -34,6 +34,14 @@ public final class PythonPid1Rule extends ContainerRule {
       """);
 
   @Override
+  public String withImage() {
+    return "The interpreter is also found in the image's ENTRYPOINT and CMD (combined with the"
+        + " pod's `command`/`args` as Kubernetes does), and an init in the image's ENTRYPOINT"
+        + " (tini, dumb-init) counts, so a Dockerfile with `ENTRYPOINT [\"tini\", \"--\"]` passes."
+        + " The message names the source (\"from the image's CMD\").";
+  }
+
+  @Override
   public RuleInfo info() {
     return INFO;
   }

@@ -39,6 +39,16 @@ public final class ShellWrapperRule extends ContainerRule implements FixableRule
       """);
 
   @Override
+  public String withImage() {
+    return "With no `command` in the pod, the shell is looked for in what the image runs: its"
+        + " ENTRYPOINT and CMD as Kubernetes combines them with the pod's `command` and `args`. A"
+        + " Dockerfile's shell-form `CMD gunicorn ...` is stored as `/bin/sh -c \"gunicorn ...\"`,"
+        + " so it is caught; an exec-form `CMD [\"gunicorn\", ...]` is not a shell. The message"
+        + " names the source (\"the image's CMD\"). Such a finding is not auto-fixed: the command"
+        + " comes from the image.";
+  }
+
+  @Override
   public RuleInfo info() {
     return INFO;
   }
