@@ -70,7 +70,9 @@ public final class Auditor {
     List<Finding> findings = new ArrayList<>();
     for (Rule rule : rules) {
       String id = rule.id();
-      if (!policy.enabled(id) || exempted.contains(id)) {
+      // A rule about what Kubernetes does with some kinds' pods only is not run on the others.
+      if (!policy.enabled(id) || exempted.contains(id)
+          || !rule.kinds().contains(workload.workloadKind())) {
         continue;
       }
       AuditPolicy.RuleOverride override = policy.rules().get(id);

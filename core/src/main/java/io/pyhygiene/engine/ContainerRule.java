@@ -20,6 +20,11 @@ public abstract class ContainerRule implements Rule {
 
   protected abstract Scope scope();
 
+  /** Whether it looks only at containers detected as Python (not at every container). */
+  public final boolean pythonContainersOnly() {
+    return scope() == Scope.PYTHON_CONTAINERS;
+  }
+
   /** The violation in this container, if any. */
   protected abstract Optional<Finding> check(
       ContainerView container, WorkloadView workload, RuleContext context);

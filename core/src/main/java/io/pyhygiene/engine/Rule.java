@@ -1,7 +1,10 @@
 package io.pyhygiene.engine;
 
+import io.pyhygiene.workload.WorkloadKind;
 import io.pyhygiene.workload.WorkloadView;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /** A hygiene rule: a pure function from a workload to findings. */
 public interface Rule {
@@ -10,6 +13,31 @@ public interface Rule {
 
   default String id() {
     return info().id();
+  }
+
+  /** Every kind pyhygiene audits. */
+  Set<WorkloadKind> ALL_KINDS = Set.copyOf(EnumSet.allOf(WorkloadKind.class));
+
+  /**
+   * The workload kinds whose pods the rule is about; the auditor does not run it on any other.
+   * Every kind unless what Kubernetes does with that kind's pods makes the rule meaningless
+   * (then {@link #kindsReason()} says why).
+   */
+  default Set<WorkloadKind> kinds() {
+    return ALL_KINDS;
+  }
+
+  /** One line: why {@link #kinds()} leaves some kinds out; empty when it applies to all. */
+  default String kindsReason() {
+    return "";
+  }
+
+  /**
+   * What image resolution ({@code --resolve-images}) changes in this rule's verdicts, for
+   * {@code docs/rules.md}; empty when the image's config does not matter to it.
+   */
+  default String withImage() {
+    return "";
   }
 
   /** Whether the operator's remediation can fix it: it is, when the rule carries a fix. */

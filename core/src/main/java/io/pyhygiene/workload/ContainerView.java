@@ -278,6 +278,26 @@ public final class ContainerView {
     return commandSource;
   }
 
+  /**
+   * For messages: where the command line comes from, naming only the parts of the image that
+   * exist ({@code the image's CMD} for an image without ENTRYPOINT, not "ENTRYPOINT and CMD").
+   */
+  public String commandSourceLabel() {
+    Optional<ImageFacts.Config> config = imageFacts.config();
+    if (config.isEmpty()) {
+      return commandSource.label();
+    }
+    boolean entrypoint = !config.get().entrypoint().isEmpty();
+    boolean cmd = !config.get().cmd().isEmpty();
+    return switch (commandSource) {
+      case IMAGE -> entrypoint && cmd ? commandSource.label()
+          : entrypoint ? "the image's ENTRYPOINT" : cmd ? "the image's CMD" : "the image";
+      case IMAGE_ENTRYPOINT_AND_POD_ARGS -> entrypoint ? commandSource.label()
+          : "the pod's args (the image has no ENTRYPOINT)";
+      default -> commandSource.label();
+    };
+  }
+
   /** The effective environment: the image's ENV (when resolved) under the pod's env. */
   public Env env() {
     return env;

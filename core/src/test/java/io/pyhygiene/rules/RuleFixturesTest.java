@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
 import io.pyhygiene.engine.AuditPolicy;
 import io.pyhygiene.engine.Auditor;
+import io.pyhygiene.engine.ContainerRule;
 import io.pyhygiene.engine.Finding;
 import io.pyhygiene.engine.FixPlan;
 import io.pyhygiene.engine.FixPlanner;
@@ -23,6 +24,7 @@ import io.pyhygiene.engine.Severity;
 import io.pyhygiene.engine.WorkloadAudit;
 import io.pyhygiene.policy.PolicyResolver;
 import io.pyhygiene.ssa.ApplyMerge;
+import io.pyhygiene.workload.ContainerView;
 import io.pyhygiene.workload.ImageFacts;
 import io.pyhygiene.workload.Observations;
 import io.pyhygiene.workload.WorkloadContext;
@@ -72,11 +74,28 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       them all in its message ({@code fail-*} only).
  *   <li>{@value #EXPECT_FIX}: the same for the finding's fix text.
  *   <li>{@value #MUST_NOT_CONTAIN}: no finding of any rule may show this text (a secret value).
+ *   <li>{@value #EXPECT_SEVERITY}: the severity the rule's findings must have, when it is not
+ *       the rule's default (a graded rule, or a finding one step lower because it rests on an
+ *       assumption the manifest does not show).
+ *   <li>{@value #NOT_PYTHON_CONTAINERS}: comma-separated container names that must not be
+ *       taken for Python (a non-recognition control: an nginx sidecar carrying
+ *       {@code PYTHONUNBUFFERED}, a clean-up loop in a Python image): no rule that looks only at
+ *       Python containers may report them.
+ *   <li>{@value #DISPUTED}: the fixture states what a Python engineer expects and the engine
+ *       does not do; the reason says why. Its expectation must fail (the test is then skipped
+ *       and counted as such), until the engine changes and the mark is removed.
  * </ul>
  *
+ * <p>The first document may be any audited kind (StatefulSet, Job, CronJob, bare Pod ...). Every
+ * Deployment fixture is also audited re-wrapped as each other kind with the same pod template
+ * ({@link #kindCell}): where the rule applies to that kind ({@link Rule#kinds()}) it must give
+ * the same verdict, with the same severity and message fragments; where it does not, no finding
+ * of the rule. That covers every cell of the rule x kind matrix in docs/rules.md.
+ *
  * <p>The audit runs on a clock fixed at {@value #TODAY} (python-eol depends on it). Run with
- * {@code -Dpyhygiene.fixtures.verbose=true} to print every fixture's other findings, which shows
- * whether a fixture is clean apart from its own rule.
+ * {@code -Dpyhygiene.fixtures.verbose=true} to print every fixture's findings of its rule (message
+ * and fix, for review) and its other findings, which shows whether a fixture is clean apart from
+ * its own rule.
  */
 class RuleFixturesTest {
 
@@ -86,6 +105,10 @@ class RuleFixturesTest {
   static final String MUST_NOT_CONTAIN = "test.pyhygiene.io/must-not-contain";
   /** The severity the finding must have when it is not the rule's default (graded rules). */
   static final String EXPECT_SEVERITY = "test.pyhygiene.io/expect-severity";
+  /** Containers that must not be taken for Python (non-recognition controls). */
+  static final String NOT_PYTHON_CONTAINERS = "test.pyhygiene.io/not-python-containers";
+  /** Why the engine's answer differs from the fixture's expectation, pending a decision. */
+  static final String DISPUTED = "test.pyhygiene.io/disputed";
 
   static final Pattern FIXTURE_NAME =
       Pattern.compile("(pass|fail|fixed)-[a-z0-9]+(-[a-z0-9]+)*\\.yaml");
@@ -178,6 +201,9 @@ class RuleFixturesTest {
           .map(f -> f.rule() + "(" + f.container() + ")").collect(Collectors.joining(", "));
       System.out.println("[fixture] " + fixture + ": other findings: "
           + (others.isEmpty() ? "none" : others));
+      audit.findings().stream().filter(f -> f.rule().equals(fixture.rule()))
+          .forEach(f -> System.out.println("[fixture] " + fixture + ": " + f.severity().label()
+              + " [" + f.container() + "] " + f.message() + " | fix: " + f.fix()));
     }
 
     // Contracts every finding keeps, whatever the fixture is about.
@@ -200,9 +226,176 @@ class RuleFixturesTest {
       }
     }
 
-    check(fixture, rule, policy, audit, annotations);
+    checkNotPython(fixture, view, audit, annotations);
+    disputable(fixture, annotations, () -> check(fixture, rule, policy, audit, annotations));
     if (fixture.isFixed()) {
       checkFix(fixture, rule);
+    }
+  }
+
+  /**
+   * Runs a fixture's expectation. A fixture marked {@value #DISPUTED} states what the engine does
+   * not do (yet): its expectation must still fail, and the test is then skipped with the reason,
+   * so the disagreement stays visible; once the engine agrees, the test fails until the mark is
+   * removed.
+   */
+  private static void disputable(Fixture fixture, Map<String, String> annotations,
+      Runnable expectation) {
+    String disputed = annotations.get(DISPUTED);
+    if (disputed == null) {
+      expectation.run();
+      return;
+    }
+    assertThat(disputed).as("%s: %s gives the reason", fixture, DISPUTED).isNotBlank();
+    try {
+      expectation.run();
+    } catch (AssertionError engineDisagrees) {
+      org.junit.jupiter.api.Assumptions.abort(fixture + " is disputed (" + disputed.strip()
+          + "): " + engineDisagrees.getMessage().lines().findFirst().orElse(""));
+    }
+    fail("%s: marked %s, but the engine now does what it expects: remove the mark", fixture,
+        DISPUTED);
+  }
+
+  /** Every Deployment fixture with each other kind the engine audits. */
+  static Stream<org.junit.jupiter.params.provider.Arguments> kindCells() throws IOException {
+    List<org.junit.jupiter.params.provider.Arguments> out = new ArrayList<>();
+    for (Fixture f : fixtures().toList()) {
+      if (!readDocuments(f.path()).get(0).path("kind").asText().equals("Deployment")) {
+        continue;
+      }
+      for (WorkloadKind kind : WorkloadKind.values()) {
+        if (kind != WorkloadKind.DEPLOYMENT) {
+          out.add(org.junit.jupiter.params.provider.Arguments.of(f, kind));
+        }
+      }
+    }
+    return out.stream();
+  }
+
+  /**
+   * One cell of the rule x kind matrix: the fixture's pod template under another owner. Where
+   * the rule applies to the kind, the fixture's expectation holds as it does for the Deployment;
+   * where it does not, the rule reports nothing.
+   */
+  @ParameterizedTest(name = "{0} as {1}")
+  @MethodSource("kindCells")
+  void kindCell(Fixture fixture, WorkloadKind kind) throws IOException {
+    Rule rule = RULES.get(fixture.rule());
+    Loaded loaded = load(fixture, fixture.path(), d -> rewrap((ObjectNode) d, kind));
+    HasMetadata workload = loaded.workload();
+    assertThat(workload.getKind()).isEqualTo(kind.kind());
+    Map<String, String> annotations = workload.getMetadata().getAnnotations() == null
+        ? Map.of() : workload.getMetadata().getAnnotations();
+    WorkloadView view = WorkloadView.of(workload, loaded.context()).orElseThrow();
+    assertThat(view.workloadKind()).isEqualTo(kind);
+    WorkloadAudit audit = new Auditor(CATALOGUE, CLOCK).audit(view, loaded.policy());
+    String label = fixture + " as " + kind.kind();
+    checkNotPython(fixture, view, audit, annotations);
+    if (rule.kinds().contains(kind)) {
+      disputable(fixture, annotations,
+          () -> check(label, fixture, rule, loaded.policy(), audit, annotations));
+    } else {
+      assertThat(audit.python()).as("%s must be selected as a Python service", label).isTrue();
+      assertThat(audit.findings()).as("%s: %s does not apply to a %s (%s)", label, rule.id(),
+          kind.kind(), rule.kindsReason()).noneMatch(f -> f.rule().equals(rule.id()));
+    }
+  }
+
+  /**
+   * A Deployment document as {@code kind} with the same metadata and pod template. A Job's and a
+   * CronJob's pod must not restart Always (the API server rejects it), so such a template gets
+   * OnFailure; a bare Pod carries the Deployment's metadata with the template's labels and
+   * annotations added (Services select it by them).
+   */
+  static ObjectNode rewrap(ObjectNode deployment, WorkloadKind kind) {
+    ObjectNode meta = deployment.path("metadata").deepCopy();
+    JsonNode spec = deployment.path("spec");
+    ObjectNode template = spec.path("template").deepCopy();
+    ObjectNode out = YAML.createObjectNode();
+    out.put("apiVersion", kind.apiVersion()).put("kind", kind.kind());
+    out.set("metadata", meta);
+    ObjectNode s = out.putObject("spec");
+    switch (kind) {
+      case STATEFUL_SET -> {
+        copy(spec, s, "replicas");
+        s.put("serviceName", meta.path("name").asText());
+        copy(spec, s, "selector");
+        s.set("template", template);
+      }
+      case DAEMON_SET -> {
+        copy(spec, s, "selector");
+        s.set("template", template);
+      }
+      case REPLICA_SET -> {
+        copy(spec, s, "replicas");
+        copy(spec, s, "selector");
+        s.set("template", template);
+      }
+      case JOB -> s.set("template", runToCompletion(template));
+      case CRON_JOB -> {
+        s.put("schedule", "*/15 * * * *");
+        s.putObject("jobTemplate").putObject("spec").set("template", runToCompletion(template));
+      }
+      case POD -> {
+        for (String field : List.of("labels", "annotations")) {
+          JsonNode own = template.path("metadata").path(field);
+          if (own.isObject()) {
+            ObjectNode merged = meta.has(field) ? (ObjectNode) meta.get(field)
+                : meta.putObject(field);
+            own.fields().forEachRemaining(e -> {
+              if (!merged.has(e.getKey())) {
+                merged.set(e.getKey(), e.getValue());
+              }
+            });
+          }
+        }
+        out.set("spec", template.path("spec").deepCopy());
+      }
+      case DEPLOYMENT -> out.set("spec", spec.deepCopy());
+    }
+    return out;
+  }
+
+  private static ObjectNode runToCompletion(ObjectNode template) {
+    ObjectNode podSpec = (ObjectNode) template.path("spec");
+    String restart = podSpec.path("restartPolicy").asText("Always");
+    if (restart.isEmpty() || restart.equals("Always")) {
+      podSpec.put("restartPolicy", "OnFailure");
+    }
+    return template;
+  }
+
+  private static void copy(JsonNode from, ObjectNode to, String field) {
+    if (from.has(field)) {
+      to.set(field, from.get(field).deepCopy());
+    }
+  }
+
+  /**
+   * The containers named by {@value #NOT_PYTHON_CONTAINERS} exist, are not taken for Python, and
+   * no rule that looks only at Python containers reports them.
+   */
+  private static void checkNotPython(Fixture fixture, WorkloadView view, WorkloadAudit audit,
+      Map<String, String> annotations) {
+    List<String> names = java.util.Arrays.stream(
+            annotations.getOrDefault(NOT_PYTHON_CONTAINERS, "").split(","))
+        .map(String::strip).filter(n -> !n.isEmpty()).toList();
+    for (String name : names) {
+      ContainerView c = view.containers().stream().filter(v -> v.name().equals(name))
+          .findFirst().orElse(null);
+      assertThat(c).as("%s: %s names container '%s' of the workload", fixture,
+          NOT_PYTHON_CONTAINERS, name).isNotNull();
+      assertThat(c.looksPython()).as("%s: container %s taken for Python", fixture, name)
+          .isFalse();
+      assertThat(view.pythonContainers()).as("%s: Python containers", fixture)
+          .doesNotContain(c);
+      List<Finding> pythonOnly = audit.findings().stream()
+          .filter(f -> f.container().equals(name))
+          .filter(f -> RULES.get(f.rule()) instanceof ContainerRule r && r.pythonContainersOnly())
+          .toList();
+      assertThat(pythonOnly).as("%s: Python-only rules reporting container %s", fixture, name)
+          .isEmpty();
     }
   }
 
@@ -218,7 +411,16 @@ class RuleFixturesTest {
   }
 
   private static Loaded load(Fixture fixture, Path path) throws IOException {
-    List<JsonNode> docs = readDocuments(path);
+    return load(fixture, path, Function.identity());
+  }
+
+  /** As {@link #load(Fixture, Path)}, with the workload document rewritten first. */
+  private static Loaded load(Fixture fixture, Path path, Function<JsonNode, JsonNode> rewrap)
+      throws IOException {
+    List<JsonNode> docs = new ArrayList<>(readDocuments(path));
+    if (!docs.isEmpty()) {
+      docs.set(0, rewrap.apply(docs.get(0)));
+    }
     assertThat(docs).as("documents in %s (a workload, then optionally a policy, observations,"
         + " Services, ConfigMaps and ImageConfigs)", path.getFileName()).isNotEmpty();
     JsonNode first = docs.get(0);
@@ -310,37 +512,43 @@ class RuleFixturesTest {
 
   private static void check(Fixture fixture, Rule rule, AuditPolicy policy, WorkloadAudit audit,
       Map<String, String> annotations) {
+    check(fixture.toString(), fixture, rule, policy, audit, annotations);
+  }
+
+  /** The fixture's expectation for its rule; {@code fixture} in messages is {@code label}. */
+  private static void check(String label, Fixture expectation, Rule rule, AuditPolicy policy,
+      WorkloadAudit audit, Map<String, String> annotations) {
     assertThat(audit.python())
-        .as("%s must be selected as a Python service, or it proves nothing", fixture).isTrue();
+        .as("%s must be selected as a Python service, or it proves nothing", label).isTrue();
     String id = rule.id();
     List<Finding> own = audit.findings().stream().filter(f -> f.rule().equals(id)).toList();
     List<String> messageFragments = lines(annotations.get(EXPECT_MESSAGE));
     List<String> fixFragments = lines(annotations.get(EXPECT_FIX));
 
-    if (!fixture.expectsFinding()) {
-      assertThat(messageFragments).as("%s: %s on a pass fixture", fixture, EXPECT_MESSAGE)
+    if (!expectation.expectsFinding()) {
+      assertThat(messageFragments).as("%s: %s on a pass fixture", label, EXPECT_MESSAGE)
           .isEmpty();
-      assertThat(fixFragments).as("%s: %s on a pass fixture", fixture, EXPECT_FIX).isEmpty();
-      assertThat(own).as("%s: no %s finding expected; all findings:%n%s", fixture, id,
+      assertThat(fixFragments).as("%s: %s on a pass fixture", label, EXPECT_FIX).isEmpty();
+      assertThat(own).as("%s: no %s finding expected; all findings:%n%s", label, id,
           describe(audit.findings())).isEmpty();
       return;
     }
 
-    assertThat(policy.enabled(id)).as("%s: the fixture's policy disables %s", fixture, id)
+    assertThat(policy.enabled(id)).as("%s: the fixture's policy disables %s", label, id)
         .isTrue();
-    assertThat(own).as("%s: a %s finding expected; all findings:%n%s", fixture, id,
+    assertThat(own).as("%s: a %s finding expected; all findings:%n%s", label, id,
         describe(audit.findings())).isNotEmpty();
     Severity expected = annotations.containsKey(EXPECT_SEVERITY)
         ? Severity.parse(annotations.get(EXPECT_SEVERITY)).orElseThrow()
         : policy.severity(id, rule.info().severity());
     assertThat(own).as("%s: severity of %s findings (%s for a graded or conditional finding)",
-        fixture, id, EXPECT_SEVERITY).allSatisfy(f -> assertThat(f.severity()).isEqualTo(expected));
+        label, id, EXPECT_SEVERITY).allSatisfy(f -> assertThat(f.severity()).isEqualTo(expected));
     Optional<Finding> match = own.stream()
         .filter(f -> messageFragments.stream().allMatch(f.message()::contains))
         .filter(f -> fixFragments.stream().allMatch(f.fix()::contains))
         .findFirst();
     assertThat(match).as("%s: a %s finding whose message contains %s and fix contains %s;"
-        + " %s findings:%n%s", fixture, id, messageFragments, fixFragments, id, describe(own))
+        + " %s findings:%n%s", label, id, messageFragments, fixFragments, id, describe(own))
         .isPresent();
   }
 

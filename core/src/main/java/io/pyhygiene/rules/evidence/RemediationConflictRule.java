@@ -7,9 +7,12 @@ import io.pyhygiene.engine.RuleContext;
 import io.pyhygiene.engine.RuleInfo;
 import io.pyhygiene.engine.Severity;
 import io.pyhygiene.workload.Observations.RemediationConflict;
+import io.pyhygiene.workload.WorkloadKind;
 import io.pyhygiene.workload.WorkloadView;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -29,6 +32,22 @@ public final class RemediationConflictRule implements Rule {
       # reported: remediation of run-as-root blocked,
       #   spec.template.spec.containers[name=app].securityContext.runAsUser is owned by argocd
       """);
+
+  /** Kinds whose pod template the remediation may patch (rolling their pods, or the next run). */
+  private static final Set<WorkloadKind> PATCHABLE = Set.copyOf(EnumSet.of(WorkloadKind.DEPLOYMENT,
+      WorkloadKind.STATEFUL_SET, WorkloadKind.DAEMON_SET, WorkloadKind.CRON_JOB));
+
+  @Override
+  public Set<WorkloadKind> kinds() {
+    return PATCHABLE;
+  }
+
+  @Override
+  public String kindsReason() {
+    return "only kinds whose pod template the remediation patches can have a blocked patch: a"
+        + " Job's template is immutable, a bare Pod's spec cannot be patched, and a ReplicaSet"
+        + " does not replace its running pods when its template changes";
+  }
 
   @Override
   public RuleInfo info() {

@@ -34,6 +34,12 @@ public final class WorkerMemoryRule extends ContainerRule {
       """);
 
   @Override
+  public String withImage() {
+    return "Worker counts in the image's CMD, and `WEB_CONCURRENCY` / `GUNICORN_CMD_ARGS` in its"
+        + " ENV, count; the pod's env overrides the image's.";
+  }
+
+  @Override
   public RuleInfo info() {
     return INFO;
   }

@@ -39,6 +39,12 @@ public final class DebugEnabledRule extends ContainerRule {
   private static final Set<String> TRUE_VALUES = Set.of("1", "true", "yes", "on");
 
   @Override
+  public String withImage() {
+    return "Debug variables in the image's ENV and `--reload` in its CMD count; the pod's env"
+        + " overrides the image's.";
+  }
+
+  @Override
   public RuleInfo info() {
     return INFO;
   }

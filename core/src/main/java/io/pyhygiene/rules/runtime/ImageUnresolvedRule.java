@@ -30,6 +30,12 @@ public final class ImageUnresolvedRule extends ContainerRule {
       """);
 
   @Override
+  public String withImage() {
+    return "Exists only with image resolution: it reports each image whose config could not be"
+        + " read, and why.";
+  }
+
+  @Override
   public RuleInfo info() {
     return INFO;
   }

@@ -44,6 +44,12 @@ public final class PythonEolRule extends ContainerRule {
       Map.entry("3.14", LocalDate.of(2030, 10, 31)));
 
   @Override
+  public String withImage() {
+    return "`PYTHON_VERSION` in the image's ENV (set by the official python images and images"
+        + " built on them) gives the version when the tag does not name it.";
+  }
+
+  @Override
   public RuleInfo info() {
     return INFO;
   }

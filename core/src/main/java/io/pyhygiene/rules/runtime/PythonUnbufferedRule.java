@@ -36,6 +36,12 @@ public final class PythonUnbufferedRule extends ContainerRule implements Fixable
       """);
 
   @Override
+  public String withImage() {
+    return "Silent when the image's ENV sets `PYTHONUNBUFFERED` (official-style images often do);"
+        + " the pod's env overrides it, so an empty value in the pod still fires.";
+  }
+
+  @Override
   public RuleInfo info() {
     return INFO;
   }

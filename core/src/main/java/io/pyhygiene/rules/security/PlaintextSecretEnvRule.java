@@ -63,6 +63,13 @@ public final class PlaintextSecretEnvRule extends ContainerRule {
   private static final Pattern ONLY_REFERENCES = Pattern.compile("(\\$\\([A-Za-z_][A-Za-z0-9_]*\\))+");
 
   @Override
+  public String withImage() {
+    return "Literal secrets in the image's ENV are found too, named as coming from the image, with"
+        + " a fix that says to rebuild it (a Secret reference in the pod does not remove it from"
+        + " the image).";
+  }
+
+  @Override
   public RuleInfo info() {
     return INFO;
   }
@@ -75,17 +82,30 @@ public final class PlaintextSecretEnvRule extends ContainerRule {
   @Override
   protected Optional<Finding> check(ContainerView c, WorkloadView w, RuleContext ctx) {
     List<String> names = new ArrayList<>();
+    boolean inImage = false;
+    boolean inPod = false;
     for (EnvVar v : c.env().all()) {
       if (v.hasLiteral() && !v.literal().isEmpty() && isSecret(v.name(), v.literal())) {
-        names.add(v.name());
+        // A value baked into the image's ENV is fixed by a rebuild, not in the manifest.
+        names.add(v.name() + (v.fromImage() ? " (from the image's ENV)" : ""));
+        inImage |= v.fromImage();
+        inPod |= !v.fromImage();
       }
     }
     if (names.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(finding(c.name(),
-        (names.size() == 1 ? "env " + names.get(0) + " holds" : "env " + String.join(", ", names)
-            + " hold") + " a secret as a literal value (value not shown)."));
+    String message = (names.size() == 1 ? "env " + names.get(0) + " holds"
+        : "env " + String.join(", ", names) + " hold")
+        + " a secret as a literal value (value not shown).";
+    if (!inImage) {
+      return Optional.of(finding(c.name(), message));
+    }
+    String image = "Rebuild the image without the secret in its ENV (anyone who can pull the"
+        + " image can read it), pass it from a Secret with `valueFrom.secretKeyRef`, and rotate"
+        + " it.";
+    return Optional.of(finding(c.name(), message,
+        inPod ? image + " For the pod's own env: " + INFO.fix() : image));
   }
 
   static boolean isSecret(String name, String value) {

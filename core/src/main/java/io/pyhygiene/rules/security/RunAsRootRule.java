@@ -34,6 +34,15 @@ public final class RunAsRootRule extends ContainerRule implements FixableRule {
       """);
 
   @Override
+  public String withImage() {
+    return "The image's USER decides when the pod sets no `runAsUser`: root, `0` or no USER is an"
+        + " error (\"runs as root\"); a numeric non-zero USER is silent; a named USER is a warning"
+        + " (its UID is not known here). With `runAsNonRoot: true`, a root or named USER is an"
+        + " error: the kubelet refuses to start the container. A `runAsUser` in the pod overrides"
+        + " the USER either way.";
+  }
+
+  @Override
   public RuleInfo info() {
     return INFO;
   }

@@ -41,6 +41,13 @@ public final class GraceBudgetRule extends ContainerRule implements FixableRule 
       """);
 
   @Override
+  public String withImage() {
+    return "Drain options in the image's CMD (`--graceful-timeout`, `--timeout-graceful-shutdown`,"
+        + " Celery's `--time-limit`) and `GUNICORN_CMD_ARGS` in its ENV count; the pod's env"
+        + " overrides the image's.";
+  }
+
+  @Override
   public RuleInfo info() {
     return INFO;
   }

@@ -11,7 +11,11 @@ import io.pyhygiene.engine.RuleInfo;
 import io.pyhygiene.engine.Severity;
 import io.pyhygiene.workload.ContainerView;
 import io.pyhygiene.workload.WorkloadView;
+import io.pyhygiene.workload.WorkloadKind;
+import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.Optional;
+import java.util.Set;
 
 /** A serving container has no preStop hook. */
 public final class PrestopMissingRule extends ContainerRule implements FixableRule {
@@ -35,6 +39,25 @@ public final class PrestopMissingRule extends ContainerRule implements FixableRu
         preStop:
           sleep: {seconds: 5}
       """);
+
+  /**
+   * Kinds whose pods are long-running (rolled out, routed to by Services, drained); a bare Pod
+   * is, unless its restartPolicy says it runs to completion, which the check itself reads.
+   */
+  static final Set<WorkloadKind> LONG_RUNNING = Set.copyOf(EnumSet.copyOf(
+      Arrays.stream(WorkloadKind.values()).filter(WorkloadKind::longRunning).toList()));
+
+  @Override
+  public Set<WorkloadKind> kinds() {
+    return LONG_RUNNING;
+  }
+
+  @Override
+  public String kindsReason() {
+    return "a Job's or CronJob's pod runs to completion: no rollout replaces it while a"
+        + " Service routes to it, so there is no drain for preStop to cover (a bare Pod"
+        + " counts only with restartPolicy Always)";
+  }
 
   @Override
   public RuleInfo info() {

@@ -8,7 +8,9 @@ import io.pyhygiene.engine.RuleInfo;
 import io.pyhygiene.engine.Severity;
 import io.pyhygiene.workload.ContainerView;
 import io.pyhygiene.workload.WorkloadView;
+import io.pyhygiene.workload.WorkloadKind;
 import java.util.Optional;
+import java.util.Set;
 
 /** A serving container has no readiness probe. */
 public final class ReadinessProbeMissingRule extends ContainerRule {
@@ -29,6 +31,18 @@ public final class ReadinessProbeMissingRule extends ContainerRule {
       readinessProbe:
         httpGet: {path: /healthz, port: 8000}
       """);
+
+  @Override
+  public Set<WorkloadKind> kinds() {
+    return PrestopMissingRule.LONG_RUNNING;
+  }
+
+  @Override
+  public String kindsReason() {
+    return "a Job's or CronJob's pod runs to completion: no rollout waits for it to"
+        + " become ready and no Service is meant to route to it (a bare Pod counts only"
+        + " with restartPolicy Always)";
+  }
 
   @Override
   public RuleInfo info() {

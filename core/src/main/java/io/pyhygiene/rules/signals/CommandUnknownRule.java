@@ -30,6 +30,12 @@ public final class CommandUnknownRule extends ContainerRule {
       """);
 
   @Override
+  public String withImage() {
+    return "Fires only when the image's config cannot be read (see `image-unresolved`) or sets"
+        + " neither ENTRYPOINT nor CMD: once the config is known, so is the command.";
+  }
+
+  @Override
   public RuleInfo info() {
     return INFO;
   }

@@ -34,6 +34,14 @@ public final class PythonPid1Rule extends ContainerRule {
       """);
 
   @Override
+  public String withImage() {
+    return "The interpreter is also found in the image's ENTRYPOINT and CMD (combined with the"
+        + " pod's `command`/`args` as Kubernetes does), and an init in the image's ENTRYPOINT"
+        + " (tini, dumb-init) counts, so a Dockerfile with `ENTRYPOINT [\"tini\", \"--\"]` passes."
+        + " The message names the source (\"from the image's CMD\").";
+  }
+
+  @Override
   public RuleInfo info() {
     return INFO;
   }
@@ -57,7 +65,7 @@ public final class PythonPid1Rule extends ContainerRule {
     };
     String from = c.commandSource() == ContainerView.CommandSource.IMAGE
         || c.commandSource() == ContainerView.CommandSource.IMAGE_ENTRYPOINT_AND_POD_ARGS
-        ? ", from " + c.commandSource().label() : "";
+        ? ", from " + c.commandSourceLabel() : "";
     String what = switch (app.kind()) {
       case WAITRESS -> " with no init: waitress installs no SIGTERM handler, so as PID 1 it"
           + " keeps serving after SIGTERM (measured) and is SIGKILLed after the grace period.";

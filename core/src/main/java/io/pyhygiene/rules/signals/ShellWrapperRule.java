@@ -39,6 +39,16 @@ public final class ShellWrapperRule extends ContainerRule implements FixableRule
       """);
 
   @Override
+  public String withImage() {
+    return "With no `command` in the pod, the shell is looked for in what the image runs: its"
+        + " ENTRYPOINT and CMD as Kubernetes combines them with the pod's `command` and `args`. A"
+        + " Dockerfile's shell-form `CMD gunicorn ...` is stored as `/bin/sh -c \"gunicorn ...\"`,"
+        + " so it is caught; an exec-form `CMD [\"gunicorn\", ...]` is not a shell. The message"
+        + " names the source (\"the image's CMD\"). Such a finding is not auto-fixed: the command"
+        + " comes from the image.";
+  }
+
+  @Override
   public RuleInfo info() {
     return INFO;
   }
@@ -58,7 +68,7 @@ public final class ShellWrapperRule extends ContainerRule implements FixableRule
         ? " -c`" : "`");
     String from = c.commandSource() == ContainerView.CommandSource.IMAGE
         || c.commandSource() == ContainerView.CommandSource.IMAGE_ENTRYPOINT_AND_POD_ARGS
-        ? " (" + c.commandSource().label() + ")" : "";
+        ? " (" + c.commandSourceLabel() + ")" : "";
     String message;
     if (p.pid1() == ProcessModel.Pid1.INIT) {
       message = shell + from + " runs " + p.mainProgram() + " as the shell's child: "
@@ -89,7 +99,7 @@ public final class ShellWrapperRule extends ContainerRule implements FixableRule
       ProcessModel before = c.process();
       if (c.commandSource() != ContainerView.CommandSource.POD_COMMAND
           && c.commandSource() != ContainerView.CommandSource.POD_ARGS) {
-        edits.cannotFix(c.name(), "the shell comes from the image (" + c.commandSource().label()
+        edits.cannotFix(c.name(), "the shell comes from the image (" + c.commandSourceLabel()
             + "): set the command in the pod spec");
         continue;
       }

@@ -38,6 +38,12 @@ public final class StopSignalRule extends ContainerRule {
       """);
 
   @Override
+  public String withImage() {
+    return "Needs it: STOPSIGNAL is known only from the image's config. Without image resolution"
+        + " the rule never fires.";
+  }
+
+  @Override
   public RuleInfo info() {
     return INFO;
   }

@@ -33,6 +33,11 @@ public final class UwsgiReloadOnSigtermRule extends ContainerRule {
       """);
 
   @Override
+  public String withImage() {
+    return "uWSGI started by the image's ENTRYPOINT or CMD is checked too.";
+  }
+
+  @Override
   public RuleInfo info() {
     return INFO;
   }

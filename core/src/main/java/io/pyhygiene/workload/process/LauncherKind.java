@@ -74,6 +74,11 @@ public enum LauncherKind {
     return sigterm == Sigterm.HANDLES;
   }
 
+  /** Its console-script and module names, the usual one first (empty for the interpreter). */
+  public List<String> names() {
+    return names;
+  }
+
   /** How it is usually run: {@code python} for the interpreter, else its main console script. */
   public String program() {
     return names.isEmpty() ? name().toLowerCase(Locale.ROOT) : names.get(0);

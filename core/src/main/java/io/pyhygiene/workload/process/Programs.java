@@ -68,6 +68,34 @@ public final class Programs {
       "stat", "touch", "kill", "pkill", "ps", "nohup", "timeout", "realpath", "readlink", "md5sum",
       "sha256sum", "base64", "getent", "su", "sudo", "chgrp", "install", "logger", "yes", "watch");
 
+  /** For documentation: init processes that stay PID 1 and forward signals, sorted. */
+  public static List<String> inits() {
+    return INITS.stream().sorted().toList();
+  }
+
+  /** For documentation: programs that exec their argument (seen through), sorted. */
+  public static List<String> execWrappers() {
+    java.util.List<String> all = new java.util.ArrayList<>(EXEC_WRAPPERS);
+    all.add("newrelic-admin run-program");
+    EXEC_RUNNERS.forEach(r -> all.add(r + " run"));
+    return all.stream().sorted().toList();
+  }
+
+  /** For documentation: entry-point script names seen through on an assumption, sorted. */
+  public static List<String> entrypointScripts() {
+    return ENTRYPOINT_SCRIPTS.stream().sorted().toList();
+  }
+
+  /** For documentation: project runners that stay the parent of what they run, sorted. */
+  public static List<String> runners() {
+    return RUNNERS.stream().map(r -> r + " run").sorted().toList();
+  }
+
+  /** For documentation: programs known not to be Python, sorted. */
+  public static List<String> notPython() {
+    return NOT_PYTHON.stream().sorted().toList();
+  }
+
   /** Whether every program seen is known and none is Python (so env or image hints must not win). */
   public static boolean allKnownNotPython(java.util.List<String> programs) {
     return !programs.isEmpty() && programs.stream().map(Programs::basename).allMatch(p ->
