@@ -86,7 +86,9 @@ public final class WorkloadView {
       for (Container c : spec.getContainers()) {
         if (c != null) {
           views.add(ContainerView.of(c, spec.getSecurityContext(), context.image(c.getImage()),
-              serving(c, podLabels, services), scripts(c, spec, context.configMaps())));
+              serving(c, podLabels, servicesVisible, services),
+              scripts(c, spec, context.configMaps().stream()
+                  .filter(cm -> sameNamespace(cm.getMetadata(), namespace)).toList())));
         }
       }
     }
@@ -165,10 +167,11 @@ public final class WorkloadView {
    * labels and one of whose ports targets a port of this container (by number or name).
    */
   private static Serving serving(Container c, Map<String, String> podLabels,
-      List<Service> services) {
+      boolean servicesVisible, List<Service> services) {
     List<ContainerPort> ports = c.getPorts() == null ? List.of()
         : c.getPorts().stream().filter(Objects::nonNull).toList();
-    if (services.isEmpty()) {
+    // Services visible but none in this namespace: nothing routes to it (not "unknown").
+    if (!servicesVisible) {
       return ports.isEmpty() ? Serving.NONE : new Serving(Serving.State.ASSUMED_FROM_PORTS, "");
     }
     for (Service s : services) {

@@ -19,8 +19,9 @@ public final class OomKilledRule implements Rule {
       "Containers were OOM-killed",
       "Observed: a container terminated with reason OOMKilled. Requests in flight were lost and"
           + " the pod restarted; repeated OOM kills under load usually mean more workers than the"
-          + " limit holds, or a leak. Operator only: evidence is kept for"
-          + " PYHYGIENE_EVIDENCE_WINDOW.",
+          + " limit holds, or a leak. From runtime evidence: the operator keeps it for"
+          + " PYHYGIENE_EVIDENCE_WINDOW; `audit --cluster` reads what the kubelet recorded in the"
+          + " pods' last termination states.",
       "Raise `resources.limits.memory` or lower the worker count (see worker-memory), and look"
           + " for a leak if usage grows without bound.",
       """
@@ -37,7 +38,7 @@ public final class OomKilledRule implements Rule {
   public List<Finding> check(WorkloadView w, RuleContext ctx) {
     List<Finding> out = new ArrayList<>();
     TerminationCounts.byContainer(w, Termination::oomKilled).forEach((container, n) -> out.add(finding(container,
-        "was OOM-killed " + TerminationCounts.times(n) + " in the evidence window.")));
+        "was OOM-killed " + TerminationCounts.times(n) + " in the observed terminations.")));
     return out;
   }
 

@@ -19,8 +19,9 @@ public final class ShutdownSigkilledRule implements Rule {
       "Pods were SIGKILLed at shutdown (exit code 137 while being deleted)",
       "Observed, not inferred: a container of a pod being deleted ended with exit code 137 and"
           + " not OOMKilled, so the kubelet killed it when the grace period ran out. Whatever it"
-          + " was doing (requests, a task, a flush) was cut off. Operator only: it watches the"
-          + " Deployment's pods and keeps the evidence for PYHYGIENE_EVIDENCE_WINDOW.",
+          + " was doing (requests, a task, a flush) was cut off. The operator watches the"
+          + " workload's pods and keeps the evidence for PYHYGIENE_EVIDENCE_WINDOW; `audit"
+          + " --cluster` reads what the kubelet recorded in the pods' termination states.",
       "Make the app exit on SIGTERM within the grace period: check shell-wrapper, python-pid1"
           + " and grace-budget, and raise `terminationGracePeriodSeconds` if the drain really"
           + " needs longer.",
@@ -39,7 +40,7 @@ public final class ShutdownSigkilledRule implements Rule {
     List<Finding> out = new ArrayList<>();
     TerminationCounts.byContainer(w, Termination::sigkilledAtShutdown).forEach((container, n) -> out.add(finding(container,
         "was SIGKILLed at shutdown " + TerminationCounts.times(n)
-            + " in the evidence window (exit code 137 on a pod being deleted).")));
+            + " in the observed terminations (exit code 137 on a pod being deleted).")));
     return out;
   }
 

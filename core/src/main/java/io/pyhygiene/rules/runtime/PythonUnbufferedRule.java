@@ -54,8 +54,9 @@ public final class PythonUnbufferedRule extends ContainerRule implements Fixable
   @Override
   protected Optional<Finding> check(ContainerView c, WorkloadView w, RuleContext ctx) {
     boolean env = c.env().get("PYTHONUNBUFFERED").map(v -> v.isSetNonEmpty()).orElse(false);
-    // python -u anywhere in the command line, behind a wrapper or inside a script, counts.
-    boolean dashU = c.process().launchers().stream().anyMatch(Launcher::unbufferedFlag);
+    // python -u on the long-running program counts, behind a wrapper too; on a set-up step
+    // before it (python -u manage.py migrate && ...) it does not.
+    boolean dashU = c.process().app().map(Launcher::unbufferedFlag).orElse(false);
     // A terminal makes Python line-buffer stdout.
     if (env || dashU || c.tty()) {
       return Optional.empty();

@@ -46,7 +46,7 @@ public final class PlaintextSecretEnvRule extends ContainerRule {
   /** Two-segment secret names such as API_KEY. */
   private static final Set<String> SECRET_PAIRS = Set.of("api key", "private key", "access key");
   private static final Pattern PEM_PRIVATE_KEY =
-      Pattern.compile("-{2,}\\s*BEGIN [A-Z0-9 ]*PRIVATE KEY\\s*-{2,}");
+      Pattern.compile("-+\\s*BEGIN [A-Z0-9 ]*PRIVATE KEY\\s*-+");
   /**
    * scheme://user:password@host, or scheme://:password@host (the usual Redis/Celery broker form),
    * where the password is not a $(VAR) reference.

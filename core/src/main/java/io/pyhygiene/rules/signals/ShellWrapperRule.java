@@ -70,6 +70,16 @@ public final class ShellWrapperRule extends ContainerRule implements FixableRule
         || c.commandSource() == ContainerView.CommandSource.IMAGE_ENTRYPOINT_AND_POD_ARGS
         ? " (" + c.commandSourceLabel() + ")" : "";
     String message;
+    boolean scriptFile = p.scriptIndex() < 0 && p.script().isEmpty();
+    if (scriptFile) {
+      // The reason already names the shell and the file it runs.
+      message = p.shellReason() + from + ". SIGTERM reaches " + p.shellProgram()
+          + (p.pid1() == ProcessModel.Pid1.INIT ? " through the init" : ", which ignores it as"
+              + " PID 1,") + " and never " + p.mainProgram() + ".";
+      return Optional.of(finding(c.name(), message, "End the script with `exec` before its"
+          + " long-running command (`exec gunicorn ...`), or put the program in"
+          + " `command`/`args` directly.").assuming(String.join("; ", p.assumptions())));
+    }
     if (p.pid1() == ProcessModel.Pid1.INIT) {
       message = shell + from + " runs " + p.mainProgram() + " as the shell's child: "
           + p.shellReason() + ".";

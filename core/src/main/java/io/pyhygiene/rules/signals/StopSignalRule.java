@@ -10,16 +10,28 @@ import io.pyhygiene.workload.ContainerView;
 import io.pyhygiene.workload.WorkloadView;
 import io.pyhygiene.workload.process.LauncherKind;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /** The image's STOPSIGNAL is not SIGTERM, but the server drains only on SIGTERM. */
 public final class StopSignalRule extends ContainerRule {
 
-  /** Servers whose graceful shutdown is SIGTERM (SIGQUIT or SIGINT stop them at once). */
-  private static final Set<LauncherKind> DRAIN_ON_SIGTERM = Set.of(LauncherKind.GUNICORN,
-      LauncherKind.UVICORN, LauncherKind.HYPERCORN, LauncherKind.CELERY, LauncherKind.GRANIAN,
-      LauncherKind.DAPHNE, LauncherKind.RQ, LauncherKind.DRAMATIQ, LauncherKind.SUPERVISORD);
+  /**
+   * The signals each server shuts down gracefully on (from their sources and docs): gunicorn
+   * treats SIGINT and SIGQUIT as quick shutdown; uvicorn, hypercorn, granian, daphne, Celery,
+   * rq and dramatiq drain on SIGINT too; supervisord stops its programs on any of the three.
+   */
+  private static final Map<LauncherKind, Set<String>> GRACEFUL = Map.of(
+      LauncherKind.GUNICORN, Set.of("TERM"),
+      LauncherKind.UVICORN, Set.of("TERM", "INT"),
+      LauncherKind.HYPERCORN, Set.of("TERM", "INT"),
+      LauncherKind.GRANIAN, Set.of("TERM", "INT"),
+      LauncherKind.DAPHNE, Set.of("TERM", "INT"),
+      LauncherKind.CELERY, Set.of("TERM", "INT"),
+      LauncherKind.RQ, Set.of("TERM", "INT"),
+      LauncherKind.DRAMATIQ, Set.of("TERM", "INT"),
+      LauncherKind.SUPERVISORD, Set.of("TERM", "INT", "QUIT"));
 
   private static final RuleInfo INFO = new RuleInfo(
       "stop-signal-not-sigterm", Severity.WARNING, Category.SIGNALS,
@@ -57,18 +69,27 @@ public final class StopSignalRule extends ContainerRule {
   protected Optional<Finding> check(ContainerView c, WorkloadView w, RuleContext ctx) {
     Optional<String> signal = c.stopSignal();
     Optional<LauncherKind> server = c.process().app().map(a -> a.kind());
-    if (signal.isEmpty() || isSigterm(signal.get()) || server.isEmpty()
-        || !DRAIN_ON_SIGTERM.contains(server.get())) {
+    if (signal.isEmpty() || server.isEmpty() || !GRACEFUL.containsKey(server.get())
+        || GRACEFUL.get(server.get()).contains(name(signal.get()))) {
       return Optional.empty();
     }
     return Optional.of(finding(c.name(), "the image's STOPSIGNAL is " + signal.get()
         + ", so the runtime stops " + server.get().program() + " with it instead of SIGTERM: "
-        + server.get().program() + " drains only on SIGTERM and stops at once on "
+        + server.get().program() + " drains on " + String.join(" or ", GRACEFUL.get(server.get())
+            .stream().sorted().map(x -> "SIG" + x).toList()) + " and stops at once on "
         + signal.get() + "."));
   }
 
-  private static boolean isSigterm(String signal) {
+  /** {@code SIGTERM}, {@code TERM} or {@code 15} as {@code TERM}. */
+  private static String name(String signal) {
     String s = signal.trim().toUpperCase(Locale.ROOT);
-    return s.equals("SIGTERM") || s.equals("TERM") || s.equals("15");
+    s = s.startsWith("SIG") ? s.substring(3) : s;
+    return switch (s) {
+      case "15" -> "TERM";
+      case "2" -> "INT";
+      case "3" -> "QUIT";
+      case "9" -> "KILL";
+      default -> s;
+    };
   }
 }

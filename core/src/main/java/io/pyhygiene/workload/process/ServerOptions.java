@@ -171,8 +171,8 @@ public record ServerOptions(OptionalInt workers, String workersSource, Drain dra
     }
 
     static Workers env(Env env, String name) {
-      return env.get(name).map(v -> new Workers(toOptional(parseInt(v.literal())), name))
-          .orElse(null);
+      return env.get(name).map(v -> new Workers(toOptional(parseInt(v.literal())),
+          v.fromImage() ? name + " in the image's ENV" : name)).orElse(null);
     }
 
     static Workers first(Workers... candidates) {
