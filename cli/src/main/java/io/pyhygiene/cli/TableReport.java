@@ -34,6 +34,9 @@ public final class TableReport {
           .append(e.document() > 0 ? " (document " + e.document() + ")" : "")
           .append(": ").append(e.message()).append('\n');
     }
+    for (AuditRun.ReadError e : run.readErrors()) {
+      out.append("not read: ").append(e.describe()).append('\n');
+    }
     return out.toString();
   }
 
