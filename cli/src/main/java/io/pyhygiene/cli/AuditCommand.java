@@ -242,9 +242,10 @@ public final class AuditCommand implements Callable<Integer> {
         err.flush();
         return 2;
       }
-      for (AuditRun.ReadError e : readErrors) {
-        err.println("pyhygiene: not audited: " + e.describe());
+      for (String line : new AuditRun(List.of(), List.of(), readErrors, false).readErrorLines()) {
+        err.println("pyhygiene: not read: " + line);
       }
+      err.flush();
     } else {
       ManifestLoader.Result loaded = new ManifestLoader(stdin, msg -> {
         if (terminal) {

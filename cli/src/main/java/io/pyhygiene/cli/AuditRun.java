@@ -94,6 +94,31 @@ public record AuditRun(List<Audited> workloads, List<ManifestLoader.InputError> 
     }
   }
 
+  /**
+   * The read errors for people: namespaces that failed the same way on one line ({@code
+   * namespaces a, b, c: cannot list ...}), as a user allowed a few namespaces of many would
+   * otherwise get a line for each of the others. Every namespace is named.
+   */
+  public List<String> readErrorLines() {
+    java.util.Map<String, List<String>> byMessage = new java.util.LinkedHashMap<>();
+    for (ReadError e : readErrors) {
+      byMessage.computeIfAbsent(e.message(), k -> new java.util.ArrayList<>()).add(e.namespace());
+    }
+    List<String> lines = new java.util.ArrayList<>();
+    byMessage.forEach((message, namespaces) -> {
+      List<String> named = namespaces.stream().filter(n -> !n.isEmpty()).toList();
+      if (named.size() < namespaces.size()) {
+        lines.add("all namespaces: " + message);
+      }
+      if (named.size() == 1) {
+        lines.add("namespace " + named.get(0) + ": " + message);
+      } else if (named.size() > 1) {
+        lines.add("namespaces " + String.join(", ", named) + ": " + message);
+      }
+    });
+    return lines;
+  }
+
   public long count(Verdict verdict) {
     return workloads.stream().filter(w -> w.audit().verdict() == verdict).count();
   }

@@ -34,8 +34,8 @@ public final class TableReport {
           .append(e.document() > 0 ? " (document " + e.document() + ")" : "")
           .append(": ").append(e.message()).append('\n');
     }
-    for (AuditRun.ReadError e : run.readErrors()) {
-      out.append("not read: ").append(e.describe()).append('\n');
+    for (String line : run.readErrorLines()) {
+      out.append("not read: ").append(line).append('\n');
     }
     return out.toString();
   }

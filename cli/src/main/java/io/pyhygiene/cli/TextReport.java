@@ -77,8 +77,8 @@ public final class TextReport {
     }
     if (!run.readErrors().isEmpty()) {
       out.append('\n').append(paint("1;31", "not read from the cluster:")).append('\n');
-      for (AuditRun.ReadError e : run.readErrors()) {
-        out.append("  ").append(e.describe()).append('\n');
+      for (String line : run.readErrorLines()) {
+        out.append("  ").append(line).append('\n');
       }
     }
     out.append('\n').append(run.workloads().size()).append(" workload")
@@ -92,8 +92,11 @@ public final class TextReport {
           .append(run.errors().size() == 1 ? "" : "s");
     }
     if (!run.readErrors().isEmpty()) {
-      out.append("; ").append(run.readErrors().size()).append(" part")
-          .append(run.readErrors().size() == 1 ? "" : "s").append(" of the cluster not read");
+      long namespaces = run.readErrors().stream().map(AuditRun.ReadError::namespace).distinct()
+          .filter(n -> !n.isEmpty()).count();
+      boolean everywhere = run.readErrors().stream().anyMatch(e -> e.namespace().isEmpty());
+      out.append("; ").append(everywhere ? "the cluster" : namespaces + " namespace"
+          + (namespaces == 1 ? "" : "s")).append(" not fully read");
     }
     out.append('\n');
     return out.toString();

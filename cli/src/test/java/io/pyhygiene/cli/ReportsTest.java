@@ -84,7 +84,7 @@ class ReportsTest {
     assertThat(text).contains("image [app] reg.example/web:1 is sha256:abc")
         .contains("not read from the cluster:")
         .contains("namespace team-b: cannot list deployments, pods (403 Forbidden)")
-        .contains("1 part of the cluster not read")
+        .contains("1 namespace not fully read")
         .doesNotContain("(:0)");
     assertThat(TableReport.render(run(true, ""))).contains("not read: namespace team-b");
   }
