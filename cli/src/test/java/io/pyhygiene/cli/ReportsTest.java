@@ -88,4 +88,19 @@ class ReportsTest {
         .doesNotContain("(:0)");
     assertThat(TableReport.render(run(true, ""))).contains("not read: namespace team-b");
   }
+
+  @Test
+  void namespacesThatFailedAlikeShareALineAndAllAreNamed() {
+    String forbidden = "cannot list deployments (403 Forbidden): Deployments not audited";
+    AuditRun run = new AuditRun(List.of(), List.of(), List.of(
+        new AuditRun.ReadError("", List.of("pods"), 403, "cannot list pods in all namespaces"),
+        new AuditRun.ReadError("a", List.of("deployments"), 403, forbidden),
+        new AuditRun.ReadError("b", List.of("pods"), 403, "cannot list pods (403 Forbidden)"),
+        new AuditRun.ReadError("c", List.of("deployments"), 403, forbidden)), false);
+    assertThat(run.readErrorLines()).containsExactly(
+        "all namespaces: cannot list pods in all namespaces",
+        "namespaces a, c: " + forbidden,
+        "namespace b: cannot list pods (403 Forbidden)");
+    assertThat(new TextReport(false).render(run)).contains("the cluster not fully read");
+  }
 }

@@ -155,9 +155,9 @@ class CliTest {
     Result r = run("audit", "-f", EXAMPLES.toString(), "-o", "table", "--now", "2026-11-25");
     String[] lines = r.out().split("\n");
     assertThat(lines).hasSize(4);
-    assertThat(lines[0]).startsWith("VERDICT").contains("WORKLOAD").contains("RULES");
-    assertThat(r.out()).containsPattern("fail +shop/billing-web +8 +6 +0  shell-wrapper,");
-    assertThat(r.out()).containsPattern("pass +shop/orders-api +0 +0 +0  -");
+    assertThat(lines[0]).startsWith("VERDICT").contains("KIND").contains("WORKLOAD").contains("RULES");
+    assertThat(r.out()).containsPattern("fail +Deployment +shop/billing-web +8 +6 +0  shell-wrapper,");
+    assertThat(r.out()).containsPattern("pass +Deployment +shop/orders-api +0 +0 +0  -");
   }
 
   @Test
