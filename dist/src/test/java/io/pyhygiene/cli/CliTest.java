@@ -86,10 +86,11 @@ class CliTest {
     assertThat(fieldNames(root.get("summary")))
         .containsExactly("workloads", "python", "pass", "warn", "fail");
     assertThat(root.get("summary").get("workloads").asInt()).isEqualTo(3);
-    assertThat(root.get("summary").get("fail").asInt()).isEqualTo(1);
+    // billing-web (shell-wrapper, ...) and billing-worker (grace-budget)
+    assertThat(root.get("summary").get("fail").asInt()).isEqualTo(2);
     JsonNode w = root.get("workloads").get(0);
     assertThat(fieldNames(w))
-        .containsExactly("kind", "namespace", "name", "python", "verdict", "findings");
+        .containsExactly("apiVersion", "kind", "namespace", "name", "python", "verdict", "findings");
     for (JsonNode workload : root.get("workloads")) {
       for (JsonNode f : workload.get("findings")) {
         assertThat(fieldNames(f)).containsExactly("rule", "severity", "container", "message", "fix");
@@ -156,7 +157,7 @@ class CliTest {
     String[] lines = r.out().split("\n");
     assertThat(lines).hasSize(4);
     assertThat(lines[0]).startsWith("VERDICT").contains("KIND").contains("WORKLOAD").contains("RULES");
-    assertThat(r.out()).containsPattern("fail +Deployment +shop/billing-web +8 +6 +0  shell-wrapper,");
+    assertThat(r.out()).containsPattern("fail +Deployment +shop/billing-web +7 +7 +0  shell-wrapper,");
     assertThat(r.out()).containsPattern("pass +Deployment +shop/orders-api +0 +0 +0  -");
   }
 
