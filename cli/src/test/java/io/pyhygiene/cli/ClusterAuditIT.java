@@ -491,4 +491,74 @@ class ClusterAuditIT {
     assertThat(fallback.err()).containsPattern("not read: namespaces [^\n]*" + c)
         .contains("default").contains("kube-system");
   }
+
+  /** The YAML block of the README that defines the ClusterRole {@code name}. */
+  static String readmeClusterRole(String name) throws Exception {
+    String readme = Files.readString(RealCluster.repoRoot().resolve("README.md"));
+    for (String block : readme.split("```yaml\n")) {
+      String yaml = block.substring(0, block.indexOf("```"));
+      if (yaml.contains("kind: ClusterRole\n") && yaml.contains("\n  name: " + name + "\n")) {
+        return yaml;
+      }
+    }
+    throw new AssertionError("README.md has no ClusterRole " + name);
+  }
+
+  /** Creates the README's ClusterRole under a unique name, deleted after the test. */
+  static String createReadmeClusterRole(String name, String unique) throws Exception {
+    var role = (io.fabric8.kubernetes.api.model.rbac.ClusterRole) k8s().load(new ByteArrayInputStream(
+        readmeClusterRole(name).getBytes(StandardCharsets.UTF_8))).items().get(0);
+    role.getMetadata().setName(unique);
+    cluster.deleteAfterTest(k8s().resource(role).create());
+    return unique;
+  }
+
+  static void bindClusterWide(String clusterRole, String saNamespace, String sa) {
+    cluster.deleteAfterTest(k8s().rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder()
+        .withNewMetadata().withName(clusterRole).endMetadata()
+        .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", clusterRole)
+        .addNewSubject().withKind("ServiceAccount").withName(sa).withNamespace(saNamespace).endSubject()
+        .build()).create());
+  }
+
+  @Test
+  void theReadmeClusterRolesAreEnough() throws Exception {
+    String a = cluster.createNamespace();
+    String b = cluster.createNamespace();
+    apply(a, EVERY_KIND);
+    apply(b, EVERY_KIND);
+
+    // bound cluster-wide: -A reads everything
+    String audit = createReadmeClusterRole("pyhygiene-audit", a + "-audit");
+    bindClusterWide(audit, a, "everywhere");
+    Path everywhere = tokenKubeconfig(a, "everywhere");
+    Result all = await().atMost(TIMEOUT).until(() -> audit(everywhere, false, "-A", "-l", "tier=web"),
+        x -> x.code() != 2);
+    assertThat(all.err()).isEmpty();
+    assertThat(all.json().path("errors")).isEmpty();
+    Set<String> seen = new TreeSet<>();
+    all.json().path("workloads").forEach(w -> seen.add(w.path("namespace").asText()));
+    assertThat(seen).contains(a, b);
+    // the ConfigMap's script and the Service were read: the same verdicts as the admin's
+    assertThat(audit(everywhere, false, "-n", a).out()).isEqualTo(audit("-n", a).out());
+
+    // bound in one namespace, plus the namespaces role cluster-wide: -A reads that one and
+    // names the others
+    k8s().rbac().roleBindings().inNamespace(b).resource(new RoleBindingBuilder().withNewMetadata()
+        .withName("pyhygiene-audit").endMetadata()
+        .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", audit)
+        .addNewSubject().withKind("ServiceAccount").withName("one").withNamespace(a).endSubject()
+        .build()).create();
+    bindClusterWide(createReadmeClusterRole("pyhygiene-audit-namespaces", a + "-ns"), a, "one");
+    Path one = tokenKubeconfig(a, "one");
+    Result partial = await().atMost(TIMEOUT).until(() -> audit(one, false, "-A"),
+        x -> x.out().contains("\"namespace\" : \"" + b + "\""));
+    assertThat(partial.code()).isEqualTo(2);
+    Set<String> readable = new TreeSet<>();
+    partial.json().path("workloads").forEach(w -> readable.add(w.path("namespace").asText()));
+    assertThat(readable).containsExactly(b);
+    assertThat(partial.err()).containsPattern("not read: namespaces [^\n]*" + a + "[^\n]*: cannot"
+        + " list deployments, statefulsets, daemonsets, cronjobs, jobs, replicasets, pods, services,"
+        + " configmaps \\(403 Forbidden\\)");
+  }
 }
