@@ -236,6 +236,9 @@ public final class AuditCommand implements Callable<Integer> {
         scanned.targets().forEach(t -> targets.add(new Target("", 0, 0, t.workload(),
             t.context())));
         readErrors = scanned.errors();
+        for (String ns : scanned.empty()) {
+          err.println("pyhygiene: namespace " + ns + ": nothing found (does it exist?)");
+        }
       } catch (ClusterConnection.ConnectionException | ClusterScan.FatalException e) {
         progress.done();
         err.println("pyhygiene: " + e.getMessage());

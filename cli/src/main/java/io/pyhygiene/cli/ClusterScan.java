@@ -94,8 +94,11 @@ final class ClusterScan {
    * @param targets the workloads to audit, by namespace, kind and name
    * @param errors what could not be listed, one entry per namespace and status
    * @param objects how many objects were read
+   * @param empty namespaces named with -n in which nothing at all was found (a typo, or a
+   *     namespace that does not exist: telling them apart would need {@code get} on namespaces)
    */
-  record Result(List<Target> targets, List<AuditRun.ReadError> errors, int objects) {}
+  record Result(List<Target> targets, List<AuditRun.ReadError> errors, int objects,
+      List<String> empty) {}
 
   /** The scan cannot go on: the API server did not answer, or refused the credentials. */
   static final class FatalException extends Exception {
@@ -154,7 +157,20 @@ final class ClusterScan {
       pool.shutdownNow();
     }
     progress.done();
-    return new Result(targets(selector), errors(), read.get());
+    List<String> empty = new ArrayList<>();
+    if (!scope.all()) {
+      for (String ns : scope.namespaces()) {
+        boolean failed;
+        synchronized (failures) {
+          failed = failures.stream().anyMatch(f -> f.namespace().equals(ns));
+        }
+        if (!failed && objects.values().stream().flatMap(List::stream)
+            .noneMatch(o -> PodEvidence.namespace(o).equals(ns))) {
+          empty.add(ns);
+        }
+      }
+    }
+    return new Result(targets(selector), errors(), read.get(), empty);
   }
 
   /**

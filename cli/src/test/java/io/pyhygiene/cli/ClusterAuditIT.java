@@ -298,6 +298,13 @@ class ClusterAuditIT {
     assertThat(rules(workload(report, "StatefulSet", "db"))).doesNotContain("prestop-missing");
     assertThat(workload(report, "CronJob", "nightly").path("apiVersion").asText()).isEqualTo("batch/v1");
 
+    // a namespace with nothing in it is mentioned, not an error
+    Result typo = audit("-n", ns + ",no-such-namespace-" + ns);
+    assertThat(typo.code()).isEqualTo(1);
+    assertThat(typo.err()).isEqualTo("pyhygiene: namespace no-such-namespace-" + ns
+        + ": nothing found (does it exist?)\n");
+    assertThat(typo.out()).isEqualTo(r.out());
+
     // -l selects by the workload's own labels
     assertThat(workloads(audit("-n", ns, "-l", "tier=web").json())).containsExactly("Deployment/web");
     assertThat(workloads(audit("-n", ns, "-l", "tier notin (web)").json()))
