@@ -115,6 +115,9 @@ final class ClusterScan {
 
   private static final String ALL = "";
 
+  /** The status of a list whose answer could not be read. */
+  private static final int UNREADABLE = -2;
+
   private final KubernetesClient client;
   private final Progress progress;
   private final long pageSize;
@@ -203,6 +206,13 @@ final class ClusterScan {
             objects.get(r).addAll(list(r.type, ns.equals(ALL) ? null : ns));
           } catch (KubernetesClientException e) {
             failures.add(new Failure(ns, r, e.getCode(), reason(e)));
+          } catch (RuntimeException e) {
+            // not the API server's answer (an object the model cannot read, say): that kind
+            // in that namespace is missing, the rest goes on
+            String why = e.getClass().getSimpleName()
+                + (e.getMessage() == null ? "" : ": " + e.getMessage().replaceAll("\\s+", " "));
+            failures.add(new Failure(ns, r, UNREADABLE,
+                why.length() <= 240 ? why : why.substring(0, 240) + "..."));
           }
         }, pool));
       }
@@ -214,7 +224,7 @@ final class ClusterScan {
     }
     synchronized (failures) {
       for (Failure f : failures) {
-        if (f.status() <= 0 || f.status() == 401) {
+        if ((f.status() <= 0 && f.status() != UNREADABLE) || f.status() == 401) {
           throw new FatalException(f.status() == 401
               ? "the API server at " + client.getMasterUrl() + " refused the credentials (401"
                   + " Unauthorized): check the kubeconfig's user for this context"
@@ -338,23 +348,29 @@ final class ClusterScan {
   /** One error per namespace and status, naming the resources and what their absence costs. */
   private List<AuditRun.ReadError> errors() {
     Map<String, Map<Integer, Set<Resource>>> grouped = new TreeMap<>();
+    Map<String, String> unreadable = new HashMap<>();
     synchronized (failures) {
       for (Failure f : failures) {
         grouped.computeIfAbsent(f.namespace(), k -> new TreeMap<>())
             .computeIfAbsent(f.status(), k -> new java.util.TreeSet<>()).add(f.resource());
+        if (f.status() == UNREADABLE) {
+          unreadable.putIfAbsent(f.namespace(), f.reason());
+        }
       }
     }
     List<AuditRun.ReadError> out = new ArrayList<>();
     grouped.forEach((ns, byStatus) -> byStatus.forEach((status, resources) -> {
       List<String> names = resources.stream().map(r -> r.plural).toList();
-      String what = "cannot list " + String.join(", ", names) + " (" + status(status) + ")";
+      String what = "cannot list " + String.join(", ", names) + " ("
+          + (status == UNREADABLE ? "unreadable answer: " + unreadable.get(ns) : status(status)) + ")";
       if (ns.equals(ALL)) {
         // cluster-wide lists refused, and the namespaces could not be listed to go one by one
         what = "cannot list " + String.join(", ", names) + " in all namespaces, nor the"
             + " namespaces to list them one by one (" + status(status) + "); name namespaces"
             + " with -n";
       }
-      out.add(new AuditRun.ReadError(ns, names, status, what + consequences(resources)));
+      out.add(new AuditRun.ReadError(ns, names, status == UNREADABLE ? 0 : status,
+          what + consequences(resources)));
     }));
     return out;
   }
