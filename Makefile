@@ -10,7 +10,7 @@ EXAMPLES_NOW ?= 2026-11-25
 include e2e/e2e.mk
 
 .DEFAULT_GOAL := help
-.PHONY: help build test unit-test test-deps drift-check chart-test audit-examples docs crds demo demo-down e2e bench
+.PHONY: help build test unit-test test-deps drift-check chart-test audit-examples docs crds demo demo-down e2e bench kubectl-plugin
 
 ## help: list the targets
 help:
@@ -21,7 +21,7 @@ build:
 	$(MVN) package -DskipTests
 
 # Rebuilt when a source or a pom is newer than the jar.
-$(JAR): $(wildcard pom.xml */pom.xml) $(shell find core/src/main cli/src/main operator/src/main dist/src/main -type f)
+$(JAR): $(wildcard pom.xml */pom.xml) $(shell find core/src/main registry/src/main cli/src/main operator/src/main dist/src/main -type f)
 	$(MVN) package -DskipTests
 
 ## test-deps: install busybox/dash and a Python venv with gunicorn and uvicorn (for ground truth)
@@ -57,6 +57,12 @@ drift-check:
 ## audit-examples: audit examples/ with the CLI (text report)
 audit-examples: $(JAR)
 	java -jar $(JAR) audit -f examples --now $(EXAMPLES_NOW) --fail-on never
+
+PREFIX ?= $(HOME)/.local
+
+## kubectl-plugin: install kubectl-pyhygiene and the jar under PREFIX (default ~/.local), for `kubectl pyhygiene audit --cluster -A`
+kubectl-plugin: $(JAR)
+	bash scripts/install-kubectl-plugin.sh $(PREFIX)
 
 ## docs: regenerate docs/rules.md from the rule catalogue
 docs:

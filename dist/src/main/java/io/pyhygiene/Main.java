@@ -49,9 +49,20 @@ public final class Main {
         .setOut(stdout)
         .setErr(stderr);
     cli.setExecutionStrategy(new CommandLine.RunLast());
+    // The kubectl plugin launcher says how it was called, so help reads "kubectl pyhygiene".
+    String name = environment.get("PYHYGIENE_COMMAND_NAME");
+    if (name != null && !name.isBlank()) {
+      cli.setCommandName(name.trim());
+    }
     cli.getSubcommands().get("run").getCommandSpec().usageMessage()
         .description(concat(cli.getSubcommands().get("run").getCommandSpec().usageMessage()
             .description(), RunCommand.variablesHelp()));
+    if (args.length == 0) {
+      // `pyhygiene` (or `kubectl pyhygiene`) alone: the help, as a question, not an error
+      cli.usage(stdout);
+      stdout.flush();
+      return 0;
+    }
     int code = cli.execute(args);
     stdout.flush();
     stderr.flush();

@@ -25,67 +25,164 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.pyhygiene.registry.CredentialSource;
+import io.pyhygiene.registry.DockerConfigCredentials;
+import io.pyhygiene.registry.Platform;
+import io.pyhygiene.workload.ImageFacts;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code pyhygiene audit}: the offline audit of manifest files, for CI pipelines. */
+/**
+ * {@code pyhygiene audit}: audits manifest files (for CI) or, with {@code --cluster}, a live
+ * cluster read-only; with {@code --resolve-images}, verdicts also use each image's config.
+ */
 @Command(name = "audit", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
-        "Audit Deployments in manifest files against the Python hygiene rules.",
+        "Audit Python workloads (Deployments, StatefulSets, DaemonSets, Jobs, CronJobs,"
+            + " ReplicaSets and Pods no controller owns) in manifest files or a live cluster"
+            + " against the Python hygiene rules.",
         "",
-        "Reads YAML (multi-document) and JSON files, directories (recursively: *.yaml, *.yml,"
-            + " *.json) and stdin (-). `kind: List` is expanded; kinds other than Deployment are"
-            + " skipped. A malformed document never stops the run: every readable document is"
-            + " audited and each bad one is named."},
+        "Files: YAML (multi-document) and JSON files, directories (recursively: *.yaml, *.yml,"
+            + " *.json) and stdin (-). `kind: List` is expanded; Services decide which containers"
+            + " serve and ConfigMaps give mounted scripts; other kinds are skipped. A malformed"
+            + " document never stops the run: every readable document is audited and each bad"
+            + " one is named.",
+        "",
+        "Cluster (--cluster): lists, read-only, the audited kinds, Pods, Services and ConfigMaps"
+            + " of the kubeconfig's cluster, and reads runtime evidence (SIGKILL at shutdown,"
+            + " OOMKilled) from the Pods' recorded terminations. Namespaces or kinds the user may"
+            + " not list are skipped and named on stderr and in the report."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:no finding at or above --fail-on",
         "1:findings at or above --fail-on",
-        "2:usage or input errors (every readable document is still audited)"},
+        "2:usage or input errors, or part of the cluster could not be listed (everything"
+            + " readable is still audited)"},
     footer = {"", "Examples:",
         "  pyhygiene audit -f deploy/ -o sarif > pyhygiene.sarif",
         "  helm template chart/ | pyhygiene audit -f - --fail-on warning",
-        "  pyhygiene audit -f k8s.yaml --policy policy.yaml --now 2026-11-25"})
+        "  pyhygiene audit -f k8s.yaml --policy policy.yaml --now 2026-11-25",
+        "  pyhygiene audit -f k8s/ --resolve-images --platform linux/arm64",
+        "  pyhygiene audit --cluster -A -o table",
+        "  kubectl pyhygiene audit --cluster -n shop -l app.kubernetes.io/part-of=billing"})
 public final class AuditCommand implements Callable<Integer> {
 
   enum Format { text, table, json, sarif }
 
   enum FailOn { error, warning, never }
 
-  @Option(names = {"-f", "--file"}, required = true, paramLabel = "PATH",
-      description = "A manifest file, a directory, or - for stdin. Repeatable.")
-  List<String> paths;
+  /** What to audit. */
+  static final class Input {
+    @Option(names = {"-f", "--file"}, paramLabel = "PATH",
+        description = "A manifest file, a directory, or - for stdin. Repeatable.")
+    List<String> paths;
 
-  @Option(names = {"-o", "--output"}, defaultValue = "text", paramLabel = "FORMAT",
-      description = "text (grouped by workload), table (one line per workload), json or sarif"
-          + " (default: ${DEFAULT-VALUE}).")
-  Format format;
+    @Option(names = "--cluster", description = "Audit the live cluster of the kubeconfig"
+        + " (read-only: list calls only) instead of files.")
+    boolean cluster;
+  }
 
-  @Option(names = "--policy", paramLabel = "FILE",
-      description = "A PythonHygienePolicy manifest whose rules, parameters and exemptions apply"
-          + " (default: the built-in defaults, as a policy with an empty spec).")
-  Path policyFile;
+  /** Which cluster, which namespaces, which workloads. */
+  static final class ClusterOptions {
+    @Option(names = "--kubeconfig", paramLabel = "FILE", description = "The kubeconfig (default:"
+        + " $KUBECONFIG, else ~/.kube/config, else the in-cluster service account).")
+    Path kubeconfig;
 
-  @Option(names = "--fail-on", defaultValue = "error", paramLabel = "LEVEL",
-      description = "Exit 1 when a finding is at or above: error, warning or never"
-          + " (default: ${DEFAULT-VALUE}).")
-  FailOn failOn;
+    @Option(names = "--context", paramLabel = "NAME",
+        description = "The kubeconfig context (default: its current context).")
+    String context;
 
-  @Option(names = "--now", paramLabel = "DATE",
-      description = "The date rules such as python-eol judge by, e.g. 2026-11-25 (default: today,"
-          + " UTC). Pin it in CI to make results reproducible.")
-  LocalDate now;
+    @Option(names = {"-n", "--namespace"}, paramLabel = "NS", split = ",",
+        description = "Audit these namespaces (repeatable or comma-separated; default: the"
+            + " context's namespace, else default).")
+    List<String> namespaces;
 
-  @Option(names = "--no-color", description = "Never colour text output (colour is used only on"
-      + " a terminal, and never when NO_COLOR is set).")
-  boolean noColor;
+    @Option(names = {"-A", "--all-namespaces"}, description = "Audit every namespace. Kinds that"
+        + " cannot be listed cluster-wide are listed namespace by namespace.")
+    boolean allNamespaces;
+
+    @Option(names = {"-l", "--selector"}, paramLabel = "SELECTOR", description = "Audit only"
+        + " workloads whose labels match, kubectl syntax: app=web,tier!=db,env in (prod,stage)."
+        + " Their Pods count as evidence whatever their labels.")
+    String selector;
+  }
+
+  /** Image resolution. */
+  static final class ImageOptions {
+    @Option(names = "--resolve-images", description = "Read each image's config (ENTRYPOINT,"
+        + " CMD, USER, ENV, STOPSIGNAL) from its registry, so verdicts see what really runs."
+        + " Off by default: without it the audit makes no network call (files) or only calls"
+        + " the API server (--cluster).")
+    boolean resolve;
+
+    @Option(names = "--registry-config", paramLabel = "FILE", description = "Docker config JSON"
+        + " with registry credentials (auths, credHelpers, credsStore; default:"
+        + " $DOCKER_CONFIG/config.json, else ~/.docker/config.json).")
+    Path registryConfig;
+
+    @Option(names = "--insecure-registry", paramLabel = "HOST[:PORT]", description = "A registry"
+        + " reached without valid TLS (HTTPS unverified, then plain HTTP), as Docker's"
+        + " insecure-registries. Loopback registries always are. Repeatable.")
+    List<String> insecureRegistries;
+
+    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "The platform"
+        + " to read from multi-platform images (default: linux/amd64).")
+    String platform;
+  }
+
+  /** How to report and judge. */
+  static final class OutputOptions {
+    @Option(names = {"-o", "--output"}, defaultValue = "text", paramLabel = "FORMAT",
+        description = "text (grouped by workload), table (one line per workload), json or sarif"
+            + " (default: ${DEFAULT-VALUE}).")
+    Format format = Format.text;
+
+    @Option(names = "--policy", paramLabel = "FILE",
+        description = "A PythonHygienePolicy manifest whose rules, parameters and exemptions"
+            + " apply (default: the built-in defaults, as a policy with an empty spec).")
+    Path policyFile;
+
+    @Option(names = "--fail-on", defaultValue = "error", paramLabel = "LEVEL",
+        description = "Exit 1 when a finding is at or above: error, warning or never"
+            + " (default: ${DEFAULT-VALUE}).")
+    FailOn failOn = FailOn.error;
+
+    @Option(names = "--now", paramLabel = "DATE",
+        description = "The date rules such as python-eol judge by, e.g. 2026-11-25 (default:"
+            + " today, UTC). Pin it in CI to make results reproducible.")
+    LocalDate now;
+
+    @Option(names = "--no-color", description = "Never colour text output (colour is used only"
+        + " on a terminal, and never when NO_COLOR is set).")
+    boolean noColor;
+  }
+
+  @ArgGroup(validate = false, heading = "%nInput:%n", order = 1)
+  Input input = new Input();
+
+  @ArgGroup(validate = false, heading = "%nCluster (with --cluster):%n", order = 2)
+  ClusterOptions clusterOptions = new ClusterOptions();
+
+  @ArgGroup(validate = false, heading = "%nImages:%n", order = 3)
+  ImageOptions images = new ImageOptions();
+
+  @ArgGroup(validate = false, heading = "%nOutput:%n", order = 4)
+  OutputOptions output = new OutputOptions();
 
   @Spec
   CommandSpec spec;
@@ -100,10 +197,15 @@ public final class AuditCommand implements Callable<Integer> {
     this.terminal = terminal;
   }
 
+  /** A workload to audit, where it came from, and what the engine may know around it. */
+  private record Target(String source, int document, int line, HasMetadata workload,
+      WorkloadContext context) {}
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    Settings settings = validate();
     List<Rule> rules = RuleCatalog.all();
     AuditPolicy policy;
     try {
@@ -113,43 +215,98 @@ public final class AuditCommand implements Callable<Integer> {
       err.flush();
       return 2;
     }
-    Clock clock = now == null ? Clock.systemUTC()
-        : Clock.fixed(now.atStartOfDay().toInstant(ZoneOffset.UTC), ZoneOffset.UTC);
+    Clock clock = output.now == null ? Clock.systemUTC()
+        : Clock.fixed(output.now.atStartOfDay().toInstant(ZoneOffset.UTC), ZoneOffset.UTC);
     Auditor auditor = new Auditor(rules, clock);
+    Progress progress = new Progress(err, terminal, System::nanoTime);
 
-    ManifestLoader.Result loaded = new ManifestLoader(stdin, msg -> {
-      if (terminal) {
-        err.println(msg);
+    List<Target> targets = new ArrayList<>();
+    List<ManifestLoader.InputError> inputErrors = List.of();
+    List<AuditRun.ReadError> readErrors = List.of();
+    boolean noFiles = false;
+    if (input.cluster) {
+      try (ClusterConnection.Connected connected = ClusterConnection.open(
+          clusterOptions.kubeconfig, clusterOptions.context, environment)) {
+        ClusterScan.Scope scope = new ClusterScan.Scope(clusterOptions.allNamespaces,
+            clusterOptions.namespaces == null || clusterOptions.namespaces.isEmpty()
+                ? List.of(connected.namespace()) : List.copyOf(new LinkedHashSet<>(
+                    clusterOptions.namespaces)));
+        ClusterScan.Result scanned = new ClusterScan(connected.client(), progress,
+            ClusterScan.PAGE_SIZE, 4).scan(scope, settings.selector());
+        scanned.targets().forEach(t -> targets.add(new Target("", 0, 0, t.workload(),
+            t.context())));
+        readErrors = scanned.errors();
+        for (String ns : scanned.empty()) {
+          err.println("pyhygiene: namespace " + ns + ": nothing found (does it exist?)");
+        }
+      } catch (ClusterConnection.ConnectionException | ClusterScan.FatalException e) {
+        progress.done();
+        err.println("pyhygiene: " + e.getMessage());
         err.flush();
+        return 2;
       }
-    }).load(paths);
-    // Services in the input decide which containers serve; with none, ports are taken as
-    // serving and findings say so.
-    WorkloadContext context = new WorkloadContext(
-        loaded.services().isEmpty() ? Optional.empty() : Optional.of(loaded.services()),
-        loaded.configMaps(), Map.of(), Observations.NONE);
-    List<AuditRun.Audited> audited = new ArrayList<>();
-    for (ManifestLoader.LoadedWorkload w : loaded.workloads()) {
-      WorkloadView view = WorkloadView.of(w.workload(), context).orElseThrow();
-      audited.add(new AuditRun.Audited(w.source(), w.document(), w.line(),
-          auditor.audit(view, policy)));
+      for (String line : new AuditRun(List.of(), List.of(), readErrors, false).readErrorLines()) {
+        err.println("pyhygiene: not read: " + line);
+      }
+      err.flush();
+    } else {
+      ManifestLoader.Result loaded = new ManifestLoader(stdin, msg -> {
+        if (terminal) {
+          err.println(msg);
+          err.flush();
+        }
+      }).load(input.paths);
+      // Services in the input decide which containers serve; with none, ports are taken as
+      // serving and findings say so.
+      WorkloadContext context = new WorkloadContext(
+          loaded.services().isEmpty() ? Optional.empty() : Optional.of(loaded.services()),
+          loaded.configMaps(), Map.of(), Observations.NONE);
+      for (ManifestLoader.LoadedWorkload w : loaded.workloads()) {
+        targets.add(new Target(w.source(), w.document(), w.line(), w.workload(), context));
+      }
+      inputErrors = loaded.errors();
+      noFiles = loaded.files() == 0 && loaded.errors().isEmpty();
     }
-    AuditRun run = new AuditRun(audited, loaded.errors());
-    switch (format) {
+
+    Map<String, ImageFacts> facts = Map.of();
+    if (images.resolve) {
+      List<String> references = new ArrayList<>();
+      targets.forEach(t -> PodTemplates.images(t.workload()).forEach(i -> references.add(i.image())));
+      try (ImageResolution resolution = new ImageResolution(
+          ImageResolution.options(settings.platform(), settings.insecureRegistries()),
+          settings.credentials())) {
+        facts = Map.copyOf(resolution.resolveAll(references, progress));
+      }
+      progress.done();
+    }
+
+    List<AuditRun.Audited> audited = new ArrayList<>();
+    for (Target t : targets) {
+      WorkloadContext context = facts.isEmpty() ? t.context() : t.context().withImages(facts);
+      WorkloadView view = WorkloadView.of(t.workload(), context).orElseThrow();
+      List<AuditRun.Image> imageFacts = PodTemplates.images(t.workload()).stream()
+          .map(i -> new AuditRun.Image(i.container(), i.image(), context.image(i.image())))
+          .toList();
+      audited.add(new AuditRun.Audited(t.source(), t.document(), t.line(),
+          auditor.audit(view, policy), imageFacts));
+    }
+    AuditRun run = new AuditRun(audited, inputErrors, readErrors, images.resolve);
+    switch (output.format) {
       case json -> out.print(JsonReport.render(run));
       case sarif -> out.print(SarifReport.render(run, rules, Versions.current()));
       case table -> out.print(TableReport.render(run));
       default -> out.print(new TextReport(useColour()).render(run));
     }
     out.flush();
-    if (loaded.files() == 0 && loaded.errors().isEmpty()) {
-      err.println("pyhygiene: no *.yaml, *.yml or *.json files found in " + String.join(", ", paths));
+    if (noFiles) {
+      err.println("pyhygiene: no *.yaml, *.yml or *.json files found in "
+          + String.join(", ", input.paths));
       err.flush();
     }
-    if (!run.errors().isEmpty()) {
+    if (run.incomplete()) {
       return 2;
     }
-    Severity threshold = switch (failOn) {
+    Severity threshold = switch (output.failOn) {
       case error -> Severity.ERROR;
       case warning -> Severity.WARNING;
       case never -> null;
@@ -157,9 +314,109 @@ public final class AuditCommand implements Callable<Integer> {
     return run.anyAtLeast(threshold) ? 1 : 0;
   }
 
+  /**
+   * What the options amount to, checked before anything is read.
+   *
+   * @param selector {@code -l} parsed, or null
+   * @param platform the platform to read from indexes
+   * @param insecureRegistries {@code host[:port]}, lower case
+   * @param credentials where registry credentials come from
+   */
+  private record Settings(LabelSelector selector, Platform platform,
+      Set<String> insecureRegistries, CredentialSource credentials) {}
+
+  private static final Pattern REGISTRY_HOST = Pattern.compile(
+      "(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+          + "|\\[[0-9A-Fa-f:.]+])(?::[0-9]{1,5})?");
+
+  private Settings validate() {
+    boolean files = input.paths != null && !input.paths.isEmpty();
+    if (files == input.cluster) {
+      throw usage(files ? "-f and --cluster exclude each other: audit files or a cluster"
+          : "say what to audit: -f PATH (files) or --cluster");
+    }
+    if (!input.cluster) {
+      List<String> clusterOnly = new ArrayList<>();
+      if (clusterOptions.kubeconfig != null) {
+        clusterOnly.add("--kubeconfig");
+      }
+      if (clusterOptions.context != null) {
+        clusterOnly.add("--context");
+      }
+      if (clusterOptions.namespaces != null) {
+        clusterOnly.add("--namespace");
+      }
+      if (clusterOptions.allNamespaces) {
+        clusterOnly.add("--all-namespaces");
+      }
+      if (clusterOptions.selector != null) {
+        clusterOnly.add("--selector");
+      }
+      if (!clusterOnly.isEmpty()) {
+        throw usage(String.join(", ", clusterOnly) + " only apply with --cluster");
+      }
+    }
+    if (clusterOptions.allNamespaces && clusterOptions.namespaces != null) {
+      throw usage("-n and -A exclude each other");
+    }
+    if (clusterOptions.namespaces != null) {
+      for (String ns : clusterOptions.namespaces) {
+        if (!ns.matches("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?")) {
+          throw usage("-n " + ns + ": not a namespace name");
+        }
+      }
+    }
+    LabelSelector selector = null;
+    if (clusterOptions.selector != null) {
+      try {
+        selector = SelectorParser.parse(clusterOptions.selector);
+      } catch (IllegalArgumentException e) {
+        throw usage("-l: " + e.getMessage());
+      }
+    }
+    if (!images.resolve && (images.registryConfig != null || images.insecureRegistries != null
+        || images.platform != null)) {
+      throw usage("--registry-config, --insecure-registry and --platform only apply with"
+          + " --resolve-images");
+    }
+    Platform platform = Platform.LINUX_AMD64;
+    if (images.platform != null) {
+      try {
+        platform = Platform.parse(images.platform);
+      } catch (IllegalArgumentException e) {
+        throw usage("--platform: " + e.getMessage());
+      }
+    }
+    Set<String> insecure = new LinkedHashSet<>();
+    for (String host : images.insecureRegistries == null ? List.<String>of()
+        : images.insecureRegistries) {
+      if (!REGISTRY_HOST.matcher(host).matches()) {
+        throw usage("--insecure-registry " + host + ": expected HOST or HOST:PORT, without a"
+            + " scheme or a path");
+      }
+      insecure.add(host.toLowerCase(Locale.ROOT));
+    }
+    CredentialSource credentials = CredentialSource.NONE;
+    if (images.resolve) {
+      if (images.registryConfig != null) {
+        if (!Files.isRegularFile(images.registryConfig)) {
+          throw usage("--registry-config " + images.registryConfig + ": no such file");
+        }
+        credentials = DockerConfigCredentials.fromFile(images.registryConfig);
+      } else {
+        credentials = DockerConfigCredentials.fromEnvironment(environment);
+      }
+    }
+    return new Settings(selector, platform, insecure, credentials);
+  }
+
+  private ParameterException usage(String message) {
+    return new ParameterException(spec.commandLine(), message);
+  }
+
   private boolean useColour() {
-    return terminal && !noColor && !environment.containsKey("NO_COLOR")
-        && !"dumb".equals(environment.get("TERM")) && format == Format.text;
+    return terminal && !output.noColor && !environment.containsKey("NO_COLOR")
+        && !"dumb".equals(environment.get("TERM")) && output.format == Format.text;
   }
 
   static final class PolicyException extends Exception {
@@ -170,6 +427,7 @@ public final class AuditCommand implements Callable<Integer> {
 
   private AuditPolicy loadPolicy(List<Rule> rules) throws PolicyException {
     PolicyResolver resolver = new PolicyResolver(rules);
+    Path policyFile = output.policyFile;
     if (policyFile == null) {
       return resolver.resolve("", null).policy();
     }

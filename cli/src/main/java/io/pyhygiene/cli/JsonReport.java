@@ -9,7 +9,13 @@ import io.pyhygiene.engine.Finding;
 import io.pyhygiene.engine.Verdict;
 import io.pyhygiene.engine.WorkloadAudit;
 
-/** The {@code -o json} report, exactly DESIGN's schema (version "1"). */
+/**
+ * The {@code -o json} report: DESIGN's schema (version "1"). Additions that leave it readable
+ * by a consumer of version 1: with {@code --resolve-images}, each workload's {@code images}
+ * (container, reference, state, digest used or why not) and a {@code digest} on each container
+ * finding; for {@code --cluster}, {@code errors} entries with {@code source: "cluster"}, the
+ * namespace and the resources that could not be listed.
+ */
 public final class JsonReport {
 
   private static final ObjectMapper MAPPER =
@@ -37,6 +43,19 @@ public final class JsonReport {
       n.put("name", a.name());
       n.put("python", a.python());
       n.put("verdict", a.verdict().label());
+      if (run.imagesRequested()) {
+        ArrayNode images = n.putArray("images");
+        for (AuditRun.Image i : w.images()) {
+          ObjectNode in = images.addObject();
+          in.put("container", i.container());
+          in.put("image", i.image());
+          in.put("state", i.facts().state().name().toLowerCase(java.util.Locale.ROOT));
+          putNullable(in, "digest", i.digest().orElse(null));
+          if (!i.facts().reason().isEmpty()) {
+            in.put("reason", i.facts().reason());
+          }
+        }
+      }
       ArrayNode findings = n.putArray("findings");
       for (Finding f : a.findings()) {
         ObjectNode fn = findings.addObject();
@@ -52,6 +71,10 @@ public final class JsonReport {
         if (f.conditional()) {
           fn.put("assumption", f.assumption());
         }
+        if (run.imagesRequested() && !f.container().isEmpty()) {
+          putNullable(fn, "digest", w.image(f.container())
+              .flatMap(AuditRun.Image::digest).orElse(null));
+        }
       }
     }
     ArrayNode errors = root.putArray("errors");
@@ -61,10 +84,28 @@ public final class JsonReport {
       en.put("document", e.document());
       en.put("message", e.message());
     }
+    for (AuditRun.ReadError e : run.readErrors()) {
+      ObjectNode en = errors.addObject();
+      en.put("source", "cluster");
+      en.put("document", 0);
+      putNullable(en, "namespace", e.namespace().isEmpty() ? null : e.namespace());
+      ArrayNode resources = en.putArray("resources");
+      e.resources().forEach(resources::add);
+      en.put("status", e.status());
+      en.put("message", e.message());
+    }
     try {
       return MAPPER.writeValueAsString(root) + "\n";
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  private static void putNullable(ObjectNode node, String field, String value) {
+    if (value == null) {
+      node.putNull(field);
+    } else {
+      node.put(field, value);
     }
   }
 }

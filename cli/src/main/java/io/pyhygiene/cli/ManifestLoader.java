@@ -228,14 +228,17 @@ public final class ManifestLoader {
   /**
    * A ReplicaSet a Deployment controls, or a Pod a controller (ReplicaSet, Job, StatefulSet,
    * DaemonSet) controls, is audited through its owner: reporting it again would count it twice.
+   * So is a Job a CronJob controls (what a live cluster holds after each schedule); a Job of any
+   * other controller is audited as itself.
    */
   public static boolean ownedByController(HasMetadata o) {
-    if (!(o instanceof ReplicaSet) && !(o instanceof Pod)) {
+    if (!(o instanceof ReplicaSet) && !(o instanceof Pod) && !(o instanceof Job)) {
       return false;
     }
     var refs = o.getMetadata().getOwnerReferences();
     return refs != null && refs.stream().anyMatch(r -> r != null
-        && Boolean.TRUE.equals(r.getController()));
+        && Boolean.TRUE.equals(r.getController())
+        && (!(o instanceof Job) || "CronJob".equals(r.getKind())));
   }
 
   /** The JSON path of a mapping error: {@code spec.template.spec.containers[0].ports[0].containerPort}. */

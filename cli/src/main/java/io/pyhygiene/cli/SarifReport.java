@@ -16,8 +16,10 @@ import java.util.Map;
 
 /**
  * The {@code -o sarif} report: SARIF 2.1.0, one reportingDescriptor per rule (with help text),
- * one result per finding located at the line where the workload's document starts, and input
- * errors as tool execution notifications.
+ * one result per finding located at the line where the workload's document starts (a workload
+ * read from a cluster has a logical location only), and input errors and unreadable parts of a
+ * cluster as tool execution notifications. With image resolution, a result's {@code properties}
+ * carry the container's image and the digest its verdict used.
  */
 public final class SarifReport {
 
@@ -69,19 +71,32 @@ public final class SarifReport {
             + (f.container().isEmpty() ? "" : " container " + f.container());
         r.putObject("message").put("text", where + ": " + f.message() + " Fix: " + f.fix());
         ObjectNode loc = r.putArray("locations").addObject();
-        ObjectNode physical = loc.putObject("physicalLocation");
-        physical.putObject("artifactLocation").put("uri", uri(w.source()));
-        physical.putObject("region").put("startLine", Math.max(1, w.line()));
+        if (w.fromFile()) {
+          ObjectNode physical = loc.putObject("physicalLocation");
+          physical.putObject("artifactLocation").put("uri", uri(w.source()));
+          physical.putObject("region").put("startLine", Math.max(1, w.line()));
+        }
         loc.putArray("logicalLocations").addObject()
             .put("fullyQualifiedName", AuditRun.namespaceOf(a) + "/" + a.name()
                 + (f.container().isEmpty() ? "" : "/" + f.container()))
             .put("kind", "resource");
+        if (run.imagesRequested() && !f.container().isEmpty()) {
+          w.image(f.container()).ifPresent(i -> {
+            ObjectNode props = r.putObject("properties");
+            props.put("image", i.image());
+            if (i.digest().isPresent()) {
+              props.put("digest", i.digest().get());
+            } else {
+              props.putNull("digest");
+            }
+          });
+        }
         r.putObject("partialFingerprints").put("pyhygiene/v1",
             f.rule() + ":" + AuditRun.namespaceOf(a) + "/" + a.name() + ":" + f.container());
       }
     }
     ObjectNode invocation = sarifRun.putArray("invocations").addObject();
-    invocation.put("executionSuccessful", run.errors().isEmpty());
+    invocation.put("executionSuccessful", !run.incomplete());
     ArrayNode notifications = invocation.putArray("toolExecutionNotifications");
     for (ManifestLoader.InputError e : run.errors()) {
       ObjectNode n = notifications.addObject();
@@ -89,6 +104,11 @@ public final class SarifReport {
       n.putObject("message").put("text", "document " + e.document() + ": " + e.message());
       n.putArray("locations").addObject().putObject("physicalLocation")
           .putObject("artifactLocation").put("uri", uri(e.source()));
+    }
+    for (AuditRun.ReadError e : run.readErrors()) {
+      ObjectNode n = notifications.addObject();
+      n.put("level", "error");
+      n.putObject("message").put("text", e.describe());
     }
     try {
       return MAPPER.writeValueAsString(root) + "\n";

@@ -13,19 +13,23 @@ public final class TableReport {
 
   public static String render(AuditRun run) {
     int width = "WORKLOAD".length();
+    int kindWidth = "KIND".length();
     for (AuditRun.Audited w : run.workloads()) {
       width = Math.max(width, name(w.audit()).length());
+      kindWidth = Math.max(kindWidth, w.audit().kind().length());
     }
     StringBuilder out = new StringBuilder();
-    String format = "%-8s %-" + width + "s %6s %8s %5s  %s%n";
-    out.append(String.format(format, "VERDICT", "WORKLOAD", "ERRORS", "WARNINGS", "INFO", "RULES"));
+    String format = "%-8s %-" + kindWidth + "s %-" + width + "s %6s %8s %5s  %s%n";
+    out.append(String.format(format, "VERDICT", "KIND", "WORKLOAD", "ERRORS", "WARNINGS", "INFO",
+        "RULES"));
     for (AuditRun.Audited w : run.workloads()) {
       WorkloadAudit a = w.audit();
       Set<String> rules = new LinkedHashSet<>();
       for (Finding f : a.findings()) {
         rules.add(f.rule());
       }
-      out.append(String.format(format, a.verdict().label(), name(a), count(a, Severity.ERROR),
+      out.append(String.format(format, a.verdict().label(), a.kind(), name(a),
+          count(a, Severity.ERROR),
           count(a, Severity.WARNING), count(a, Severity.INFO),
           rules.isEmpty() ? "-" : String.join(",", rules)));
     }
@@ -33,6 +37,9 @@ public final class TableReport {
       out.append("input error: ").append(e.source())
           .append(e.document() > 0 ? " (document " + e.document() + ")" : "")
           .append(": ").append(e.message()).append('\n');
+    }
+    for (String line : run.readErrorLines()) {
+      out.append("not read: ").append(line).append('\n');
     }
     return out.toString();
   }

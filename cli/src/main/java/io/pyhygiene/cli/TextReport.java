@@ -42,8 +42,10 @@ public final class TextReport {
     for (AuditRun.Audited w : run.workloads()) {
       WorkloadAudit a = w.audit();
       out.append(verdict(a.verdict())).append("  ").append(paint("1", a.kind() + " "
-          + AuditRun.namespaceOf(a) + "/" + a.name()))
-          .append(paint("2", "  (" + w.source() + ":" + w.line() + ")"));
+          + AuditRun.namespaceOf(a) + "/" + a.name()));
+      if (w.fromFile()) {
+        out.append(paint("2", "  (" + w.source() + ":" + w.line() + ")"));
+      }
       if (!a.python()) {
         out.append(paint("2", "  not a Python service"));
       }
@@ -51,6 +53,12 @@ public final class TextReport {
         out.append(paint("2", "  exempt: " + String.join(", ", a.exemptedRules())));
       }
       out.append('\n');
+      if (run.imagesRequested() && a.python()) {
+        for (AuditRun.Image i : w.images()) {
+          i.digest().ifPresent(d -> out.append("  ").append(paint("2", "image [" + i.container()
+              + "] " + i.image() + " is " + d)).append('\n'));
+        }
+      }
       for (Finding f : a.findings()) {
         out.append("  ").append(severity(f.severity())).append(' ')
             .append(paint("1", f.rule()))
@@ -67,6 +75,12 @@ public final class TextReport {
             .append(": ").append(e.message()).append('\n');
       }
     }
+    if (!run.readErrors().isEmpty()) {
+      out.append('\n').append(paint("1;31", "not read from the cluster:")).append('\n');
+      for (String line : run.readErrorLines()) {
+        out.append("  ").append(line).append('\n');
+      }
+    }
     out.append('\n').append(run.workloads().size()).append(" workload")
         .append(run.workloads().size() == 1 ? "" : "s").append(", ")
         .append(run.python()).append(" Python: ")
@@ -76,6 +90,13 @@ public final class TextReport {
     if (!run.errors().isEmpty()) {
       out.append("; ").append(run.errors().size()).append(" input error")
           .append(run.errors().size() == 1 ? "" : "s");
+    }
+    if (!run.readErrors().isEmpty()) {
+      long namespaces = run.readErrors().stream().map(AuditRun.ReadError::namespace).distinct()
+          .filter(n -> !n.isEmpty()).count();
+      boolean everywhere = run.readErrors().stream().anyMatch(e -> e.namespace().isEmpty());
+      out.append("; ").append(everywhere ? "the cluster" : namespaces + " namespace"
+          + (namespaces == 1 ? "" : "s")).append(" not fully read");
     }
     out.append('\n');
     return out.toString();
