@@ -3,14 +3,16 @@
 
 SHELL := /bin/bash
 MVN ?= mvn -B -q
-JAR := operator/target/pyhygiene.jar
+# DIST_MODULE and DIST_JAR: the Maven module that packages pyhygiene and its jar (one place).
+include build.env
+JAR := $(DIST_JAR)
 # Pinned so the examples' verdicts (python-eol) do not change with the calendar.
 EXAMPLES_NOW ?= 2026-11-25
 
 include e2e/e2e.mk
 
 .DEFAULT_GOAL := help
-.PHONY: help build test unit-test test-deps drift-check chart-test audit-examples docs crds demo demo-down e2e bench
+.PHONY: help build test unit-test test-deps drift-check chart-test audit-examples docs crds demo demo-down e2e bench shellcheck
 
 ## help: list the targets
 help:
@@ -21,7 +23,7 @@ build:
 	$(MVN) package -DskipTests
 
 # Rebuilt when a source or a pom is newer than the jar.
-$(JAR): pom.xml operator/pom.xml $(shell find operator/src/main -type f)
+$(JAR): pom.xml $(DIST_MODULE)/pom.xml $(shell find $(DIST_MODULE)/src/main -type f)
 	$(MVN) package -DskipTests
 
 ## test-deps: install busybox/dash and a Python venv with gunicorn and uvicorn (for ground truth)
@@ -32,10 +34,9 @@ test-deps:
 unit-test: test-deps
 	$(MVN) test
 
-## test: everything CI runs: unit, ground-truth and real-cluster tests, cluster check, drift check
+## test: everything CI runs: unit, ground-truth, real-cluster ITs, chart tests, the node cases (node-e2e), e2e, cluster check, drift check
 test: test-deps tools
-	$(WITH_CLUSTER) $(MVN) verify
-	$(WITH_CLUSTER) bash scripts/chart-test.sh
+	$(WITH_CLUSTER) bash -c '$(MVN) verify && bash scripts/chart-test.sh && bash e2e/bin/node-e2e.sh'
 	$(MAKE) --no-print-directory e2e
 	$(MAKE) --no-print-directory cluster-check
 	$(MAKE) --no-print-directory drift-check
@@ -77,6 +78,17 @@ demo:
 ## demo-down: stop what make demo left running (WIPE=1 also deletes the cluster's data)
 demo-down:
 	bash e2e/bin/demo-down.sh
+
+# Scripts with a shebang are checked; the libraries they source (cluster-env.sh, node-lib.sh,
+# operator-lib.sh: no shebang) are checked through them (-x and `# shellcheck source=`
+# directives; .shellcheckrc), where the variables they define are used.
+SHELL_SCRIPTS = $(sort $(shell grep -l '^\#!' e2e/bin/*.sh e2e/*/*.sh scripts/*.sh))
+
+## shellcheck: every shell script of e2e/ and scripts/ (installs shellcheck with apt if missing)
+shellcheck:
+	@command -v shellcheck >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; }
+	shellcheck -x $(SHELL_SCRIPTS)
+	@echo "shellcheck: $(words $(SHELL_SCRIPTS)) scripts clean"
 
 ## bench: engine (JMH), webhook latency, CLI and operator at 10,000 Deployments -> docs/benchmarks.md
 bench:

@@ -48,6 +48,9 @@ POD_CIDR="${PYHYGIENE_POD_CIDR:-10.244.0.0/24}"
 POD_GW="${POD_CIDR%.*/*}.1"
 BRIDGE="${PYHYGIENE_BRIDGE:-pyh0}"
 SERVICE_CIDR=10.0.0.0/24
+# The node's taint (NoSchedule) and the toleration of what is meant to run on it.
+NODE_TAINT_KEY=pyhygiene.io/e2e-node
+NODE_TOLERATION='{"key":"pyhygiene.io/e2e-node","operator":"Exists","effect":"NoSchedule"}'
 # The sandbox image: upstream's pause.c, built by e2e/bin/images.sh, in our registry.
 PAUSE_TAG=3.10.2
 PAUSE_IMAGE="localhost:$REGISTRY_PORT/pause:$PAUSE_TAG"

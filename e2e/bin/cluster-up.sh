@@ -236,7 +236,7 @@ start kube-apiserver \
   --proxy-client-cert-file="$PKI/front-proxy-client.crt" \
   --proxy-client-key-file="$PKI/front-proxy-client.key" \
   --authorization-mode=Node,RBAC \
-  --enable-admission-plugins=NodeRestriction \
+  --enable-admission-plugins=NodeRestriction,PodTolerationRestriction \
   --service-account-issuer="https://kubernetes.default.svc" \
   --service-account-key-file="$PKI/sa.pub" \
   --service-account-signing-key-file="$PKI/sa.key" \

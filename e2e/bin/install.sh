@@ -37,7 +37,7 @@ digest="$("$(tool_path crane)" digest "$IMAGE_REPO:$IMAGE_TAG" 2>/dev/null)" \
 # ---------------------------------------------------------------- helm
 t=$(now_ms)
 set_args=(--set "image.repository=$IMAGE_REPO" --set "image.tag=$IMAGE_TAG" --set "image.digest=$digest"
-  --set policyReportCRD.install=true --set reportInterval=1s)
+  --set policyReportCRD.install=true --set reportInterval=1s --set-json "tolerations=[$NODE_TOLERATION]")
 if [[ -n "${PYHYGIENE_HELM_SET:-}" ]]; then set_args+=(--set "$PYHYGIENE_HELM_SET"); fi
 mkdir -p "$WORK/install"
 if ! timeout --kill-after=10 "$((TIMEOUT + 30))" "$HELM" --kubeconfig "$KUBECONFIG_FILE" upgrade --install \
@@ -107,7 +107,8 @@ for s in json.load(sys.stdin)["items"]:
     for e in s.get("endpoints") or []:
         pod = (e.get("targetRef") or {}).get("name", "")
         for a in e.get("addresses") or []:
-            targets.append({"targets": [f"{a}:{port}"], "labels": {"namespace": "'"$NS"'", "pod": pod}})
+            # not "namespace"/"pod": the metrics carry their own namespace label
+            targets.append({"targets": [f"{a}:{port}"], "labels": {"operator_pod": pod}})
 json.dump(targets, sys.stdout, indent=1)' >"$PROM_DIR/targets.json.tmp" && mv "$PROM_DIR/targets.json.tmp" "$PROM_DIR/targets.json"
 }
 write_targets || die "reading the endpoints of Service $NS/$RELEASE"

@@ -155,11 +155,17 @@ http:
   addr: 127.0.0.1:$REGISTRY_PORT
   debug: {addr: ""}
 EOF
-  cat >"$CTRD_DIR/certs.d/localhost:$REGISTRY_PORT/hosts.toml" <<EOF
+  # Every image name resolves against our registry only: a pod of another registry's image
+  # (the integration tests' python:3.12, say) fails to pull here instead of reaching out.
+  local hosts
+  for hosts in "localhost:$REGISTRY_PORT" _default; do
+    mkdir -p "$CTRD_DIR/certs.d/$hosts"
+    cat >"$CTRD_DIR/certs.d/$hosts/hosts.toml" <<EOF
 server = "http://localhost:$REGISTRY_PORT"
 [host."http://localhost:$REGISTRY_PORT"]
   capabilities = ["pull", "resolve"]
 EOF
+  done
   cat >"$CTRD_DIR/config.toml" <<EOF
 version = 3
 root = "$CTRD_DIR/root"
@@ -238,6 +244,9 @@ authentication:
 authorization:
   mode: Webhook
 podLogsDir: $NODE_DIR/pod-logs
+# Only pods that tolerate it run here (the chart installed by make install, the node tests, the
+# demo): the integration tests' pods stay Pending as on a cluster without nodes.
+registerWithTaints: [{key: $NODE_TAINT_KEY, value: "true", effect: NoSchedule}]
 clusterDomain: cluster.local
 resolvConf: ""
 maxPods: 40
@@ -473,6 +482,9 @@ YAML
     --v=1
   wait_for kubelet kubelet_ready
   wait_for kubelet node_ready "node $NODE_NAME Ready"
+  # registerWithTaints acts at registration only: a node kept from an earlier start gets it here.
+  kc_node taint node "$NODE_NAME" "$NODE_TAINT_KEY=true:NoSchedule" --overwrite >/dev/null \
+    || die "tainting node $NODE_NAME failed"
 
   start kube-proxy --config="$NODE_DIR/kube-proxy-config.yaml" --v=1
   wait_for kube-proxy proxy_ready
@@ -480,7 +492,8 @@ YAML
   # A pod really runs: scheduled, its sandbox and container started from our registry.
   kc_node delete pod pyhygiene-node-probe -n default --ignore-not-found --grace-period=0 --force >/dev/null 2>&1 || true
   kc_node run pyhygiene-node-probe -n default --image="$PAUSE_IMAGE" --restart=Never \
-    --overrides='{"spec":{"terminationGracePeriodSeconds":0}}' >/dev/null || die "creating the probe pod failed"
+    --overrides="{\"spec\":{\"terminationGracePeriodSeconds\":0,\"tolerations\":[$NODE_TOLERATION]}}" >/dev/null \
+    || die "creating the probe pod failed"
   wait_for kubelet probe_pod_running "a pod Running on $NODE_NAME ($PAUSE_IMAGE)"
   kc_node delete pod pyhygiene-node-probe -n default --wait=false >/dev/null 2>&1 || true
 }
