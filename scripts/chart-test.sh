@@ -21,14 +21,16 @@ set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
-# shellcheck disable=SC1091
+# shellcheck source=../e2e/versions.env
 source e2e/versions.env
 CACHE="${PYHYGIENE_CACHE:-$HOME/.cache/pyhygiene}"
 HELM="$CACHE/bin/helm-$HELM_VERSION"
 KUBECTL="$CACHE/bin/kubectl-$K8S_VERSION"
 PROMTOOL="${PROMTOOL:-promtool}"
 CHART="${PYHYGIENE_CHART_DIR:-helm/pyhygiene}"  # override to test a modified copy
-JAR=operator/target/pyhygiene.jar
+# shellcheck source=../build.env
+source build.env
+JAR="$DIST_JAR"
 # A fresh namespace per run: a previous run's may still be terminating, or another run active.
 NS="${PYHYGIENE_CHART_TEST_NAMESPACE:-pyhygiene-chart-test-$(date +%s)-$$}"
 STEP_TIMEOUT="${PYHYGIENE_CHART_TEST_STEP_TIMEOUT:-120}"

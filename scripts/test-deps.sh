@@ -40,6 +40,6 @@ else
   echo "test-deps: creating $venv with $want"
   rm -rf "$venv"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check $want
+  "$venv/bin/pip" install -q --disable-pip-version-check "gunicorn==$GUNICORN_VERSION" "uvicorn==$UVICORN_VERSION"
   echo "$want" > "$venv/.pyhygiene-pins"
 fi
