@@ -52,10 +52,11 @@ step "helm upgrade --install $RELEASE ($IMAGE_REPO@${digest:7:12})" "$(fmt_ms "$
 
 # ---------------------------------------------------------------- both replicas Ready
 t=$(now_ms)
-ready_replicas() { kc_node get deploy "$RELEASE" -n "$NS" -o jsonpath='{.status.readyReplicas}/{.spec.replicas}/{.status.updatedReplicas}' 2>/dev/null; }
+# ready / desired / updated / all (old pods still shutting down count in the last)
+ready_replicas() { kc_node get deploy "$RELEASE" -n "$NS" -o jsonpath='{.status.readyReplicas}/{.spec.replicas}/{.status.updatedReplicas}/{.status.replicas}' 2>/dev/null; }
 deadline=$(( $(date +%s) + TIMEOUT ))
-until [[ "$(ready_replicas)" == 2/2/2 ]]; do
-  (( $(date +%s) < deadline )) || die "operator replicas ready/desired/updated: $(ready_replicas), want 2/2/2"
+until [[ "$(ready_replicas)" == 2/2/2/2 ]]; do
+  (( $(date +%s) < deadline )) || die "operator replicas ready/desired/updated/all: $(ready_replicas), want 2/2/2/2"
   sleep 1
 done
 step "operator: 2/2 replicas Ready" "$(fmt_ms "$t")"
@@ -106,6 +107,8 @@ for s in json.load(sys.stdin)["items"]:
     port = next((p["port"] for p in s.get("ports") or [] if p.get("name") == "http-metrics"), None)
     for e in s.get("endpoints") or []:
         pod = (e.get("targetRef") or {}).get("name", "")
+        if not (e.get("conditions") or {}).get("ready", True):
+            continue   # a pod shutting down
         for a in e.get("addresses") or []:
             # not "namespace"/"pod": the metrics carry their own namespace label
             targets.append({"targets": [f"{a}:{port}"], "labels": {"operator_pod": pod}})
