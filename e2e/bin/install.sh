@@ -136,8 +136,11 @@ else
     </dev/null >>"$LOGS/prometheus.log" 2>&1 8>&- &
   echo $! >"$PIDS/prometheus.pid"
 fi
+# The current operator pods (not those of an earlier install) scraped successfully.
+pods_re="$(python3 -c 'import json,sys; print("|".join(t["labels"]["operator_pod"] for t in json.load(open(sys.argv[1]))))' "$PROM_DIR/targets.json")"
 up_targets() {
-  curl -sf --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode 'query=sum(up{job="pyhygiene"})' \
+  curl -sf --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/query" \
+    --data-urlencode "query=count(up{job=\"pyhygiene\",operator_pod=~\"$pods_re\"} == 1)" \
     | python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(int(float(r[0]["value"][1])) if r else 0)' 2>/dev/null
 }
 deadline=$(( $(date +%s) + 90 ))

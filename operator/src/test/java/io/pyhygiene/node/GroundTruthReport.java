@@ -52,11 +52,13 @@ final class GroundTruthReport {
         .append("and its counter as the e2e Prometheus scraped it). A case fails when the two disagree.\n\n")
         .append("| case | setup | exit (reason) | deletion → exit | in-flight request | before (static) | after (runtime evidence) | agree |\n")
         .append("|---|---|---|---|---|---|---|---|\n");
+    // A run of some cases (-Dit.test=ShutdownOnNodeE2E#...) keeps the other cases' rows.
+    java.util.TreeMap<String, String> lines = new java.util.TreeMap<>(previousRows());
     for (Row r : rows) {
-      md.append("| ").append(String.join(" | ", esc(r.kase()), esc(r.setup()), esc(r.exit()),
-          esc(r.toExit()), esc(r.request()), esc(r.staticVerdict()), esc(r.evidence()), esc(r.agrees())))
-          .append(" |\n");
+      lines.put(caseNumber(r.kase()), "| " + String.join(" | ", esc(r.kase()), esc(r.setup()), esc(r.exit()),
+          esc(r.toExit()), esc(r.request()), esc(r.staticVerdict()), esc(r.evidence()), esc(r.agrees())) + " |");
     }
+    lines.values().forEach(l -> md.append(l).append('\n'));
     if (!notes.isEmpty()) {
       md.append("\n## Observations\n\n");
       for (String n : notes) {
@@ -69,6 +71,28 @@ final class GroundTruthReport {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  private static String caseNumber(String kase) {
+    return kase.substring(0, kase.indexOf('.') + 1);
+  }
+
+  /** The table rows of the file as it is, by case number ("1.", "2.", ...). */
+  private static java.util.Map<String, String> previousRows() {
+    Path file = RealCluster.repoRoot().resolve("docs/ground-truth.md");
+    java.util.Map<String, String> out = new java.util.HashMap<>();
+    try {
+      if (Files.exists(file)) {
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+          if (line.matches("^\\| [0-9]+\\. .*")) {
+            out.put(line.substring(2, line.indexOf('.') + 1), line);
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out;
   }
 
   private static String esc(String s) {

@@ -157,13 +157,14 @@ final class NodeLab {
   // ------------------------------------------------------------------ a request in flight
 
   /** A request in flight: its outcome, once known. */
-  record InFlight(CompletableFuture<HttpResponse<String>> response, Instant sent) {
+  record InFlight(CompletableFuture<HttpResponse<String>> response, Instant sent,
+      CompletableFuture<Instant> doneAt) {
     /** "answered 200 after 5.0 s" or what cut it. */
     Outcome outcome(Duration atMost) {
       try {
         HttpResponse<String> r = response.get(atMost.toMillis(), TimeUnit.MILLISECONDS);
         return new Outcome(r.statusCode() == 200, "answered " + r.statusCode() + " after "
-            + seconds(Duration.between(sent, Instant.now())) + " s");
+            + seconds(Duration.between(sent, doneAt.join())) + " s");
       } catch (java.util.concurrent.ExecutionException e) {
         Throwable c = e.getCause() == null ? e : e.getCause();
         return new Outcome(false, "cut: " + c.getClass().getSimpleName()
@@ -195,7 +196,7 @@ final class NodeLab {
         .pollInterval(Duration.ofMillis(200))
         .until(() -> f.isDone() || logLines(pod, "slow request started") > before);
     assertThat(f).as("the request must still be in flight").isNotDone();
-    return new InFlight(f, sent);
+    return new InFlight(f, sent, f.handle((r, e) -> Instant.now()));
   }
 
   int logLines(Pod pod, String needle) {

@@ -336,6 +336,14 @@ class ShutdownOnNodeE2E {
           .filter(e -> "RemediationConflict".equals(e.getReason())).map(e -> e.getMessage()).distinct()
           .reduce("", (a, b) -> a + b + " ");
       row.staticVerdict = "shell-wrapper" + (conflicts.isEmpty() ? "" : "; remediation: " + conflicts.trim());
+      if (lab.findingRules(ns, "web").contains("remediation-conflict")) {
+        // Not fixed: record what the next rollout does all the same, then fail.
+        double killed = lab.counter(SIGKILLED_TOTAL, ns, "web");
+        row.observed = rolloutWithRequestInFlight(ns, "web", 3, 10);
+        if (row.observed.exit().exitCode() == 137) {
+          row.evidence = evidence(ns, "web", SIGKILLED, SIGKILLED_TOTAL, killed + 1);
+        }
+      }
       assertThat(lab.findingRules(ns, "web")).as("findings after the remediation policy (events: %s)", conflicts)
           .doesNotContain("remediation-conflict");
       String command = String.join(" ", app(fixed.getSpec().getTemplate().getSpec()).getCommand());
