@@ -18,7 +18,7 @@ include e2e/e2e.mk
 help:
 	@grep -hE '^## ' $(MAKEFILE_LIST) | sed 's/^## /  make /'
 
-## build: compile, regenerate crds/ and docs/rules.md, package operator/target/pyhygiene.jar
+## build: compile, regenerate crds/ and docs/rules.md, package the jar (DIST_JAR in build.env)
 build:
 	$(MVN) package -DskipTests
 
@@ -71,11 +71,11 @@ crds:
 e2e: tools $(JAR)
 	bash e2e/bin/e2e.sh
 
-## demo: build, start the local control plane, install, run the operator on examples/, show what it does
+## demo: the cluster and its node, images, the chart (operator pods), the example services running; show what it does
 demo:
 	bash e2e/bin/demo.sh
 
-## demo-down: stop what make demo left running (WIPE=1 also deletes the cluster's data)
+## demo-down: remove what make demo left running (WIPE=1 also deletes the cluster's data)
 demo-down:
 	bash e2e/bin/demo-down.sh
 

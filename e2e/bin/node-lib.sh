@@ -404,6 +404,7 @@ node_cleanup() {
   done
   ip route del "$SERVICE_CIDR" dev "$BRIDGE" 2>/dev/null || true
   ip link del "$BRIDGE" 2>/dev/null || true
+  host_paths_cleanup
   iptables_cleanup
   restore_sysctls
   for _ in $(seq 30); do
@@ -412,6 +413,22 @@ node_cleanup() {
     sleep 0.1
   done
   rm -f "$NODE_OWNER_FILE"
+}
+
+# host_paths_cleanup: what the node writes outside the work dir, at paths its programs fix:
+# libcni's result cache (/var/lib/cni/results: network "pyhygiene" and the loopback of the same
+# containers; a container killed at cluster-down never got its CNI DEL) and the kubelet's
+# device-plugin socket (/var/lib/kubelet/device-plugins). Their folders go when empty.
+host_paths_cleanup() {
+  local f id
+  for f in /var/lib/cni/results/pyhygiene-*; do
+    [[ -e $f ]] || continue
+    id="${f#/var/lib/cni/results/pyhygiene-}"; id="${id%-*}"
+    rm -f "$f" "/var/lib/cni/results/cni-loopback-$id-lo"
+  done
+  rm -f /var/lib/kubelet/device-plugins/kubelet.sock
+  rmdir /var/lib/cni/results /var/lib/cni /var/lib/kubelet/device-plugins /var/lib/kubelet 2>/dev/null || true
+  rmdir /var/log/containers 2>/dev/null || true
 }
 
 # node_leftovers: what a stopped node must not leave behind on the machine (one line each);
@@ -430,6 +447,9 @@ node_leftovers() {
   local cg; cg="$(node_cgroups_left | tr '\n' ' ')"
   [[ -n "$cg" ]] && out+=("cgroups: $cg")
   [[ -d $SHIM_SOCKET_DIR ]] && out+=("dir $SHIM_SOCKET_DIR")
+  local f; for f in /var/lib/cni/results/pyhygiene-* /var/lib/kubelet/device-plugins/kubelet.sock; do
+    [[ -e $f ]] && out+=("file $f")
+  done
   local ns; ns="$(find "$CTRD_DIR/state" -path '*netns*' -type f 2>/dev/null | tr '\n' ' ')"
   [[ -n "$ns" ]] && out+=("netns: $ns")
   (( ${#out[@]} )) && printf '%s\n' "${out[@]}"
