@@ -154,7 +154,8 @@ for c in "${crashed[@]}"; do
     echo "$out3" >&2; fail "cluster-up did not recover from a killed $c"
   fi
 done
-check "$want processes after recovery" test "$(wc -w <<<"$(components_seen)")" == "$want"
+seen="$(components_seen)"
+check "$want processes after recovery ($seen)" test "$(wc -w <<<"$seen")" == "$want"
 
 # 4. cluster-down stops exactly those pids and leaves nothing behind
 pids4="$(pids_recorded)"

@@ -177,6 +177,10 @@ start() {
 wait_for() {
   local comp="$1" check="$2" what="${3:-$1 ready}" deadline=$(( $(date +%s) + UP_TIMEOUT )) t0; t0=$(now_ms)
   until "$check"; do
+    # Just started, the pid may still be the shell that is about to exec the binary.
+    if ! running "$comp" && [[ -d /proc/$(pid_of "$comp") ]] && (( $(now_ms) - t0 < 5000 )); then
+      sleep 0.2; continue
+    fi
     if ! running "$comp"; then
       echo "ERROR: $comp exited during start-up; last lines of $LOGS/$comp.log:" >&2
       tail -n 40 "$LOGS/$comp.log" >&2
