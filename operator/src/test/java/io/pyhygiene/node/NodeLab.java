@@ -156,19 +156,22 @@ final class NodeLab {
 
   // ------------------------------------------------------------------ a request in flight
 
-  /** A request in flight: its outcome, once known. */
-  record InFlight(CompletableFuture<HttpResponse<String>> response, Instant sent,
-      CompletableFuture<Instant> doneAt) {
+  /**
+   * A request in flight on one TCP connection (a raw socket, not an HTTP client: a client would
+   * retry an idempotent GET on a new connection when the first is cut, and report that instead).
+   */
+  record InFlight(CompletableFuture<String> statusLine, Instant sent, CompletableFuture<Instant> doneAt) {
     /** "answered 200 after 5.0 s" or what cut it. */
     Outcome outcome(Duration atMost) {
       try {
-        HttpResponse<String> r = response.get(atMost.toMillis(), TimeUnit.MILLISECONDS);
-        return new Outcome(r.statusCode() == 200, "answered " + r.statusCode() + " after "
+        String status = statusLine.get(atMost.toMillis(), TimeUnit.MILLISECONDS);
+        boolean ok = status.startsWith("HTTP/1.1 200") || status.startsWith("HTTP/1.0 200");
+        return new Outcome(ok, (ok ? "answered 200" : "answered \"" + status + "\"") + " after "
             + seconds(Duration.between(sent, doneAt.join())) + " s");
       } catch (java.util.concurrent.ExecutionException e) {
         Throwable c = e.getCause() == null ? e : e.getCause();
-        return new Outcome(false, "cut: " + c.getClass().getSimpleName()
-            + (c.getMessage() == null ? "" : " (" + c.getMessage() + ")"));
+        return new Outcome(false, "cut after " + seconds(Duration.between(sent, doneAt.join())) + " s: "
+            + (c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage()));
       } catch (java.util.concurrent.TimeoutException e) {
         return new Outcome(false, "no answer within " + atMost.toSeconds() + " s");
       } catch (InterruptedException e) {
@@ -185,18 +188,43 @@ final class NodeLab {
    * the app has printed that it started the request (its log, through the API server).
    */
   InFlight slowRequest(Pod pod, int seconds) {
+    return slowRequest(pod, seconds, true);
+  }
+
+  /** As above; {@code mustBeInFlight} false accepts a request the app already lost. */
+  InFlight slowRequest(Pod pod, int seconds, boolean mustBeInFlight) {
     String ip = pod.getStatus().getPodIP();
     int before = logLines(pod, "slow request started");
-    CompletableFuture<HttpResponse<String>> f = http.sendAsync(
-        HttpRequest.newBuilder(URI.create("http://" + ip + ":8000/slow?s=" + seconds))
-            .timeout(Duration.ofSeconds(seconds + 60)).GET().build(),
-        HttpResponse.BodyHandlers.ofString());
     Instant sent = Instant.now();
+    CompletableFuture<String> f = CompletableFuture.supplyAsync(() -> {
+      try (java.net.Socket socket = new java.net.Socket()) {
+        socket.connect(new java.net.InetSocketAddress(ip, 8000), 5_000);
+        socket.setSoTimeout((seconds + 60) * 1000);
+        socket.getOutputStream().write(("GET /slow?s=" + seconds + " HTTP/1.1\r\nHost: " + ip
+            + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        String line = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+            StandardCharsets.US_ASCII)).readLine();
+        if (line == null) {
+          throw new java.io.EOFException("connection closed with no response");
+        }
+        return line;
+      } catch (IOException e) {
+        throw new java.util.concurrent.CompletionException(e);
+      }
+    }, runnable -> {
+      Thread t = new Thread(runnable, "in-flight-request");
+      t.setDaemon(true);
+      t.start();
+    });
+    CompletableFuture<Instant> doneAt = f.handle((r, e) -> Instant.now());
     await("the app logs that /slow?s=" + seconds + " started").atMost(Duration.ofSeconds(30))
         .pollInterval(Duration.ofMillis(200))
         .until(() -> f.isDone() || logLines(pod, "slow request started") > before);
-    assertThat(f).as("the request must still be in flight").isNotDone();
-    return new InFlight(f, sent, f.handle((r, e) -> Instant.now()));
+    if (mustBeInFlight) {
+      assertThat(f).as("the request must still be in flight").isNotDone();
+    }
+    return new InFlight(f, sent, doneAt);
   }
 
   int logLines(Pod pod, String needle) {
@@ -224,6 +252,9 @@ final class NodeLab {
   final class PodRecorder implements AutoCloseable {
     private final Map<String, Pod> latest = new ConcurrentHashMap<>();
     private final Map<String, Instant> deletionSeen = new ConcurrentHashMap<>();
+    /** The pod as first seen being deleted: its deletionTimestamp and grace period are the
+     * rolling update's (the kubelet's final delete rewrites them with grace 0). */
+    private final Map<String, Pod> firstDeleted = new ConcurrentHashMap<>();
     private final Map<String, Instant> exitSeen = new ConcurrentHashMap<>();
     private final Watch watch;
 
@@ -235,6 +266,7 @@ final class NodeLab {
           latest.put(uid, pod);
           if (pod.getMetadata().getDeletionTimestamp() != null) {
             deletionSeen.putIfAbsent(uid, Instant.now());
+            firstDeleted.putIfAbsent(uid, pod);
           }
           if (terminated(pod) != null) {
             exitSeen.putIfAbsent(uid, Instant.now());
@@ -253,10 +285,11 @@ final class NodeLab {
           .until(() -> latest.get(uid), x -> x != null && terminated(x) != null
               && x.getMetadata().getDeletionTimestamp() != null);
       ContainerStateTerminated t = terminated(p);
-      long grace = p.getMetadata().getDeletionGracePeriodSeconds() == null ? 0
-          : p.getMetadata().getDeletionGracePeriodSeconds();
+      Pod deleted = firstDeleted.getOrDefault(uid, p);
+      long grace = deleted.getMetadata().getDeletionGracePeriodSeconds() == null ? 0
+          : deleted.getMetadata().getDeletionGracePeriodSeconds();
       // deletionTimestamp is the deletion request's time plus the grace period
-      Instant deletion = Instant.parse(p.getMetadata().getDeletionTimestamp()).minusSeconds(grace);
+      Instant deletion = Instant.parse(deleted.getMetadata().getDeletionTimestamp()).minusSeconds(grace);
       Instant seenDeletion = deletionSeen.get(uid);
       Instant seenExit = exitSeen.get(uid);
       double observed = seenDeletion == null || seenExit == null ? Double.NaN
