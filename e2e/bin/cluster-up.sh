@@ -225,9 +225,11 @@ if [[ $NODE_ENABLED == 1 ]]; then
 else
   apiserver_node_flags=(--bind-address=127.0.0.1 --advertise-address=127.0.0.1 --endpoint-reconciler-type=none)
 fi
+# PYHYGIENE_APISERVER_EXTRA_ARGS: more flags, word-split (experiments, e.g. --enable-aggregator-routing=true).
+read -r -a apiserver_extra <<<"${PYHYGIENE_APISERVER_EXTRA_ARGS:-}"
 start kube-apiserver \
   --etcd-servers="http://127.0.0.1:$ETCD_PORT" \
-  "${apiserver_node_flags[@]}" \
+  "${apiserver_node_flags[@]}" "${apiserver_extra[@]}" \
   --secure-port="$APISERVER_PORT" \
   --tls-cert-file="$PKI/apiserver.crt" \
   --tls-private-key-file="$PKI/apiserver.key" \
