@@ -77,8 +77,10 @@ layer_tar() {
 # ---------------------------------------------------------------- pause
 build_pause() {
   local t0 src key ref="$PAUSE_IMAGE"; t0=$(now_ms)
-  src="$(GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$K8S_VERSION" 2>/dev/null \
-    | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')/build/pause/linux/pause.c"
+  local json
+  json="$(cd / && GOFLAGS='' go mod download -json "k8s.io/kubernetes@$K8S_VERSION" 2>&1)" \
+    || die "go mod download k8s.io/kubernetes@$K8S_VERSION failed: $json"
+  src="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$json")/build/pause/linux/pause.c"
   [[ -f $src ]] || die "pause.c not found in the Go module cache (k8s.io/kubernetes@$K8S_VERSION): $src"
   local cflags="-Os -Wall -Werror -static -DVERSION=v$PAUSE_TAG-pyhygiene"
   key="$(hash_of "$src" "$cflags" "$PAUSE_TAG" "$(gcc -dumpfullversion)" "user 65535:65535")"
@@ -244,6 +246,10 @@ build_operator() {
   record operator "$key" "$ref"
   note "$ref" built "$(fmt_ms "$t0")" "jib-maven-plugin, $DIST_MODULE, on $JAVA_BASE"
 }
+
+# Never a silent failure: name the command and line an unexpected error stopped at.
+set -o errtrace
+trap 'echo "ERROR: images.sh: \"$BASH_COMMAND\" failed (line $LINENO)" >&2' ERR
 
 main() {
   mkdir -p "$IMAGES_CACHE"
