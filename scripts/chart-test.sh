@@ -123,7 +123,7 @@ kinds_of() { awk '/^kind: /{k=$2} /^  name: /{if(k){print k"/"$2; k=""}}' "$1" |
 # --- 1. helm lint ---------------------------------------------------------------------------
 section "1. helm lint --strict"
 for v in "${VARIANTS[@]}"; do
-  # shellcheck disable=SC2086
+  # shellcheck disable=SC2086 # ARGS entries are word lists
   if out="$(t "$HELM" lint "$CHART" --strict ${ARGS[$v]} 2>&1)"; then
     pass "lint ($v)"
   else

@@ -83,7 +83,7 @@ if [[ "${WIPE:-0}" == 1 ]]; then
   [[ -z "$(mounts_under "$NODE_DIR")" ]] || die "mounts left under $NODE_DIR: not wiping"
   rm -rf "$ETCD_DATA" "$PKI" "$LOGS" "$PIDS" "$WORK/apiserver-certs" "$WORK/kcm-certs" \
     "$KUBECONFIG_FILE" "$KCM_KUBECONFIG" "$AUDIT_POLICY" "$AUDIT_LOG" "${AUDIT_LOG%.log}"-*.log \
-    "$WORK/.cluster.lock" "$NODE_DIR" "$REGISTRY_DIR"
+    "$WORK/.cluster.lock" "$NODE_DIR" "$REGISTRY_DIR" "$WORK/install" "$WORK/prometheus" "$WORK/demo"
   rmdir "$WORK" 2>/dev/null || true
   log "wiped cluster data in $WORK"
 else
