@@ -3,25 +3,27 @@
 
 SHELL := /bin/bash
 MVN ?= mvn -B -q
-JAR := dist/target/pyhygiene.jar
+# DIST_MODULE and DIST_JAR: the Maven module that packages pyhygiene and its jar (one place).
+include build.env
+JAR := $(DIST_JAR)
 # Pinned so the examples' verdicts (python-eol) do not change with the calendar.
 EXAMPLES_NOW ?= 2026-11-25
 
 include e2e/e2e.mk
 
 .DEFAULT_GOAL := help
-.PHONY: help build test unit-test test-deps drift-check chart-test audit-examples docs crds demo demo-down e2e bench kubectl-plugin
+.PHONY: help build test unit-test test-deps drift-check chart-test audit-examples docs crds demo demo-down e2e bench kubectl-plugin shellcheck
 
 ## help: list the targets
 help:
 	@grep -hE '^## ' $(MAKEFILE_LIST) | sed 's/^## /  make /'
 
-## build: compile, regenerate crds/ and docs/rules.md, package dist/target/pyhygiene.jar
+## build: compile, regenerate crds/ and docs/rules.md, package the jar (DIST_JAR in build.env)
 build:
 	$(MVN) package -DskipTests
 
 # Rebuilt when a source or a pom is newer than the jar.
-$(JAR): $(wildcard pom.xml */pom.xml) $(shell find core/src/main registry/src/main cli/src/main operator/src/main dist/src/main -type f)
+$(JAR): $(wildcard pom.xml */pom.xml) $(shell find core/src/main registry/src/main cli/src/main operator/src/main $(DIST_MODULE)/src/main -type f)
 	$(MVN) package -DskipTests
 
 ## test-deps: install busybox/dash and a Python venv with gunicorn and uvicorn (for ground truth)
@@ -32,21 +34,21 @@ test-deps:
 unit-test: test-deps
 	$(MVN) test
 
-## test: everything CI runs: unit, ground-truth and real-cluster tests, cluster check, drift check
+## test: everything CI runs: unit, ground-truth, real-cluster ITs, chart tests, the node cases (node-e2e), e2e, cluster check, drift check
 test: test-deps tools
-	$(WITH_CLUSTER) $(MVN) verify
-	$(WITH_CLUSTER) bash scripts/chart-test.sh
+	$(WITH_CLUSTER) bash -c '$(MVN) verify && bash scripts/chart-test.sh && bash e2e/bin/node-e2e.sh'
 	$(MAKE) --no-print-directory e2e
 	$(MAKE) --no-print-directory cluster-check
+	$(MAKE) --no-print-directory shellcheck
 	$(MAKE) --no-print-directory drift-check
 
 ## chart-test: helm lint, server-side dry run of the rendered chart, promtool rule tests, self-audit
 chart-test: tools $(JAR)
 	$(WITH_CLUSTER) bash scripts/chart-test.sh
 
-GENERATED := crds docs/rules.md helm/pyhygiene/crds helm/pyhygiene/files/wgpolicyk8s.io_policyreports.yaml
+GENERATED := crds docs/rules.md docs/real-world.md helm/pyhygiene/crds helm/pyhygiene/files/wgpolicyk8s.io_policyreports.yaml
 
-## drift-check: fail when generated files (CRDs, their chart copies, docs/rules.md) differ from the build
+## drift-check: fail when generated files (CRDs, their chart copies, docs/rules.md, docs/real-world.md) differ from the build
 drift-check:
 	@if ! git diff --quiet -- $(GENERATED) || [ -n "$$(git ls-files --others --exclude-standard $(GENERATED))" ]; then \
 	  echo "Generated files drifted: run 'make build' and commit $(GENERATED)."; \
@@ -76,13 +78,24 @@ crds:
 e2e: tools $(JAR)
 	bash e2e/bin/e2e.sh
 
-## demo: build, start the local control plane, install, run the operator on examples/, show what it does
+## demo: the cluster and its node, images, the chart (operator pods), the example services running; show what it does
 demo:
 	bash e2e/bin/demo.sh
 
-## demo-down: stop what make demo left running (WIPE=1 also deletes the cluster's data)
+## demo-down: remove what make demo left running (WIPE=1 also deletes the cluster's data)
 demo-down:
 	bash e2e/bin/demo-down.sh
+
+# Scripts with a shebang are checked; the libraries they source (cluster-env.sh, node-lib.sh,
+# operator-lib.sh: no shebang) are checked through them (-x and `# shellcheck source=`
+# directives; .shellcheckrc), where the variables they define are used.
+SHELL_SCRIPTS = $(sort $(shell grep -l '^\#!' e2e/bin/*.sh e2e/*/*.sh scripts/*.sh))
+
+## shellcheck: every shell script of e2e/ and scripts/ (installs shellcheck with apt if missing)
+shellcheck:
+	@command -v shellcheck >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; }
+	shellcheck -x $(SHELL_SCRIPTS)
+	@echo "shellcheck: $(words $(SHELL_SCRIPTS)) scripts clean"
 
 ## bench: engine (JMH), webhook latency, CLI and operator at 10,000 Deployments -> docs/benchmarks.md
 bench:

@@ -9,15 +9,31 @@ E2E_DIR := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 # only if it started it, e.g. in the top-level Makefile:  $(WITH_CLUSTER) mvn -B verify
 WITH_CLUSTER := bash $(E2E_DIR)/bin/with-cluster.sh
 
-.PHONY: tools cluster-up cluster-down cluster-check
+.PHONY: tools cluster-up cluster-down cluster-check images install uninstall node-e2e
 
-## tools: build or reuse kube-apiserver, kube-controller-manager, kubectl, etcd, helm; install promtool
+## tools: build or reuse the cluster's binaries (control plane, kubelet, containerd, runc, CNI, crane, helm)
 tools:
 	bash $(E2E_DIR)/bin/tools.sh
 
-## cluster-up: start etcd + kube-apiserver + kube-controller-manager on 127.0.0.1 (idempotent)
+## cluster-up: start the control plane and its node (registry, containerd, kubelet, kube-proxy) (idempotent)
 cluster-up: tools
 	bash $(E2E_DIR)/bin/cluster-up.sh
+
+## images: build (or reuse) and push pause, the Debian bases, the examples and the operator to localhost:5000
+images:
+	bash $(E2E_DIR)/bin/images.sh
+
+## install: helm upgrade --install the chart with the local image; both replicas Ready, webhook, Prometheus
+install:
+	bash $(E2E_DIR)/bin/install.sh
+
+## uninstall: helm uninstall pyhygiene (the chart's policy and webhook go too; CRDs stay)
+uninstall:
+	bash $(E2E_DIR)/bin/uninstall.sh
+
+## node-e2e: images, install, the six shutdown cases on the node (ShutdownOnNodeE2E) -> docs/ground-truth.md
+node-e2e:
+	bash $(E2E_DIR)/bin/node-e2e.sh
 
 ## cluster-down: stop the cluster started by cluster-up (WIPE=1 also deletes its data)
 cluster-down:

@@ -16,7 +16,8 @@ STEADY="${BENCH_STEADY_SECONDS:-150}"
 OUT="${BENCH_OUT:-docs/benchmarks.md}"
 CACHE="${PYHYGIENE_CACHE:-$HOME/.cache/pyhygiene}"
 WORK="$(mktemp -d /tmp/pyhygiene-bench.XXXXXX)"
-export PYHYGIENE_E2E_WORK="$PWD/e2e/.work-bench" PYHYGIENE_APISERVER_PORT=19643 \
+# The operator runs as a local process here: a control plane without the node.
+export PYHYGIENE_NODE=0 PYHYGIENE_E2E_WORK="$PWD/e2e/.work-bench" PYHYGIENE_APISERVER_PORT=19643 \
   PYHYGIENE_KCM_PORT=19644 PYHYGIENE_ETCD_PORT=29790 PYHYGIENE_ETCD_PEER_PORT=29800
 OPERATOR_PID=""
 cleanup() {
@@ -43,8 +44,10 @@ EOF
 log "building"
 bash e2e/bin/tools.sh >/dev/null
 mvn -B -q package -DskipTests
-JAR=dist/target/pyhygiene.jar
-KUBECTL="$(ls "$CACHE"/bin/kubectl-v* | sort -V | tail -1)"
+# shellcheck source=../build.env
+source build.env
+JAR="$DIST_JAR"
+KUBECTL="$(find "$CACHE/bin" -maxdepth 1 -name 'kubectl-v*' | sort -V | tail -1)"
 
 # ---------------------------------------------------------------------------------- 1 engine
 log "1/4 engine (JMH)"

@@ -21,14 +21,16 @@ set -euo pipefail
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$REPO_ROOT"
-# shellcheck disable=SC1091
+# shellcheck source=../e2e/versions.env
 source e2e/versions.env
 CACHE="${PYHYGIENE_CACHE:-$HOME/.cache/pyhygiene}"
 HELM="$CACHE/bin/helm-$HELM_VERSION"
 KUBECTL="$CACHE/bin/kubectl-$K8S_VERSION"
 PROMTOOL="${PROMTOOL:-promtool}"
 CHART="${PYHYGIENE_CHART_DIR:-helm/pyhygiene}"  # override to test a modified copy
-JAR=dist/target/pyhygiene.jar
+# shellcheck source=../build.env
+source build.env
+JAR="$DIST_JAR"
 # A fresh namespace per run: a previous run's may still be terminating, or another run active.
 NS="${PYHYGIENE_CHART_TEST_NAMESPACE:-pyhygiene-chart-test-$(date +%s)-$$}"
 STEP_TIMEOUT="${PYHYGIENE_CHART_TEST_STEP_TIMEOUT:-120}"
@@ -121,7 +123,7 @@ kinds_of() { awk '/^kind: /{k=$2} /^  name: /{if(k){print k"/"$2; k=""}}' "$1" |
 # --- 1. helm lint ---------------------------------------------------------------------------
 section "1. helm lint --strict"
 for v in "${VARIANTS[@]}"; do
-  # shellcheck disable=SC2086
+  # shellcheck disable=SC2086 # ARGS entries are word lists
   if out="$(t "$HELM" lint "$CHART" --strict ${ARGS[$v]} 2>&1)"; then
     pass "lint ($v)"
   else

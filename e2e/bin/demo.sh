@@ -1,34 +1,31 @@
 #!/usr/bin/env bash
-# `make demo`: from a fresh clone, one command that builds the jar (when the sources are newer),
-# builds or reuses the control-plane binaries, starts the local control plane (`make
-# cluster-up`, e2e/.work), installs pyhygiene the way the chart does (CRDs incl. the
-# PolicyReport CRD, the chart's ServiceAccount, RBAC and webhook configuration pointing at
-# 127.0.0.1), applies examples/policy.yaml (Warn) and the examples/ Deployments (namespace
-# shop), runs the operator in the background as the chart's ServiceAccount, and shows what it
-# does. Everything is left running; `make demo-down` stops it.
+# `make demo`: from a fresh clone, one command that builds or reuses the cluster's binaries,
+# starts the local cluster with its node (`make cluster-up`, e2e/.work), builds the images
+# (`make images`), installs pyhygiene by its own chart from the local image (`make install`: two
+# operator replicas as pods, the webhook behind its Service, Prometheus scraping them), applies
+# examples/policy.yaml (Warn) and the examples: the manifests of examples/*.yaml in namespace
+# shop (audited; their images are not in the local registry, and the node's taint keeps their
+# pods Pending) and e2e/demo/demo-apps.yaml in namespace demo-apps (the example services,
+# running as pods on the node). Then it shows what pyhygiene does. Everything is left running;
+# `make demo-down` removes it.
 #
-# Idempotent: a second run replaces the running demo operator (by its pid) and re-applies.
-# The operator runs as one local replica without leader election (the chart enables it for
-# its 2 replicas; PYHYGIENE_DEMO_LEADER_ELECTION=true to turn it on here).
-# Env: PYHYGIENE_DEMO_HTTP_PORT (8080), PYHYGIENE_DEMO_WEBHOOK_PORT (8443), and the cluster's
-# PYHYGIENE_E2E_WORK / PYHYGIENE_*_PORT (e2e/README.md).
+# Idempotent: a second run upgrades in place and re-applies.
+# Env: the cluster's PYHYGIENE_E2E_WORK / PYHYGIENE_*_PORT (e2e/README.md).
 set -euo pipefail
 BIN="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck disable=SC1091
+# shellcheck source=operator-lib.sh
 source "$BIN/operator-lib.sh"
+# shellcheck source=node-lib.sh
+source "$BIN/node-lib.sh"
 OP_DIR="$WORK/demo"
-# shellcheck disable=SC2034 # used by operator-lib.sh
-FIELD_MANAGER=pyhygiene-demo
-HTTP_PORT="${PYHYGIENE_DEMO_HTTP_PORT:-8080}"
-WEBHOOK_PORT="${PYHYGIENE_DEMO_WEBHOOK_PORT:-8443}"
-LEADER_ELECTION="${PYHYGIENE_DEMO_LEADER_ELECTION:-false}"
 NS=shop
+APPS_NS=demo-apps
 T0=$(now_ms)
 cd "$REPO_ROOT"
 mkdir -p "$OP_DIR"
 
 say() { printf '%s\n' "$*"; }
-progress() { printf '  %-46s %s\n' "$1" "$2"; }
+progress() { printf '  %-50s %s\n' "$1" "$2"; }
 heading() { printf '\n== %s\n' "$*"; }
 indent() { sed 's/^/  /'; }
 fail() {
@@ -41,87 +38,58 @@ fail() {
 }
 wait_until() { local deadline=$(( $(date +%s) + $1 )); shift; until "$@"; do (( $(date +%s) < deadline )) || return 1; sleep 1; done; }
 
-heading "pyhygiene demo: setting up (control plane $WORK, https://127.0.0.1:$APISERVER_PORT)"
+heading "pyhygiene demo: setting up (cluster $WORK, https://127.0.0.1:$APISERVER_PORT)"
 
-# ---------------------------------------------------------------- build
-t=$(now_ms)
-if [[ ! -s "$JAR" ]] || [[ -n "$(find pom.xml core cli operator dist -path "*/target" -prune -o -newer "$JAR" -print -quit 2>/dev/null)" ]]; then
-  timeout 1800 mvn -B -q package -DskipTests >"$OP_DIR/build.log" 2>&1 \
-    || fail "mvn -B -q package -DskipTests failed" "$OP_DIR/build.log"
-  progress "jar (mvn -B -q package -DskipTests)" "built in $(fmt_ms "$t")"
-else
-  progress "jar dist/target/pyhygiene.jar" "up to date"
-fi
-
-# ---------------------------------------------------------------- tools + cluster
-t=$(now_ms)
-timeout 1800 bash "$BIN/tools.sh" openssl kube etcd helm >"$OP_DIR/tools.out" 2>&1 \
-  || fail "building the tools failed" "$OP_DIR/tools.out"
-progress "tools (kube-apiserver, etcd, kubectl, helm)" "$(tail -n 1 "$OP_DIR/tools.out" | sed 's/^tools: //')"
+# ---------------------------------------------------------------- cluster, images, chart
 was_up=1
 for c in "${COMPONENTS[@]}"; do running "$c" || was_up=0; done
 (( was_up )) && { apiserver_ready || was_up=0; }
 t=$(now_ms)
-timeout 600 bash "$BIN/cluster-up.sh" >"$OP_DIR/cluster-up.out" 2>&1 || fail "cluster-up failed" "$OP_DIR/cluster-up.out"
+timeout 3600 bash "$BIN/cluster-up.sh" >"$OP_DIR/cluster-up.out" 2>&1 || fail "cluster-up failed" "$OP_DIR/cluster-up.out"
 if (( was_up )); then
-  progress "control plane" "already running (reused)"
+  progress "cluster + node" "already running (reused)"
 else
   date -Is >"$OP_DIR/started-cluster"   # so demo-down stops it again
-  progress "control plane (make cluster-up)" "started in $(fmt_ms "$t")"
+  progress "cluster + node (make cluster-up)" "started in $(fmt_ms "$t")"
 fi
-
-# ---------------------------------------------------------------- install
 t=$(now_ms)
-if pid="$(operator_pid)"; then
-  stop_operator 30 || true
-  progress "previous demo operator (pid $pid)" "stopped, replaced below"
-fi
-for p in "$HTTP_PORT" "$WEBHOOK_PORT"; do
-  port_in_use "$p" && fail "port $p on 127.0.0.1 is in use by another process: set PYHYGIENE_DEMO_HTTP_PORT / PYHYGIENE_DEMO_WEBHOOK_PORT"
-done
-# A previous demo-down may have left them terminating: wait until they are gone.
-for ns in "$OP_NS" "$NS"; do
-  if [[ "$(kc get namespace "$ns" -o jsonpath='{.status.phase}' 2>/dev/null)" == Terminating ]]; then
-    kc wait --for=delete "namespace/$ns" --timeout=90s >/dev/null 2>&1 || fail "namespace $ns is still terminating after 90 s"
-  fi
-done
-install_crds >"$OP_DIR/install.out" 2>&1 || fail "applying crds/" "$OP_DIR/install.out"
-gen_webhook_tls || fail "generating the webhook certificate (openssl)"
-install_chart_parts "$WEBHOOK_PORT" >>"$OP_DIR/install.out" 2>&1 || fail "applying the chart's RBAC and webhook" "$OP_DIR/install.out"
-progress "CRDs + chart RBAC + webhook (-> :$WEBHOOK_PORT)" "applied in $(fmt_ms "$t")"
-
+timeout 3600 bash "$BIN/images.sh" >"$OP_DIR/images.out" 2>&1 || fail "make images failed" "$OP_DIR/images.out"
+progress "images in localhost:$REGISTRY_PORT (make images)" "$(tail -n 1 "$OP_DIR/images.out" | sed 's/^images: //')"
 t=$(now_ms)
-sa_kubeconfig || fail "kubectl create token $SA_NAME -n $OP_NS"
-start_operator "$HTTP_PORT" "$WEBHOOK_PORT" PYHYGIENE_LEADER_ELECTION="$LEADER_ELECTION" || fail "starting the operator"
-wait_operator_ready "$HTTP_PORT" 120 || fail "the operator did not become ready" "$(OP_LOG)"
-progress "operator as ServiceAccount $SA_NAME" "ready in $(fmt_ms "$t"), pid $OP_PID"
+timeout 900 bash "$BIN/install.sh" >"$OP_DIR/install.out" 2>&1 || fail "make install failed" "$OP_DIR/install.out"
+progress "operator: helm chart, 2 replicas (make install)" "ready in $(fmt_ms "$t")"
 
+# ---------------------------------------------------------------- examples
 t=$(now_ms)
 kc create namespace "$NS" --dry-run=client -o yaml | kc apply -f - >/dev/null || fail "creating namespace $NS"
+kc create namespace "$APPS_NS" --dry-run=client -o yaml | kc apply -f - >/dev/null || fail "creating namespace $APPS_NS"
+# Pods of demo-apps tolerate the node's taint (PodTolerationRestriction's namespace default).
+kc annotate namespace "$APPS_NS" --overwrite "scheduler.alpha.kubernetes.io/defaultTolerations=[$NODE_TOLERATION]" >/dev/null
 kc apply -f examples/policy.yaml >/dev/null || fail "applying examples/policy.yaml"
 examples=()
 for f in examples/*.yaml; do grep -q '^kind: Deployment' "$f" && examples+=(-f "$f"); done
 kc apply "${examples[@]}" >"$OP_DIR/examples.out" 2>&1 || fail "applying examples/" "$OP_DIR/examples.out"
-# audited: every example Deployment has its verdict label and a place in the PolicyReport, and
-# this operator process has audited them (its metrics) and written the policy status (a freshly
-# started operator first publishes the status from an empty audit store: matched 0).
+sed "s|localhost:5000/|localhost:$REGISTRY_PORT/|" e2e/demo/demo-apps.yaml | kc apply -f - >>"$OP_DIR/examples.out" 2>&1 \
+  || fail "applying e2e/demo/demo-apps.yaml" "$OP_DIR/examples.out"
 audited() {
-  curl -sf --max-time 5 "http://127.0.0.1:$HTTP_PORT/metrics" 2>/dev/null \
-    | awk '/^pyhygiene_workloads\{namespace="shop"/ {n += $2} END {exit !(n >= 3)}' || return 1
-  [[ "$(kc get pyhp default -o jsonpath='{.status.matched}' 2>/dev/null)" -ge 3 ]] || return 1
   [[ "$(kc get deploy -n "$NS" -o jsonpath='{range .items[*]}{.metadata.labels.pyhygiene\.io/verdict}{" "}{end}' | wc -w)" -ge 3 ]] \
-    && kc get policyreport pyhygiene -n "$NS" -o json 2>/dev/null | python3 -c '
-import json, sys
-names = {res.get("name") for x in json.load(sys.stdin).get("results") or [] for res in x.get("resources") or []}
-sys.exit(0 if {"orders-api", "billing-web", "billing-worker"} <= names else 1)'
+    && [[ "$(kc get deploy -n "$APPS_NS" -o jsonpath='{range .items[*]}{.metadata.labels.pyhygiene\.io/verdict}{" "}{end}' | wc -w)" -ge 2 ]] \
+    && kc get policyreport pyhygiene -n "$NS" >/dev/null 2>&1
 }
-wait_until 90 audited || fail "the examples were not audited within 90 s" "$(OP_LOG)"
-progress "examples/policy.yaml + $(( ${#examples[@]} / 2 )) Deployments in $NS" "audited in $(fmt_ms "$t")"
-if probs="$(log_problems)"; then
-  say "  WARNING: the operator logged errors or RBAC denials:"; indent <<<"$probs"
-fi
+wait_until 120 audited || fail "the examples were not audited within 120 s" "$OP_DIR/examples.out"
+apps_running() {
+  [[ "$(kc get deploy -n "$APPS_NS" -o jsonpath='{range .items[*]}{.status.readyReplicas}{" "}{end}')" == "1 1 " ]]
+}
+wait_until 180 apps_running || fail "the example services in $APPS_NS are not running: $(kc get pods -n "$APPS_NS" 2>&1)"
+progress "examples: $(( ${#examples[@]} / 2 )) manifests in $NS, 2 services running in $APPS_NS" "audited in $(fmt_ms "$t")"
 
 # ---------------------------------------------------------------- show
+heading "The operator, as pods from the chart: kubectl get pods -n $OP_NS -o wide"
+kc get pods -n "$OP_NS" -o wide | indent
+
+heading "The example services, running: kubectl get pods -n $APPS_NS -o wide"
+kc get pods -n "$APPS_NS" -o wide | indent
+
 heading "Verdicts: kubectl get deploy -A -L pyhygiene.io/verdict"
 kc get deploy -A -L pyhygiene.io/verdict | indent
 
@@ -159,21 +127,26 @@ else
   say "  (kubectl apply failed:)"; cut -c1-300 "$OP_DIR/warning.out" | indent
 fi
 
-heading "Metrics: http://127.0.0.1:$HTTP_PORT/metrics"
-curl -sf --max-time 5 "http://127.0.0.1:$HTTP_PORT/metrics" >"$OP_DIR/metrics.txt" || true
-{ grep -E '^pyhygiene_workloads\{namespace="shop"' "$OP_DIR/metrics.txt" || true
-  grep -E '^pyhygiene_admission_requests_total' "$OP_DIR/metrics.txt" | head -n 2 || true; } | indent
-say "  ($(grep -c '^pyhygiene_' "$OP_DIR/metrics.txt") pyhygiene_* samples; alerts for them: helm/pyhygiene/files/alerts.yaml)"
+PROM="http://127.0.0.1:${PYHYGIENE_PROM_PORT:-16490}"
+heading "Metrics, as the e2e Prometheus scraped them from the operator pods: $PROM"
+for q in 'max by (namespace, verdict) (pyhygiene_workloads)' \
+         'sum by (decision) (pyhygiene_admission_requests_total)' 'up{job="pyhygiene"}'; do
+  say "  $q"
+  curl -sf --max-time 5 "$PROM/api/v1/query" --data-urlencode "query=$q" | python3 -c '
+import json, sys
+for r in json.load(sys.stdin)["data"]["result"]:
+    print("    " + " ".join(f"{k}={v}" for k, v in sorted(r["metric"].items()) if k != "__name__") + " -> " + r["value"][1])' || true
+done
 
 heading "Explore"
 cat <<EOF
   export KUBECONFIG=$KUBECONFIG_FILE
   kubectl get deploy -n shop -l pyhygiene.io/verdict=fail
-  kubectl get deploy billing-web -n shop -o jsonpath='{.metadata.annotations.pyhygiene\.io/findings}'
-  kubectl get events -n shop                        # verdict changes
+  kubectl get deploy gunicorn-app -n demo-apps -o jsonpath='{.metadata.annotations.pyhygiene\.io/findings}'
+  kubectl logs -n $OP_NS deploy/pyhygiene                   # the operator's JSON log
   kubectl patch pyhp default --type=merge -p '{"spec":{"mode":"Deny"}}'   # then apply a bad Deployment
-  operator: pid $OP_PID, JSON logs in $(OP_LOG)
-  the same engine offline: java -jar dist/target/pyhygiene.jar audit -f examples/
+  kubectl rollout restart deploy/gunicorn-app -n demo-apps  # sh -c: SIGKILL after 10 s -> shutdown-sigkilled
+  the same engine offline: java -jar $DIST_JAR audit -f examples/
 EOF
 say
 say "Demo ready in $(fmt_ms "$T0"), left running. Stop it: make demo-down"

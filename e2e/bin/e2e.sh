@@ -1,5 +1,4 @@
 #!/usr/bin/env bash
-# shellcheck disable=SC2015 # `cond && ok || fail`: ok never fails
 # The end-to-end suite (`make e2e`, part of `make test`): pyhygiene installed the way the chart
 # installs it, on a real control plane of its own, with the operator jar running as a local
 # process authenticated as the chart's ServiceAccount, then:
@@ -31,12 +30,15 @@ export PYHYGIENE_APISERVER_PORT="${PYHYGIENE_E2E_TEST_APISERVER_PORT:-16643}"
 export PYHYGIENE_KCM_PORT="${PYHYGIENE_E2E_TEST_KCM_PORT:-16644}"
 export PYHYGIENE_ETCD_PORT="${PYHYGIENE_E2E_TEST_ETCD_PORT:-23990}"
 export PYHYGIENE_ETCD_PEER_PORT="${PYHYGIENE_E2E_TEST_ETCD_PEER_PORT:-24000}"
+# The operator jar runs as a local process against a control plane of its own: no node (the
+# machine's one node belongs to the main cluster; the chart on the node: make node-e2e).
+export PYHYGIENE_NODE=0
 mkdir -p "$PYHYGIENE_E2E_WORK"
 PYHYGIENE_E2E_WORK="$(cd "$PYHYGIENE_E2E_WORK" && pwd)"
 OP_DIR="$PYHYGIENE_E2E_WORK/operator"
 # shellcheck disable=SC2034 # used by operator-lib.sh
 FIELD_MANAGER=pyhygiene-e2e
-# shellcheck disable=SC1091
+# shellcheck source=operator-lib.sh
 source "$BIN/operator-lib.sh"
 
 WAIT="${PYHYGIENE_E2E_WAIT:-90}"
@@ -201,14 +203,14 @@ ok "log: no ERROR line, no 403/forbidden, no lost Lease"
 
 # ---------------------------------------------------------------- 4. policy + examples
 step "4. Warn policy '$POLICY' (namespaceSelector pyhygiene-e2e=true) and examples/ in namespace $NS"
-kc create namespace "$NS" >/dev/null && kc label namespace "$NS" pyhygiene-e2e=true >/dev/null \
+{ kc create namespace "$NS" >/dev/null && kc label namespace "$NS" pyhygiene-e2e=true >/dev/null; } \
   || fail "creating namespace $NS"
 kc create namespace "$OTHER_NS" >/dev/null || fail "creating namespace $OTHER_NS"
 # examples/policy.yaml, renamed and limited to the test namespaces.
 sed -e "s/^  name: default$/  name: $POLICY/" \
     -e '/^spec:$/a\  namespaceSelector:\n    matchLabels: {pyhygiene-e2e: "true"}' \
     "$REPO_ROOT/examples/policy.yaml" >"$CASES/policy.yaml"
-grep -q "mode: Warn" "$CASES/policy.yaml" && grep -q "name: $POLICY" "$CASES/policy.yaml" \
+{ grep -q "mode: Warn" "$CASES/policy.yaml" && grep -q "name: $POLICY" "$CASES/policy.yaml"; } \
   || fail "could not derive the policy from examples/policy.yaml" "$CASES/policy.yaml"
 kc apply -f "$CASES/policy.yaml" >/dev/null 2>"$CASES/policy.err" || fail "applying the policy" "$CASES/policy.err"
 examples=()

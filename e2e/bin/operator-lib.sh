@@ -8,12 +8,14 @@
 # Before use, set OP_DIR (the operator's files: pid, log, TLS, kubeconfig, jar snapshot).
 # Defines variables and functions only.
 
-# shellcheck disable=SC1091
+# shellcheck source=cluster-env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/cluster-env.sh"
 
 KUBECTL="$(tool_path kubectl)"
 HELM="$(tool_path helm)"
-JAR="$REPO_ROOT/dist/target/pyhygiene.jar"
+# shellcheck source=../../build.env
+source "$REPO_ROOT/build.env"
+JAR="$REPO_ROOT/$DIST_JAR"
 CHART="${PYHYGIENE_CHART_DIR:-$REPO_ROOT/helm/pyhygiene}"  # override to test a modified copy
 OP_NS=pyhygiene-system
 RELEASE=pyhygiene

@@ -5,7 +5,7 @@
 #   bash e2e/bin/with-cluster.sh mvn -B verify
 # Exit code: the command's (or cluster-up's, if the cluster cannot be started).
 set -euo pipefail
-# shellcheck disable=SC1091
+# shellcheck source=cluster-env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/cluster-env.sh"
 (( $# )) || die "usage: with-cluster.sh COMMAND [ARG...]"
 

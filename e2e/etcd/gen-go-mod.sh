@@ -4,7 +4,7 @@
 # and it requires them at the same version), so no replace directives are needed here.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck disable=SC1091
+# shellcheck source=../versions.env
 source "$here/../versions.env"
 version="${1:-$ETCD_VERSION}"
 export GOTOOLCHAIN="${GOTOOLCHAIN:-local}" GOFLAGS="${GOFLAGS:--buildvcs=false}"

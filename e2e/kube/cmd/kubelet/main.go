@@ -1,0 +1,21 @@
+// Command kubelet is upstream's kubelet (k8s.io/kubernetes/cmd/kubelet), built from the module
+// version in ../../go.mod, for the e2e cluster's one node. Same main and blank imports as
+// upstream.
+package main
+
+import (
+	"context"
+	"os"
+
+	"k8s.io/component-base/cli"
+	_ "k8s.io/component-base/logs/json/register"          // for JSON log format registration
+	_ "k8s.io/component-base/metrics/prometheus/clientgo" // for client metric registration
+	_ "k8s.io/component-base/metrics/prometheus/version"  // for version metric registration
+	"k8s.io/kubernetes/cmd/kubelet/app"
+)
+
+func main() {
+	command := app.NewKubeletCommand(context.Background())
+	code := cli.Run(command)
+	os.Exit(code)
+}
