@@ -22,10 +22,12 @@ public final class RemediationConflictRule implements Rule {
   private static final RuleInfo INFO = new RuleInfo(
       "remediation-conflict", Severity.WARNING, Category.POLICY,
       "A fix was not applied because another field manager owns the field",
-      "pyhygiene never forces a field owned by another field manager (a GitOps tool, kubectl"
-          + " apply, Helm): the source of truth would put the old value back and the two would"
-          + " fight, each change rolling the Deployment. The conflict is reported instead."
-          + " Operator only.",
+      "pyhygiene never forces a field that another manager owns through server-side apply (a"
+          + " GitOps tool such as Argo CD or Flux, Helm 4, `kubectl apply --server-side`): the"
+          + " source of truth would put the old value back and the two would fight, each change"
+          + " rolling the workload. The conflict is reported instead. A field only ever written"
+          + " with plain updates (kubectl create or edit, client-side kubectl apply) declares no"
+          + " ownership and is taken. Operator only.",
       "Make the fix in the source of truth that owns the field (the Git repository, the Helm"
           + " values), or exempt the rule for this Deployment with a reason.",
       """

@@ -143,7 +143,8 @@ public final class Remediator {
     List<String> clean = new ArrayList<>();
     try {
       apply(d, audit, plan.patch(), dryRun,
-          RemediationState.applied(policyKey, revision, Set.copyOf(plan.fixedRules()), List.of()));
+          RemediationState.applied(policyKey, revision, Set.copyOf(plan.fixedRules()), List.of()),
+          false);
       clean.addAll(plan.fixedRules());
     } catch (KubernetesClientException e) {
       if (e.getCode() != 409) {
@@ -151,14 +152,19 @@ public final class Remediator {
         throw e;
       }
       // Find which fixes conflict, rule by rule (dry runs), then apply the others as one patch.
+      // A field whose only other owners wrote it with plain updates (kubectl create, edit,
+      // client-side apply) is taken, as `kubectl apply --server-side --force-conflicts` would:
+      // those writers do not take part in server-side apply, so no one's declared intent is
+      // overridden. A field a server-side-apply manager (a GitOps tool) owns is never forced.
       ObjectNode cleanPatch = null;
+      boolean force = false;
       for (String rule : plan.fixedRules()) {
         FixPlan single = planner.plan(d, onlyRule(p, rule));
         if (single.isEmpty()) {
           continue;
         }
         try {
-          apply(d, audit, single.patch(), true, RemediationState.NONE);
+          apply(d, audit, single.patch(), true, RemediationState.NONE, false);
           clean.add(rule);
           cleanPatch = cleanPatch == null ? single.patch()
               : ApplyMerge.merge(cleanPatch, single.patch());
@@ -166,12 +172,20 @@ public final class Remediator {
           if (conflict.getCode() != 409) {
             throw conflict;
           }
-          found.addAll(causes(rule, conflict));
+          List<RemediationConflict> causes = causes(rule, conflict);
+          if (causes.stream().allMatch(c -> onlyPlainUpdates(d, c.manager()))) {
+            clean.add(rule);
+            force = true;
+            cleanPatch = cleanPatch == null ? single.patch()
+                : ApplyMerge.merge(cleanPatch, single.patch());
+          } else {
+            found.addAll(causes);
+          }
         }
       }
       if (cleanPatch != null && !dryRun) {
         apply(d, audit, cleanPatch, false,
-            RemediationState.applied(policyKey, revision, Set.copyOf(clean), found));
+            RemediationState.applied(policyKey, revision, Set.copyOf(clean), found), force);
       }
     }
     found.forEach(c -> metrics.remediation(c.rule(), "conflict"));
@@ -180,7 +194,7 @@ public final class Remediator {
           + String.join(", ", found.stream().map(RemediationConflict::rule).distinct().toList())
           + ": the fields are owned by " + String.join(", ",
               found.stream().map(RemediationConflict::manager).distinct().toList())
-          + " (a conflict is reported, never forced)");
+          + " with server-side apply (a conflict is reported, never forced)");
     }
     if (clean.isEmpty()) {
       return Outcome.nothing(RemediationState.conflict(attempt, found));
@@ -206,11 +220,24 @@ public final class Remediator {
    * state this apply results in (so the state and the fix land together, or neither does).
    */
   private void apply(Deployment d, CombinedAudit audit, ObjectNode patch, boolean dryRun,
-      RemediationState result) {
+      RemediationState result, boolean force) {
     // A template change bumps the generation once; the metadata states the resulting one.
     WorkloadMetadata metadata = WorkloadMetadata.of(audit, result.annotations())
         .withGeneration(DeploymentWriter.generation(d) + 1);
-    writer.apply(d, ApplyMerge.merge(writer.metadataApply(d, metadata), patch), dryRun, false);
+    writer.apply(d, ApplyMerge.merge(writer.metadataApply(d, metadata), patch), dryRun, force);
+  }
+
+  /**
+   * Whether a field manager only ever wrote the Deployment with plain updates (create, update,
+   * patch, client-side apply), never with server-side apply: it declares no ownership to respect.
+   */
+  static boolean onlyPlainUpdates(Deployment d, String manager) {
+    var entries = d.getMetadata().getManagedFields();
+    if (entries == null) {
+      return false;
+    }
+    var own = entries.stream().filter(e -> manager.equals(e.getManager())).toList();
+    return !own.isEmpty() && own.stream().noneMatch(e -> "Apply".equals(e.getOperation()));
   }
 
   /** The pod template and the plan (and whether it is a dry run), as digests. */

@@ -64,6 +64,9 @@ class RemediatorTest {
   final List<Map.Entry<ObjectNode, Boolean>> applies = new ArrayList<>();
   final List<String> events = new ArrayList<>();
   boolean gitOpsOwnsRunAsUser;
+  /** Who holds runAsUser when gitOpsOwnsRunAsUser: an SSA manager unless a test says otherwise. */
+  String runAsUserOwner = "argocd-controller";
+  final List<Boolean> forced = new ArrayList<>();
 
   @BeforeEach
   void mockTheApiCalls() {
@@ -71,13 +74,14 @@ class RemediatorTest {
     doAnswer(inv -> {
       ObjectNode config = inv.getArgument(1);
       boolean dryRun = inv.getArgument(2);
-      assertThat((boolean) inv.getArgument(3)).as("never forced").isFalse();
+      boolean force = inv.getArgument(3);
+      forced.add(force);
       applies.add(Map.entry(config, dryRun));
-      if (gitOpsOwnsRunAsUser && config.path("spec").toString().contains("runAsUser")) {
+      if (gitOpsOwnsRunAsUser && !force && config.path("spec").toString().contains("runAsUser")) {
         throw new KubernetesClientException(new StatusBuilder().withCode(409).withNewDetails()
             .addNewCause().withField(".spec.template.spec.containers[name=\"worker\"]"
                 + ".securityContext.runAsUser")
-            .withMessage("conflict with \"argocd-controller\" using apps/v1").endCause()
+            .withMessage("conflict with \"" + runAsUserOwner + "\" using apps/v1").endCause()
             .endDetails().build());
       }
       return null;
@@ -235,6 +239,43 @@ class RemediatorTest {
     assertThat(retried.state().result()).isEqualTo(RemediationState.Result.CONFLICT);
     assertThat(retried.state().conflicts()).isEqualTo(outcome.state().conflicts());
     assertThat(events).as("the same conflict is not announced twice").hasSize(2);
+  }
+
+  @Test
+  void aFieldOnlyPlainUpdatesWroteIsTakenInTheSameSingleApply() throws Exception {
+    gitOpsOwnsRunAsUser = true;
+    runAsUserOwner = "kubectl-create";
+    ActivePolicy p = policy(false, 3);
+    Deployment d = remediable("worker");
+    d.getMetadata().setManagedFields(List.of(
+        new io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder().withManager("kubectl-create")
+            .withOperation("Update").withApiVersion("apps/v1").build()));
+    Remediator.Outcome outcome = remediator().remediate(d, List.of(p), audit(d, p));
+
+    // the full plan (409), one dry run per rule, then every fix in ONE stored, forced apply
+    assertThat(applies).filteredOn(a -> !a.getValue()).hasSize(2);
+    ObjectNode stored = applies.get(applies.size() - 1).getKey();
+    assertThat(stored.path("spec").toString()).contains("runAsUser").contains("allowPrivilege");
+    assertThat(forced.get(forced.size() - 1)).as("the stored apply takes the field").isTrue();
+    assertThat(forced.subList(0, forced.size() - 1)).as("nothing else is forced")
+        .containsOnly(false);
+    assertThat(outcome.applied()).isTrue();
+    assertThat(outcome.state().conflicts()).isEmpty();
+    assertThat(outcome.state().rules()).contains("run-as-root");
+    assertThat(events).containsExactly("Remediated");
+  }
+
+  @Test
+  void aServerSideApplyOwnerIsNeverForced() throws Exception {
+    gitOpsOwnsRunAsUser = true;
+    ActivePolicy p = policy(false, 3);
+    Deployment d = remediable("worker");
+    d.getMetadata().setManagedFields(List.of(
+        new io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder()
+            .withManager("argocd-controller").withOperation("Apply").withApiVersion("apps/v1")
+            .build()));
+    remediator().remediate(d, List.of(p), audit(d, p));
+    assertThat(forced).containsOnly(false);
   }
 
   @Test
