@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
 import io.pyhygiene.engine.AuditPolicy;
 import io.pyhygiene.engine.Auditor;
@@ -269,12 +269,19 @@ public final class AuditCommand implements Callable<Integer> {
     }
 
     Map<String, ImageFacts> facts = Map.of();
-    if (images.resolve) {
+    // The policy file's images section turns resolution on too; the flags win where both speak.
+    boolean resolve = images.resolve || policy.images().resolve();
+    if (resolve) {
+      Platform platform = images.platform != null ? settings.platform()
+          : Platform.parse(policy.images().platform());
+      Set<String> insecure = new LinkedHashSet<>(settings.insecureRegistries());
+      policy.images().insecureRegistries().forEach(h -> insecure.add(h.toLowerCase(Locale.ROOT)));
+      CredentialSource credentials = images.resolve ? settings.credentials()
+          : DockerConfigCredentials.fromEnvironment(environment);
       List<String> references = new ArrayList<>();
       targets.forEach(t -> PodTemplates.images(t.workload()).forEach(i -> references.add(i.image())));
       try (ImageResolution resolution = new ImageResolution(
-          ImageResolution.options(settings.platform(), settings.insecureRegistries()),
-          settings.credentials())) {
+          ImageResolution.options(platform, insecure), credentials)) {
         facts = Map.copyOf(resolution.resolveAll(references, progress));
       }
       progress.done();
@@ -290,7 +297,7 @@ public final class AuditCommand implements Callable<Integer> {
       audited.add(new AuditRun.Audited(t.source(), t.document(), t.line(),
           auditor.audit(view, policy), imageFacts));
     }
-    AuditRun run = new AuditRun(audited, inputErrors, readErrors, images.resolve);
+    AuditRun run = new AuditRun(audited, inputErrors, readErrors, resolve);
     switch (output.format) {
       case json -> out.print(JsonReport.render(run));
       case sarif -> out.print(SarifReport.render(run, rules, Versions.current()));
@@ -447,7 +454,7 @@ public final class AuditCommand implements Callable<Integer> {
     }
     PythonHygienePolicy p;
     try {
-      p = STRICT.treeToValue(node, PythonHygienePolicy.class);
+      p = STRICT.readValue(node);
     } catch (JsonMappingException e) {
       throw new PolicyException(policyFile + ": " + ManifestLoader.fieldPath(e) + ": "
           + (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException
@@ -464,7 +471,7 @@ public final class AuditCommand implements Callable<Integer> {
   }
 
   /** Policies are read strictly: a misspelt field is an error, not silently ignored. */
-  private static final ObjectMapper STRICT = JsonMapper.builder()
-      .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .build();
+  private static final com.fasterxml.jackson.databind.ObjectReader STRICT =
+      io.pyhygiene.json.Json.MAPPER.readerFor(PythonHygienePolicy.class)
+          .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 }

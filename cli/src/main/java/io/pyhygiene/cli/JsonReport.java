@@ -1,8 +1,8 @@
 package io.pyhygiene.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pyhygiene.engine.Finding;
@@ -18,8 +18,7 @@ import io.pyhygiene.engine.WorkloadAudit;
  */
 public final class JsonReport {
 
-  private static final ObjectMapper MAPPER =
-      JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+  private static final ObjectMapper MAPPER = io.pyhygiene.json.Json.MAPPER;
 
   private JsonReport() {}
 
@@ -95,7 +94,7 @@ public final class JsonReport {
       en.put("message", e.message());
     }
     try {
-      return MAPPER.writeValueAsString(root) + "\n";
+      return io.pyhygiene.json.Json.PRETTY.writeValueAsString(root) + "\n";
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

@@ -5,9 +5,10 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+
+
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.pyhygiene.json.Json;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
@@ -87,12 +88,10 @@ public final class ManifestLoader {
       "CronJob", CronJob.class, "Pod", Pod.class, "Service", Service.class,
       "ConfigMap", ConfigMap.class);
 
-  private static final ObjectMapper YAML = YAMLMapper.builder().build();
-  private static final ObjectMapper JSON = JsonMapper.builder().build();
+  private static final ObjectMapper YAML = Json.YAML;
+  private static final ObjectMapper JSON = Json.MAPPER;
   /** Maps a parsed tree onto the fabric8 model; unknown fields are kept, never fatal. */
-  private static final ObjectMapper MODEL = JsonMapper.builder()
-      .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-      .build();
+  private static final ObjectMapper MODEL = Json.MAPPER;
 
   private final InputStream stdin;
   private final Consumer<String> progress;
@@ -205,7 +204,8 @@ public final class ManifestLoader {
       return; // other kinds are not audited
     }
     try {
-      HasMetadata o = MODEL.treeToValue(node, type);
+      HasMetadata o = MODEL.readerFor(type)
+          .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(node);
       if (o.getMetadata() == null || o.getMetadata().getName() == null
           || o.getMetadata().getName().isBlank()) {
         errors.add(new InputError(source, index, where + "metadata.name: required"));
@@ -220,7 +220,7 @@ public final class ManifestLoader {
       }
     } catch (JsonMappingException e) {
       errors.add(new InputError(source, index, where + fieldPath(e) + ": " + mappingProblem(e)));
-    } catch (JsonProcessingException | IllegalArgumentException e) {
+    } catch (IOException | IllegalArgumentException e) {
       errors.add(new InputError(source, index, where + "invalid " + kind + ": " + e.getMessage()));
     }
   }

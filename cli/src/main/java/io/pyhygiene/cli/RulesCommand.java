@@ -2,8 +2,8 @@ package io.pyhygiene.cli;
 
 import io.pyhygiene.rules.RulesMarkdown;
 
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pyhygiene.engine.Rule;
@@ -52,7 +52,7 @@ public final class RulesCommand implements Callable<Integer> {
   }
 
   static String json(List<Rule> rules) throws Exception {
-    var mapper = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+    var mapper = io.pyhygiene.json.Json.MAPPER;
     ArrayNode arr = mapper.createArrayNode();
     for (Rule r : rules) {
       RuleInfo i = r.info();
@@ -66,6 +66,6 @@ public final class RulesCommand implements Callable<Integer> {
       n.put("autoFixable", r.autoFixable());
       n.put("example", i.example());
     }
-    return mapper.writeValueAsString(arr) + "\n";
+    return io.pyhygiene.json.Json.PRETTY.writeValueAsString(arr) + "\n";
   }
 }

@@ -1,8 +1,8 @@
 package io.pyhygiene.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
+
+
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pyhygiene.engine.Finding;
@@ -25,8 +25,7 @@ public final class SarifReport {
 
   static final String SCHEMA =
       "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
-  private static final ObjectMapper MAPPER =
-      JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+  private static final ObjectMapper MAPPER = io.pyhygiene.json.Json.MAPPER;
 
   private SarifReport() {}
 
@@ -111,7 +110,7 @@ public final class SarifReport {
       n.putObject("message").put("text", e.describe());
     }
     try {
-      return MAPPER.writeValueAsString(root) + "\n";
+      return io.pyhygiene.json.Json.PRETTY.writeValueAsString(root) + "\n";
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

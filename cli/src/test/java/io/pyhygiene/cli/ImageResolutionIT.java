@@ -176,6 +176,23 @@ class ImageResolutionIT {
   }
 
   @Test
+  void thePolicyFilesImagesSectionTurnsResolutionOn(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path policy = dir.resolve("policy.yaml");
+    java.nio.file.Files.writeString(policy, """
+        apiVersion: pyhygiene.io/v1alpha1
+        kind: PythonHygienePolicy
+        metadata: {name: ci}
+        spec:
+          images: {resolve: true}
+        """);
+    JsonNode report = audit(deployment("shell", open.hostPort() + "/shop/python-shell:1"),
+        Map.of(), "--policy", policy.toString()).json();
+    assertThat(rules(workload(report, "shell"))).contains("shell-wrapper:error")
+        .doesNotContain("command-unknown:info");
+  }
+
+  @Test
   void aMissingImageAndAClosedPortAreImageUnresolvedAndTheAuditGoesOn() throws Exception {
     int closed = LocalRegistry.freePort();
     Result r = audit(deployment("missing", open.hostPort() + "/shop/python-missing:1")

@@ -26,7 +26,7 @@ import java.util.Map;
 public final class ManagedFields {
 
   /** Immutable and thread-safe: only parses the small key objects of {@code k:} and {@code v:}. */
-  private static final ObjectReader JSON = new ObjectMapper().reader();
+  private static final ObjectReader JSON = io.pyhygiene.json.Json.MAPPER.reader();
 
   private ManagedFields() {}
 

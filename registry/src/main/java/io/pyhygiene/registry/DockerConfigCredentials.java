@@ -1,7 +1,6 @@
 package io.pyhygiene.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -42,7 +41,7 @@ public final class DockerConfigCredentials implements CredentialSource {
   static final List<String> HUB_HOSTS = List.of("index.docker.io", "docker.io", "registry-1.docker.io");
   private static final String NOT_FOUND = "credentials not found in native keychain";
   private static final int MAX_HELPER_OUTPUT = 64 * 1024;
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final com.fasterxml.jackson.databind.ObjectReader JSON = RegistryJson.READER;
 
   private final Path file;
   private final String path;
@@ -116,7 +115,7 @@ public final class DockerConfigCredentials implements CredentialSource {
       return null;
     }
     try {
-      JsonNode node = JSON.readTree(file.toFile());
+      JsonNode node = JSON.readTree(java.nio.file.Files.readString(file));
       return node != null && node.isObject() ? node : null;
     } catch (IOException e) {
       // Jackson's message may quote the file's content; say only where and what kind.

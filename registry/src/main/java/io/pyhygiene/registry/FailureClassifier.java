@@ -2,7 +2,6 @@ package io.pyhygiene.registry;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.tools.jib.api.InsecureRegistryException;
 import com.google.cloud.tools.jib.api.RegistryAuthenticationFailedException;
 import com.google.cloud.tools.jib.api.RegistryUnauthorizedException;
@@ -31,7 +30,7 @@ import javax.net.ssl.SSLException;
  */
 final class FailureClassifier {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final com.fasterxml.jackson.databind.ObjectReader JSON = RegistryJson.READER;
 
   private FailureClassifier() {}
 

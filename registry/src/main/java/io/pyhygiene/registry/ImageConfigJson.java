@@ -1,7 +1,6 @@
 package io.pyhygiene.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,7 +13,7 @@ import java.util.Map;
  */
 final class ImageConfigJson {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final com.fasterxml.jackson.databind.ObjectReader JSON = RegistryJson.READER;
 
   /** The fields the resolver keeps, before digests and reference are attached. */
   record Parsed(Platform platform, List<String> entrypoint, List<String> cmd, String user,

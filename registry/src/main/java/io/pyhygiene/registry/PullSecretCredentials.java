@@ -1,7 +1,6 @@
 package io.pyhygiene.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -25,7 +24,7 @@ import java.util.regex.Pattern;
  */
 public final class PullSecretCredentials implements CredentialSource {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final com.fasterxml.jackson.databind.ObjectReader JSON = RegistryJson.READER;
   private static final String DEFAULT_REGISTRY_KEY = "index.docker.io";
 
   /** The two Secret types the kubelet reads, with the data key each one keeps its payload under. */
