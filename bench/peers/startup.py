@@ -50,10 +50,12 @@ def main():
     javac = str(Path(subprocess.run([j17, "-XshowSettings:properties", "-version"], capture_output=True,
                                     text=True).stderr.split("java.home = ")[1].split()[0]) / "bin")
 
-    # the JVM floor's empty main, in a jar (CDS archives only classes from jars)
+    # the JVM floor's empty main and the parallel-audit probe, in a jar (CDS archives only classes
+    # from jars)
     classes = w / "probe-classes"
     classes.mkdir(exist_ok=True)
-    sh([f"{javac}/javac", "--release", "17", "-d", str(classes), str(HERE / "Noop.java")])
+    sh([f"{javac}/javac", "--release", "17", "-cp", jar, "-d", str(classes), str(HERE / "Noop.java"),
+        str(HERE / "probe" / "io" / "pyhygiene" / "cli" / "ParallelAuditProbe.java")])
     probe = str(w / "probe.jar")
     sh([f"{javac}/jar", "cf", probe, "-C", str(classes), "."])
 
@@ -75,23 +77,30 @@ def main():
         sh([sys.executable, str(HERE / "generate.py"), "--count", "200", "--seed", "7", "--out", str(train)],
            stdout=subprocess.DEVNULL)
 
+    def probe_args(d, threads, mode):
+        return [str(d / "deployments.yaml"), str(threads), mode]
+
     def audit(d):
         return ["audit", "-f", str(d / "deployments.yaml"), "-o", "json", "--fail-on", "never",
                 "--policy", str(d / "policy.yaml"), "--now", NOW]
 
     main_jar = ["-jar", jar]
     main_nolog = [*NO_LOGGING, "-jar", jar]
+    probe_main = [*NO_LOGGING, "-cp", f"{probe}:{jar}", "io.pyhygiene.cli.ParallelAuditProbe"]
     archives = {
         "j17.jsa": (j17, "-XX:ArchiveClassesAtExit={}", main_jar),
         "j17-nolog.jsa": (j17, "-XX:ArchiveClassesAtExit={}", main_nolog),
         "j25.aot": (j25, "-XX:AOTCacheOutput={}", main_jar),
         "j25-nolog.aot": (j25, "-XX:AOTCacheOutput={}", main_nolog),
+        "j17-probe.jsa": (j17, "-XX:ArchiveClassesAtExit={}", probe_main),
+        "j25-probe.aot": (j25, "-XX:AOTCacheOutput={}", probe_main),
     }
     for name, (java, flag, entry) in archives.items():
         path = w / name
         if not path.exists():
             print(f"[startup] training {name}", file=sys.stderr, flush=True)
-            sh([java, flag.format(path), *entry, *audit(train)], stdout=subprocess.DEVNULL,
+            args_ = probe_args(train, 2, "direct") if entry is probe_main else audit(train)
+            sh([java, flag.format(path), *entry, *args_], stdout=subprocess.DEVNULL,
                stderr=subprocess.DEVNULL)
 
     variants = [
@@ -107,6 +116,19 @@ def main():
         ("Java 25, AOT cache + C1 + SerialGC, no logback",
          [j25, f"-XX:AOTCache={w / 'j25-nolog.aot'}", *C1_SERIAL, *main_nolog]),
     ]
+    # (label, argv, args for an input dir): the probe takes its own arguments
+    probes = [
+        ("probe (no picocli, no logging), Java 17, AppCDS + C1 + SerialGC, 1 thread, YAML tree then model",
+         [j17, f"-XX:SharedArchiveFile={w / 'j17-probe.jsa'}", *C1_SERIAL, *probe_main], (1, "tree")),
+        ("probe, Java 17, AppCDS + C1 + SerialGC, 2 threads, YAML tree then model",
+         [j17, f"-XX:SharedArchiveFile={w / 'j17-probe.jsa'}", *C1_SERIAL, *probe_main], (2, "tree")),
+        ("probe, Java 17, AppCDS + C1 + SerialGC, 2 threads, YAML straight to model",
+         [j17, f"-XX:SharedArchiveFile={w / 'j17-probe.jsa'}", *C1_SERIAL, *probe_main], (2, "direct")),
+        ("probe, Java 25, AOT cache + C1 + SerialGC, 2 threads, YAML straight to model",
+         [j25, f"-XX:AOTCache={w / 'j25-probe.aot'}", *C1_SERIAL, *probe_main], (2, "direct")),
+    ]
+    probe_of = {label: extra for label, _, extra in probes}
+    variants += [(label, argv) for label, argv, _ in probes]
     if args.launcher:
         variants.append((f"launcher {Path(args.launcher).name}", [args.launcher]))
     floors = [("JVM floor: Java 17, CDS, empty main", [j17, "-Xshare:auto", *C1_SERIAL, "-cp", probe, "Noop"]),
@@ -118,7 +140,12 @@ def main():
         for r in range(args.runs):
             order = todo[r % len(todo):] + todo[:r % len(todo)]
             for label, argv in (order if r % 2 == 0 else order[::-1]):
-                full = argv + ([] if label.startswith("JVM floor") else audit(d))
+                if label.startswith("JVM floor"):
+                    full = argv
+                elif label in probe_of:
+                    full = argv + probe_args(d, *probe_of[label])
+                else:
+                    full = argv + audit(d)
                 tf = w / "time.txt"
                 t0 = time.perf_counter()
                 rc = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", str(tf), *full],
@@ -138,7 +165,10 @@ def main():
             continue
         log = w / "classes.txt"
         full = [argv[0], f"-Xlog:class+load=info:file={log}", *argv[1:]]
-        full += [] if label.startswith("JVM floor") else audit(inputs[n_cls])
+        if label in probe_of:
+            full += probe_args(inputs[n_cls], *probe_of[label])
+        elif not label.startswith("JVM floor"):
+            full += audit(inputs[n_cls])
         subprocess.run(full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         loaded[label] = count_classes(log)
 
