@@ -7,8 +7,8 @@
 # JAR: the shaded pyhygiene jar (default: PYHYGIENE_JAR, else dist/target/pyhygiene.jar, else
 # operator/target/pyhygiene.jar). Installs the peers (scripts/peers.sh), a matplotlib venv and
 # the launcher's class-data archive (scripts/cds.sh) when missing, all cached by version.
-# Env: BENCH_PEER_SIZES (1000,10000), BENCH_PEER_RUNS (5), BENCH_PEER_SLOW_SECONDS (a tool whose
-# warm-up takes longer is timed BENCH_PEER_SLOW_RUNS times, default: never), BENCH_PEER_OUT
+# Env: BENCH_PEER_SIZES (1000,10000), BENCH_PEER_RUNS (5), BENCH_PEER_SLOW_TOOLS (comma-separated
+# tools timed only BENCH_PEER_SLOW_RUNS times, default: none), BENCH_PEER_OUT
 # (docs/benchmarks-peers.md, the PNG beside it), BENCH_PEER_STARTUP (1: also the start-up study).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,7 +40,7 @@ mkdir -p "$work"
 "$venv/bin/python" bench/peers/compare.py --jar "$jar" --launcher bin/pyhygiene \
   --launcher-label "Java on PATH, its class-data archive from scripts/cds.sh, C1, SerialGC, no logback" \
   --sizes "${BENCH_PEER_SIZES:-1000,10000}" --runs "${BENCH_PEER_RUNS:-5}" \
-  --slow-seconds "${BENCH_PEER_SLOW_SECONDS:-inf}" --slow-runs "${BENCH_PEER_SLOW_RUNS:-1}" \
+  --slow-tools "${BENCH_PEER_SLOW_TOOLS:-}" --slow-runs "${BENCH_PEER_SLOW_RUNS:-1}" \
   --work "$work" --out-md "$work/peers.md" --out-png "$png" >/dev/null
 cp "$work/peers.md" "$out"
 if [[ "${BENCH_PEER_STARTUP:-1}" == 1 ]]; then

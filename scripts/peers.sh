@@ -75,9 +75,10 @@ probe() {
   local tmp pkg
   tmp="$(mktemp -d)"
   for pkg in golang.stackrox.io/kube-linter/cmd/kube-linter@latest \
+             golang.stackrox.io/kube-linter/cmd/kube-linter@v0.7.6 \
              github.com/stackrox/kube-linter/cmd/kube-linter@latest \
              github.com/fairwindsops/polaris@latest \
-             github.com/FairwindsOps/polaris@latest; do
+             github.com/fairwindsops/polaris/v9@v9.6.1; do
     printf '$ go install %s\n' "$pkg"
     GOBIN="$tmp" GOFLAGS="${GOFLAGS:-}" go install "$pkg" 2>&1 | tail -3 || true
   done

@@ -190,9 +190,9 @@ def main():
     ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--layouts", default="file,directory")
     ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--slow-seconds", type=float, default=float("inf"),
-                    help="a tool whose warm-up took longer is timed --slow-runs times only,"
-                         " the warm-up counting as one (the table says n)")
+    ap.add_argument("--slow-tools", default="",
+                    help="comma-separated tools timed only --slow-runs times, the warm-up counting"
+                         " as one (the table says n); for a tool far slower than the fastest peer")
     ap.add_argument("--slow-runs", type=int, default=1)
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--work", type=Path, required=True)
@@ -244,7 +244,7 @@ def main():
             print(f"[peers] {case['label']}: {t.name} (warm-up)", file=sys.stderr, flush=True)
             wall, rss, cpu, rc = run_once(t, case, out, env)
             counts[t.name] = t.parse(out, case) if case["n"] else None
-            samples[t.name] = [(wall, rss, cpu)] if wall > args.slow_seconds else []
+            samples[t.name] = [(wall, rss, cpu)] if t.name in args.slow_tools.split(",") else []
             notes[t.name] = f"exit {rc}"
             if case["expected"] and not t.peer:
                 problems = check_pyhygiene(out, case["expected"])
