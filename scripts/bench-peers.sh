@@ -8,7 +8,8 @@
 # operator/target/pyhygiene.jar). Installs the peers (scripts/peers.sh), a matplotlib venv and
 # the launcher's class-data archive (scripts/cds.sh) when missing, all cached by version.
 # Env: BENCH_PEER_SIZES (1000,10000), BENCH_PEER_RUNS (5), BENCH_PEER_SLOW_TOOLS (comma-separated
-# tools timed only BENCH_PEER_SLOW_RUNS times, default: none), BENCH_PEER_OUT
+# tools timed only BENCH_PEER_SLOW_RUNS times, default: none; BENCH_PEER_SLOW_MAX_SIZE: run them
+# only up to this N, default: every N), BENCH_PEER_OUT
 # (docs/benchmarks-peers.md, the PNG beside it), BENCH_PEER_STARTUP (1: also the start-up study).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,6 +42,7 @@ mkdir -p "$work"
   --launcher-label "Java on PATH, its class-data archive from scripts/cds.sh, C1, SerialGC, no logback" \
   --sizes "${BENCH_PEER_SIZES:-1000,10000}" --runs "${BENCH_PEER_RUNS:-5}" \
   --slow-tools "${BENCH_PEER_SLOW_TOOLS:-}" --slow-runs "${BENCH_PEER_SLOW_RUNS:-1}" \
+  ${BENCH_PEER_SLOW_MAX_SIZE:+--slow-max-size "$BENCH_PEER_SLOW_MAX_SIZE"} \
   --work "$work" --out-md "$work/peers.md" --out-png "$png" >/dev/null
 cp "$work/peers.md" "$out"
 if [[ "${BENCH_PEER_STARTUP:-1}" == 1 ]]; then
