@@ -375,23 +375,26 @@ def chart(args, selected, cases, results):
     import matplotlib.pyplot as plt
 
     by = {(c["label"], t.name): s for c, t, s, _, _ in results}
+    insane = {(c["label"], t.name) for c, t, _, k, _ in results if k is not None and k.findings == 0}
     fig, ax = plt.subplots(figsize=(11, 5.5))
     width = 0.8 / len(selected)
     for j, t in enumerate(selected):
-        xs, meds, los, his = [], [], [], []
+        xs, meds, los, his, hatches = [], [], [], [], []
         for i, case in enumerate(cases):
             s = by[(case["label"], t.name)]
             if not s:
                 continue
+            hatches.append("xx" if (case["label"], t.name) in insane else "")
             m, lo, hi = stats([w for w, _, _ in s])
             xs.append(i + (j - (len(selected) - 1) / 2) * width)
             meds.append(m)
             los.append(m - lo)
             his.append(hi - m)
         bars = ax.bar(xs, meds, width, yerr=[los, his], capsize=2, label=t.name)
-        for x, m in zip(xs, meds):
-            ax.text(x, m * 1.08, f"{m:.2g}", ha="center", va="bottom", fontsize=7, rotation=90)
-        del bars
+        for bar, hatch, x, m in zip(bars, hatches, xs, meds):
+            bar.set_hatch(hatch)  # crossed: the tool reported nothing on this input (not sane)
+            ax.text(x, m * 1.08, f"{m:.2g}" + (" no findings" if hatch else ""), ha="center",
+                    va="bottom", fontsize=7, rotation=90)
     ax.set_yscale("log")
     ax.set_ylabel("wall time, s (log; median, min–max)")
     ax.set_xticks(range(len(cases)))
