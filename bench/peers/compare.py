@@ -117,7 +117,7 @@ def tools(args, peers):
     if "TRIVY" in peers:
         found.append(Tool("trivy config", version_of([peers["TRIVY"], "--version"]), lambda case, out: [
             peers["TRIVY"], "config", "--quiet", "--skip-check-update", "--skip-version-check",
-            "--disable-telemetry", "--cache-dir", case["trivy_cache"],
+            "--disable-telemetry", "--timeout", "60m", "--cache-dir", case["trivy_cache"],
             "--format", "json", "--output", str(out), case["input"]], parse_trivy))
     if "CHECKOV" in peers:
         found.append(Tool("checkov", "3.3.30", lambda case, out: [
@@ -249,7 +249,10 @@ def main():
             out = outdir / (re.sub(r"\W+", "-", t.name) + ".out")
             print(f"[peers] {case['label']}: {t.name} (warm-up)", file=sys.stderr, flush=True)
             wall, rss, cpu, rc = run_once(t, case, out, env)
-            counts[t.name] = t.parse(out, case) if case["n"] else None
+            try:
+                counts[t.name] = t.parse(out, case) if case["n"] else None
+            except (ValueError, KeyError, OSError) as e:  # a peer that failed: say so, go on
+                counts[t.name] = Counts(0, 0, 0, f"exit {rc}, unreadable report: {e}")
             samples[t.name] = [(wall, rss, cpu)] if t.name in args.slow_tools.split(",") else []
             notes[t.name] = f"exit {rc}"
             if case["expected"] and not t.peer:
@@ -337,7 +340,7 @@ def render(args, selected, cases, results, problems, started, load_before, load_
                 found, flagged = f"{k.findings:,}", f"{k.objects:,}"
                 priv = f"{k.privileged}/{privileged_expected}"
                 if k.findings == 0:
-                    found += " (NONE: not sane)"
+                    found += f" (NONE: not sane; {k.note})" if k.note.startswith("exit") else " (NONE: not sane)"
             lines.append(f"| {case['label']} | {t.name} | {fmt_s(m, lo, hi)} | {rm / 1024:.0f} MiB"
                          f" ({rlo / 1024:.0f}–{rhi / 1024:.0f}) | {statistics.median(cpu):.2f} s | {len(s)}"
                          f" | {found} | {flagged} | {priv} |")
