@@ -18,13 +18,15 @@ include e2e/e2e.mk
 help:
 	@grep -hE '^## ' $(MAKEFILE_LIST) | sed 's/^## /  make /'
 
-## build: compile, regenerate crds/ and docs/rules.md, package the jar (DIST_JAR in build.env)
+## build: compile, regenerate crds/ and docs/rules.md, package the jar (DIST_JAR in build.env) and the CLI's class-data archive (bin/pyhygiene uses it)
 build:
 	$(MVN) package -DskipTests
+	bash scripts/cds.sh $(JAR)
 
 # Rebuilt when a source or a pom is newer than the jar.
 $(JAR): $(wildcard pom.xml */pom.xml) $(shell find core/src/main registry/src/main cli/src/main operator/src/main $(DIST_MODULE)/src/main -type f)
 	$(MVN) package -DskipTests
+	bash scripts/cds.sh $(JAR)
 
 ## test-deps: install busybox/dash and a Python venv with gunicorn and uvicorn (for ground truth)
 test-deps:

@@ -30,7 +30,10 @@ public final class Main {
   public static void main(String[] args) {
     boolean operator = args.length > 0 && args[0].equals("run");
     if (!operator && System.getenv("PYHYGIENE_LOG_LEVEL") == null) {
-      quietLogging(); // the CLI's output is its report; library chatter stays below WARN
+      // The CLI's output is its report: no logging system at all (starting logback costs more
+      // than auditing 100 Deployments). PYHYGIENE_LOG_LEVEL brings the library logs back.
+      System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+      System.setProperty("slf4j.internal.verbosity", "WARN");
     }
     System.exit(run(args, System.in, System.out, System.err, System.getenv(),
         System.console() != null));
@@ -54,9 +57,14 @@ public final class Main {
     if (name != null && !name.isBlank()) {
       cli.setCommandName(name.trim());
     }
-    cli.getSubcommands().get("run").getCommandSpec().usageMessage()
-        .description(concat(cli.getSubcommands().get("run").getCommandSpec().usageMessage()
-            .description(), RunCommand.variablesHelp()));
+    if (args.length > 0 && (args[0].equals("run")
+        || (args.length > 1 && args[0].equals("help") && args[1].equals("run")))) {
+      // The operator's settings, only for `run` (and `run --help`): the CLI's commands never
+      // load the operator's classes.
+      cli.getSubcommands().get("run").getCommandSpec().usageMessage()
+          .description(concat(cli.getSubcommands().get("run").getCommandSpec().usageMessage()
+              .description(), RunCommand.variablesHelp()));
+    }
     if (args.length == 0) {
       // `pyhygiene` (or `kubectl pyhygiene`) alone: the help, as a question, not an error
       cli.usage(stdout);
@@ -73,12 +81,6 @@ public final class Main {
     String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
     System.arraycopy(b, 0, out, a.length, b.length);
     return out;
-  }
-
-  private static void quietLogging() {
-    if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext ctx) {
-      ctx.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).setLevel(ch.qos.logback.classic.Level.WARN);
-    }
   }
 
   static final class VersionProvider implements CommandLine.IVersionProvider {

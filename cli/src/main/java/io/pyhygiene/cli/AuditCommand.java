@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
+import io.pyhygiene.api.v1alpha1.PythonHygienePolicySpec;
 import io.pyhygiene.engine.AuditPolicy;
 import io.pyhygiene.engine.Auditor;
 import io.pyhygiene.engine.Rule;
@@ -287,16 +287,19 @@ public final class AuditCommand implements Callable<Integer> {
       progress.done();
     }
 
-    List<AuditRun.Audited> audited = new ArrayList<>();
-    for (Target t : targets) {
-      WorkloadContext context = facts.isEmpty() ? t.context() : t.context().withImages(facts);
+    // The engine is pure and the auditor stateless: workloads are audited in parallel, and the
+    // report keeps the input's order.
+    Map<String, ImageFacts> resolvedFacts = facts;
+    List<AuditRun.Audited> audited = targets.parallelStream().map(t -> {
+      WorkloadContext context = resolvedFacts.isEmpty() ? t.context()
+          : t.context().withImages(resolvedFacts);
       WorkloadView view = WorkloadView.of(t.workload(), context).orElseThrow();
       List<AuditRun.Image> imageFacts = PodTemplates.images(t.workload()).stream()
           .map(i -> new AuditRun.Image(i.container(), i.image(), context.image(i.image())))
           .toList();
-      audited.add(new AuditRun.Audited(t.source(), t.document(), t.line(),
-          auditor.audit(view, policy), imageFacts));
-    }
+      return new AuditRun.Audited(t.source(), t.document(), t.line(),
+          auditor.audit(view, policy), imageFacts);
+    }).toList();
     AuditRun run = new AuditRun(audited, inputErrors, readErrors, resolve);
     switch (output.format) {
       case json -> out.print(JsonReport.render(run));
@@ -452,18 +455,27 @@ public final class AuditCommand implements Callable<Integer> {
       throw new PolicyException(policyFile + ": expected apiVersion pyhygiene.io/v1alpha1,"
           + " kind PythonHygienePolicy");
     }
-    PythonHygienePolicy p;
+    // Read the spec, not the CustomResource: its class would start the logging system and
+    // the client's machinery for a file the CLI only needs the fields of.
+    java.util.Iterator<String> fields = node.fieldNames();
+    while (fields.hasNext()) {
+      String field = fields.next();
+      if (!List.of("apiVersion", "kind", "metadata", "spec", "status").contains(field)) {
+        throw new PolicyException(policyFile + ": " + field + ": unknown field");
+      }
+    }
+    PythonHygienePolicySpec spec;
     try {
-      p = STRICT.readValue(node);
+      spec = node.hasNonNull("spec") ? STRICT.readValue(node.get("spec")) : null;
     } catch (JsonMappingException e) {
-      throw new PolicyException(policyFile + ": " + ManifestLoader.fieldPath(e) + ": "
+      throw new PolicyException(policyFile + ": spec." + ManifestLoader.fieldPath(e) + ": "
           + (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException
               ? "unknown field" : ManifestLoader.mappingProblem(e)));
     } catch (IOException e) {
       throw new PolicyException(policyFile + ": " + e.getMessage());
     }
-    String name = p.getMetadata() == null ? "" : p.getMetadata().getName();
-    PolicyResolver.Result result = resolver.resolve(name, p.getSpec());
+    String name = node.path("metadata").path("name").asText("");
+    PolicyResolver.Result result = resolver.resolve(name, spec);
     if (!result.valid()) {
       throw new PolicyException(policyFile + ": invalid policy: " + String.join("; ", result.errors()));
     }
@@ -472,6 +484,6 @@ public final class AuditCommand implements Callable<Integer> {
 
   /** Policies are read strictly: a misspelt field is an error, not silently ignored. */
   private static final com.fasterxml.jackson.databind.ObjectReader STRICT =
-      io.pyhygiene.json.Json.MAPPER.readerFor(PythonHygienePolicy.class)
+      io.pyhygiene.json.Json.MAPPER.readerFor(PythonHygienePolicySpec.class)
           .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 }
