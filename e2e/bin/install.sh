@@ -36,8 +36,19 @@ digest="$("$(tool_path crane)" digest "$IMAGE_REPO:$IMAGE_TAG" 2>/dev/null)" \
 
 # ---------------------------------------------------------------- helm
 t=$(now_ms)
+# The PolicyReport CRD: the chart installs it unless someone else already owns it (the ITs of
+# `mvn verify` or a Kyverno create it without Helm's ownership metadata, and Helm refuses to
+# adopt an object it does not own). Owned by this release (a re-install): keep installing it.
+policyreport_crd_install=true
+crd_owner="$(kc_node get crd policyreports.wgpolicyk8s.io --ignore-not-found \
+  -o jsonpath='{.metadata.annotations.meta\.helm\.sh/release-name}/{.metadata.annotations.meta\.helm\.sh/release-namespace}' 2>/dev/null)" \
+  || die "cannot read CustomResourceDefinition policyreports.wgpolicyk8s.io"
+if [[ -n "$crd_owner" && "$crd_owner" != "$RELEASE/$NS" ]]; then
+  policyreport_crd_install=false
+  step "PolicyReport CRD already installed (owner: ${crd_owner/#\//not Helm}); chart leaves it" ""
+fi
 set_args=(--set "image.repository=$IMAGE_REPO" --set "image.tag=$IMAGE_TAG" --set "image.digest=$digest"
-  --set policyReportCRD.install=true --set reportInterval=1s --set-json "tolerations=[$NODE_TOLERATION]")
+  --set "policyReportCRD.install=$policyreport_crd_install" --set reportInterval=1s --set-json "tolerations=[$NODE_TOLERATION]")
 if [[ -n "${PYHYGIENE_HELM_SET:-}" ]]; then set_args+=(--set "$PYHYGIENE_HELM_SET"); fi
 mkdir -p "$WORK/install"
 if ! timeout --kill-after=10 "$((TIMEOUT + 30))" "$HELM" --kubeconfig "$KUBECONFIG_FILE" upgrade --install \
@@ -46,7 +57,7 @@ if ! timeout --kill-after=10 "$((TIMEOUT + 30))" "$HELM" --kubeconfig "$KUBECONF
   cat "$WORK/install/helm.out" >&2
   kc_node get pods -n "$NS" -o wide >&2 || true
   kc_node describe pods -n "$NS" 2>/dev/null | tail -n 40 >&2 || true
-  die "helm upgrade --install did not finish within ${TIMEOUT}s"
+  die "helm upgrade --install failed or did not finish within ${TIMEOUT}s (its output is above)"
 fi
 step "helm upgrade --install $RELEASE ($IMAGE_REPO@${digest:7:12})" "$(fmt_ms "$t")"
 
