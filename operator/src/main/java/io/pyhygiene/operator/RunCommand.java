@@ -57,6 +57,14 @@ public final class RunCommand implements Callable<Integer> {
       return 2;
     }
     CountDownLatch stopped = new CountDownLatch(1);
+    // SIGTERM is the kubelet's (and a rollout's) normal way to stop the operator: handled
+    // here, it is a clean stop with exit code 0, so the pod ends "Completed", not "Error"
+    // with 143 as the JVM's default handler would make it. The shutdown hook stays for
+    // SIGINT and for an exit from inside (a lost lease).
+    sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> {
+      app.close();
+      stopped.countDown();
+    });
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       app.close();
       stopped.countDown();
