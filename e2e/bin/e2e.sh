@@ -1,55 +1,45 @@
 #!/usr/bin/env bash
-# The end-to-end suite (`make e2e`, part of `make test`): pyhygiene installed the way the chart
-# installs it, on a real control plane of its own, with the operator jar running as a local
-# process authenticated as the chart's ServiceAccount, then:
-#   1. CRDs (+ the optional PolicyReport CRD), namespace pyhygiene-system
-#   2. webhook CA + serving cert for 127.0.0.1; the chart's ServiceAccount, RBAC and
-#      ValidatingWebhookConfiguration (helm template --set webhook.url/caBundle), applied
-#   3. the operator as that ServiceAccount (TokenRequest token): ready, no ERROR, no 403
+# The end-to-end suite (`make e2e`, part of `make test`): pyhygiene as users run it, installed by
+# its own chart from its own image on the local cluster and its node, then:
+#   0. the cluster and its node (started if not running, stopped again if this run started
+#      it), `make images`, `make install` (helm upgrade --install, both replicas Ready, the
+#      webhook through its Service, Prometheus scraping the pods)
+#   1. the release: deployed, two operator pods Ready as the chart's ServiceAccount
+#   2. leader election: the Lease held by one of the pods and renewed
+#   3. the pods' logs: no ERROR, no 403, no lost Lease
 #   4. a Warn policy (namespaceSelector) + examples/: verdict labels, findings annotation,
-#      PolicyReport, policy status
-#   5. admission: Warn prints warnings; Deny rejects (also dry runs), exemptions admit,
-#      kubectl scale of a failing Deployment still works
+#      PolicyReport, policy status; a namespace it does not select is left to other policies
+#   5. admission through the Service: Warn prints warnings; Deny rejects (also dry runs),
+#      exemptions admit, kubectl scale of a failing Deployment still works
 #   6. the API server's audit log holds the webhook's audit annotations
-#   7. a real Prometheus scrapes the operator with the chart's alerts (for: shortened) and
-#      PyhygieneFailingWorkloads fires; promtool check metrics on a real scrape
-#   8. fail open: operator stopped by SIGTERM (clean, within the chart's grace period), then a
-#      Deployment apply still succeeds within seconds
-#   9. everything started is stopped (also on failure), the cluster wiped
-#
-# Own instance: work dir e2e/.work-e2e, ports 16643/16644 (apiserver/kcm), 23990/24000 (etcd),
-# so `make cluster-up`'s cluster (e2e/.work) and cluster-check (e2e/.work-check) are never
-# touched. Overrides: PYHYGIENE_E2E_TEST_WORK, PYHYGIENE_E2E_TEST_{APISERVER,KCM,ETCD,ETCD_PEER}_PORT.
-# Waits: PYHYGIENE_E2E_WAIT (default 90 s per condition). On failure the logs are copied to
-# e2e/.work-e2e-failed/ (<work dir>-failed) before the cluster is wiped.
+#   7. Prometheus (make install's) with the chart's alerts (for: shortened): the two pods up,
+#      PyhygieneFailingWorkloads fires; promtool check metrics on the leader's /metrics
+#   8. fail open: the operator scaled to 0 -- each pod exits 0 on SIGTERM within the chart's
+#      grace period, its log ends with 'pyhygiene stopped' -- then a bad Deployment in Deny
+#      mode is admitted within seconds and the audit log says the webhook failed open
+#   9. cleanup (also on failure): the test namespaces and policy, the alerts restored, the
+#      release uninstalled, the cluster stopped if this run started it
+# Waits: PYHYGIENE_E2E_WAIT (default 90 s per condition). On failure the pods' logs, the
+# audit log and the cases are copied to e2e/.work-e2e-failed/.
 set -euo pipefail
 BIN="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-
-export PYHYGIENE_E2E_WORK="${PYHYGIENE_E2E_TEST_WORK:-$BIN/../.work-e2e}"
-export PYHYGIENE_APISERVER_PORT="${PYHYGIENE_E2E_TEST_APISERVER_PORT:-16643}"
-export PYHYGIENE_KCM_PORT="${PYHYGIENE_E2E_TEST_KCM_PORT:-16644}"
-export PYHYGIENE_ETCD_PORT="${PYHYGIENE_E2E_TEST_ETCD_PORT:-23990}"
-export PYHYGIENE_ETCD_PEER_PORT="${PYHYGIENE_E2E_TEST_ETCD_PEER_PORT:-24000}"
-# The operator jar runs as a local process against a control plane of its own: no node (the
-# machine's one node belongs to the main cluster; the chart on the node: make node-e2e).
-export PYHYGIENE_NODE=0
-mkdir -p "$PYHYGIENE_E2E_WORK"
-PYHYGIENE_E2E_WORK="$(cd "$PYHYGIENE_E2E_WORK" && pwd)"
-OP_DIR="$PYHYGIENE_E2E_WORK/operator"
-# shellcheck disable=SC2034 # used by operator-lib.sh
-FIELD_MANAGER=pyhygiene-e2e
 # shellcheck source=operator-lib.sh
 source "$BIN/operator-lib.sh"
+# shellcheck source=node-lib.sh
+source "$BIN/node-lib.sh"
 
+[[ $NODE_ENABLED == 1 ]] || die "make e2e runs the chart-installed operator on the node: unset PYHYGIENE_NODE=0"
 WAIT="${PYHYGIENE_E2E_WAIT:-90}"
-# As the chart runs it (leaderElection.enabled: true): the Lease Role is exercised too.
-LEADER_ELECTION="${PYHYGIENE_E2E_LEADER_ELECTION:-true}"
+RUN_DIR="$E2E_DIR/.work-e2e"
+OP_DIR="$RUN_DIR/operator"
 PROM_DIR="$WORK/prometheus"
-CASES="$WORK/cases"
-FAILED_LOGS="$WORK-failed"
+PROM_PORT="${PYHYGIENE_PROM_PORT:-16490}"
+CASES="$RUN_DIR/cases"
+FAILED_LOGS="$RUN_DIR-failed"
 NS=shop
 OTHER_NS=e2e-unselected
 POLICY=e2e
+POD_SELECTOR="app.kubernetes.io/name=pyhygiene,app.kubernetes.io/instance=$RELEASE"
 T0=$(now_ms)
 
 # ---------------------------------------------------------------- output and failure
@@ -65,7 +55,7 @@ evidence() { # FILE [LINES]
   tail -n "${2:-30}" "$1" | readable_log | cut -c1-400 | sed 's/^/    /'
 }
 # fail MESSAGE [FILE...]: prints the message and the tail of each FILE, then exits (the EXIT
-# trap stops everything).
+# trap cleans up).
 fail() {
   printf '\n  FAIL [%s]: %s\n' "$STEP" "$1" >&2
   shift
@@ -78,128 +68,127 @@ wait_until() {
   until "$@"; do (( $(date +%s) < deadline )) || return 1; sleep 1; done
 }
 
+# ---------------------------------------------------------------- the operator pods
+# operator_pods: the names of the release's pods (running or not).
+operator_pods() { kc get pods -n "$OP_NS" -l "$POD_SELECTOR" -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}'; }
+# OP_LOG: the logs of the release's pods, one file (the JSON lines of every pod, in pod order).
+# Overrides operator-lib's (a local process's log file); log_problems reads it.
+OP_LOG() {
+  local f="$OP_DIR/operator.log" p
+  : >"$f"
+  for p in $(operator_pods 2>/dev/null); do kc logs -n "$OP_NS" "$p" >>"$f" 2>/dev/null || true; done
+  echo "$f"
+}
+OP_LOG_START=0
+# operator_running: the two pods of step 1 are still Ready and never restarted.
+operator_running() {
+  local now
+  now="$(kc get pods -n "$OP_NS" -l "$POD_SELECTOR" -o jsonpath='{range .items[*]}{.metadata.name}:{.status.containerStatuses[0].ready}:{.status.containerStatuses[0].restartCount}{" "}{end}')"
+  [[ "$now" == "$PODS_READY" ]] || fail "the operator pods changed: at start '$PODS_READY', now '$now'" "$(OP_LOG)"
+}
+
 # ---------------------------------------------------------------- cleanup
-PROM_PID=""
+STARTED_CLUSTER=0
+ALERTS_SHORTENED=0
+STREAM_PIDS=()
 cleanup() {
   local rc=$?
   set +e
   trap - EXIT INT TERM
-  printf '\n== 9. stop everything started (prometheus, operator, the e2e cluster: WIPE)  [%s]\n' "$(elapsed)"
+  printf '\n== 9. cleanup: test namespaces and policy, alerts restored, release uninstalled%s  [%s]\n' \
+    "$( (( STARTED_CLUSTER )) && echo ', the cluster stopped (this run started it)')" "$(elapsed)"
+  local p; for p in "${STREAM_PIDS[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
   if (( rc )); then
     rm -rf "$FAILED_LOGS"; mkdir -p "$FAILED_LOGS"
-    cp -r "$OP_DIR/operator.log" "$PROM_DIR/prometheus.log" "$LOGS" "$AUDIT_LOG" "$CASES" \
-      "$WORK/tools.out" "$WORK/cluster-up.out" \
-      "$FAILED_LOGS/" 2>/dev/null
+    OP_LOG >/dev/null 2>&1
+    kc get pods -A -o wide >"$FAILED_LOGS/pods.txt" 2>&1
+    cp -r "$OP_DIR" "$CASES" "$AUDIT_LOG" "$LOGS/prometheus.log" "$FAILED_LOGS/" 2>/dev/null
     info "logs of the failed run copied to $FAILED_LOGS/"
   fi
-  if [[ -n "$PROM_PID" ]] && alive "$PROM_PID"; then
-    kill -TERM "$PROM_PID"; for _ in $(seq 100); do alive "$PROM_PID" || break; sleep 0.1; done
-    alive "$PROM_PID" && kill -KILL "$PROM_PID"
-    wait "$PROM_PID" 2>/dev/null
-    info "stopped prometheus (pid $PROM_PID)"
+  if apiserver_ready; then
+    kc delete namespace "$NS" "$OTHER_NS" --ignore-not-found --wait=false >/dev/null 2>&1
+    kc delete pyhp "$POLICY" --ignore-not-found >/dev/null 2>&1
+    if (( ALERTS_SHORTENED )); then
+      cp "$CHART/files/alerts.yaml" "$PROM_DIR/alerts.yaml"
+      curl -sf -X POST --max-time 5 "http://127.0.0.1:$PROM_PORT/-/reload" >/dev/null 2>&1
+      info "the chart's alert rules restored in make install's Prometheus"
+    fi
+    timeout 240 bash "$BIN/uninstall.sh" 7>&- 2>&1 | sed 's/^/  [uninstall] /'
   fi
-  if pid="$(operator_pid)"; then
-    stop_operator 30 >/dev/null 2>&1
-    info "stopped the operator (pid $pid)"
+  if (( STARTED_CLUSTER )); then
+    timeout 180 bash "$BIN/cluster-down.sh" 7>&- 2>&1 | sed 's/^/  [cluster-down] /'
   fi
-  rm -rf "$OP_DIR" "$PROM_DIR" "$CASES" "$WORK/tools.out" "$WORK/cluster-up.out"
-  WIPE=1 timeout 120 bash "$BIN/cluster-down.sh" 7>&- 2>&1 | sed 's/^/  [cluster-down] /'
-  local left
-  left="$(pgrep -af -- "$WORK/" | grep -v "^$$ " || true)"
-  if [[ -n "$left" ]]; then
-    printf '  FAIL: processes of %s still running:\n%s\n' "$WORK" "$left" >&2; rc=1
-  else
-    info "nothing of this run is left running"
-  fi
+  rm -rf "$OP_DIR"
   if (( rc )); then
     printf '\ne2e: FAILED in %s (step: %s)\n' "$(elapsed)" "$STEP" >&2
   else
+    rm -rf "$FAILED_LOGS"   # a previous failure's logs
     printf '\ne2e: all checks passed in %s\n' "$(elapsed)"
   fi
   exit "$rc"
 }
 
-# One run at a time per work dir (fd 7 is closed for everything this script starts).
-exec 7>"$WORK.lock"
-flock -w 600 7 || die "another e2e run holds $WORK.lock"
+# One run at a time (fd 7 is closed for everything this script starts).
+mkdir -p "$RUN_DIR"
+exec 7>"$RUN_DIR.lock"
+flock -w 600 7 || die "another e2e run holds $RUN_DIR.lock"
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+rm -rf "$OP_DIR" "$CASES"
+mkdir -p "$OP_DIR" "$CASES"
 
-# ---------------------------------------------------------------- preflight
-step "0. tools, jar, a fresh control plane ($WORK; apiserver :$APISERVER_PORT, etcd :$ETCD_PORT)"
-timeout 900 bash "$BIN/tools.sh" openssl kube etcd helm promtool 7>&- >"$WORK/tools.out" 2>&1 \
-  || fail "tools.sh failed" "$WORK/tools.out"
-info "$(tail -n 1 "$WORK/tools.out")"
+# ---------------------------------------------------------------- 0. cluster, images, install
+step "0. the cluster and its node ($WORK), images, the chart installed"
+timeout 1800 bash "$BIN/tools.sh" 7>&- >"$RUN_DIR/tools.out" 2>&1 || fail "tools.sh failed" "$RUN_DIR/tools.out"
+info "$(tail -n 1 "$RUN_DIR/tools.out")"
+[[ -s "$JAR" ]] || fail "$JAR missing: run 'make build'"
 command -v prometheus >/dev/null || fail "prometheus not found (the Debian package prometheus provides it)"
-command -v python3 >/dev/null || fail "python3 not found"
-[[ -s "$JAR" ]] || fail "$JAR missing: run 'make build' (mvn -B -q package -DskipTests)"
-ok "jar $JAR ($(date -r "$JAR" '+%F %T'))"
-WIPE=1 timeout 120 bash "$BIN/cluster-down.sh" 7>&- >/dev/null 2>&1 || true
-mkdir -p "$OP_DIR" "$PROM_DIR" "$CASES"
-timeout 300 bash "$BIN/cluster-up.sh" 7>&- >"$WORK/cluster-up.out" 2>&1 \
-  || fail "cluster-up failed" "$WORK/cluster-up.out"
-ok "$(grep -o 'cluster up in .*' "$WORK/cluster-up.out")"
+was_up=1
+for c in "${COMPONENTS[@]}"; do running "$c" || was_up=0; done
+(( was_up )) && { apiserver_ready && node_ready; } || was_up=0
+(( was_up )) || STARTED_CLUSTER=1
+timeout 600 bash "$BIN/cluster-up.sh" 7>&- >"$RUN_DIR/cluster-up.out" 2>&1 || fail "cluster-up failed" "$RUN_DIR/cluster-up.out"
+if (( STARTED_CLUSTER )); then ok "cluster started: $(grep -o 'cluster up in .*' "$RUN_DIR/cluster-up.out" | tail -n 1)"; else ok "cluster already running (left running)"; fi
+timeout 1200 bash "$BIN/images.sh" 7>&- >"$RUN_DIR/images.out" 2>&1 || fail "images.sh failed" "$RUN_DIR/images.out"
+ok "$(tail -n 1 "$RUN_DIR/images.out")"
+timeout 600 bash "$BIN/install.sh" 7>&- >"$RUN_DIR/install.out" 2>&1 || fail "install.sh failed" "$RUN_DIR/install.out"
+indent <"$RUN_DIR/install.out"
+kc delete namespace "$NS" "$OTHER_NS" --ignore-not-found --timeout=120s >/dev/null 2>&1 \
+  || fail "namespaces $NS/$OTHER_NS of an earlier run are still terminating"
+kc delete pyhp "$POLICY" --ignore-not-found >/dev/null 2>&1 || true
 
-# ---------------------------------------------------------------- 1. CRDs
-step "1. CRDs (server-side apply) and namespace $OP_NS"
-install_crds >"$CASES/crds.out" 2>&1 || fail "applying the CRDs" "$CASES/crds.out"
-ok "established: $(kc get crd -o name | sed 's|.*/||' | tr '\n' ' ')"
-kc create namespace "$OP_NS" >/dev/null || fail "creating namespace $OP_NS"
-ok "namespace $OP_NS"
+# ---------------------------------------------------------------- 1. the release
+step "1. release $RELEASE in $OP_NS: deployed, two pods Ready as ServiceAccount $SA_NAME"
+status="$(timeout 60 "$HELM" --kubeconfig "$KUBECONFIG_FILE" status "$RELEASE" -n "$OP_NS" -o json \
+  | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["info"]["status"], r["chart"]["metadata"]["version"])')" \
+  || fail "helm status $RELEASE"
+[[ "$status" == deployed* ]] || fail "helm status: $status"
+ok "helm status: $status"
+PODS_READY="$(kc get pods -n "$OP_NS" -l "$POD_SELECTOR" -o jsonpath='{range .items[*]}{.metadata.name}:{.status.containerStatuses[0].ready}:{.status.containerStatuses[0].restartCount}{" "}{end}')"
+[[ "$(grep -o ':true:0' <<<"$PODS_READY" | wc -l)" == 2 && "$(wc -w <<<"$PODS_READY")" == 2 ]] \
+  || fail "want two Ready operator pods that never restarted, got '$PODS_READY'"
+ok "pods: $PODS_READY"
+sas="$(kc get pods -n "$OP_NS" -l "$POD_SELECTOR" -o jsonpath='{range .items[*]}{.spec.serviceAccountName} {end}')"
+[[ "$sas" == "$SA_NAME $SA_NAME " ]] || fail "the pods run as ServiceAccounts '$sas', want $SA_NAME"
+image="$(kc get pods -n "$OP_NS" -l "$POD_SELECTOR" -o jsonpath='{.items[0].status.containerStatuses[0].imageID}')"
+ok "both run as ServiceAccount $OP_NS/$SA_NAME, image $image"
 
-# ---------------------------------------------------------------- 2. the chart's RBAC + webhook
-HTTP_PORT="$(free_port)"
-WEBHOOK_PORT="$(free_port)"
-while [[ "$WEBHOOK_PORT" == "$HTTP_PORT" ]]; do WEBHOOK_PORT="$(free_port)"; done
-step "2. webhook TLS for 127.0.0.1 and the chart's ServiceAccount, RBAC and webhook configuration"
-gen_webhook_tls || fail "openssl: webhook certificates"
-ok "CA and serving cert (SAN IP:127.0.0.1) in $OP_DIR/tls"
-install_chart_parts "$WEBHOOK_PORT" >"$CASES/chart.out" 2>&1 || fail "helm template | kubectl apply" "$CASES/chart.out"
-ok "applied $(grep -c '^kind:' "$OP_DIR/chart-parts.yaml") objects rendered by helm template from $CHART:"
-awk '/^kind:/ {k=$2} /^  name:/ && k {print "      " k "/" $2; k=""}' "$OP_DIR/chart-parts.yaml"
-url="$(kc get validatingwebhookconfiguration "$RELEASE" -o jsonpath='{.webhooks[0].clientConfig.url} failurePolicy={.webhooks[0].failurePolicy} timeoutSeconds={.webhooks[0].timeoutSeconds}')"
-ok "webhook: $url"
+# ---------------------------------------------------------------- 2. leader election
+step "2. leader election: Lease $OP_NS/pyhygiene-leader"
+lease_time() { kc get lease pyhygiene-leader -n "$OP_NS" -o jsonpath='{.spec.holderIdentity} {.spec.renewTime}' 2>/dev/null; }
+held_by_pod() { local h; h="$(lease_time)"; h="${h%% *}"; [[ -n "$h" ]] && grep -qx -- "$h" <(operator_pods); }
+wait_until 60 held_by_pod || fail "the Lease is not held by one of the pods: '$(lease_time)' (pods: $(operator_pods | tr '\n' ' '))" "$(OP_LOG)"
+first="$(lease_time)"
+LEADER_POD="${first%% *}"
+renewed() { local now; now="$(lease_time)"; [[ "$now" != "$first" && "${now%% *}" == "$LEADER_POD" ]]; }
+wait_until 30 renewed || fail "the Lease is not renewed by $LEADER_POD (acquired: '$first', now: '$(lease_time)')" "$(OP_LOG)"
+ok "held and renewed by pod $LEADER_POD"
 
-# ---------------------------------------------------------------- 3. the operator
-step "3. the operator jar as ServiceAccount $OP_NS/$SA_NAME (http :$HTTP_PORT, webhook :$WEBHOOK_PORT)"
-sa_kubeconfig || fail "kubectl create token $SA_NAME"
-who="$(timeout 30 "$KUBECTL" --kubeconfig "$OP_DIR/kubeconfig" auth whoami -o jsonpath='{.status.userInfo.username}' 2>&1)" \
-  || fail "kubectl auth whoami with the token: $who"
-[[ "$who" == "system:serviceaccount:$OP_NS:$SA_NAME" ]] || fail "the token authenticates as '$who'"
-ok "token kubeconfig authenticates as $who"
-t_start=$(now_ms)
-start_operator "$HTTP_PORT" "$WEBHOOK_PORT" PYHYGIENE_REPORT_INTERVAL=1s \
-  PYHYGIENE_LEADER_ELECTION="$LEADER_ELECTION" || fail "starting the operator"
-wait_operator_ready "$HTTP_PORT" 120 || fail "/readyz" "$(OP_LOG)"
-ok "/readyz ok after $(fmt_ms "$t_start") (pid $OP_PID, log $(OP_LOG))"
-# operator_running: still the process started above (it exits when it loses the Lease).
-operator_running() {
-  alive "$OP_PID" || fail "the operator (pid $OP_PID) exited" "$(OP_LOG)"
-}
-lease_diagnosis() {
-  info "the ServiceAccount's permissions on leases in $OP_NS (kubectl auth can-i --list):"
-  kc auth can-i --list -n "$OP_NS" --as="system:serviceaccount:$OP_NS:$SA_NAME" 2>&1 | grep -E 'Resources|leases' | indent
-}
-if [[ "$LEADER_ELECTION" == true ]]; then
-  lease_time() { kc get lease pyhygiene-leader -n "$OP_NS" -o jsonpath='{.spec.holderIdentity} {.spec.renewTime}' 2>/dev/null; }
-  leading() { op_log_since_start | grep -q '"became the leader'; }
-  wait_until 60 leading || { lease_diagnosis; fail "the operator did not become the leader" "$(OP_LOG)"; }
-  first="$(lease_time)"; probs=""
-  renewed() { local now; now="$(lease_time)"; [[ -n "$now" && "$now" != "$first" && "${now%% *}" == "${first%% *}" ]]; }
-  renewed_or_problem() { renewed || log_problems >/dev/null; }
-  wait_until 20 renewed_or_problem || true
-  if ! renewed || probs="$(log_problems)"; then
-    lease_diagnosis
-    fail "leader election: the Lease is not renewed by its holder (acquired: '$first', now: '$(lease_time)')${probs:+:
-$probs}" "$(OP_LOG)"
-  fi
-  ok "leader election: Lease $OP_NS/pyhygiene-leader held and renewed by ${first%% *}"
-else
-  info "leader election off (PYHYGIENE_E2E_LEADER_ELECTION=$LEADER_ELECTION): the chart's Lease Role is not exercised"
-fi
+# ---------------------------------------------------------------- 3. logs
+step "3. the operator pods' logs"
 if probs="$(log_problems)"; then fail "operator log has errors, RBAC denials or a lost Lease:
 $probs" "$(OP_LOG)"; fi
-ok "log: no ERROR line, no 403/forbidden, no lost Lease"
+ok "$(wc -l <"$OP_DIR/operator.log") JSON lines from both pods: no ERROR line, no 403/forbidden, no lost Lease"
 
 # ---------------------------------------------------------------- 4. policy + examples
 step "4. Warn policy '$POLICY' (namespaceSelector pyhygiene-e2e=true) and examples/ in namespace $NS"
@@ -255,9 +244,12 @@ status_ok() { [[ "$(policy_status)" == "matched=3 failing=1 ready=True" ]]; }
 wait_until "$WAIT" status_ok || fail "policy status: $(policy_status), want matched=3 failing=1 ready=True" "$(OP_LOG)"
 kc get pyhp | indent
 ok "policy status $(policy_status)"
-other="$(kc get deploy billing-web -n "$OTHER_NS" -o jsonpath='{.metadata.labels.pyhygiene\.io/verdict}')"
-[[ -z "$other" ]] || fail "billing-web in unselected namespace $OTHER_NS got verdict '$other'"
-ok "billing-web in namespace $OTHER_NS (not selected by the namespaceSelector) has no verdict label"
+# The chart's default policy (Audit, every namespace) audits it; the e2e policy must not.
+other_policies() { kc get deploy billing-web -n "$OTHER_NS" -o jsonpath='{.metadata.annotations.pyhygiene\.io/policy}'; }
+audited_by_some_policy() { [[ -n "$(other_policies)" ]]; }
+wait_until "$WAIT" audited_by_some_policy || fail "billing-web in $OTHER_NS was not audited by the chart's default policy" "$(OP_LOG)"
+[[ ",$(other_policies)," != *",$POLICY,"* ]] || fail "billing-web in unselected namespace $OTHER_NS is audited by policy $POLICY: '$(other_policies)'"
+ok "billing-web in namespace $OTHER_NS: audited by '$(other_policies)' only, not by $POLICY (its namespaceSelector)"
 operator_running
 
 # ---------------------------------------------------------------- 5. admission
@@ -277,7 +269,7 @@ grep '^Warning:' "$CASES/warn.err" | head -n 4 | indent; info "      ..."
 ok "Warn mode: warnings printed (shell-wrapper among them) and the Deployment created"
 
 # The error-severity rules of the bad Deployment, from the offline CLI (same engine).
-java -jar "$OP_DIR/pyhygiene.jar" audit -f "$CASES/bad-warn.yaml" --policy "$REPO_ROOT/examples/policy.yaml" \
+java -jar "$JAR" audit -f "$CASES/bad-warn.yaml" --policy "$REPO_ROOT/examples/policy.yaml" \
   -o json --fail-on never >"$CASES/cli.json" 2>"$CASES/cli.err" || fail "pyhygiene audit (CLI)" "$CASES/cli.err"
 ERROR_RULES="$(python3 -c '
 import json, sys
@@ -377,87 +369,129 @@ indent <"$CASES/audit.out"
 ok "audit annotations (verdict, rules, policy, mode) for the Warn create, the Deny rejection (real and dry run) and the exempted create"
 
 # ---------------------------------------------------------------- 7. Prometheus
-step "7. Prometheus ($(prometheus --version 2>&1 | head -n 1 | awk '{print $3}')) with the chart's alert rules"
-# The chart's rules with every `for:` shortened: the defaults (15m, 10m, 5m) are for production.
-sed -E 's/^( +for: *).*/\15s/' "$CHART/files/alerts.yaml" >"$PROM_DIR/alerts.yaml"
-info "alert rules: a copy of helm/pyhygiene/files/alerts.yaml with every 'for:' shortened to 5s (defaults 5m-15m)"
-timeout 60 promtool check rules "$PROM_DIR/alerts.yaml" >"$PROM_DIR/check-rules.out" 2>&1 \
-  || fail "promtool check rules on the shortened copy" "$PROM_DIR/check-rules.out"
-PROM_PORT="$(free_port)"
-cat >"$PROM_DIR/prometheus.yml" <<EOF
-global:
-  scrape_interval: 2s
-  evaluation_interval: 2s
-rule_files: ["$PROM_DIR/alerts.yaml"]
-scrape_configs:
-  - job_name: pyhygiene
-    scrape_interval: 2s
-    static_configs:
-      - targets: ["127.0.0.1:$HTTP_PORT"]
-EOF
-setsid prometheus --config.file="$PROM_DIR/prometheus.yml" --storage.tsdb.path="$PROM_DIR/data" \
-  --web.listen-address="127.0.0.1:$PROM_PORT" --storage.tsdb.retention.time=1h \
-  </dev/null >"$PROM_DIR/prometheus.log" 2>&1 7>&- &
-PROM_PID=$!
-prom_ready() { alive "$PROM_PID" && curl -sf --max-time 2 -o /dev/null "http://127.0.0.1:$PROM_PORT/-/ready"; }
-wait_until 60 prom_ready || fail "prometheus not ready on 127.0.0.1:$PROM_PORT" "$PROM_DIR/prometheus.log"
-ok "prometheus ready on http://127.0.0.1:$PROM_PORT (pid $PROM_PID), scraping 127.0.0.1:$HTTP_PORT/metrics as job pyhygiene every 2s"
+step "7. Prometheus (make install's, http://127.0.0.1:$PROM_PORT) with the chart's alert rules, 'for:' shortened"
+running prometheus || fail "make install's Prometheus is not running" "$LOGS/prometheus.log"
+# The chart's rules with every `for:` shortened: the defaults (5m-15m) are for production.
+sed -E 's/^( +for: *).*/\15s/' "$CHART/files/alerts.yaml" >"$CASES/alerts.yaml"
+timeout 60 promtool check rules "$CASES/alerts.yaml" >"$CASES/check-rules.out" 2>&1 \
+  || fail "promtool check rules on the shortened copy" "$CASES/check-rules.out"
+cp "$CASES/alerts.yaml" "$PROM_DIR/alerts.yaml"
+ALERTS_SHORTENED=1
+curl -sf -X POST --max-time 5 "http://127.0.0.1:$PROM_PORT/-/reload" >/dev/null || fail "POST /-/reload to Prometheus" "$LOGS/prometheus.log"
+ok "alert rules: helm/pyhygiene/files/alerts.yaml with every 'for:' at 5s, reloaded"
+pods_re="$(operator_pods | paste -sd'|')"
+prom_query() { # QUERY: the first value, or "none"
+  curl -sf --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode "query=$1" \
+    | python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "none")'
+}
+two_up() { [[ "$(prom_query "count(up{job=\"pyhygiene\",operator_pod=~\"$pods_re\"} == 1)")" == 2 ]]; }
+wait_until "$WAIT" two_up || fail "Prometheus does not see both operator pods up" "$LOGS/prometheus.log"
+ok "up{job=\"pyhygiene\"} = 1 for both pods ($pods_re)"
 t_alert=$(now_ms)
 alert_firing() {
-  curl -sf --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/alerts" >"$PROM_DIR/alerts.json" 2>/dev/null || return 1
-  python3 - "$PROM_DIR/alerts.json" <<'EOF'
+  curl -sf --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/alerts" >"$CASES/alerts.json" 2>/dev/null || return 1
+  python3 - "$CASES/alerts.json" "$NS" <<'PY'
 import json, sys
 alerts = json.load(open(sys.argv[1]))["data"]["alerts"]
-f = [a for a in alerts if a["labels"].get("alertname") == "PyhygieneFailingWorkloads" and a["state"] == "firing"]
+f = [a for a in alerts if a["labels"].get("alertname") == "PyhygieneFailingWorkloads" and a["state"] == "firing"
+     and a["labels"].get("namespace") == sys.argv[2]]
 for a in f:
     print(f"PyhygieneFailingWorkloads firing: namespace={a['labels'].get('namespace')} value={a.get('value')}"
           f" severity={a['labels'].get('severity')}")
 sys.exit(0 if f else 1)
-EOF
+PY
 }
-wait_until "$WAIT" alert_firing >/dev/null || fail "PyhygieneFailingWorkloads not firing after ${WAIT}s" "$PROM_DIR/alerts.json" "$PROM_DIR/prometheus.log"
+wait_until "$WAIT" alert_firing >/dev/null || fail "PyhygieneFailingWorkloads not firing for $NS after ${WAIT}s" "$CASES/alerts.json" "$LOGS/prometheus.log"
 ok "$(alert_firing | head -n 1) (after $(fmt_ms "$t_alert"), via /api/v1/alerts)"
-up="$(curl -sf --max-time 5 "http://127.0.0.1:$PROM_PORT/api/v1/query" --data-urlencode 'query=up{job="pyhygiene"}' \
-  | python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "none")')"
-[[ "$up" == 1 ]] || fail "up{job=\"pyhygiene\"} is $up"
-ok "up{job=\"pyhygiene\"} = 1"
-curl -sf --max-time 10 "http://127.0.0.1:$HTTP_PORT/metrics" >"$PROM_DIR/metrics.txt" || fail "scraping /metrics"
-grep -q '^pyhygiene_workloads{' "$PROM_DIR/metrics.txt" || fail "no pyhygiene_workloads in /metrics" "$PROM_DIR/metrics.txt"
+leader_ip="$(kc get pod "$LEADER_POD" -n "$OP_NS" -o jsonpath='{.status.podIP}')"
+metrics_port="$(kc get pod "$LEADER_POD" -n "$OP_NS" -o jsonpath='{.spec.containers[0].ports[?(@.name=="http-metrics")].containerPort}')"
+curl -sf --max-time 10 "http://$leader_ip:$metrics_port/metrics" >"$CASES/metrics.txt" || fail "scraping the leader's /metrics at $leader_ip:$metrics_port"
+grep -q '^pyhygiene_workloads{' "$CASES/metrics.txt" || fail "no pyhygiene_workloads in the leader's /metrics" "$CASES/metrics.txt"
 set +e
-timeout 60 promtool check metrics <"$PROM_DIR/metrics.txt" >"$PROM_DIR/check-metrics.out" 2>&1
+timeout 60 promtool check metrics <"$CASES/metrics.txt" >"$CASES/check-metrics.out" 2>&1
 rc=$?
 set -e
 # promtool: 0 clean, 3 lint warnings only, anything else an error.
-[[ $rc == 0 || $rc == 3 ]] || fail "promtool check metrics: exit $rc" "$PROM_DIR/check-metrics.out"
-if [[ -s "$PROM_DIR/check-metrics.out" ]]; then
-  info "promtool check metrics: $(wc -l <"$PROM_DIR/check-metrics.out") lint warning(s) (not errors):"
-  indent <"$PROM_DIR/check-metrics.out"
+[[ $rc == 0 || $rc == 3 ]] || fail "promtool check metrics: exit $rc" "$CASES/check-metrics.out"
+if [[ -s "$CASES/check-metrics.out" ]]; then
+  info "promtool check metrics: $(wc -l <"$CASES/check-metrics.out") lint warning(s) (not errors):"
+  indent <"$CASES/check-metrics.out"
 fi
-ok "promtool check metrics on a real scrape ($(grep -vc '^#' "$PROM_DIR/metrics.txt") samples): no errors"
+ok "promtool check metrics on the leader's /metrics ($LEADER_POD, $(grep -vc '^#' "$CASES/metrics.txt") samples): no errors"
 operator_running
-kill -TERM "$PROM_PID"
-for _ in $(seq 200); do alive "$PROM_PID" || break; sleep 0.1; done
-alive "$PROM_PID" && fail "prometheus still running 20 s after SIGTERM" "$PROM_DIR/prometheus.log"
-wait "$PROM_PID" 2>/dev/null || true; PROM_PID=""
-ok "prometheus stopped"
 
 # ---------------------------------------------------------------- 8. fail open
-GRACE="$(chart_grace_seconds)"
-step "8. fail open: SIGTERM the operator (chart grace period ${GRACE}s), then apply a bad Deployment in Deny mode"
+GRACE="$(kc get deploy "$RELEASE" -n "$OP_NS" -o jsonpath='{.spec.template.spec.terminationGracePeriodSeconds}')"
+step "8. fail open: the operator scaled to 0 (grace period ${GRACE}s), then a bad Deployment applied in Deny mode"
 if probs="$(log_problems)"; then fail "operator log has errors, RBAC denials or a lost Lease:
 $probs" "$(OP_LOG)"; fi
-operator_running
-ok "operator log of the whole run: no ERROR line, no 403/forbidden, no lost Lease"
-if ! stop_operator "$GRACE"; then
-  info "where the shutdown hangs (thread dump taken before SIGKILL):"
-  grep -A14 '^"pyhygiene-shutdown"' "$(OP_LOG)" | indent
-  fail "the operator did not exit within ${GRACE}s of SIGTERM (killed; thread dump in the log)"
-fi
-ok "operator exited ${OP_STOP_SECONDS} after SIGTERM"
-op_log_since_start | tail -n 5 | grep -q '"pyhygiene stopped"' || fail "no clean stop ('pyhygiene stopped') at the end of the log" "$(OP_LOG)"
-if probs="$(log_problems)"; then fail "errors while stopping:
-$probs" "$(OP_LOG)"; fi
-ok "log ends with 'pyhygiene stopped', no ERROR"
+ok "both pods' logs of the whole run: no ERROR line, no 403/forbidden, no lost Lease"
+# Follow each pod's log and the pods' status until they are gone: a deleted pod's log and its
+# container's exit code are only readable while it exists.
+kc_stream() { timeout --kill-after=5 "$((GRACE + 120))" "$KUBECTL" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
+for p in $(operator_pods); do
+  kc_stream logs -f -n "$OP_NS" "$p" >"$OP_DIR/stop-$p.log" 2>&1 7>&- &
+  STREAM_PIDS+=($!)
+done
+kc_stream get pods -n "$OP_NS" -l "$POD_SELECTOR" -w --output-watch-events -o json >"$OP_DIR/pods-watch.json" 2>&1 7>&- &
+WATCH_PID=$!
+STREAM_PIDS+=("$WATCH_PID")
+t_scale=$(now_ms)
+kc scale deploy "$RELEASE" -n "$OP_NS" --replicas=0 >/dev/null || fail "kubectl scale --replicas=0"
+no_pods() { [[ -z "$(operator_pods)" ]]; }
+wait_until "$((GRACE + 60))" no_pods || fail "operator pods still exist $((GRACE + 60))s after scaling to 0: $(operator_pods | tr '\n' ' ')"
+ok "both pods gone $(fmt_ms "$t_scale") after kubectl scale --replicas=0"
+kill "$WATCH_PID" 2>/dev/null; wait "$WATCH_PID" 2>/dev/null || true
+# Per pod: the container's exit code and seconds from the pod's deletion to the container's end.
+python3 - "$OP_DIR/pods-watch.json" "$GRACE" >"$CASES/stop.out" 2>&1 <<'PY' || fail "the operator pods did not stop cleanly on SIGTERM" "$CASES/stop.out"
+import datetime, json, sys
+grace = int(sys.argv[2])
+dec = json.JSONDecoder()
+text, i, events = open(sys.argv[1]).read(), 0, []
+while True:
+    while i < len(text) and text[i].isspace():
+        i += 1
+    if i >= len(text):
+        break
+    try:
+        obj, i = dec.raw_decode(text, i)
+    except ValueError:
+        break
+    events.append(obj)
+t = lambda s: datetime.datetime.fromisoformat(s.replace("Z", "+00:00"))
+pods = {}
+for e in events:
+    pod = e.get("object") or {}
+    name = pod.get("metadata", {}).get("name")
+    info = pods.setdefault(name, {})
+    if pod["metadata"].get("deletionTimestamp") and "deleted" not in info:
+        info["deleted"] = pod["metadata"]["deletionTimestamp"]
+    for cs in (pod.get("status") or {}).get("containerStatuses") or []:
+        term = (cs.get("state") or {}).get("terminated")
+        if term:
+            info["term"] = term
+bad = 0
+for name, info in sorted(pods.items()):
+    term = info.get("term")
+    if not term or "deleted" not in info:
+        print(f"{name}: no terminated state seen (deleted: {info.get('deleted')})"); bad += 1; continue
+    secs = (t(term["finishedAt"]) - t(info["deleted"])).total_seconds()
+    # deletionTimestamp is the deletion time plus the grace period
+    secs += grace
+    ok = term.get("exitCode") == 0 and secs <= grace
+    print(f"{name}: exit {term.get('exitCode')} ({term.get('reason')}) {secs:.0f}s after deletion (grace {grace}s)"
+          + ("" if ok else "  <- want exit 0 within the grace period"))
+    bad += 0 if ok else 1
+if len(pods) != 2:
+    print(f"want 2 pods in the watch, saw {len(pods)}"); bad += 1
+sys.exit(1 if bad else 0)
+PY
+indent <"$CASES/stop.out"
+ok "each pod exited 0 within the grace period (SIGTERM is a clean stop)"
+for f in "$OP_DIR"/stop-*.log; do
+  tail -n 5 "$f" | grep -q '"pyhygiene stopped"' || fail "no clean stop ('pyhygiene stopped') at the end of $(basename "$f")" "$f"
+done
+ok "both pods' logs end with 'pyhygiene stopped'"
 bad after-stop >"$CASES/after-stop.yaml"
 t_apply=$(now_ms)
 KC_TIMEOUT=20 kc apply -f "$CASES/after-stop.yaml" >"$CASES/after-stop.out" 2>&1 \
@@ -471,4 +505,3 @@ wait_until 10 failed_open || fail "no failed-open audit annotation for after-sto
 ok "the audit log records it: failed-open.validating.webhook.admission.k8s.io = deployments.pyhygiene.io"
 
 STEP="9. cleanup"
-rm -rf "$FAILED_LOGS"   # a previous failure's logs
