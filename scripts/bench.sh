@@ -43,6 +43,7 @@ WORK="$(mktemp -d /tmp/pyhygiene-bench.XXXXXX)"
 export PYHYGIENE_NODE=0 PYHYGIENE_E2E_WORK="$PWD/e2e/.work-bench" PYHYGIENE_APISERVER_PORT=20443 \
   PYHYGIENE_KCM_PORT=20444 PYHYGIENE_ETCD_PORT=28790 PYHYGIENE_ETCD_PEER_PORT=28800
 OPERATOR_PID=""
+OPERATOR_JCMD=jcmd
 OPERATOR_HTTP=18090
 cleanup() {
   [[ -n "$OPERATOR_PID" ]] && kill "$OPERATOR_PID" 2>/dev/null && wait "$OPERATOR_PID" 2>/dev/null
@@ -73,6 +74,8 @@ start_operator() {
     PYHYGIENE_RESYNC_INTERVAL="${RESYNC}s" JAVA_TOOL_OPTIONS="$opts" \
     "$javabin" -jar "$JAR" run </dev/null >"$WORK/$name.out" 2>"$WORK/$name.log" &
   OPERATOR_PID=$!
+  # jcmd of the same JDK (one of another version may fail to attach)
+  OPERATOR_JCMD="$(dirname "$(readlink -f "$(command -v "$javabin")")")/jcmd"
 }
 stop_operator() {
   kill "$OPERATOR_PID" 2>/dev/null || true
@@ -101,10 +104,10 @@ rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$OPERATOR_PID/status"; }
 # MiB by category), one line of memory-full.tsv.
 measure_memory() {
   sleep 5  # the last report round
-  jcmd "$OPERATOR_PID" GC.run >/dev/null
+  "$OPERATOR_JCMD" "$OPERATOR_PID" GC.run >/dev/null
   sleep 2
   local nmt
-  nmt=$(jcmd "$OPERATOR_PID" VM.native_memory summary | python3 -c '
+  nmt=$("$OPERATOR_JCMD" "$OPERATOR_PID" VM.native_memory summary | python3 -c '
 import re, sys
 parts = []
 for line in sys.stdin:
