@@ -257,9 +257,8 @@ cold_run() {
 
 if part cluster; then
   log "4 control plane with $N Deployments"
-  bash e2e/bin/tools.sh >/dev/null
+  bash e2e/bin/cluster-up.sh >/dev/null  # builds the control plane's binaries when missing
   KUBECTL="$(find "$CACHE/bin" -maxdepth 1 -name 'kubectl-v*' | sort -V | tail -1)"
-  bash e2e/bin/cluster-up.sh >/dev/null
   export KUBECONFIG="$PYHYGIENE_E2E_WORK/kubeconfig"
   "$KUBECTL" apply --server-side -f crds/pythonhygienepolicies.pyhygiene.io-v1.yml \
     -f crds/optional/wgpolicyk8s.io_policyreports.yaml >/dev/null
