@@ -93,6 +93,11 @@ public final class ClusterBench {
   }
 
   private static List<Deployment> listAll(KubernetesClient client) {
+    return listAll(client, new String[1]);
+  }
+
+  /** Every Deployment, 500 a page; {@code resourceVersion[0]} gets the list's version. */
+  private static List<Deployment> listAll(KubernetesClient client, String[] resourceVersion) {
     List<Deployment> all = new ArrayList<>();
     String cont = null;
     do {
@@ -100,6 +105,7 @@ public final class ClusterBench {
           new ListOptionsBuilder().withLimit(500L).withContinue(cont).build());
       all.addAll(page.getItems());
       cont = page.getMetadata().getContinue();
+      resourceVersion[0] = page.getMetadata().getResourceVersion();
     } while (cont != null && !cont.isEmpty());
     return all;
   }
@@ -221,7 +227,8 @@ public final class ClusterBench {
 
   static void churn(KubernetesClient client, double rate, int seconds, Path outFile,
       PrintStream out) throws Exception {
-    List<Deployment> all = listAll(client);
+    String[] listVersion = new String[1];
+    List<Deployment> all = listAll(client, listVersion);
     if (all.isEmpty()) {
       throw new IllegalStateException("no Deployments");
     }
@@ -229,8 +236,11 @@ public final class ClusterBench {
     Map<String, Change> pending = new ConcurrentHashMap<>();
     List<Change> changes = java.util.Collections.synchronizedList(new ArrayList<>());
     AtomicInteger failures = new AtomicInteger();
-    // Every event of every Deployment: the change's generation and the verdict for it.
-    var watch = client.apps().deployments().inAnyNamespace().watch(new Watcher<Deployment>() {
+    // Every event of every Deployment after the list (no initial ADDED flood): the change's
+    // generation and the verdict for it.
+    var watch = client.apps().deployments().inAnyNamespace().watch(
+        new ListOptionsBuilder().withResourceVersion(listVersion[0]).build(),
+        new Watcher<Deployment>() {
       @Override
       public void eventReceived(Action action, Deployment d) {
         long now = System.nanoTime();
