@@ -224,6 +224,14 @@ def main():
             " The machine is shared: each section gives the load average when it started. Numbers move"
             " with the load; the targets are what matters, and a missed one says so.", "",
             "## Targets", "", "| target | measured | met |", "|---|---|---|"]
+    measured = {t.split(" ", 1)[0] for t, _, _ in targets}
+    for key, target in (("webhook", "webhook server side p99 <= 10 ms at 200/s for 60 s (benchmark 6)"),
+                        ("cold", "cold in-cluster audit <= 1.5x the floor (benchmark 2)"),
+                        ("forced", "forced full resync of an unchanged cluster makes 0 writes (benchmark 3)"),
+                        ("event", "event -> verdict p99 <= 1 s at 20 changes/s for 60 s (benchmark 4)"),
+                        ("operator", "operator RSS <= 300 MiB at 10,000 Deployments (benchmark 5)")):
+        if key not in measured:
+            targets.append((target, "not measured in this run", "not measured"))
     head += [f"| {t} | {m} | {ok} |" for t, m, ok in targets]
     head.append("")
     if charts:
