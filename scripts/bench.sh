@@ -117,7 +117,8 @@ for line in sys.stdin:
         parts.insert(0, f"total={int(m.group(2)) // 1024}")
     m = re.match(r"^-\s+(.+?) \(reserved=(\d+)KB, committed=(\d+)KB\)", line)
     if m:
-        parts.append(f"{m.group(1).replace(chr(32), chr(95))}={int(m.group(3)) // 1024}")
+        if int(m.group(3)) >= 1024:  # categories of at least 1 MiB
+            parts.append(f"{m.group(1).replace(chr(32), chr(95))}={int(m.group(3)) // 1024}")
 print(" ".join(parts))')
   printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$(( $(rss_kib) / 1024 ))" "$(heap_mib)" \
     "$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$OPERATOR_PID/status")" "$nmt" \
