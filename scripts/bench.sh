@@ -284,9 +284,10 @@ YAML
 
   # -- 4a cold audit beside its floor, alternating (issue 14 #2)
   res cold_load_before "$(load)"
+  # floor, operator, floor, operator, ...: the operator's metadata is what 4b restarts over
   for run in $(seq 1 "$COLD_RUNS"); do
-    if (( run % 2 )); then cold_run operator "$run"; cold_run floor "$run"
-    else cold_run floor "$run"; cold_run operator "$run"; fi
+    cold_run floor "$run"
+    cold_run operator "$run"
   done
   res cold_load_after "$(load)"
   awk -F'\t' '{printf "%s\t%s\t%.1f\n", $1, $2, $3 / 1000}' "$WORK/cold-ms.tsv" >"$WORK/cold.tsv"
