@@ -172,7 +172,8 @@ def main():
         p99 = num(r"p99=([0-9.]+)", churn)
         missing = num(r"missing=(\d+)", churn)
         failed = num(r"failed=(\d+)", churn)
-        targets.append(("event -> verdict p99 <= 1 s at 20 changes/s for 60 s",
+        rate, secs = num(r"rate=([0-9.]+)", churn), num(r"seconds=(\d+)", churn)
+        targets.append((f"event -> verdict p99 <= 1 s at {rate:g} changes/s for {secs:g} s (target: 20/s, 60 s)",
                         f"p50 {p50:.0f} ms, p99 {p99:.0f} ms ({missing:.0f} without a verdict, {failed:.0f} failed)"
                         if p99 is not None else churn,
                         verdict(p99 is not None and p99 <= 1000 and missing == 0 and failed == 0)))
