@@ -98,6 +98,6 @@ shellcheck:
 	shellcheck -x $(SHELL_SCRIPTS)
 	@echo "shellcheck: $(words $(SHELL_SCRIPTS)) scripts clean"
 
-## bench: engine (JMH), webhook latency, CLI and operator at 10,000 Deployments -> docs/benchmarks.md
+## bench: issue 14's benchmarks (peers offline, cold audit vs floor, idempotence, event->verdict, memory by JVM, webhook at 200/s) plus engine and CLI at 10,000 Deployments -> docs/benchmarks.md and its PNG charts (BENCH_DEPLOYMENTS=2000 for CI size)
 bench:
 	bash scripts/bench.sh

@@ -56,13 +56,7 @@ public final class WebhookLatency {
     Path dir = Path.of(args[0]);
     int requests = Integer.parseInt(args[1]);
     int threads = Integer.parseInt(args[2]);
-    PolicyResolver resolver = new PolicyResolver(RuleCatalog.all());
-    List<ActivePolicy> policies = new ArrayList<>();
-    for (String mode : List.of("Deny", "Warn")) {
-      var spec = new YAMLMapper().readValue("mode: " + mode, PythonHygienePolicySpec.class);
-      var r = resolver.resolve(mode.toLowerCase(), spec);
-      policies.add(new ActivePolicy(mode.toLowerCase(), 1, null, null, r.policy(), r.errors()));
-    }
+    List<ActivePolicy> policies = policies();
     HttpClient client = client(dir);
     String[] bodies = {review(Samples.BAD), review(Samples.GOOD)};
 
@@ -72,17 +66,7 @@ public final class WebhookLatency {
     run(client, uri(warm), bodies, Math.max(3000, requests / 2), threads, null);
     warm.close();
 
-    SimpleMeterRegistry measured = new SimpleMeterRegistry();
-    measured.config().meterFilter(new MeterFilter() {
-      @Override
-      public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig c) {
-        return id.getName().equals("pyhygiene.admission.duration")
-            ? DistributionStatisticConfig.builder().percentiles(0.5, 0.9, 0.99, 0.999)
-                .percentilePrecision(3).expiry(java.time.Duration.ofHours(1)).bufferLength(1)
-                .build().merge(c)
-            : c;
-      }
-    });
+    SimpleMeterRegistry measured = measuredRegistry(0.5, 0.9, 0.99, 0.999);
     AdmissionServer server = server(dir, policies, measured);
     long[] clientNanos = new long[requests];
     long t0 = System.nanoTime();
@@ -106,7 +90,35 @@ public final class WebhookLatency {
     System.exit(0);
   }
 
-  private static AdmissionServer server(Path dir, List<ActivePolicy> policies,
+  /** A registry keeping exact percentiles of the webhook's server-side timer. */
+  static SimpleMeterRegistry measuredRegistry(double... percentiles) {
+    SimpleMeterRegistry measured = new SimpleMeterRegistry();
+    measured.config().meterFilter(new MeterFilter() {
+      @Override
+      public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig c) {
+        return id.getName().equals("pyhygiene.admission.duration")
+            ? DistributionStatisticConfig.builder().percentiles(percentiles)
+                .percentilePrecision(3).expiry(java.time.Duration.ofHours(1)).bufferLength(1)
+                .build().merge(c)
+            : c;
+      }
+    });
+    return measured;
+  }
+
+  /** A Deny and a Warn policy with the default rules. */
+  static List<ActivePolicy> policies() throws Exception {
+    PolicyResolver resolver = new PolicyResolver(RuleCatalog.all());
+    List<ActivePolicy> policies = new ArrayList<>();
+    for (String mode : List.of("Deny", "Warn")) {
+      var spec = new YAMLMapper().readValue("mode: " + mode, PythonHygienePolicySpec.class);
+      var r = resolver.resolve(mode.toLowerCase(), spec);
+      policies.add(new ActivePolicy(mode.toLowerCase(), 1, null, null, r.policy(), r.errors()));
+    }
+    return policies;
+  }
+
+  static AdmissionServer server(Path dir, List<ActivePolicy> policies,
       SimpleMeterRegistry registry) throws Exception {
     AdmissionServer s = new AdmissionServer(0, dir.resolve("tls.crt"), dir.resolve("tls.key"),
         new AdmissionDecider(new WorkloadAuditor(new Auditor(RuleCatalog.all(), Clock.systemUTC()),
@@ -116,11 +128,11 @@ public final class WebhookLatency {
     return s;
   }
 
-  private static URI uri(AdmissionServer s) {
+  static URI uri(AdmissionServer s) {
     return URI.create("https://127.0.0.1:" + s.port() + "/validate");
   }
 
-  private static HttpClient client(Path dir) throws Exception {
+  static HttpClient client(Path dir) throws Exception {
     KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
     trust.load(null, null);
     try (FileInputStream in = new FileInputStream(dir.resolve("ca.crt").toFile())) {
@@ -133,11 +145,11 @@ public final class WebhookLatency {
     return HttpClient.newBuilder().sslContext(tls).version(HttpClient.Version.HTTP_1_1).build();
   }
 
-  private static String trim(double p) {
+  static String trim(double p) {
     return p == Math.rint(p) ? String.valueOf((long) p) : String.valueOf(p);
   }
 
-  private static double pct(long[] sorted, double p) {
+  static double pct(long[] sorted, double p) {
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)] / 1e6;
   }
 
@@ -169,7 +181,7 @@ public final class WebhookLatency {
     pool.shutdown();
   }
 
-  private static String review(String deploymentYaml) throws Exception {
+  static String review(String deploymentYaml) throws Exception {
     ObjectMapper json = new ObjectMapper();
     ObjectNode review = json.createObjectNode();
     review.put("apiVersion", "admission.k8s.io/v1");
