@@ -47,7 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WorkloadImagesIT {
 
-  static final Duration WAIT = Duration.ofSeconds(20);
+  /** Generous: the machine running the suite may be loaded; the waits end on a condition. */
+  static final Duration WAIT = Duration.ofSeconds(60);
 
   @TempDir
   static Path tmp;
@@ -81,7 +82,7 @@ class WorkloadImagesIT {
 
   WorkloadImages start(Duration tagTtl) {
     ImageSettings s = new ImageSettings(1000, 16L * 1024 * 1024, tagTtl, Duration.ofSeconds(30),
-        Duration.ofSeconds(2), Duration.ofSeconds(5), 4, 50, 2, Set.of(), false);
+        Duration.ofSeconds(5), Duration.ofSeconds(15), 4, 50, 2, Set.of(), false);
     workloadImages = new WorkloadImages(s, null, new ImageMetrics(meters), Clock.systemUTC());
     workloadImages.reaudits().setEventHandler((Event e) -> reaudited.add(e.getRelatedCustomResourceID()));
     workloadImages.reaudits().start();
