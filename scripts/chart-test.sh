@@ -331,7 +331,7 @@ fi
 section "6. RBAC: no secrets, no wildcards"
 for v in "${VARIANTS[@]}"; do
   [[ -f "$WORK/$v.yaml" ]] || continue
-  awk '/^---$/{if (r) printf "%s", d; d=""; r=0; next} /^kind: (ClusterRole|Role)$/{r=1} {d=d $0 "\n"} END{if (r) printf "%s", d}' \
+  awk '/^---$/{if (r) printf "---\n%s", d; d=""; r=0; next} /^kind: (ClusterRole|Role)$/{r=1} {d=d $0 "\n"} END{if (r) printf "---\n%s", d}' \
     "$WORK/$v.yaml" >"$WORK/$v.all-roles.yaml"
   # The opt-in pull-secrets ClusterRole (imageResolution.pullSecrets) is the one place Secrets
   # may appear: checked on its own, and exactly `get` on secrets and serviceaccounts.

@@ -128,7 +128,8 @@ public final class TestRegistry implements AutoCloseable {
     return registry;
   }
 
-  private static int freePort() throws IOException {
+  /** A loopback port nothing listens on (bound, then released): a registry that is down. */
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket()) {
       s.bind(new InetSocketAddress("127.0.0.1", 0));
       return s.getLocalPort();

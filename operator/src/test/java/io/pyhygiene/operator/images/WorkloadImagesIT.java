@@ -22,8 +22,6 @@ import io.pyhygiene.registry.TestImages.Spec;
 import io.pyhygiene.registry.TestRegistry;
 import io.pyhygiene.rules.RuleCatalog;
 import io.pyhygiene.workload.Observations;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -168,11 +166,7 @@ class WorkloadImagesIT {
 
   @Test
   void aRegistryThatIsDownGivesImageUnresolvedAndTheAuditCompletes() throws Exception {
-    int closed;
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress("127.0.0.1", 0));
-      closed = s.getLocalPort();
-    }
+    int closed = TestRegistry.freePort();
     start(Duration.ofMinutes(5));
     Deployment d = deployment("down", "127.0.0.1:" + closed + "/app:1");
     ActivePolicy resolving = policy(true);

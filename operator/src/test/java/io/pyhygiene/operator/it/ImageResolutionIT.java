@@ -10,8 +10,6 @@ import io.pyhygiene.registry.TestImages;
 import io.pyhygiene.registry.TestImages.Spec;
 import io.pyhygiene.registry.TestRegistry;
 import io.pyhygiene.testkit.RealCluster;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -116,11 +114,7 @@ class ImageResolutionIT {
 
   @Test
   void aRegistryThatIsDownGivesImageUnresolvedAndTheAuditCompletes() throws Exception {
-    int closed;
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress("127.0.0.1", 0));
-      closed = s.getLocalPort();
-    }
+    int closed = TestRegistry.freePort();
     String ns = cluster.createNamespace();
     fx.applyPolicy(ns, "images", Map.of("images", Map.of("resolve", true)));
     fx.apply(deployment(ns, "down", "127.0.0.1:" + closed + "/api:v1", null));
