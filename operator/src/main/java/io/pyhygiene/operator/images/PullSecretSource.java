@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.pyhygiene.registry.CredentialSource;
 import io.pyhygiene.registry.ImageRef;
@@ -31,24 +30,24 @@ final class PullSecretSource implements CredentialSource {
   private static final String DOCKER_CONFIG_JSON = "kubernetes.io/dockerconfigjson";
   private static final String DOCKERCFG = "kubernetes.io/dockercfg";
 
-  private final KubernetesClient client;
+  private final PullSecretReader reader;
   private final String namespace;
   private final String serviceAccount;
   private final List<String> podSecrets;
 
-  private PullSecretSource(KubernetesClient client, String namespace, String serviceAccount,
+  private PullSecretSource(PullSecretReader reader, String namespace, String serviceAccount,
       List<String> podSecrets) {
-    this.client = client;
+    this.reader = reader;
     this.namespace = namespace;
     this.serviceAccount = serviceAccount;
     this.podSecrets = List.copyOf(podSecrets);
   }
 
   /** The source for a pod spec in a namespace (no API call yet). */
-  static PullSecretSource of(KubernetesClient client, String namespace, PodSpec spec) {
+  static PullSecretSource of(PullSecretReader reader, String namespace, PodSpec spec) {
     String sa = spec == null || spec.getServiceAccountName() == null
         || spec.getServiceAccountName().isEmpty() ? "default" : spec.getServiceAccountName();
-    return new PullSecretSource(client, namespace, sa, names(spec == null ? null
+    return new PullSecretSource(reader, namespace, sa, names(spec == null ? null
         : spec.getImagePullSecrets()));
   }
 
@@ -71,13 +70,12 @@ final class PullSecretSource implements CredentialSource {
     Set<String> names = new LinkedHashSet<>(podSecrets);
     List<PullSecret> secrets = new ArrayList<>();
     try {
-      ServiceAccount sa = client.serviceAccounts().inNamespace(namespace).withName(serviceAccount)
-          .get();
+      ServiceAccount sa = reader.serviceAccount(namespace, serviceAccount);
       if (sa != null) {
         names.addAll(names(sa.getImagePullSecrets()));
       }
       for (String name : names) {
-        Secret s = client.secrets().inNamespace(namespace).withName(name).get();
+        Secret s = reader.secret(namespace, name);
         PullSecret p = s == null ? null : pullSecret(s);
         if (p != null) { // a missing or foreign-typed Secret is skipped, as the kubelet does
           secrets.add(p);

@@ -55,8 +55,7 @@ public final class WorkloadImages implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WorkloadImages.class);
 
   private final RegistryResolver resolver;
-  private final KubernetesClient client;
-  private final boolean pullSecrets;
+  private final PullSecretReader pullSecrets;
   private final Duration tagTtl;
   private final Clock clock;
   private final SimpleInboundEventSource<Deployment> reaudits =
@@ -75,8 +74,14 @@ public final class WorkloadImages implements AutoCloseable {
    */
   public WorkloadImages(ImageSettings settings, KubernetesClient client, RegistryListener metrics,
       Clock clock) {
-    this.client = client;
-    this.pullSecrets = settings.pullSecrets() && client != null;
+    this(settings, settings.pullSecrets() && client != null ? PullSecretReader.of(client) : null,
+        metrics, clock);
+  }
+
+  /** @param pullSecrets where pull Secrets are read from; null: anonymous pulls only */
+  WorkloadImages(ImageSettings settings, PullSecretReader pullSecrets, RegistryListener metrics,
+      Clock clock) {
+    this.pullSecrets = pullSecrets;
     this.tagTtl = settings.tagTtl();
     this.clock = clock;
     RegistryListener listener = new RegistryListener() {
@@ -149,8 +154,7 @@ public final class WorkloadImages implements AutoCloseable {
   Map<String, ImageFacts> forReconcile(Deployment d, AuditPolicy.Images images) {
     ResourceID id = ResourceID.fromResource(d);
     PodSpec spec = podSpec(d);
-    CredentialSource credentials = pullSecrets
-        ? PullSecretSource.of(client, d.getMetadata().getNamespace(), spec) : CredentialSource.NONE;
+    CredentialSource credentials = credentials(d, spec);
     Platform platform = Platform.parse(images.platform());
     Map<String, ImageFacts> out = new LinkedHashMap<>();
     Set<String> keys = ConcurrentHashMap.newKeySet();
@@ -178,8 +182,7 @@ public final class WorkloadImages implements AutoCloseable {
 
   Map<String, ImageFacts> forAdmission(Deployment d, AuditPolicy.Images images) {
     PodSpec spec = podSpec(d);
-    CredentialSource credentials = pullSecrets
-        ? PullSecretSource.of(client, d.getMetadata().getNamespace(), spec) : CredentialSource.NONE;
+    CredentialSource credentials = credentials(d, spec);
     Platform platform = Platform.parse(images.platform());
     Map<String, ImageFacts> out = new LinkedHashMap<>();
     for (String image : images(spec)) {
@@ -190,6 +193,11 @@ public final class WorkloadImages implements AutoCloseable {
           : facts(image, now));
     }
     return out;
+  }
+
+  private CredentialSource credentials(Deployment d, PodSpec spec) {
+    return pullSecrets == null ? CredentialSource.NONE
+        : PullSecretSource.of(pullSecrets, d.getMetadata().getNamespace(), spec);
   }
 
   /** Whether the answer should be (re)fetched: nothing cached, or a tag past its TTL. */

@@ -3,6 +3,10 @@ package io.pyhygiene.operator.images;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.javaoperatorsdk.operator.processing.event.Event;
@@ -22,14 +26,17 @@ import io.pyhygiene.registry.TestImages.Spec;
 import io.pyhygiene.registry.TestRegistry;
 import io.pyhygiene.rules.RuleCatalog;
 import io.pyhygiene.workload.Observations;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -51,8 +58,14 @@ class WorkloadImagesIT {
   @TempDir
   static Path tmp;
 
+  static final String HTPASSWD = "tester:$2y$05$WBfteUZlY0nAwWnCjqqBVOcUhWJMxasw7Tx8C9K60EXOceX2yd9GG";
+  static final String USER = "tester";
+  static final String PASSWORD = "loopback-only-test-password";
+
   static TestRegistry registry;
   static TestImages images;
+  static TestRegistry secured;
+  static TestImages securedImages;
 
   final ConcurrentLinkedQueue<ResourceID> reaudited = new ConcurrentLinkedQueue<>();
   final PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -62,12 +75,17 @@ class WorkloadImagesIT {
   static void startRegistry() throws Exception {
     registry = TestRegistry.start(Files.createDirectories(tmp.resolve("open")), null, null, null);
     images = new TestImages(registry);
+    secured = TestRegistry.start(Files.createDirectories(tmp.resolve("secured")), HTPASSWD, USER,
+        PASSWORD);
+    securedImages = new TestImages(secured);
   }
 
   @AfterAll
   static void stopRegistry() {
-    if (registry != null) {
-      registry.close();
+    for (TestRegistry r : new TestRegistry[] {registry, secured}) {
+      if (r != null) {
+        r.close();
+      }
     }
   }
 
@@ -79,9 +97,13 @@ class WorkloadImagesIT {
   }
 
   WorkloadImages start(Duration tagTtl) {
+    return start(tagTtl, null);
+  }
+
+  WorkloadImages start(Duration tagTtl, PullSecretReader pullSecrets) {
     ImageSettings s = new ImageSettings(1000, 16L * 1024 * 1024, tagTtl, Duration.ofSeconds(30),
-        Duration.ofSeconds(5), Duration.ofSeconds(15), 4, 50, 2, Set.of(), false);
-    workloadImages = new WorkloadImages(s, null, new ImageMetrics(meters), Clock.systemUTC());
+        Duration.ofSeconds(5), Duration.ofSeconds(15), 4, 50, 2, Set.of(), pullSecrets != null);
+    workloadImages = new WorkloadImages(s, pullSecrets, new ImageMetrics(meters), Clock.systemUTC());
     workloadImages.reaudits().setEventHandler((Event e) -> reaudited.add(e.getRelatedCustomResourceID()));
     workloadImages.reaudits().start();
     return workloadImages;
@@ -205,5 +227,64 @@ class WorkloadImagesIT {
     assertThat(unknown.findings()).filteredOn(f -> f.finding().rule().equals("image-unresolved"))
         .singleElement().satisfies(f -> assertThat(f.finding().message())
             .contains("not in the operator's image cache"));
+  }
+
+  /** Namespace "shop": its default ServiceAccount names the pull Secret; other namespaces: nothing. */
+  static final class Secrets implements PullSecretReader {
+    final AtomicInteger reads = new AtomicInteger();
+
+    @Override
+    public ServiceAccount serviceAccount(String namespace, String name) {
+      reads.incrementAndGet();
+      return !namespace.equals("shop") || !name.equals("default") ? null
+          : new ServiceAccountBuilder().withNewMetadata().withName(name).withNamespace(namespace)
+              .endMetadata().addNewImagePullSecret("registry-login").build();
+    }
+
+    @Override
+    public Secret secret(String namespace, String name) {
+      reads.incrementAndGet();
+      if (!namespace.equals("shop") || !name.equals("registry-login")) {
+        return null;
+      }
+      String auth = Base64.getEncoder().encodeToString((USER + ":" + PASSWORD)
+          .getBytes(StandardCharsets.UTF_8));
+      String config = "{\"auths\":{\"" + secured.hostPort() + "\":{\"auth\":\"" + auth + "\"}}}";
+      return new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace)
+          .endMetadata().withType("kubernetes.io/dockerconfigjson").addToData(".dockerconfigjson",
+              Base64.getEncoder().encodeToString(config.getBytes(StandardCharsets.UTF_8))).build();
+    }
+  }
+
+  @Test
+  void theServiceAccountsPullSecretResolvesAPrivateImageAndIsReadOnlyOnA401() throws Exception {
+    securedImages.oci("private", "v1", Spec.of().cmd("/bin/sh", "-c", "gunicorn app:app"));
+    securedImages.oci("elsewhere", "v1", Spec.of().cmd("/bin/sh", "-c", "gunicorn app:app"));
+    images.oci("public", "v1", Spec.of().cmd("gunicorn", "app:app"));
+    Secrets secrets = new Secrets();
+    start(Duration.ofMinutes(5), secrets);
+    ActivePolicy resolving = policy(true);
+
+    Deployment open = deployment("open", registry.hostPort() + "/public:v1");
+    reconcileAudit(open, resolving);
+    await().atMost(WAIT).until(() -> reaudited.contains(ResourceID.fromResource(open)));
+    assertThat(secrets.reads).as("no Secret read for an image that needs none").hasValue(0);
+
+    Deployment mine = deployment("private", secured.hostPort() + "/private:v1");
+    reconcileAudit(mine, resolving);
+    await().atMost(WAIT).until(() -> reaudited.contains(ResourceID.fromResource(mine)));
+    assertThat(rules(reconcileAudit(mine, resolving))).contains("shell-wrapper")
+        .doesNotContain("image-unresolved");
+    assertThat(secrets.reads.get()).as("read after the registry's 401").isPositive();
+
+    Deployment foreign = new DeploymentBuilder(deployment("foreign",
+        secured.hostPort() + "/elsewhere:v1")).editMetadata().withNamespace("billing")
+        .withUid("uid-foreign").endMetadata().build();
+    reconcileAudit(foreign, resolving);
+    await().atMost(WAIT).until(() -> reaudited.contains(ResourceID.fromResource(foreign)));
+    assertThat(reconcileAudit(foreign, resolving).findings())
+        .filteredOn(f -> f.finding().rule().equals("image-unresolved")).singleElement()
+        .satisfies(f -> assertThat(f.finding().message()).contains("401")
+            .doesNotContain(PASSWORD));
   }
 }
