@@ -40,8 +40,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@link #forReconcile} answers from the resolver's cache and starts a background
  *       resolution for what is missing or past its tag TTL; when that ends with other facts than
  *       the audit used, the workloads naming the image are re-audited ({@link #reaudits()});
- *   <li>tags in use are re-checked every tag TTL, and a tag that moved ({@link
- *       RegistryListener#tagMoved}) re-audits the workloads naming it;
+ *   <li>tags in use are re-checked every tag TTL; a tag that moved ({@link
+ *       RegistryListener#tagMoved}, counted and logged) re-audits the workloads naming it once
+ *       the new digest's config is read;
  *   <li>{@link #forAdmission} answers from memory only and starts nothing: the webhook never
  *       causes a registry request.
  * </ul>
@@ -107,10 +108,12 @@ public final class WorkloadImages implements AutoCloseable {
 
       @Override
       public void tagMoved(String reference, String previousDigest, String digest) {
+        // Not re-audited here: the resolver calls this before it has read the new digest's
+        // config, and an audit now would flap to manifest-only. The resolution's completion
+        // (resolveInBackground) re-audits every workload naming the tag once the config is in.
         metrics.tagMoved(reference, previousDigest, digest);
         LOG.info("image tag {} moved from {} to {}; re-auditing its workloads", reference,
             previousDigest, digest);
-        reaudit(reference);
       }
     };
     this.resolver = new RegistryResolver(options(settings, clock), CredentialSource.NONE, listener);

@@ -180,10 +180,13 @@ class WorkloadImagesIT {
     images.oci("moving", "stable", Spec.of().cmd("/bin/sh", "-c", "gunicorn app:app")
         .env("PYTHONUNBUFFERED=1"));
     // no reconcile of ours: the tag re-check (every tag TTL) finds the move and re-audits
+    String moves = "pyhygiene_image_tag_moves_total{registry=\"" + registry.hostPort() + "\"} 1.0";
+    await().atMost(WAIT).until(() -> meters.scrape().contains(moves));
+    // the new config reaches the cache (the admission lookup reads it and starts nothing) ...
+    await().atMost(WAIT).until(() -> rules(admissionAudit(d, resolving)).contains("shell-wrapper"));
+    // ... and the workload naming the tag is re-audited, which then sees it
     await().atMost(WAIT).until(() -> reaudited.contains(ResourceID.fromResource(d)));
     assertThat(rules(reconcileAudit(d, resolving))).contains("shell-wrapper");
-    assertThat(meters.scrape()).contains("pyhygiene_image_tag_moves_total{registry=\""
-        + registry.hostPort() + "\"} 1.0");
   }
 
   @Test
