@@ -81,9 +81,9 @@ CA_B64="$(t "$HELM" template pyhygiene "$CHART" -n "$NS" --kube-version "$SERVER
   --show-only templates/webhook.yaml | sed -n 's/^ *caBundle: //p' | head -1)"
 [[ -n "$CA_B64" ]] || { echo "ERROR: could not render the webhook caBundle" >&2; exit 1; }
 
-VARIANTS=(default cert-manager cert-manager-issuer url everything minimal)
+VARIANTS=(default cert-manager cert-manager-issuer url everything minimal pull-secrets)
 declare -A RELEASE=([default]=pyhygiene [cert-manager]=pyhygiene [cert-manager-issuer]=pyhygiene
-  [url]=pyhygiene [everything]=ph [minimal]=pyhygiene)
+  [url]=pyhygiene [everything]=ph [minimal]=pyhygiene [pull-secrets]=pyhygiene)
 declare -A ARGS=(
   [default]=""
   [cert-manager]="--set webhook.certManager.enabled=true"
@@ -91,6 +91,7 @@ declare -A ARGS=(
   [url]="--set webhook.url=https://127.0.0.1:8443/validate,webhook.caBundle=$CA_B64"
   [everything]="--set serviceMonitor.enabled=true,policyReportCRD.install=true,replicaCount=3,watchNamespaces={shop,billing},webhook.excludeNamespaces={monitoring},prometheusRule.alertLabels.team=platform,prometheusRule.alertOverrides.PyhygieneFailingWorkloads.for=30m,prometheusRule.alertOverrides.PyhygieneWebhookLatencyHigh.disabled=true,defaultPolicy.mode=Warn,defaultPolicy.spec.shutdown.marginSeconds=10,image.digest=sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
   [minimal]="--set webhook.enabled=false,defaultPolicy.create=false,prometheusRule.enabled=false,dashboard.enabled=false,leaderElection.enabled=false,replicaCount=1"
+  [pull-secrets]="--set imageResolution.pullSecrets=true"
 )
 render() { # render VARIANT [extra helm args...] > yaml
   local v="$1"; shift
@@ -330,8 +331,24 @@ fi
 section "6. RBAC: no secrets, no wildcards"
 for v in "${VARIANTS[@]}"; do
   [[ -f "$WORK/$v.yaml" ]] || continue
-  awk '/^---$/{if (r) printf "%s", d; d=""; r=0; next} /^kind: (ClusterRole|Role)$/{r=1} {d=d $0 "\n"} END{if (r) printf "%s", d}' \
-    "$WORK/$v.yaml" >"$WORK/$v.roles.yaml"
+  awk '/^---$/{if (r) printf "---\n%s", d; d=""; r=0; next} /^kind: (ClusterRole|Role)$/{r=1} {d=d $0 "\n"} END{if (r) printf "---\n%s", d}' \
+    "$WORK/$v.yaml" >"$WORK/$v.all-roles.yaml"
+  # The opt-in pull-secrets ClusterRole (imageResolution.pullSecrets) is the one place Secrets
+  # may appear: checked on its own, and exactly `get` on secrets and serviceaccounts.
+  awk -v want="${RELEASE[$v]}-pull-secrets" '/^---$/{if (!p) printf "%s", d; d=""; p=0; next}
+    $0 == "  name: " want {p=1} {d=d $0 "\n"} END{if (!p) printf "%s", d}' \
+    "$WORK/$v.all-roles.yaml" >"$WORK/$v.roles.yaml"
+  if [[ "$v" == pull-secrets ]]; then
+    if grep -qx '  name: pyhygiene-pull-secrets' "$WORK/$v.all-roles.yaml" \
+      && grep -qF 'resources: ["secrets", "serviceaccounts"]' "$WORK/$v.all-roles.yaml" \
+      && [[ "$(grep -cF 'verbs: ["get"]' "$WORK/$v.all-roles.yaml")" == 1 ]]; then
+      pass "$v: a separate ClusterRole pyhygiene-pull-secrets with get on secrets and serviceaccounts"
+    else
+      fail "$v: no separate pull-secrets ClusterRole with exactly get on secrets and serviceaccounts"
+    fi
+  elif grep -q -- '-pull-secrets$' "$WORK/$v.all-roles.yaml"; then
+    fail "$v: a pull-secrets role is rendered without imageResolution.pullSecrets"
+  fi
   if [[ ! -s "$WORK/$v.roles.yaml" ]]; then
     fail "$v: no ClusterRole rendered"
   elif grep -nE 'secrets|\*' "$WORK/$v.roles.yaml" | grep -v '^[0-9]*: *#' >"$WORK/$v.rbac.bad"; then

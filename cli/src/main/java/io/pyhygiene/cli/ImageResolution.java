@@ -2,7 +2,6 @@ package io.pyhygiene.cli;
 
 import io.pyhygiene.registry.CredentialSource;
 import io.pyhygiene.registry.ImageConfig;
-import io.pyhygiene.registry.ReferenceNormaliser;
 import io.pyhygiene.registry.RegistryResolver;
 import io.pyhygiene.registry.Resolution;
 import io.pyhygiene.registry.ResolveRequest;
@@ -11,7 +10,6 @@ import io.pyhygiene.workload.ImageFacts;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -94,32 +92,9 @@ public final class ImageResolution implements AutoCloseable {
     return ImageFacts.unresolved(reason(image, u));
   }
 
-  /**
-   * The registry module's one-line detail without the reference it starts with (the finding
-   * already names the image): {@code HTTP 401 from ghcr.io (no credentials for ghcr.io were
-   * found)}, {@code cannot connect to 127.0.0.1:5000}. The detail never carries a credential or
-   * a response body (the registry module's contract); it is kept to one bounded line all the same.
-   */
+  /** The registry module's one-line detail without the reference it starts with. */
   static String reason(String image, Resolution.Unresolved u) {
-    String detail = u.detail().replaceAll("\\s+", " ").trim();
-    for (String prefix : prefixes(image)) {
-      if (detail.startsWith(prefix + ": ")) {
-        detail = detail.substring(prefix.length() + 2);
-        break;
-      }
-    }
-    if (detail.isEmpty()) {
-      detail = u.reason().name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
-    }
-    return detail.length() <= 240 ? detail : detail.substring(0, 240) + "...";
-  }
-
-  private static List<String> prefixes(String image) {
-    try {
-      return List.of(ReferenceNormaliser.normalise(image).toString(), image);
-    } catch (ReferenceNormaliser.InvalidReferenceException e) {
-      return List.of(image);
-    }
+    return u.reasonFor(image);
   }
 
   @Override

@@ -33,6 +33,8 @@ import io.pyhygiene.operator.evidence.EvidenceStore;
 import io.pyhygiene.operator.evidence.PodEvidence;
 import io.pyhygiene.operator.http.HttpServers;
 import io.pyhygiene.operator.http.OpsServer;
+import io.pyhygiene.operator.images.ImageMetrics;
+import io.pyhygiene.operator.images.WorkloadImages;
 import io.pyhygiene.operator.metrics.PyhygieneMetrics;
 import io.pyhygiene.operator.reconciler.ClusterCache;
 import io.pyhygiene.operator.reconciler.DeploymentReconciler;
@@ -83,6 +85,7 @@ public final class OperatorApp implements AutoCloseable {
   private final OpsServer http;
   private final Periodic rounds;
   private final AdmissionServer webhook;
+  private final WorkloadImages images;
   private final SharedIndexInformer<PythonHygienePolicy> webhookPolicies;
   private final SharedIndexInformer<Namespace> webhookNamespaces;
   private final AtomicBoolean started = new AtomicBoolean();
@@ -117,6 +120,7 @@ public final class OperatorApp implements AutoCloseable {
     Map<String, RuleInfo> ruleInfo = new LinkedHashMap<>();
     rules.forEach(r -> ruleInfo.put(r.id(), r.info()));
     Auditor auditor = new Auditor(rules, clock);
+    this.images = new WorkloadImages(settings.images(), client, new ImageMetrics(registry), clock);
 
     // The reconciler side (runs on the leader only).
     PolicyCatalog policies = new PolicyCatalog(new PolicyResolver(rules));
@@ -131,8 +135,9 @@ public final class OperatorApp implements AutoCloseable {
         new RolloutSlots(cache::deployments), metrics);
     DeploymentReconciler deployments = new DeploymentReconciler(
         new DeploymentReconciler.Collaborators(policies,
-            new WorkloadAuditor(auditor, policies::active, cache::namespaceLabels), cache, index,
-            initialSync, new PodEvidence(evidence, metrics), evidence),
+            new WorkloadAuditor(auditor, policies::active, cache::namespaceLabels,
+                images.reconcileLookup()), cache, index,
+            initialSync, new PodEvidence(evidence, metrics), evidence, images),
         store, writer, remediator);
     PolicyStatusWriter statusWriter = new PolicyStatusWriter(client, store, clock);
     Housekeeping housekeeping = new Housekeeping(cache, store, evidence, index, writer);
@@ -178,7 +183,7 @@ public final class OperatorApp implements AutoCloseable {
       }
       this.webhook = new AdmissionServer(settings.webhookPort(), settings.webhookCertFile(),
           settings.webhookKeyFile(), new AdmissionDecider(new WorkloadAuditor(auditor,
-              admissionPolicies::active, this::webhookNamespaceLabels)),
+              admissionPolicies::active, this::webhookNamespaceLabels, images.admissionLookup())),
           Set.copyOf(excluded), metrics);
     } else {
       this.webhook = null;
@@ -293,6 +298,7 @@ public final class OperatorApp implements AutoCloseable {
       LOG.warn("stopping the operator: {}", e.toString());
     }
     http.close();
+    images.close();
     client.close();
     LOG.info("pyhygiene stopped");
   }

@@ -6,7 +6,9 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pyhygiene.operator.config.OperatorSettings;
 import io.pyhygiene.operator.config.Setting;
+import io.pyhygiene.operator.images.ImageMetrics;
 import io.pyhygiene.operator.metrics.PyhygieneMetrics;
+import io.pyhygiene.registry.Resolution.Reason;
 import io.pyhygiene.testkit.Repository;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,6 +68,12 @@ class OperationsGuideTest {
     metrics.admission("CREATE", "allowed", Duration.ofMillis(2));
     metrics.shutdownSigkilled("shop", "api");
     metrics.oomKilled("shop", "api");
+    ImageMetrics images = new ImageMetrics(registry);
+    images.cacheHit("ghcr.io");
+    images.cacheMiss("ghcr.io");
+    images.resolved("ghcr.io", Duration.ofMillis(40));
+    images.failed("ghcr.io", Reason.UNAUTHORIZED);
+    images.tagMoved("ghcr.io/acme/api:1.4", "sha256:aa", "sha256:bb");
 
     Set<String> families = new TreeSet<>();
     Matcher m = Pattern.compile("(?m)^# TYPE (pyhygiene_\\w+) (\\w+)").matcher(registry.scrape());

@@ -35,6 +35,35 @@ public sealed interface Resolution permits Resolution.Resolved, Resolution.Unres
       Objects.requireNonNull(reason, "reason");
       Objects.requireNonNull(detail, "detail");
     }
+
+    /**
+     * The detail without the reference it starts with, for a finding that already names the
+     * image: {@code HTTP 401 from ghcr.io (no credentials for ghcr.io were found)}, {@code cannot
+     * connect to 127.0.0.1:5000}. Kept to one bounded line.
+     *
+     * @param image the reference as written in the pod spec
+     */
+    public String reasonFor(String image) {
+      String text = detail.replaceAll("\\s+", " ").trim();
+      for (String prefix : prefixes(image)) {
+        if (text.startsWith(prefix + ": ")) {
+          text = text.substring(prefix.length() + 2);
+          break;
+        }
+      }
+      if (text.isEmpty()) {
+        text = reason.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+      }
+      return text.length() <= 240 ? text : text.substring(0, 240) + "...";
+    }
+
+    private static java.util.List<String> prefixes(String image) {
+      try {
+        return java.util.List.of(ReferenceNormaliser.normalise(image).toString(), image);
+      } catch (ReferenceNormaliser.InvalidReferenceException e) {
+        return java.util.List.of(image);
+      }
+    }
   }
 
   /** Why a reference was not resolved. */

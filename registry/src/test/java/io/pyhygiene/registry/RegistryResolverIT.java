@@ -11,8 +11,6 @@ import io.pyhygiene.registry.Resolution.Unresolved;
 import io.pyhygiene.registry.TestImages.Pushed;
 import io.pyhygiene.registry.TestImages.Spec;
 import io.pyhygiene.registry.TestRegistry.Request;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -252,11 +250,7 @@ class RegistryResolverIT {
 
   @Test
   void registryDownIsUnreachableAtOnce() throws Exception {
-    int closedPort;
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress("127.0.0.1", 0));
-      closedPort = s.getLocalPort();
-    }
+    int closedPort = TestRegistry.freePort();
     long start = System.nanoTime();
     Unresolved down = failure(patientResolver(Set.of()).resolve("127.0.0.1:" + closedPort + "/app:1"),
         Reason.UNREACHABLE);
@@ -439,11 +433,7 @@ class RegistryResolverIT {
 
   @Test
   void aDownTlsRegistryIsUnreachableAtOnce() throws Exception {
-    int closedPort;
-    try (ServerSocket s = new ServerSocket()) {
-      s.bind(new InetSocketAddress("127.0.0.1", 0));
-      closedPort = s.getLocalPort();
-    }
+    int closedPort = TestRegistry.freePort();
     long start = System.nanoTime();
     failure(patientResolver(Set.of()).resolve("registry.test:" + closedPort + "/app:1"), Reason.UNREACHABLE);
     assertThat(Duration.ofNanos(System.nanoTime() - start)).as("no retries").isLessThan(Duration.ofSeconds(5));

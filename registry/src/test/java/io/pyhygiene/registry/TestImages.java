@@ -22,7 +22,7 @@ import java.util.zip.GZIPOutputStream;
  * layer, and an OCI or Docker v2.2 manifest; indexes and manifest lists over those. Jib's own
  * builder cannot write STOPSIGNAL (its config template has no such field), hence this.
  */
-final class TestImages {
+public final class TestImages {
 
   static final String OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json";
   static final String OCI_CONFIG = "application/vnd.oci.image.config.v1+json";
@@ -36,63 +36,63 @@ final class TestImages {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** A config under test; null fields are left out of the JSON. */
-  record Spec(String os, String arch, String variant, List<String> entrypoint, List<String> cmd,
+  public record Spec(String os, String arch, String variant, List<String> entrypoint, List<String> cmd,
       String user, List<String> env, String workingDir, String stopSignal, Map<String, String> labels) {
-    static Spec of() {
+    public static Spec of() {
       return new Spec("linux", "amd64", null, null, null, null, null, null, null, null);
     }
 
-    Spec platform(String o, String a, String v) {
+    public Spec platform(String o, String a, String v) {
       return new Spec(o, a, v, entrypoint, cmd, user, env, workingDir, stopSignal, labels);
     }
 
-    Spec entrypoint(String... e) {
+    public Spec entrypoint(String... e) {
       return new Spec(os, arch, variant, List.of(e), cmd, user, env, workingDir, stopSignal, labels);
     }
 
-    Spec cmd(String... c) {
+    public Spec cmd(String... c) {
       return new Spec(os, arch, variant, entrypoint, List.of(c), user, env, workingDir, stopSignal, labels);
     }
 
-    Spec user(String u) {
+    public Spec user(String u) {
       return new Spec(os, arch, variant, entrypoint, cmd, u, env, workingDir, stopSignal, labels);
     }
 
-    Spec env(String... e) {
+    public Spec env(String... e) {
       return new Spec(os, arch, variant, entrypoint, cmd, user, List.of(e), workingDir, stopSignal, labels);
     }
 
-    Spec workingDir(String w) {
+    public Spec workingDir(String w) {
       return new Spec(os, arch, variant, entrypoint, cmd, user, env, w, stopSignal, labels);
     }
 
-    Spec stopSignal(String s) {
+    public Spec stopSignal(String s) {
       return new Spec(os, arch, variant, entrypoint, cmd, user, env, workingDir, s, labels);
     }
 
-    Spec labels(Map<String, String> l) {
+    public Spec labels(Map<String, String> l) {
       return new Spec(os, arch, variant, entrypoint, cmd, user, env, workingDir, stopSignal, l);
     }
   }
 
   /** What a push produced: the manifest's digest, size and media type. */
-  record Pushed(String digest, long size, String mediaType, String os, String arch, String variant,
+  public record Pushed(String digest, long size, String mediaType, String os, String arch, String variant,
       String configDigest) {}
 
   private final TestRegistry registry;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  TestImages(TestRegistry registry) {
+  public TestImages(TestRegistry registry) {
     this.registry = registry;
   }
 
   /** An image with an OCI manifest. */
-  Pushed oci(String repo, String tag, Spec spec) throws Exception {
+  public Pushed oci(String repo, String tag, Spec spec) throws Exception {
     return image(repo, tag, spec, OCI_MANIFEST, OCI_CONFIG, OCI_LAYER);
   }
 
   /** An image with a Docker v2 schema 2 manifest. */
-  Pushed docker(String repo, String tag, Spec spec) throws Exception {
+  public Pushed docker(String repo, String tag, Spec spec) throws Exception {
     return image(repo, tag, spec, DOCKER_MANIFEST, DOCKER_CONFIG, DOCKER_LAYER);
   }
 

@@ -23,10 +23,10 @@ import java.util.regex.Pattern;
  * loopback port, storage in a temp dir, optionally behind htpasswd basic auth. Its access log
  * (one line per request, written by the registry itself) is how tests count requests.
  */
-final class TestRegistry implements AutoCloseable {
+public final class TestRegistry implements AutoCloseable {
 
   /** One line of distribution's combined access log. */
-  record Request(String method, String path, int status) {}
+  public record Request(String method, String path, int status) {}
 
   private static final Pattern ACCESS = Pattern.compile(
       "^\\S+ - \\S+ \\[[^]]+] \"([A-Z]+) (\\S+) HTTP/[0-9.]+\" (\\d{3}) .*");
@@ -46,7 +46,7 @@ final class TestRegistry implements AutoCloseable {
   }
 
   /** The registry binary; the ITs fail (never skip) without it. */
-  static Path binary() {
+  public static Path binary() {
     String explicit = System.getenv("PYHYGIENE_DOCKER_REGISTRY");
     if (explicit != null && !explicit.isEmpty()) {
       if (!Files.isExecutable(Path.of(explicit))) {
@@ -69,7 +69,7 @@ final class TestRegistry implements AutoCloseable {
    * Starts a registry. With {@code htpasswdLine} (user:bcrypt-hash) every request needs basic
    * auth; distribution 2.8 accepts it over plain HTTP, so no TLS is needed on loopback.
    */
-  static TestRegistry start(Path dir, String htpasswdLine, String user, String password) throws Exception {
+  public static TestRegistry start(Path dir, String htpasswdLine, String user, String password) throws Exception {
     String authYaml = null;
     if (htpasswdLine != null) {
       Path htpasswd = dir.resolve("htpasswd");
@@ -128,7 +128,8 @@ final class TestRegistry implements AutoCloseable {
     return registry;
   }
 
-  private static int freePort() throws IOException {
+  /** A loopback port nothing listens on (bound, then released): a registry that is down. */
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket()) {
       s.bind(new InetSocketAddress("127.0.0.1", 0));
       return s.getLocalPort();
@@ -156,15 +157,15 @@ final class TestRegistry implements AutoCloseable {
     throw new IllegalStateException("docker-registry did not answer on port " + port + " within 20 s:\n" + tail());
   }
 
-  String hostPort() {
+  public String hostPort() {
     return "127.0.0.1:" + port;
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
-  String url(String path) {
+  public String url(String path) {
     return "http://" + hostPort() + path;
   }
 
@@ -177,7 +178,7 @@ final class TestRegistry implements AutoCloseable {
    * Writes a marker request into the access log and waits until the registry has logged it;
    * every request the registry served before the marker is then in the log. Returns the marker.
    */
-  String mark() throws Exception {
+  public String mark() throws Exception {
     String marker = "/v2/?mark=" + MARKS.incrementAndGet();
     http.send(HttpRequest.newBuilder(URI.create(url(marker))).build(), HttpResponse.BodyHandlers.discarding());
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -191,7 +192,7 @@ final class TestRegistry implements AutoCloseable {
   }
 
   /** The requests the registry logged between two markers (markers excluded). */
-  List<Request> between(String fromMarker, String toMarker) throws IOException {
+  public List<Request> between(String fromMarker, String toMarker) throws IOException {
     List<Request> all = requests();
     List<Request> out = new ArrayList<>();
     boolean inside = false;
@@ -208,7 +209,7 @@ final class TestRegistry implements AutoCloseable {
   }
 
   /** Every request in the access log so far. */
-  List<Request> requests() throws IOException {
+  public List<Request> requests() throws IOException {
     List<Request> out = new ArrayList<>();
     for (String line : Files.readAllLines(log, StandardCharsets.UTF_8)) {
       Matcher m = ACCESS.matcher(line);

@@ -2,10 +2,13 @@ package io.pyhygiene.operator.audit;
 
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.pyhygiene.engine.Auditor;
+import io.pyhygiene.engine.AuditPolicy;
 import io.pyhygiene.engine.CombinedAudit;
 import io.pyhygiene.policy.ActivePolicy;
 import io.pyhygiene.workload.Observations;
+import io.pyhygiene.workload.WorkloadContext;
 import io.pyhygiene.workload.WorkloadView;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
@@ -21,6 +24,7 @@ public final class WorkloadAuditor {
   private final Auditor auditor;
   private final Supplier<List<ActivePolicy>> policies;
   private final Function<String, Map<String, String>> namespaceLabels;
+  private final ImageLookup images;
 
   /**
    * @param auditor the engine
@@ -30,9 +34,18 @@ public final class WorkloadAuditor {
    */
   public WorkloadAuditor(Auditor auditor, Supplier<List<ActivePolicy>> policies,
       Function<String, Map<String, String>> namespaceLabels) {
+    this(auditor, policies, namespaceLabels, ImageLookup.NONE);
+  }
+
+  /**
+   * @param images the image facts for policies with {@code images.resolve: true}
+   */
+  public WorkloadAuditor(Auditor auditor, Supplier<List<ActivePolicy>> policies,
+      Function<String, Map<String, String>> namespaceLabels, ImageLookup images) {
     this.auditor = auditor;
     this.policies = policies;
     this.namespaceLabels = namespaceLabels;
+    this.images = images;
   }
 
   /** The valid policies selecting a Deployment with these labels in this namespace, by name. */
@@ -50,10 +63,14 @@ public final class WorkloadAuditor {
   /** The Deployment's audit under each selecting policy, combined. */
   public CombinedAudit audit(Deployment d, Observations observations,
       List<ActivePolicy> selecting) {
-    WorkloadView view = WorkloadView.of(d, observations);
+    // one view per distinct images setting: policies that resolve images see their configs
+    Map<AuditPolicy.Images, WorkloadView> views = new HashMap<>();
+    WorkloadContext context = WorkloadContext.NONE.withObservations(observations);
     return CombinedAudit.of(selecting.stream()
         .map(p -> new CombinedAudit.PolicyAudit(p.name(), p.resolved().mode(),
-            auditor.audit(view, p.resolved())))
+            auditor.audit(views.computeIfAbsent(p.resolved().images(), i -> WorkloadView.of(d,
+                context.withImages(i.resolve() ? images.facts(d, i) : Map.of())).orElseThrow()),
+                p.resolved())))
         .toList());
   }
 }

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * The operator's configuration: one typed value per {@link Setting}, each read from its
@@ -31,6 +32,7 @@ import java.util.regex.Pattern;
  * @param reconcileThreads concurrent reconciliations
  * @param resyncInterval maximum time between two reconciliations of an unchanged Deployment
  * @param podName the operator's pod name; empty outside a pod
+ * @param images image resolution (for policies with {@code images.resolve: true})
  */
 public record OperatorSettings(
     Set<String> watchNamespaces,
@@ -47,7 +49,8 @@ public record OperatorSettings(
     Duration reportInterval,
     int reconcileThreads,
     Duration resyncInterval,
-    String podName) {
+    String podName,
+    ImageSettings images) {
 
   private static final String PORT = "a port number 1-65535 (0 to pick a free port)";
   private static final String DURATION = "a duration such as 500ms, 30s, 10m, 1h or 2d";
@@ -106,10 +109,11 @@ public record OperatorSettings(
       "The operator's pod namespace (from the downward API; the chart sets it).");
 
   /** Every setting, in the order --help and the guide list them. */
-  public static final List<Setting<?>> SETTINGS = List.of(WATCH_NAMESPACES, HTTP_PORT,
-      WEBHOOK_ENABLED, WEBHOOK_PORT, WEBHOOK_CERT_FILE, WEBHOOK_KEY_FILE, OPERATOR_NAMESPACE,
-      LEADER_ELECTION, LEASE_NAME, LEASE_NAMESPACE, EVIDENCE_WINDOW, REPORT_INTERVAL,
-      RECONCILE_THREADS, RESYNC_INTERVAL, LOG_LEVEL, POD_NAME, POD_NAMESPACE);
+  public static final List<Setting<?>> SETTINGS = Stream.concat(Stream.<Setting<?>>of(
+      WATCH_NAMESPACES, HTTP_PORT, WEBHOOK_ENABLED, WEBHOOK_PORT, WEBHOOK_CERT_FILE,
+      WEBHOOK_KEY_FILE, OPERATOR_NAMESPACE, LEADER_ELECTION, LEASE_NAME, LEASE_NAMESPACE,
+      EVIDENCE_WINDOW, REPORT_INTERVAL, RECONCILE_THREADS, RESYNC_INTERVAL, LOG_LEVEL, POD_NAME,
+      POD_NAMESPACE), ImageSettings.SETTINGS.stream()).toList();
 
   /** Reads the settings; throws {@link IllegalArgumentException} naming every bad variable. */
   public static OperatorSettings fromEnvironment(Map<String, String> env) {
@@ -138,7 +142,8 @@ public record OperatorSettings(
         REPORT_INTERVAL.read(env, errors),
         RECONCILE_THREADS.read(env, errors),
         RESYNC_INTERVAL.read(env, errors),
-        POD_NAME.read(env, errors));
+        POD_NAME.read(env, errors),
+        ImageSettings.read(env, errors));
     if (s.httpPort() == s.webhookPort() && s.webhookEnabled() && s.httpPort() > 0) {
       errors.add(WEBHOOK_PORT.key() + ": must differ from " + HTTP_PORT.key() + " ("
           + s.httpPort() + ")");
@@ -182,13 +187,18 @@ public record OperatorSettings(
   }
 
   static Set<String> namespaces(String v) {
+    return commaSeparated(v, NAMESPACE);
+  }
+
+  /** A comma-separated list, blanks dropped, each item matching {@code item}. */
+  static Set<String> commaSeparated(String v, Pattern item) {
     Set<String> out = new LinkedHashSet<>();
-    for (String ns : v.split(",")) {
-      String t = ns.trim();
+    for (String part : v.split(",")) {
+      String t = part.trim();
       if (t.isEmpty()) {
         continue;
       }
-      if (!NAMESPACE.matcher(t).matches()) {
+      if (!item.matcher(t).matches()) {
         throw new IllegalArgumentException(t);
       }
       out.add(t);

@@ -19,6 +19,7 @@ import io.pyhygiene.operator.audit.WorkloadAuditor;
 import io.pyhygiene.operator.evidence.EvidenceStore;
 import io.pyhygiene.operator.evidence.PodEvidence;
 import io.pyhygiene.operator.evidence.PodTerminations;
+import io.pyhygiene.operator.images.WorkloadImages;
 import io.pyhygiene.operator.remediation.RemediationState;
 import io.pyhygiene.operator.remediation.Remediator;
 import io.pyhygiene.operator.report.AuditStore;
@@ -47,7 +48,7 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
   /** Sources of events and facts besides the Deployments themselves. */
   public record Collaborators(PolicyCatalog policies, WorkloadAuditor workloads,
       ClusterCache cache, SelectionIndex index, InitialSync initialSync, PodEvidence podEvidence,
-      EvidenceStore evidence) {}
+      EvidenceStore evidence, WorkloadImages images) {}
 
   private final Collaborators c;
   private final AuditStore store;
@@ -87,7 +88,7 @@ public final class DeploymentReconciler implements Reconciler<Deployment> {
             .build(), ctx);
     c.policies().attach(policies::list);
     c.cache().attach(ctx.getPrimaryCache(), namespaces);
-    return List.of(policies, namespaces, pods);
+    return List.of(policies, namespaces, pods, c.images().reaudits());
   }
 
   @Override
