@@ -12,7 +12,7 @@ EXAMPLES_NOW ?= 2026-11-25
 include e2e/e2e.mk
 
 .DEFAULT_GOAL := help
-.PHONY: help build test unit-test test-deps drift-check chart-test audit-examples docs crds demo demo-down e2e bench kubectl-plugin shellcheck
+.PHONY: help build test unit-test test-deps drift-check chart-test audit-examples docs crds demo demo-down e2e bench faults kubectl-plugin shellcheck
 
 ## help: list the targets
 help:
@@ -36,9 +36,10 @@ test-deps:
 unit-test: test-deps
 	$(MVN) test
 
-## test: everything CI runs: unit, ground-truth, real-cluster ITs, chart tests, the node cases (node-e2e), e2e, cluster check, drift check
+## test: everything CI runs: unit, ground-truth, real-cluster ITs, chart tests, the node cases (node-e2e), the fault subset, e2e, cluster check, drift check
 test: test-deps tools
 	$(WITH_CLUSTER) bash -c '$(MVN) verify && bash scripts/chart-test.sh && bash e2e/bin/node-e2e.sh'
+	bash scripts/faults.sh --subset
 	$(MAKE) --no-print-directory e2e
 	$(MAKE) --no-print-directory cluster-check
 	$(MAKE) --no-print-directory shellcheck
@@ -98,6 +99,10 @@ shellcheck:
 	@command -v shellcheck >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; }
 	shellcheck -x $(SHELL_SCRIPTS)
 	@echo "shellcheck: $(words $(SHELL_SCRIPTS)) scripts clean"
+
+## faults: the fault suite on a control plane of its own (ports 27790/27800/19443/19444) -> docs/reliability.md
+faults: tools
+	bash scripts/faults.sh
 
 ## bench: engine (JMH), webhook latency, CLI and operator at 10,000 Deployments -> docs/benchmarks.md
 bench:
