@@ -73,7 +73,7 @@ class BadInputFaultIT {
   }
 
   @Test
-  @Timeout(1800)
+  @Timeout(3600)
   @DisplayName("the engine on generated and mutated specs: pure, consistent, never echoes a secret")
   void mutatedSpecs() throws Exception {
     int n = fuzzSpecs();

@@ -86,7 +86,7 @@ class CliStreamFaultIT {
     feeder.join(10_000);
     rss.join(2_000);
     long seconds = (System.nanoTime() - t0) / 1_000_000_000;
-    String stderr = tail(err, 600);
+    String stderr = firstLines(err, 2);
     report.injected(String.format("%,d bytes of YAML (%,d Deployments from the rule fixtures, renamed)"
             + " on the CLI's stdin: java -Xmx%dm -jar pyhygiene.jar audit -f - -o json.",
             written.get(), deployments.get(), HEAP_MIB))
@@ -95,8 +95,9 @@ class CliStreamFaultIT {
         .figure("RSS bound asserted", RSS_BOUND_MIB + " MiB").figure("wall time", seconds + " s");
     assertThat(finished).as("the CLI finished within %d min", TIMEOUT_MINUTES).isTrue();
     report.figure("exit code", p.exitValue());
-    report.observed("exit " + p.exitValue() + (stderr.isBlank() ? "" : "; stderr ends: " + stderr));
-    assertThat(p.exitValue()).as("exit code (stderr: %s)", stderr).isIn(0, 1);
+    report.observed("exit " + p.exitValue() + (stderr.isBlank() ? "" : "; stderr begins: " + stderr));
+    // --fail-on never: 0 is the only success (1 would claim findings, 2 input errors).
+    assertThat(p.exitValue()).as("exit code (stderr: %s)", stderr).isZero();
     long audited = workloadsInSummary(out);
     report.figure("workloads in the report", audited);
     assertThat(audited).as("every Deployment of the stream is in the report").isEqualTo(deployments.get());
@@ -119,8 +120,12 @@ class CliStreamFaultIT {
     return -1;
   }
 
-  private static String tail(Path file, int chars) throws IOException {
-    String s = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
-    return s.substring(Math.max(0, s.length() - chars)).strip().replace('\n', ' ');
+  private static String firstLines(Path file, int lines) throws IOException {
+    if (!Files.exists(file)) {
+      return "";
+    }
+    try (Stream<String> s = Files.lines(file, StandardCharsets.UTF_8)) {
+      return String.join(" ", s.limit(lines).map(String::strip).toList());
+    }
   }
 }

@@ -4,13 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.pyhygiene.testkit.RealCluster;
-import io.pyhygiene.testkit.Repository;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,10 +27,6 @@ class HostilePolicyFaultIT {
 
   @RegisterExtension static final RealCluster cluster = new RealCluster();
   @RegisterExtension final Reliability report = new Reliability();
-
-  static final ResourceDefinitionContext POLICIES = new ResourceDefinitionContext.Builder()
-      .withGroup("pyhygiene.io").withVersion("v1alpha1").withPlural("pythonhygienepolicies")
-      .withKind("PythonHygienePolicy").withNamespaced(false).build();
 
   /** Expectation of a case: rejected at the API, reported Invalid, or any outcome but no crash. */
   enum Expect { REJECTED, INVALID, REJECTED_OR_INVALID, SURVIVES }
@@ -87,16 +78,7 @@ class HostilePolicyFaultIT {
   @DisplayName("malformed and hostile policies: rejected by the CRD or reported Invalid; the operator keeps running")
   void hostilePoliciesAreRejectedOrReported() throws Exception {
     var client = cluster.client();
-    for (String file : List.of("crds/pythonhygienepolicies.pyhygiene.io-v1.yml", "crds/optional/wgpolicyk8s.io_policyreports.yaml")) {
-      try (InputStream in = Files.newInputStream(Repository.root().resolve(file))) {
-        for (HasMetadata crd : client.load(in).items()) {
-          client.resource(crd).fieldManager("pyhygiene-faults").forceConflicts().serverSideApply();
-          await().atMost(Duration.ofSeconds(30)).until(() -> client.apiextensions().v1()
-              .customResourceDefinitions().withName(crd.getMetadata().getName()).get().getStatus()
-              .getConditions().stream().anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())));
-        }
-      }
-    }
+    Cluster.applyCrds(client);
     Map<String, String> outcomes = new LinkedHashMap<>();
     int rejected = 0;
     int invalid = 0;
@@ -104,15 +86,10 @@ class HostilePolicyFaultIT {
     try (OperatorProcess op = OperatorProcess.start("hostile-policies", null, Map.of())) {
       op.awaitReady(Duration.ofSeconds(90));
       for (Hostile h : cases()) {
-        GenericKubernetesResource policy = new GenericKubernetesResource();
-        policy.setApiVersion("pyhygiene.io/v1alpha1");
-        policy.setKind("PythonHygienePolicy");
-        policy.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
-            .withName("faults-" + h.name()).build());
-        policy.setAdditionalProperty("spec", h.spec());
+        GenericKubernetesResource policy = Cluster.policy("faults-" + h.name(), h.spec());
         GenericKubernetesResource created;
         try {
-          created = client.genericKubernetesResources(POLICIES).resource(policy).create();
+          created = client.genericKubernetesResources(Cluster.POLICIES).resource(policy).create();
         } catch (KubernetesClientException e) {
           assertThat(h.expect()).as("%s was rejected (%d): %s", h.name(), e.getCode(), e.getMessage())
               .isIn(Expect.REJECTED, Expect.REJECTED_OR_INVALID, Expect.SURVIVES);
@@ -126,7 +103,7 @@ class HostilePolicyFaultIT {
         stored++;
         long generation = created.getMetadata().getGeneration();
         GenericKubernetesResource seen = await().atMost(Duration.ofSeconds(60)).until(
-            () -> client.genericKubernetesResources(POLICIES).withName(created.getMetadata().getName()).get(),
+            () -> client.genericKubernetesResources(Cluster.POLICIES).withName(created.getMetadata().getName()).get(),
             p -> p != null && p.getAdditionalProperties().get("status") instanceof Map<?, ?> st
                 && Long.valueOf(generation).equals(asLong(st.get("observedGeneration"))));
         boolean isInvalid = conditionTrue(seen, "Invalid");

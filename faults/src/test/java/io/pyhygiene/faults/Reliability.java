@@ -89,7 +89,8 @@ public final class Reliability implements BeforeEachCallback, TestWatcher {
 
   private void store(ExtensionContext context, boolean pass, String failure) {
     String id = context.getRequiredTestClass().getSimpleName() + "." + context.getRequiredTestMethod().getName();
-    String run = System.getProperty("faults.run", Optional.ofNullable(System.getenv("FAULTS_RUN")).orElse("make faults"));
+    // scripts/faults.sh says which target ran it; otherwise it was a direct Maven run.
+    String run = Optional.ofNullable(System.getenv("FAULTS_RUN")).orElse("mvn -pl faults");
     Case c = new Case(id, context.getDisplayName(), injected, String.join(" ", observed),
         Map.copyOf(figures), pass, failure, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), run);
     try {

@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -32,7 +31,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * webhook fails open (failurePolicy: Ignore, 3 s timeout)"; docs/operations.md: "An operator that
  * is down never blocks a deploy" — so Deny mode cannot block anything while the webhook is down.
  */
-@Tag("fault-subset")
+// Not yet in the fault-subset tag: it has not run on a cluster yet (the binaries were still being
+// built when it was written); tag it once it has passed.
 class WebhookFaultIT {
 
   @RegisterExtension static final RealCluster cluster = new RealCluster();
