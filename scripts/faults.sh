@@ -4,7 +4,8 @@
 # (in the cluster cases) etcd and kube-apiserver. Writes docs/reliability.md.
 #   bash scripts/faults.sh            every *FaultIT (make faults)
 #   bash scripts/faults.sh --subset   the fault-subset tag, fewer mutated specs (make test)
-# Overridable: PYHYGIENE_E2E_WORK, PYHYGIENE_{ETCD,ETCD_PEER,APISERVER,KCM}_PORT, FAULTS_MVN_ARGS.
+# Overridable: PYHYGIENE_E2E_WORK, PYHYGIENE_{ETCD,ETCD_PEER,APISERVER,KCM}_PORT, FAULTS_MVN_ARGS
+# (appended last, e.g. FAULTS_MVN_ARGS=-Dit.test=WebhookFaultIT for one case).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export PYHYGIENE_NODE=0
@@ -17,7 +18,9 @@ export PYHYGIENE_KCM_PORT="${PYHYGIENE_KCM_PORT:-19444}"
 args=(-Dfaults.skip=false "-Dfaults.work=$PYHYGIENE_E2E_WORK"
   "-Dfaults.etcdPort=$PYHYGIENE_ETCD_PORT" "-Dfaults.etcdPeerPort=$PYHYGIENE_ETCD_PEER_PORT"
   "-Dfaults.apiserverPort=$PYHYGIENE_APISERVER_PORT" "-Dfaults.kcmPort=$PYHYGIENE_KCM_PORT"
-  -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false)
+  -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false
+  # -am builds the upstream modules through verify too: their own ITs must not run here.
+  "-Dit.test=*FaultIT" -Dfailsafe.failIfNoSpecifiedTests=false)
 if [[ "${1:-}" == --subset ]]; then
   export FAULTS_RUN="make test (subset)"
   args+=(-Dfaults.groups=fault-subset -Dfaults.fuzzSpecs=5000)
