@@ -45,14 +45,14 @@ public final class PlaintextSecretEnvRule extends ContainerRule {
       "password", "passwd", "secret", "token", "apikey", "credential", "credentials", "bearer");
   /** Two-segment secret names such as API_KEY. */
   private static final Set<String> SECRET_PAIRS = Set.of("api key", "private key", "access key");
+  // The value checks look only around the literal text they need ("PRIVATE KEY", "://") with
+  // bounded windows: a regex searched over the whole value was quadratic in its length (a 1 MiB
+  // env value took minutes, longer than the webhook's timeout; found by the fault suite).
   private static final Pattern PEM_PRIVATE_KEY =
-      Pattern.compile("-+\\s*BEGIN [A-Z0-9 ]*PRIVATE KEY\\s*-+");
-  /**
-   * scheme://user:password@host, or scheme://:password@host (the usual Redis/Celery broker form),
-   * where the password is not a $(VAR) reference.
-   */
-  private static final Pattern URL_WITH_PASSWORD =
-      Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]*://[^/:@\\s]*:([^/@\\s]+)@");
+      Pattern.compile("-{1,64}\\s{0,16}BEGIN [A-Z0-9 ]{0,64}PRIVATE KEY\\s{0,16}-");
+  /** Longest scheme, user name and password of a URL checked for a password (longer ones: by name). */
+  private static final int URL_SCHEME_MAX = 64;
+  private static final int URL_PART_MAX = 256;
   /**
    * Name endings that describe a secret rather than hold one: where it is mounted, how long it
    * lives, how long it must be (TOKEN_TTL_SECONDS, PASSWORD_MIN_LENGTH, SSH_PRIVATE_KEY_PATH).
@@ -112,16 +112,72 @@ public final class PlaintextSecretEnvRule extends ContainerRule {
     if (ONLY_REFERENCES.matcher(value).matches()) {
       return false; // $(DB_PASSWORD) is expanded by the kubelet from another variable
     }
-    if (PEM_PRIVATE_KEY.matcher(value).find()) {
+    if (hasPemPrivateKey(value) || hasUrlWithPassword(value)) {
       return true;
     }
-    var url = URL_WITH_PASSWORD.matcher(value);
-    while (url.find()) {
-      if (!ONLY_REFERENCES.matcher(url.group(1)).matches()) {
+    return nameLooksSecret(name);
+  }
+
+  /** A PEM {@code -----BEGIN ... PRIVATE KEY-----} line, looked for around each "PRIVATE KEY". */
+  private static boolean hasPemPrivateKey(String value) {
+    var m = PEM_PRIVATE_KEY.matcher(value);
+    for (int k = value.indexOf("PRIVATE KEY"); k >= 0; k = value.indexOf("PRIVATE KEY", k + 1)) {
+      m.region(Math.max(0, k - 160), Math.min(value.length(), k + 11 + 17));
+      if (m.find()) {
         return true;
       }
     }
-    return nameLooksSecret(name);
+    return false;
+  }
+
+  /**
+   * {@code scheme://user:password@} or {@code scheme://:password@} where the password is not only
+   * {@code $(VAR)} references: parsed around each "://", each part bounded, in linear time.
+   */
+  private static boolean hasUrlWithPassword(String value) {
+    for (int at = value.indexOf("://"); at >= 0; at = value.indexOf("://", at + 1)) {
+      boolean scheme = false;
+      for (int j = at - 1; j >= Math.max(0, at - URL_SCHEME_MAX); j--) {
+        char c = value.charAt(j);
+        if (!(isAsciiLetter(c) || (c >= '0' && c <= '9') || c == '+' || c == '.' || c == '-')) {
+          break;
+        }
+        scheme |= isAsciiLetter(c);
+      }
+      if (!scheme) {
+        continue;
+      }
+      int colon = scanUntil(value, at + 3, "/:@", ':');
+      if (colon < 0) {
+        continue;
+      }
+      int atSign = scanUntil(value, colon + 1, "/@", '@');
+      if (atSign > colon + 1
+          && !ONLY_REFERENCES.matcher(value.substring(colon + 1, atSign)).matches()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * From {@code from}, at most {@link #URL_PART_MAX} characters that are neither in {@code stops}
+   * nor whitespace; the index of the character that ends them if it is {@code wanted}, else -1.
+   */
+  private static int scanUntil(String value, int from, String stops, char wanted) {
+    int end = Math.min(value.length(), from + URL_PART_MAX + 1);
+    for (int i = from; i < end; i++) {
+      char c = value.charAt(i);
+      // whitespace as the regex \s had it: space, \t, \n, \u000B, \f, \r
+      if (stops.indexOf(c) >= 0 || c == ' ' || (c >= 0x09 && c <= 0x0D)) {
+        return c == wanted ? i : -1;
+      }
+    }
+    return -1;
+  }
+
+  private static boolean isAsciiLetter(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
   }
 
   static boolean nameLooksSecret(String name) {
