@@ -251,7 +251,15 @@ cold_run() {
   fi
   wait "$await_pid" || { log "cold $1 run $2 timed out: $(cat "$WORK/await.txt")"; return 1; }
   at=$(sed -n 's/^labelled [0-9]* at //p' "$WORK/await.txt")
-  if [[ "$1" == operator ]]; then stop_operator; else wait "$floor_pid"; fi
+  if [[ "$1" == operator ]]; then
+    # (timed already) let it finish its report round, so that a PolicyReport or policy status
+    # left half-written by this stop is not counted as a write of the next phase's resync
+    wait_audited
+    sleep 3
+    stop_operator
+  else
+    wait "$floor_pid"
+  fi
   printf '%s\t%s\t%s\n' "$1" "$2" "$(( at - t0 ))" >>"$WORK/cold-ms.tsv"
   log "cold $1 run $2: $(( at - t0 )) ms, load $(load)"
 }

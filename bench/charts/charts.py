@@ -74,7 +74,8 @@ def cluster(work, out):
             for kind, marker in (("operator", "o"), ("floor", "s")):
                 pts = [(int(r[1]), float(r[2])) for r in cold if r[0] == kind]
                 ax.plot([p[0] for p in pts], [p[1] for p in pts], marker=marker, label=kind)
-            ax.set_xlabel("run (alternating)")
+            ax.set_xticks(sorted({int(r[1]) for r in cold}))
+            ax.set_xlabel("run (floor, then operator)")
             ax.set_ylabel("seconds until every Deployment is labelled")
             ax.set_ylim(bottom=0)
             ax.set_title("Cold in-cluster audit")
