@@ -1,10 +1,12 @@
 package io.pyhygiene.operator.audit;
 
-import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.pyhygiene.engine.Auditor;
 import io.pyhygiene.engine.CombinedAudit;
 import io.pyhygiene.policy.ActivePolicy;
 import io.pyhygiene.workload.Observations;
+import io.pyhygiene.workload.WorkloadContext;
+import io.pyhygiene.workload.WorkloadKind;
 import io.pyhygiene.workload.WorkloadView;
 import java.util.List;
 import java.util.Map;
@@ -12,9 +14,9 @@ import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * Which policies select a Deployment, and its audit under all of them: one assembly for the
- * reconciler and the admission webhook, so a Deployment admitted with a verdict is reconciled to
- * the same verdict.
+ * Which policies select a workload (of any audited kind), and its audit under all of them: one
+ * assembly for the reconcilers and the admission webhook, so a workload admitted with a verdict
+ * is reconciled to the same verdict.
  */
 public final class WorkloadAuditor {
 
@@ -35,22 +37,29 @@ public final class WorkloadAuditor {
     this.namespaceLabels = namespaceLabels;
   }
 
-  /** The valid policies selecting a Deployment with these labels in this namespace, by name. */
-  public List<ActivePolicy> selecting(String namespace, Map<String, String> labels) {
+  /**
+   * The valid policies selecting a workload of this kind with these labels in this namespace, by
+   * name: a policy selects by namespace and labels, among the kinds its {@code kinds} lists.
+   */
+  public List<ActivePolicy> selecting(WorkloadKind kind, String namespace,
+      Map<String, String> labels) {
     Map<String, String> ns = namespace == null ? Map.of() : namespaceLabels.apply(namespace);
     Map<String, String> own = labels == null ? Map.of() : labels;
-    return policies.get().stream().filter(p -> p.selects(ns, own)).toList();
+    return policies.get().stream()
+        .filter(p -> p.resolved().kinds().contains(kind) && p.selects(ns, own)).toList();
   }
 
-  /** The policies selecting this Deployment. */
-  public List<ActivePolicy> selecting(Deployment d) {
-    return selecting(d.getMetadata().getNamespace(), d.getMetadata().getLabels());
+  /** The policies selecting this workload. */
+  public List<ActivePolicy> selecting(HasMetadata d) {
+    return selecting(WorkloadId.kindOf(d), d.getMetadata().getNamespace(),
+        d.getMetadata().getLabels());
   }
 
-  /** The Deployment's audit under each selecting policy, combined. */
-  public CombinedAudit audit(Deployment d, Observations observations,
+  /** The workload's audit under each selecting policy, combined. */
+  public CombinedAudit audit(HasMetadata d, Observations observations,
       List<ActivePolicy> selecting) {
-    WorkloadView view = WorkloadView.of(d, observations);
+    WorkloadView view = WorkloadView.of(d, WorkloadContext.NONE.withObservations(observations))
+        .orElseThrow(() -> new IllegalArgumentException("not an audited kind: " + d.getKind()));
     return CombinedAudit.of(selecting.stream()
         .map(p -> new CombinedAudit.PolicyAudit(p.name(), p.resolved().mode(),
             auditor.audit(view, p.resolved())))
