@@ -103,14 +103,10 @@ shellcheck:
 	shellcheck -x $(SHELL_SCRIPTS)
 	@echo "shellcheck: $(words $(SHELL_SCRIPTS)) scripts clean"
 
-<<<<<<< HEAD
-## bench: issue 14's benchmarks (peers offline, cold audit vs floor, idempotence, event->verdict, memory by JVM, webhook at 200/s) plus engine and CLI at 10,000 Deployments -> docs/benchmarks.md and its PNG charts (BENCH_DEPLOYMENTS=2000 for CI size)
-=======
 ## faults: the fault suite on a control plane of its own (ports 27790/27800/19443/19444) -> docs/reliability.md
-faults: tools
+faults:
 	bash scripts/faults.sh
 
-## bench: engine (JMH), webhook latency, CLI and operator at 10,000 Deployments -> docs/benchmarks.md
->>>>>>> faults
+## bench: issue 14's benchmarks (peers offline, cold audit vs floor, idempotence, event->verdict, memory by JVM, webhook at 200/s) plus engine and CLI at 10,000 Deployments -> docs/benchmarks.md and its PNG charts (BENCH_DEPLOYMENTS=2000 for CI size)
 bench:
 	bash scripts/bench.sh

@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.pyhygiene.workload.Ownership;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -232,13 +233,7 @@ public final class ManifestLoader {
    * other controller is audited as itself.
    */
   public static boolean ownedByController(HasMetadata o) {
-    if (!(o instanceof ReplicaSet) && !(o instanceof Pod) && !(o instanceof Job)) {
-      return false;
-    }
-    var refs = o.getMetadata().getOwnerReferences();
-    return refs != null && refs.stream().anyMatch(r -> r != null
-        && Boolean.TRUE.equals(r.getController())
-        && (!(o instanceof Job) || "CronJob".equals(r.getKind())));
+    return Ownership.auditedThroughOwner(o);
   }
 
   /** The JSON path of a mapping error: {@code spec.template.spec.containers[0].ports[0].containerPort}. */

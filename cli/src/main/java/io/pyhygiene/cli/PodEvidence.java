@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.pyhygiene.workload.Observations.Termination;
+import io.pyhygiene.workload.Ownership;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -119,59 +120,19 @@ final class PodEvidence {
 
   /**
    * The audited workload the Pod's evidence belongs to, among {@code audited}; empty when its
-   * owner is not audited (another controller's Pod, or a kind the user may not list).
+   * owner is not audited (another controller's Pod, or a kind the user may not list). The chain
+   * is {@link Ownership#owner}'s, shared with the operator.
    */
   static Optional<WorkloadKey> owner(Pod pod, Owners owners, Set<WorkloadKey> audited) {
-    String ns = namespace(pod);
-    Optional<OwnerReference> controller = controller(pod);
-    if (controller.isEmpty()) {
-      return present(new WorkloadKey("Pod", ns, pod.getMetadata().getName()), audited);
-    }
-    OwnerReference ref = controller.get();
-    switch (String.valueOf(ref.getKind())) {
-      case "ReplicaSet", "Job" -> {
-        Optional<HasMetadata> owner = owners.find(ns, ref);
-        if (owner.isPresent()) {
-          Optional<OwnerReference> up = controller(owner.get());
-          return up.isEmpty() ? present(WorkloadKey.of(owner.get()), audited)
-              : present(new WorkloadKey(up.get().getKind(), ns, up.get().getName()), audited);
-        }
-        // The ReplicaSet was not listed (forbidden, or gone): a Deployment's ReplicaSet is
-        // named <deployment>-<pod-template-hash>.
-        String hash = pod.getMetadata().getLabels() == null ? null
-            : pod.getMetadata().getLabels().get("pod-template-hash");
-        if (ref.getKind().equals("ReplicaSet") && hash != null
-            && ref.getName().endsWith("-" + hash) && ref.getName().length() > hash.length() + 1) {
-          Optional<WorkloadKey> deployment = present(new WorkloadKey("Deployment", ns,
-              ref.getName().substring(0, ref.getName().length() - hash.length() - 1)), audited);
-          if (deployment.isPresent()) {
-            return deployment;
-          }
-        }
-        return present(new WorkloadKey(ref.getKind(), ns, ref.getName()), audited);
-      }
-      default -> {
-        return present(new WorkloadKey(ref.getKind(), ns, ref.getName()), audited);
-      }
-    }
+    return Ownership.owner(pod, owners::find, r -> audited.contains(key(r))).map(PodEvidence::key);
   }
 
-  private static Optional<WorkloadKey> present(WorkloadKey key, Set<WorkloadKey> audited) {
-    return audited.contains(key) ? Optional.of(key) : Optional.empty();
-  }
-
-  static Optional<OwnerReference> controller(HasMetadata o) {
-    List<OwnerReference> refs = o.getMetadata() == null ? null
-        : o.getMetadata().getOwnerReferences();
-    return refs == null ? Optional.empty() : refs.stream()
-        .filter(r -> r != null && Boolean.TRUE.equals(r.getController()) && r.getKind() != null
-            && r.getName() != null)
-        .findFirst();
+  private static WorkloadKey key(Ownership.Ref r) {
+    return new WorkloadKey(r.kind(), r.namespace(), r.name());
   }
 
   static String namespace(HasMetadata o) {
-    String ns = o.getMetadata() == null ? null : o.getMetadata().getNamespace();
-    return ns == null ? "" : ns;
+    return Ownership.namespace(o);
   }
 
   private static <T> List<T> nonNull(List<T> list) {

@@ -422,11 +422,12 @@ final class NodeLab {
   }
 
   /**
-   * max(pyhygiene_<counter>_total{namespace, deployment}) over the operator pods in Prometheus,
+   * max(pyhygiene_<counter>_total{namespace, kind=Deployment, name}) over the operator pods in Prometheus,
    * 0 when absent. Max, not sum: every replica watches the pods and counts the same termination.
    */
   double counter(String counter, String ns, String name) {
-    double v = prometheus("max(" + counter + "{namespace=\"" + ns + "\",deployment=\"" + name + "\"})");
+    double v = prometheus("max(" + counter + "{namespace=\"" + ns
+        + "\",kind=\"Deployment\",name=\"" + name + "\"})");
     return Double.isNaN(v) ? 0 : v;
   }
 

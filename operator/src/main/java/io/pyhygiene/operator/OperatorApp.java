@@ -1,7 +1,7 @@
 package io.pyhygiene.operator;
 
 import io.fabric8.kubernetes.api.model.Namespace;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -28,6 +28,7 @@ import io.pyhygiene.engine.Rule;
 import io.pyhygiene.engine.RuleInfo;
 import io.pyhygiene.operator.audit.PolicyCatalog;
 import io.pyhygiene.operator.audit.WorkloadAuditor;
+import io.pyhygiene.operator.audit.WorkloadId;
 import io.pyhygiene.operator.config.OperatorSettings;
 import io.pyhygiene.operator.evidence.EvidenceStore;
 import io.pyhygiene.operator.evidence.PodEvidence;
@@ -37,13 +38,14 @@ import io.pyhygiene.operator.images.ImageMetrics;
 import io.pyhygiene.operator.images.WorkloadImages;
 import io.pyhygiene.operator.metrics.PyhygieneMetrics;
 import io.pyhygiene.operator.reconciler.ClusterCache;
-import io.pyhygiene.operator.reconciler.DeploymentReconciler;
 import io.pyhygiene.operator.reconciler.Housekeeping;
 import io.pyhygiene.operator.reconciler.InitialSync;
 import io.pyhygiene.operator.reconciler.PolicyReconciler;
 import io.pyhygiene.operator.reconciler.Pruning;
 import io.pyhygiene.operator.reconciler.PruningItemStore;
 import io.pyhygiene.operator.reconciler.SelectionIndex;
+import io.pyhygiene.operator.reconciler.WorkloadReconciler;
+import io.pyhygiene.operator.reconciler.WorkloadReconcilers;
 import io.pyhygiene.operator.remediation.Remediator;
 import io.pyhygiene.operator.remediation.RolloutSlots;
 import io.pyhygiene.operator.report.AuditStore;
@@ -51,16 +53,20 @@ import io.pyhygiene.operator.report.PolicyStatusWriter;
 import io.pyhygiene.operator.report.ReportPublisher;
 import io.pyhygiene.operator.webhook.AdmissionDecider;
 import io.pyhygiene.operator.webhook.AdmissionServer;
-import io.pyhygiene.operator.writer.DeploymentWriter;
+import io.pyhygiene.operator.writer.WorkloadWriter;
 import io.pyhygiene.policy.PolicyResolver;
 import io.pyhygiene.rules.RuleCatalog;
+import io.pyhygiene.workload.Ownership;
+import io.pyhygiene.workload.WorkloadKind;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.time.Clock;
+import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
@@ -124,21 +130,32 @@ public final class OperatorApp implements AutoCloseable {
 
     // The reconciler side (runs on the leader only).
     PolicyCatalog policies = new PolicyCatalog(new PolicyResolver(rules));
-    ClusterCache cache = new ClusterCache();
+    ClusterCache cache = new ClusterCache(EnumSet.allOf(WorkloadKind.class));
     EvidenceStore evidence = new EvidenceStore(clock, settings.evidenceWindow());
     AuditStore store = new AuditStore(clock);
     InitialSync initialSync = new InitialSync(cache);
     store.completeWhen(initialSync::done);
     SelectionIndex index = new SelectionIndex(policies, cache);
-    DeploymentWriter writer = new DeploymentWriter(client, clock, identity);
+    WorkloadWriter writer = new WorkloadWriter(client, clock, identity);
     Remediator remediator = new Remediator(new FixPlanner(auditor), writer,
         new RolloutSlots(cache::deployments), metrics);
-    DeploymentReconciler deployments = new DeploymentReconciler(
-        new DeploymentReconciler.Collaborators(policies,
+    PodEvidence podEvidence = new PodEvidence(evidence, metrics, new PodEvidence.Owners() {
+      @Override
+      public Optional<? extends HasMetadata> find(WorkloadKind kind, String ns,
+          String name) {
+        return cache.find(kind, ns, name);
+      }
+
+      @Override
+      public boolean exists(WorkloadId id) {
+        return cache.exists(id);
+      }
+    });
+    List<WorkloadReconciler<?>> workloads = WorkloadReconcilers.all(new WorkloadReconciler.Wiring(
+        new WorkloadReconciler.Collaborators(policies,
             new WorkloadAuditor(auditor, policies::active, cache::namespaceLabels,
-                images.reconcileLookup()), cache, index,
-            initialSync, new PodEvidence(evidence, metrics), evidence, images),
-        store, writer, remediator);
+                images.reconcileLookup()), cache, index, initialSync, podEvidence, evidence, images),
+        store, writer, remediator));
     PolicyStatusWriter statusWriter = new PolicyStatusWriter(client, store, clock);
     Housekeeping housekeeping = new Housekeeping(cache, store, evidence, index, writer);
     ReportPublisher publisher = new ReportPublisher(client, store, policies, statusWriter,
@@ -155,13 +172,7 @@ public final class OperatorApp implements AutoCloseable {
         o.withLeaderElectionConfiguration(leaderElection(identity, leading));
       }
     });
-    operator.register(deployments, c -> {
-      if (!settings.watchNamespaces().isEmpty()) {
-        c.settingNamespaces(settings.watchNamespaces());
-      }
-      c.withItemStore(new PruningItemStore<Deployment>(Pruning::deployment));
-      c.withReconciliationMaxInterval(settings.resyncInterval());
-    });
+    workloads.forEach(this::register);
     operator.register(new PolicyReconciler(policies, statusWriter));
     this.rounds = new Periodic("pyhygiene-reports", settings.reportInterval(), () -> {
       if (leading.get() && store.complete()) { // a partial store would publish wrong counts
@@ -195,6 +206,20 @@ public final class OperatorApp implements AutoCloseable {
         () -> started.get() && operator.getRuntimeInfo().isStarted()
             && (webhookPolicies == null
                 || (webhookPolicies.hasSynced() && webhookNamespaces.hasSynced())));
+  }
+
+  /** Registers one kind's reconciler: its name, pruned cache, and only what it audits itself. */
+  private <T extends HasMetadata> void register(WorkloadReconciler<T> r) {
+    operator.register(r, c -> {
+      if (!settings.watchNamespaces().isEmpty()) {
+        c.settingNamespaces(settings.watchNamespaces());
+      }
+      c.withName(WorkloadId.plural(r.kind()));
+      c.withGenerationAware(false);
+      c.withItemStore(new PruningItemStore<>(r.pruning()));
+      c.withGenericFilter(o -> !Ownership.auditedThroughOwner(o));
+      c.withReconciliationMaxInterval(settings.resyncInterval());
+    });
   }
 
   private LeaderElectionConfiguration leaderElection(String identity, AtomicBoolean leading) {

@@ -62,12 +62,12 @@ class OperationsGuideTest {
   void everyExportedPyhygieneMetricIsDescribed() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     PyhygieneMetrics metrics = new PyhygieneMetrics(registry);
-    metrics.setWorkloads(Map.of(List.of("shop", "fail"), 1L),
-        Map.of(List.of("shop", "run-as-root", "error"), 1L));
+    metrics.setWorkloads(Map.of(List.of("shop", "Deployment", "fail"), 1L),
+        Map.of(List.of("shop", "Deployment", "run-as-root", "error"), 1L));
     metrics.remediation("run-as-root", "applied");
     metrics.admission("CREATE", "allowed", Duration.ofMillis(2));
-    metrics.shutdownSigkilled("shop", "api");
-    metrics.oomKilled("shop", "api");
+    metrics.shutdownSigkilled("shop", "Deployment", "api");
+    metrics.oomKilled("shop", "Deployment", "api");
     ImageMetrics images = new ImageMetrics(registry);
     images.cacheHit("ghcr.io");
     images.cacheMiss("ghcr.io");

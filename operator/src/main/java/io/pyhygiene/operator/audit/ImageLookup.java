@@ -1,6 +1,6 @@
 package io.pyhygiene.operator.audit;
 
-import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.pyhygiene.engine.AuditPolicy;
 import io.pyhygiene.workload.ImageFacts;
 import java.util.Map;
@@ -14,7 +14,7 @@ import java.util.Map;
 public interface ImageLookup {
 
   /** Facts by reference; empty when {@code images.resolve} is off. */
-  Map<String, ImageFacts> facts(Deployment workload, AuditPolicy.Images images);
+  Map<String, ImageFacts> facts(HasMetadata workload, AuditPolicy.Images images);
 
   /** Image resolution off: the manifest only. */
   ImageLookup NONE = (workload, images) -> Map.of();

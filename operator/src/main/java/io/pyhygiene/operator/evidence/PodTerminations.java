@@ -3,22 +3,28 @@ package io.pyhygiene.operator.evidence;
 import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.pyhygiene.workload.Observations.Termination;
+import io.pyhygiene.workload.Ownership;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Reads container terminations out of a Pod's status, and the Deployment that owns the Pod. */
+/** Reads container terminations out of a Pod's status, and the labels that mark a controller's pods. */
 public final class PodTerminations {
 
   private PodTerminations() {}
 
-  /** Label every pod of a Deployment carries (set by the ReplicaSet controller). */
-  public static final String TEMPLATE_HASH_LABEL = "pod-template-hash";
+  /** Label every pod of a Deployment carries (set by the Deployment controller). */
+  public static final String TEMPLATE_HASH_LABEL = Ownership.TEMPLATE_HASH_LABEL;
+
+  /** Label every pod of a StatefulSet or DaemonSet carries (set by its controller). */
+  public static final String REVISION_HASH_LABEL = "controller-revision-hash";
+
+  /** Label every pod of a Job carries (set by the Job controller). */
+  public static final String JOB_NAME_LABEL = "job-name";
 
   /**
    * A termination with its identity, so the same one seen on many updates counts once.
@@ -66,23 +72,8 @@ public final class PodTerminations {
     }
   }
 
-  /**
-   * The owning Deployment's name: the pod's ReplicaSet is named
-   * {@code <deployment>-<pod-template-hash>}.
-   */
+  /** The owning Deployment's name, from the Pod's ReplicaSet name and template-hash label. */
   public static Optional<String> deploymentName(Pod pod) {
-    String hash = pod.getMetadata().getLabels() == null ? null
-        : pod.getMetadata().getLabels().get(TEMPLATE_HASH_LABEL);
-    if (hash == null || pod.getMetadata().getOwnerReferences() == null) {
-      return Optional.empty();
-    }
-    for (OwnerReference ref : pod.getMetadata().getOwnerReferences()) {
-      String suffix = "-" + hash;
-      if ("ReplicaSet".equals(ref.getKind()) && ref.getName() != null
-          && ref.getName().endsWith(suffix) && ref.getName().length() > suffix.length()) {
-        return Optional.of(ref.getName().substring(0, ref.getName().length() - suffix.length()));
-      }
-    }
-    return Optional.empty();
+    return Ownership.deploymentOf(pod).map(Ownership.Ref::name);
   }
 }

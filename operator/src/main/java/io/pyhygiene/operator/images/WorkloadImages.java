@@ -1,13 +1,15 @@
 package io.pyhygiene.operator.images;
 
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpec;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.pyhygiene.engine.AuditPolicy;
 import io.pyhygiene.operator.audit.ImageLookup;
+import io.pyhygiene.operator.audit.WorkloadId;
+import io.pyhygiene.operator.audit.WorkloadTemplates;
 import io.pyhygiene.operator.config.ImageSettings;
 import io.pyhygiene.registry.CredentialSource;
 import io.pyhygiene.registry.ImageConfig;
@@ -20,6 +22,7 @@ import io.pyhygiene.registry.Resolution.Reason;
 import io.pyhygiene.registry.ResolveRequest;
 import io.pyhygiene.registry.ResolverOptions;
 import io.pyhygiene.workload.ImageFacts;
+import io.pyhygiene.workload.WorkloadKind;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -59,12 +62,13 @@ public final class WorkloadImages implements AutoCloseable {
   private final PullSecretReader pullSecrets;
   private final Duration tagTtl;
   private final Clock clock;
-  private final SimpleInboundEventSource<Deployment> reaudits =
-      new SimpleInboundEventSource<>("images");
-  /** normalised reference: the workloads naming it, with the request each last used */
-  private final ConcurrentHashMap<String, Map<ResourceID, ResolveRequest>> users =
+  /** One event source per kind: each kind's reconciler registers its own. */
+  private final ConcurrentHashMap<WorkloadKind, SimpleInboundEventSource<?>> reaudits =
       new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<ResourceID, Set<String>> imagesOf = new ConcurrentHashMap<>();
+  /** normalised reference: the workloads naming it, with the request each last used */
+  private final ConcurrentHashMap<String, Map<WorkloadId, ResolveRequest>> users =
+      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<WorkloadId, Set<String>> imagesOf = new ConcurrentHashMap<>();
   /** normalised reference: the facts the last audit naming it used */
   private final ConcurrentHashMap<String, ImageFacts> used = new ConcurrentHashMap<>();
   private final ScheduledExecutorService refresher;
@@ -139,9 +143,14 @@ public final class WorkloadImages implements AutoCloseable {
         .withClock(clock);
   }
 
-  /** Fires a reconcile of a workload whose image facts changed; register it with the reconciler. */
-  public SimpleInboundEventSource<Deployment> reaudits() {
-    return reaudits;
+  /**
+   * Fires a reconcile of a workload of this kind whose image facts changed; register it with
+   * that kind's reconciler.
+   */
+  @SuppressWarnings("unchecked") // one source per kind, created for that kind's type only
+  public <T extends HasMetadata> SimpleInboundEventSource<T> reaudits(WorkloadKind kind) {
+    return (SimpleInboundEventSource<T>) reaudits.computeIfAbsent(kind,
+        k -> new SimpleInboundEventSource<T>("images"));
   }
 
   /** The lookup of the reconciler: the cache now, the registry in the background. */
@@ -154,8 +163,8 @@ public final class WorkloadImages implements AutoCloseable {
     return this::forAdmission;
   }
 
-  Map<String, ImageFacts> forReconcile(Deployment d, AuditPolicy.Images images) {
-    ResourceID id = ResourceID.fromResource(d);
+  Map<String, ImageFacts> forReconcile(HasMetadata d, AuditPolicy.Images images) {
+    WorkloadId id = WorkloadId.of(d);
     PodSpec spec = podSpec(d);
     CredentialSource credentials = credentials(d, spec);
     Platform platform = Platform.parse(images.platform());
@@ -183,7 +192,7 @@ public final class WorkloadImages implements AutoCloseable {
     return out;
   }
 
-  Map<String, ImageFacts> forAdmission(Deployment d, AuditPolicy.Images images) {
+  Map<String, ImageFacts> forAdmission(HasMetadata d, AuditPolicy.Images images) {
     PodSpec spec = podSpec(d);
     CredentialSource credentials = credentials(d, spec);
     Platform platform = Platform.parse(images.platform());
@@ -198,7 +207,7 @@ public final class WorkloadImages implements AutoCloseable {
     return out;
   }
 
-  private CredentialSource credentials(Deployment d, PodSpec spec) {
+  private CredentialSource credentials(HasMetadata d, PodSpec spec) {
     return pullSecrets == null ? CredentialSource.NONE
         : PullSecretSource.of(pullSecrets, d.getMetadata().getNamespace(), spec);
   }
@@ -237,13 +246,13 @@ public final class WorkloadImages implements AutoCloseable {
   }
 
   private void reaudit(String key) {
-    Map<ResourceID, ResolveRequest> byWorkload = users.get(key);
+    Map<WorkloadId, ResolveRequest> byWorkload = users.get(key);
     if (byWorkload == null) {
       return;
     }
-    for (ResourceID id : byWorkload.keySet()) {
+    for (WorkloadId id : byWorkload.keySet()) {
       try {
-        reaudits.propagateEvent(id);
+        reaudits(id.kind()).propagateEvent(id.resourceId());
       } catch (RuntimeException notStarted) {
         // the reconciler is not running (not the leader, or stopping): its start audits anyway
       }
@@ -251,14 +260,14 @@ public final class WorkloadImages implements AutoCloseable {
   }
 
   /** Drops a deleted workload's uses. */
-  public void forget(ResourceID id) {
+  public void forget(WorkloadId id) {
     Set<String> keys = imagesOf.remove(id);
     if (keys != null) {
       keys.forEach(k -> forget(k, id));
     }
   }
 
-  private void forget(String key, ResourceID id) {
+  private void forget(String key, WorkloadId id) {
     users.computeIfPresent(key, (k, m) -> {
       m.remove(id);
       if (m.isEmpty()) {
@@ -277,9 +286,8 @@ public final class WorkloadImages implements AutoCloseable {
     }
   }
 
-  private static PodSpec podSpec(Deployment d) {
-    return d.getSpec() == null || d.getSpec().getTemplate() == null ? null
-        : d.getSpec().getTemplate().getSpec();
+  private static PodSpec podSpec(HasMetadata workload) {
+    return WorkloadTemplates.template(workload) instanceof PodTemplateSpec t ? t.getSpec() : null;
   }
 
   private static List<String> images(PodSpec spec) {

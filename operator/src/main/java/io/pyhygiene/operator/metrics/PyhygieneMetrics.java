@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * pyhygiene's own meters, with bounded labels: namespace, verdict, rule, severity, operation,
- * decision, result, and the Deployment name only on the evidence counters (never a pod or a
- * container).
+ * pyhygiene's own meters, with bounded labels: namespace, kind, verdict, rule, severity,
+ * operation, decision, result, and the workload name only on the evidence counters (never a pod
+ * or a container).
  */
 public final class PyhygieneMetrics {
 
@@ -25,9 +25,9 @@ public final class PyhygieneMetrics {
   public PyhygieneMetrics(MeterRegistry registry) {
     this.registry = registry;
     this.workloads = MultiGauge.builder("pyhygiene.workloads")
-        .description("Audited Python Deployments by namespace and verdict").register(registry);
+        .description("Audited Python workloads by namespace, kind and verdict").register(registry);
     this.violations = MultiGauge.builder("pyhygiene.violations")
-        .description("Findings on audited Deployments by namespace, rule and severity")
+        .description("Findings on audited workloads by namespace, kind, rule and severity")
         .register(registry);
     this.admissionDuration = Timer.builder("pyhygiene.admission.duration")
         .description("Time to answer an AdmissionReview, server side")
@@ -39,15 +39,15 @@ public final class PyhygieneMetrics {
   }
 
   /** Replaces the gauges with the current counts. */
-  public void setWorkloads(Map<List<String>, Long> byNamespaceVerdict,
-      Map<List<String>, Long> byNamespaceRuleSeverity) {
+  public void setWorkloads(Map<List<String>, Long> byNamespaceKindVerdict,
+      Map<List<String>, Long> byNamespaceKindRuleSeverity) {
     List<MultiGauge.Row<?>> w = new ArrayList<>();
-    byNamespaceVerdict.forEach((k, v) ->
-        w.add(MultiGauge.Row.of(Tags.of("namespace", k.get(0), "verdict", k.get(1)), v)));
+    byNamespaceKindVerdict.forEach((k, v) -> w.add(MultiGauge.Row.of(
+        Tags.of("namespace", k.get(0), "kind", k.get(1), "verdict", k.get(2)), v)));
     workloads.register(w, true);
     List<MultiGauge.Row<?>> x = new ArrayList<>();
-    byNamespaceRuleSeverity.forEach((k, v) -> x.add(MultiGauge.Row.of(
-        Tags.of("namespace", k.get(0), "rule", k.get(1), "severity", k.get(2)), v)));
+    byNamespaceKindRuleSeverity.forEach((k, v) -> x.add(MultiGauge.Row.of(Tags.of("namespace",
+        k.get(0), "kind", k.get(1), "rule", k.get(2), "severity", k.get(3)), v)));
     violations.register(x, true);
   }
 
@@ -64,14 +64,14 @@ public final class PyhygieneMetrics {
     admissionDuration.record(took);
   }
 
-  public void shutdownSigkilled(String namespace, String deployment) {
+  public void shutdownSigkilled(String namespace, String kind, String name) {
     Counter.builder("pyhygiene.shutdown.sigkilled")
         .description("Containers SIGKILLed at shutdown (exit 137 on a pod being deleted)")
-        .tags("namespace", namespace, "deployment", deployment).register(registry).increment();
+        .tags("namespace", namespace, "kind", kind, "name", name).register(registry).increment();
   }
 
-  public void oomKilled(String namespace, String deployment) {
+  public void oomKilled(String namespace, String kind, String name) {
     Counter.builder("pyhygiene.oom.killed").description("Containers terminated as OOMKilled")
-        .tags("namespace", namespace, "deployment", deployment).register(registry).increment();
+        .tags("namespace", namespace, "kind", kind, "name", name).register(registry).increment();
   }
 }

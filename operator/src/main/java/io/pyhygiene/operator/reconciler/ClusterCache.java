@@ -1,5 +1,6 @@
 package io.pyhygiene.operator.reconciler;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.health.InformerHealthIndicator;
@@ -7,49 +8,85 @@ import io.javaoperatorsdk.operator.health.InformerWrappingEventSourceHealthIndic
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.pyhygiene.operator.audit.WorkloadId;
+import io.pyhygiene.workload.Ownership;
+import io.pyhygiene.workload.WorkloadKind;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
- * The Deployment reconciler's informer caches (its Deployments and the Namespaces), for the
- * classes around it: policy selection, the selection index, initial sync, housekeeping, rollout
- * slots. JOSDK builds the caches when it starts the reconciler; until then this answers as an
- * empty cluster in which nothing is known to be gone.
+ * The workload reconcilers' informer caches (one per kind, and the Namespaces), for the classes
+ * around them: policy selection, the selection index, initial sync, housekeeping, the owner of a
+ * Pod, rollout slots. JOSDK builds the caches when it starts each reconciler; until then this
+ * answers as an empty cluster in which nothing is known to be gone.
+ *
+ * <p>A kind's cache holds every object of the kind, also those audited through their owner (a
+ * Deployment's ReplicaSets, a CronJob's Jobs): a Pod's owner chain is followed through them.
+ * {@link #workloads} and {@link #exists} count only the ones audited on their own.
  */
 public final class ClusterCache {
 
-  private volatile IndexerResourceCache<Deployment> deployments;
-  private volatile InformerEventSource<Namespace, Deployment> namespaces;
+  private final Set<WorkloadKind> kinds;
+  private final Map<WorkloadKind, IndexerResourceCache<? extends HasMetadata>> caches =
+      new ConcurrentHashMap<>();
+  private volatile InformerEventSource<Namespace, ?> namespaces;
 
-  /** Called by the reconciler once JOSDK has built its caches. */
-  void attach(IndexerResourceCache<Deployment> deployments,
-      InformerEventSource<Namespace, Deployment> namespaces) {
-    this.deployments = deployments;
-    this.namespaces = namespaces;
+  /** @param kinds the kinds that have a reconciler (synced only once each has a cache) */
+  public ClusterCache(Set<WorkloadKind> kinds) {
+    this.kinds = Set.copyOf(kinds);
   }
 
-  /** Every cached Deployment. */
+  /** Called by a reconciler once JOSDK has built its caches. */
+  void attach(WorkloadKind kind, IndexerResourceCache<? extends HasMetadata> cache,
+      InformerEventSource<Namespace, ?> namespaceSource) {
+    caches.put(kind, cache);
+    if (this.namespaces == null) {
+      this.namespaces = namespaceSource;
+    }
+  }
+
+  /** The cached workloads of a kind audited on their own (not through their owner). */
+  public Stream<? extends HasMetadata> workloads(WorkloadKind kind) {
+    IndexerResourceCache<? extends HasMetadata> cache = caches.get(kind);
+    return cache == null ? Stream.empty()
+        : cache.list().filter(o -> !Ownership.auditedThroughOwner(o));
+  }
+
+  /** The cached workloads of a kind in one namespace, audited on their own. */
+  public Stream<? extends HasMetadata> workloadsIn(WorkloadKind kind, String namespace) {
+    IndexerResourceCache<? extends HasMetadata> cache = caches.get(kind);
+    return cache == null ? Stream.empty()
+        : cache.list(namespace).filter(o -> !Ownership.auditedThroughOwner(o));
+  }
+
+  /** Every cached Deployment (the rollouts remediation counts). */
   public Stream<Deployment> deployments() {
-    IndexerResourceCache<Deployment> cache = deployments;
-    return cache == null ? Stream.empty() : cache.list();
+    return workloads(WorkloadKind.DEPLOYMENT).map(Deployment.class::cast);
   }
 
-  /** The cached Deployments of one namespace. */
-  public Stream<Deployment> deploymentsIn(String namespace) {
-    IndexerResourceCache<Deployment> cache = deployments;
-    return cache == null ? Stream.empty() : cache.list(namespace);
+  /** Any cached object of the kind, also one audited through its owner. */
+  public Optional<? extends HasMetadata> find(WorkloadKind kind, String namespace, String name) {
+    IndexerResourceCache<? extends HasMetadata> cache = caches.get(kind);
+    return cache == null ? Optional.empty() : cache.get(new ResourceID(name, namespace));
   }
 
-  /** Whether the Deployment is cached; true before the cache exists (nothing is known gone). */
-  public boolean exists(String namespace, String name) {
-    IndexerResourceCache<Deployment> cache = deployments;
-    return cache == null || cache.get(new ResourceID(name, namespace)).isPresent();
+  /**
+   * Whether the workload is cached and audited on its own; true before its cache exists
+   * (nothing is known gone).
+   */
+  public boolean exists(WorkloadId id) {
+    IndexerResourceCache<? extends HasMetadata> cache = caches.get(id.kind());
+    return cache == null || cache.get(id.resourceId())
+        .filter(o -> !Ownership.auditedThroughOwner(o)).isPresent();
   }
 
   /** A namespace's labels (empty when unknown). */
   public Map<String, String> namespaceLabels(String namespace) {
-    InformerEventSource<Namespace, Deployment> ns = namespaces;
+    InformerEventSource<Namespace, ?> ns = namespaces;
     if (ns == null || namespace == null) {
       return Map.of();
     }
@@ -57,9 +94,12 @@ public final class ClusterCache {
         .filter(Objects::nonNull).orElse(Map.of());
   }
 
-  /** Whether the Deployment informers have listed everything (an empty cache may not have). */
+  /** Whether every kind's informers have listed everything (an empty cache may not have). */
   public boolean synced() {
-    IndexerResourceCache<Deployment> cache = deployments;
+    return kinds.stream().allMatch(k -> synced(caches.get(k)));
+  }
+
+  private static boolean synced(IndexerResourceCache<? extends HasMetadata> cache) {
     if (cache == null) {
       return false;
     }
@@ -68,5 +108,10 @@ public final class ClusterCache {
     }
     Map<String, InformerHealthIndicator> each = informers.informerHealthIndicators();
     return !each.isEmpty() && each.values().stream().allMatch(InformerHealthIndicator::hasSynced);
+  }
+
+  /** The kinds with a reconciler. */
+  public Set<WorkloadKind> kinds() {
+    return kinds;
   }
 }

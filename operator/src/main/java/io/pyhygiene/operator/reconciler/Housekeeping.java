@@ -1,14 +1,13 @@
 package io.pyhygiene.operator.reconciler;
 
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.pyhygiene.operator.evidence.EvidenceStore;
 import io.pyhygiene.operator.report.AuditStore;
-import io.pyhygiene.operator.writer.DeploymentWriter;
+import io.pyhygiene.operator.writer.WorkloadWriter;
 
 /**
- * What the operator keeps about Deployments is bounded by the cluster: evidence leaves its
- * window, and a Deployment that is gone from the informer cache is forgotten everywhere (audit
- * store, evidence, selection index, pending own writes). Removing a Deployment from the audit
+ * What the operator keeps about workloads is bounded by the cluster: evidence leaves its
+ * window, and a workload that is gone (or now audited through an owner) from the informer cache is forgotten everywhere (audit
+ * store, evidence, selection index, pending own writes). Removing a workload from the audit
  * store marks its namespace and policies for the next publishing round. Runs on the leader,
  * before each publishing round.
  */
@@ -18,10 +17,10 @@ public final class Housekeeping {
   private final AuditStore store;
   private final EvidenceStore evidence;
   private final SelectionIndex index;
-  private final DeploymentWriter writer;
+  private final WorkloadWriter writer;
 
   public Housekeeping(ClusterCache cache, AuditStore store, EvidenceStore evidence,
-      SelectionIndex index, DeploymentWriter writer) {
+      SelectionIndex index, WorkloadWriter writer) {
     this.cache = cache;
     this.store = store;
     this.evidence = evidence;
@@ -29,16 +28,16 @@ public final class Housekeeping {
     this.writer = writer;
   }
 
-  /** Expires evidence; forgets Deployments that are gone. Returns how many were forgotten. */
+  /** Expires evidence; forgets workloads that are gone. Returns how many were forgotten. */
   public int run() {
     evidence.expire();
     int forgotten = 0;
     for (AuditStore.Entry e : store.entries()) {
-      if (!cache.exists(e.namespace(), e.name())) {
-        store.remove(e.namespace(), e.name());
+      if (!cache.exists(e.id())) {
+        store.remove(e.id());
         evidence.forget(e.key());
         writer.forget(e.key());
-        index.forget(new ResourceID(e.name(), e.namespace()));
+        index.forget(e.id());
         forgotten++;
       }
     }

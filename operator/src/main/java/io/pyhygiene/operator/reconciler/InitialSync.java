@@ -1,11 +1,11 @@
 package io.pyhygiene.operator.reconciler;
 
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.pyhygiene.operator.audit.WorkloadId;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Whether every Deployment has been reconciled since this process started (then stays true).
+ * Whether every workload (of every kind) has been reconciled since this process started (then stays true).
  * Until then the audit store is partial, and statuses or reports published from it would show
  * wrong counts for a moment and be rewritten: with this gate, a restart (or a new leader) on an
  * unchanged cluster writes nothing.
@@ -13,27 +13,27 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class InitialSync {
 
   private final ClusterCache cache;
-  private final Set<ResourceID> reconciledSinceStart = ConcurrentHashMap.newKeySet();
+  private final Set<WorkloadId> reconciledSinceStart = ConcurrentHashMap.newKeySet();
   private volatile boolean done;
 
   public InitialSync(ClusterCache cache) {
     this.cache = cache;
   }
 
-  /** Notes a reconciled Deployment (whatever the reconcile did). */
-  public void reconciled(ResourceID deployment) {
+  /** Notes a reconciled workload (whatever the reconcile did). */
+  public void reconciled(WorkloadId deployment) {
     if (!done) {
       reconciledSinceStart.add(deployment);
     }
   }
 
-  /** Whether the cache has synced and every Deployment in it has been reconciled. */
+  /** Whether the cache has synced and every workload in it has been reconciled. */
   public boolean done() {
     if (done) {
       return true;
     }
-    if (!cache.synced() || !cache.deployments()
-        .allMatch(d -> reconciledSinceStart.contains(ResourceID.fromResource(d)))) {
+    if (!cache.synced() || !cache.kinds().stream().flatMap(cache::workloads)
+        .allMatch(d -> reconciledSinceStart.contains(WorkloadId.of(d)))) {
       return false;
     }
     done = true;

@@ -6,9 +6,10 @@ import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.pyhygiene.operator.evidence.PodTerminations;
-import io.pyhygiene.operator.writer.DeploymentWriter;
+import io.pyhygiene.workload.Ownership;
+import io.pyhygiene.operator.writer.WorkloadWriter;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,14 +24,14 @@ public final class Pruning {
 
   /**
    * Drops kubectl's last-applied copy and every managedFields entry except pyhygiene's own apply
-   * (needed to re-apply what pyhygiene owns, see {@link DeploymentWriter}).
+   * (needed to re-apply what pyhygiene owns, see {@link WorkloadWriter}).
    */
-  public static Deployment deployment(Deployment d) {
+  public static <T extends HasMetadata> T workload(T d) {
     ObjectMeta m = d.getMetadata();
     if (m.getManagedFields() != null) {
       List<ManagedFieldsEntry> kept = new ArrayList<>();
       for (ManagedFieldsEntry e : m.getManagedFields()) {
-        if (DeploymentWriter.FIELD_MANAGER.equals(e.getManager())
+        if (WorkloadWriter.FIELD_MANAGER.equals(e.getManager())
             && "Apply".equals(e.getOperation()) && e.getSubresource() == null) {
           kept.add(e);
         }
@@ -45,6 +46,14 @@ public final class Pruning {
     return d;
   }
 
+  /**
+   * A Pod in the Pod reconciler's cache: a bare Pod is a workload ({@link #workload}); a Pod a
+   * controller owns is audited through its owner, and only its evidence is kept ({@link #pod}).
+   */
+  public static Pod primaryPod(Pod p) {
+    return Ownership.auditedThroughOwner(p) ? pod(p) : workload(p);
+  }
+
   /** Keeps a pod's identity, owner, deletion mark and container terminations; drops the rest. */
   public static Pod pod(Pod p) {
     ObjectMeta in = p.getMetadata();
@@ -55,9 +64,15 @@ public final class Pruning {
     out.setResourceVersion(in.getResourceVersion());
     out.setDeletionTimestamp(in.getDeletionTimestamp());
     out.setOwnerReferences(in.getOwnerReferences());
-    if (in.getLabels() != null && in.getLabels().containsKey(PodTerminations.TEMPLATE_HASH_LABEL)) {
-      out.setLabels(Map.of(PodTerminations.TEMPLATE_HASH_LABEL,
-          in.getLabels().get(PodTerminations.TEMPLATE_HASH_LABEL)));
+    if (in.getLabels() != null) {
+      Map<String, String> kept = new HashMap<>();
+      for (String label : List.of(PodTerminations.TEMPLATE_HASH_LABEL,
+          PodTerminations.REVISION_HASH_LABEL, PodTerminations.JOB_NAME_LABEL)) {
+        if (in.getLabels().containsKey(label)) {
+          kept.put(label, in.getLabels().get(label));
+        }
+      }
+      out.setLabels(kept.isEmpty() ? null : Map.copyOf(kept));
     }
     Pod pruned = new Pod();
     pruned.setApiVersion(p.getApiVersion());

@@ -3,6 +3,7 @@ package io.pyhygiene.operator.remediation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.pyhygiene.json.Json;
 import io.pyhygiene.operator.writer.WorkloadMetadata;
@@ -101,7 +102,7 @@ public record RemediationState(Result result, String attempt, long revision, Set
   }
 
   /** The state kept on a Deployment; {@link #NONE} when there is none or it does not parse. */
-  public static RemediationState of(Deployment d) {
+  public static RemediationState of(HasMetadata d) {
     Map<String, String> a = d.getMetadata().getAnnotations();
     if (a == null || !a.containsKey(WorkloadMetadata.REMEDIATION_ANNOTATION)) {
       return NONE;

@@ -10,7 +10,7 @@ import io.pyhygiene.engine.FixPlan;
 import io.pyhygiene.engine.FixPlanner;
 import io.pyhygiene.operator.json.CanonicalJson;
 import io.pyhygiene.operator.metrics.PyhygieneMetrics;
-import io.pyhygiene.operator.writer.DeploymentWriter;
+import io.pyhygiene.operator.writer.WorkloadWriter;
 import io.pyhygiene.operator.writer.WorkloadMetadata;
 import io.pyhygiene.policy.ActivePolicy;
 import io.pyhygiene.ssa.ApplyMerge;
@@ -57,11 +57,11 @@ public final class Remediator {
   }
 
   private final FixPlanner planner;
-  private final DeploymentWriter writer;
+  private final WorkloadWriter writer;
   private final RolloutSlots slots;
   private final PyhygieneMetrics metrics;
 
-  public Remediator(FixPlanner planner, DeploymentWriter writer, RolloutSlots slots,
+  public Remediator(FixPlanner planner, WorkloadWriter writer, RolloutSlots slots,
       PyhygieneMetrics metrics) {
     this.planner = planner;
     this.writer = writer;
@@ -121,7 +121,7 @@ public final class Remediator {
     }
     String key = d.getMetadata().getNamespace() + "/" + d.getMetadata().getName();
     long revision = RemediationState.revision(d);
-    if (!dryRun && !slots.tryAcquire(key, DeploymentWriter.generation(d),
+    if (!dryRun && !slots.tryAcquire(key, WorkloadWriter.generation(d),
         p.remediation().maxConcurrentRollouts())) {
       return new Outcome(false, true, state);
     }
@@ -223,7 +223,7 @@ public final class Remediator {
       RemediationState result, boolean force) {
     // A template change bumps the generation once; the metadata states the resulting one.
     WorkloadMetadata metadata = WorkloadMetadata.of(audit, result.annotations())
-        .withGeneration(DeploymentWriter.generation(d) + 1);
+        .withGeneration(WorkloadWriter.generation(d) + 1);
     writer.apply(d, ApplyMerge.merge(writer.metadataApply(d, metadata), patch), dryRun, force);
   }
 

@@ -1,6 +1,8 @@
 package io.pyhygiene.operator.report;
 
 import io.pyhygiene.engine.CombinedAudit;
+import io.pyhygiene.operator.audit.WorkloadId;
+import io.pyhygiene.workload.WorkloadKind;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -14,25 +16,31 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 
 /**
- * The latest combined audit of every reconciled Deployment: the source of PolicyReports, policy
+ * The latest combined audit of every reconciled workload: the source of PolicyReports, policy
  * statuses and gauges. A change marks its namespace and the policies of its old and new audit
  * dirty, and the publisher rewrites only those (an unchanged re-audit marks nothing).
  */
 public final class AuditStore {
 
   /**
-   * One Deployment's latest audit.
+   * One workload's latest audit.
    *
+   * @param kind its kind
    * @param namespace its namespace
    * @param name its name
    * @param uid its uid
    * @param audit the combined audit
    * @param changedAt when the audit last changed (stable across unchanged re-audits)
    */
-  public record Entry(String namespace, String name, String uid, CombinedAudit audit,
-      Instant changedAt) {
+  public record Entry(WorkloadKind kind, String namespace, String name, String uid,
+      CombinedAudit audit, Instant changedAt) {
+    public WorkloadId id() {
+      return new WorkloadId(kind, namespace, name);
+    }
+
+    /** {@link WorkloadId#key()}. */
     public String key() {
-      return namespace + "/" + name;
+      return id().key();
     }
   }
 
@@ -47,13 +55,13 @@ public final class AuditStore {
     this.clock = clock;
   }
 
-  /** Sets what tells whether the store holds an audit of every Deployment yet. */
+  /** Sets what tells whether the store holds an audit of every workload yet. */
   public void completeWhen(BooleanSupplier condition) {
     this.complete = condition;
   }
 
   /**
-   * Whether the store holds an audit of every Deployment (false at start-up until each has been
+   * Whether the store holds an audit of every workload (false at start-up until each has been
    * audited once): statuses and reports are published only from a complete store.
    */
   public boolean complete() {
@@ -61,13 +69,14 @@ public final class AuditStore {
   }
 
   /** Stores an audit; returns whether it differs from the previous one. */
-  public boolean put(String namespace, String name, String uid, CombinedAudit audit) {
-    String key = namespace + "/" + name;
+  public boolean put(WorkloadId id, String uid, CombinedAudit audit) {
+    String key = id.key();
+    String namespace = id.namespace();
     Entry previous = entries.get(key);
     if (previous != null && previous.audit().equals(audit) && Objects.equals(previous.uid(), uid)) {
       return false;
     }
-    entries.put(key, new Entry(namespace, name, uid, audit, clock.instant()));
+    entries.put(key, new Entry(id.kind(), namespace, id.name(), uid, audit, clock.instant()));
     changes.incrementAndGet();
     dirtyNamespaces.add(namespace);
     if (previous != null) {
@@ -77,11 +86,11 @@ public final class AuditStore {
     return true;
   }
 
-  public void remove(String namespace, String name) {
-    Entry previous = entries.remove(namespace + "/" + name);
+  public void remove(WorkloadId id) {
+    Entry previous = entries.remove(id.key());
     if (previous != null) {
       changes.incrementAndGet();
-      dirtyNamespaces.add(namespace);
+      dirtyNamespaces.add(id.namespace());
       dirtyPolicies.addAll(policies(previous.audit()));
     }
   }

@@ -28,7 +28,7 @@ public final class PolicyReports {
 
   /**
    * Most bytes a report may take: etcd refuses requests over 1.5 MiB by default, and a namespace
-   * with hundreds of failing Deployments easily exceeds it with full messages.
+   * with hundreds of failing workloads easily exceeds it with full messages.
    */
   public static final int MAX_BYTES = 1024 * 1024;
   public static final String TRUNCATED_ANNOTATION = "pyhygiene.io/truncated";
@@ -37,7 +37,7 @@ public final class PolicyReports {
    * The report, kept under {@link #MAX_BYTES}: if the full report is too large, messages are
    * shortened, then left out, then the least severe results (pass, then info, then warn) are
    * left out. The summary always counts every result, and an annotation says what was left out
-   * (each Deployment's pyhygiene.io/findings annotation still lists everything).
+   * (each workload's pyhygiene.io/findings annotation still lists everything).
    */
   public static ObjectNode build(String namespace, List<AuditStore.Entry> entries,
       Map<String, RuleInfo> rules) {
@@ -69,7 +69,7 @@ public final class PolicyReports {
     annotations.put(TRUNCATED_ANNOTATION, (before - results.size() > 0
         ? (before - results.size()) + " of " + before + " results and all messages left out"
         : "messages left out") + " to stay under " + (MAX_BYTES / 1024) + " KiB; the summary"
-        + " counts everything, and each Deployment's pyhygiene.io/findings lists its findings");
+        + " counts everything, and each workload's pyhygiene.io/findings lists its findings");
     return report;
   }
 
@@ -88,7 +88,8 @@ public final class PolicyReports {
     }
     ArrayNode results = Json.MAPPER.createArrayNode();
     List<AuditStore.Entry> sorted = new ArrayList<>(entries);
-    sorted.sort(Comparator.comparing(AuditStore.Entry::name));
+    sorted.sort(Comparator.comparing(AuditStore.Entry::name)
+        .thenComparing(e -> e.kind().kind()));
     for (AuditStore.Entry e : sorted) {
       CombinedAudit a = e.audit();
       if (!a.python()) {
@@ -169,8 +170,8 @@ public final class PolicyReports {
     ts.put("seconds", e.changedAt().getEpochSecond());
     ts.put("nanos", 0);
     ObjectNode res = r.putArray("resources").addObject();
-    res.put("apiVersion", "apps/v1");
-    res.put("kind", "Deployment");
+    res.put("apiVersion", e.kind().apiVersion());
+    res.put("kind", e.kind().kind());
     res.put("name", e.name());
     res.put("namespace", e.namespace());
     if (e.uid() != null) {

@@ -6,7 +6,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicyStatus;
-import io.pyhygiene.operator.writer.DeploymentWriter;
+import io.pyhygiene.operator.writer.WorkloadWriter;
 import io.pyhygiene.policy.ActivePolicy;
 import java.time.Clock;
 import org.slf4j.Logger;
@@ -51,7 +51,7 @@ public final class PolicyStatusWriter {
     try {
       client.resources(PythonHygienePolicy.class).resource(apply).subresource("status")
           .patch(new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
-              .withFieldManager(DeploymentWriter.FIELD_MANAGER).withForce(true).build());
+              .withFieldManager(WorkloadWriter.FIELD_MANAGER).withForce(true).build());
       return true;
     } catch (KubernetesClientException e) {
       if (e.getCode() == 404) {

@@ -55,7 +55,7 @@ public final class PolicyStatuses {
     String invalidMessage = String.join("; ", policy.errors());
     conditions.add(condition(previous, "Ready", policy.valid() ? "True" : "False",
         policy.valid() ? "Audited" : "InvalidSpec",
-        policy.valid() ? "audited " + matched + " Python Deployments" : invalidMessage,
+        policy.valid() ? "audited " + matched + " Python workloads" : invalidMessage,
         policy.generation(), now));
     conditions.add(condition(previous, "Invalid", policy.valid() ? "False" : "True",
         policy.valid() ? "SpecValid" : "InvalidSpec",

@@ -13,7 +13,7 @@ import io.pyhygiene.json.Json;
 import io.pyhygiene.operator.audit.PolicyCatalog;
 import io.pyhygiene.operator.json.CanonicalJson;
 import io.pyhygiene.operator.metrics.PyhygieneMetrics;
-import io.pyhygiene.operator.writer.DeploymentWriter;
+import io.pyhygiene.operator.writer.WorkloadWriter;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -114,7 +114,7 @@ public final class ReportPublisher {
         return true;
       }
       reports.resource(Json.MAPPER.convertValue(desired, GenericKubernetesResource.class))
-          .fieldManager(DeploymentWriter.FIELD_MANAGER).forceConflicts().serverSideApply();
+          .fieldManager(WorkloadWriter.FIELD_MANAGER).forceConflicts().serverSideApply();
       published.put(namespace, comparable);
       return true;
     } catch (KubernetesClientException e) {
@@ -140,11 +140,12 @@ public final class ReportPublisher {
       if (!a.python()) {
         continue;
       }
-      workloads.merge(List.of(e.namespace(), a.verdict().label()), 1L, Long::sum);
+      workloads.merge(List.of(e.namespace(), e.kind().kind(), a.verdict().label()), 1L,
+          Long::sum);
       for (CombinedAudit.AttributedFinding f : a.findings()) {
         Finding finding = f.finding();
-        violations.merge(List.of(e.namespace(), finding.rule(), finding.severity().label()), 1L,
-            Long::sum);
+        violations.merge(List.of(e.namespace(), e.kind().kind(), finding.rule(),
+            finding.severity().label()), 1L, Long::sum);
       }
     }
     metrics.setWorkloads(workloads, violations);

@@ -1,6 +1,8 @@
 package io.pyhygiene.operator.webhook;
 
-import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.pyhygiene.operator.audit.WorkloadId;
+import io.pyhygiene.operator.audit.WorkloadTemplates;
 import io.pyhygiene.engine.CombinedAudit;
 import io.pyhygiene.engine.Finding;
 import io.pyhygiene.engine.PolicyMode;
@@ -41,13 +43,13 @@ public final class AdmissionDecider {
     this.workloads = workloads;
   }
 
-  /** The decision for a Deployment under the policies that select it now. */
-  public AdmissionDecision decide(String operation, Deployment object, Deployment oldObject) {
+  /** The decision for a workload under the policies that select it now. */
+  public AdmissionDecision decide(String operation, HasMetadata object, HasMetadata oldObject) {
     return decide(operation, object, oldObject, workloads.selecting(object));
   }
 
-  /** The decision for a Deployment under these selecting policies. */
-  public AdmissionDecision decide(String operation, Deployment object, Deployment oldObject,
+  /** The decision for a workload under these selecting policies. */
+  public AdmissionDecision decide(String operation, HasMetadata object, HasMetadata oldObject,
       List<ActivePolicy> selecting) {
     if (selecting.isEmpty()) {
       return AdmissionDecision.allow();
@@ -82,7 +84,7 @@ public final class AdmissionDecider {
     }
     if (audit.mode() == PolicyMode.Deny && !errors.isEmpty()) {
       String message = "pyhygiene policy " + String.join(",", audit.policyNames())
-          + " (mode Deny) rejects this Deployment: " + String.join(", ", errors)
+          + " (mode Deny) rejects this " + WorkloadId.kindOf(object).kind() + ": " + String.join(", ", errors)
           + ". Fix them (see docs/rules.md), or waive rules with the annotations"
           + " pyhygiene.io/exempt: \"" + String.join(",", errors.stream()
               .map(e -> e.replaceAll(" \\[.*\\]$", "")).distinct().toList())
@@ -93,8 +95,9 @@ public final class AdmissionDecider {
         warnings.isEmpty() ? "allowed" : "warned");
   }
 
-  private static Object template(Deployment d) {
-    return d.getSpec() == null ? null : d.getSpec().getTemplate();
+  /** What the audit reads besides metadata: the pod template, wherever the kind keeps it. */
+  private static Object template(HasMetadata o) {
+    return WorkloadTemplates.template(o);
   }
 
   static String shorten(String s) {

@@ -10,8 +10,11 @@ import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.pyhygiene.json.Json;
+import io.pyhygiene.operator.audit.WorkloadId;
+import io.pyhygiene.workload.Ownership;
+import io.pyhygiene.workload.WorkloadKind;
 import io.pyhygiene.operator.metrics.PyhygieneMetrics;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,6 +25,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,7 +36,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The validating admission webhook: {@code POST /validate} with an {@code admission.k8s.io/v1}
- * AdmissionReview of an apps/v1 Deployment (fabric8's typed model, in and out), answered by
+ * AdmissionReview of any audited workload kind (fabric8's typed model, in and out), answered by
  * {@link AdmissionDecider}. Served by
  * every replica (no leader needed), over TLS from files that are reloaded when they change.
  * Errors fail open: the request is allowed with a warning (the webhook configuration also says
@@ -106,7 +110,7 @@ public final class AdmissionServer implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("could not evaluate an admission request, allowing it: {}", e.toString());
       decision = new AdmissionDecision(true, "", List.of("pyhygiene could not evaluate this"
-          + " Deployment (allowed): " + e.getClass().getSimpleName()), Map.of(), "error");
+          + " workload (allowed): " + e.getClass().getSimpleName()), Map.of(), "error");
     }
     AdmissionReview answer = new AdmissionReviewBuilder()
         .withApiVersion(review.getApiVersion() == null ? API_VERSION : review.getApiVersion())
@@ -117,25 +121,37 @@ public final class AdmissionServer implements AutoCloseable {
   }
 
   private AdmissionDecision decide(AdmissionRequest request, String operation) {
-    GroupVersionKind kind = request.getKind();
-    boolean deployment = kind != null && "apps".equals(kind.getGroup())
-        && "Deployment".equals(kind.getKind());
+    Optional<WorkloadKind> kind = kind(request.getKind());
     String namespace = request.getNamespace() == null ? "" : request.getNamespace();
-    if (!deployment || !(operation.equals("CREATE") || operation.equals("UPDATE"))
+    if (kind.isEmpty() || !(operation.equals("CREATE") || operation.equals("UPDATE"))
         || excludedNamespaces.contains(namespace) || request.getObject() == null) {
       return AdmissionDecision.allow();
     }
-    Deployment object = deployment(request.getObject());
-    Deployment old = request.getOldObject() == null ? null : deployment(request.getOldObject());
+    Class<? extends HasMetadata> type = WorkloadId.type(kind.get());
+    HasMetadata object = typed(request.getObject(), type);
+    HasMetadata old = request.getOldObject() == null ? null
+        : typed(request.getOldObject(), type);
     if (object.getMetadata() != null && object.getMetadata().getNamespace() == null) {
       object.getMetadata().setNamespace(namespace); // CREATE without metadata.namespace
+    }
+    if (Ownership.auditedThroughOwner(object)) {
+      return AdmissionDecision.allow(); // admitted through its owner (the chart skips these)
     }
     return decider.decide(operation, object, old);
   }
 
-  /** The object as a Deployment: typed already when it names its apiVersion and kind. */
-  private static Deployment deployment(Object object) {
-    return object instanceof Deployment d ? d : Json.MAPPER.convertValue(object, Deployment.class);
+  /** The audited kind a request is about (group and kind; any version the API server sends). */
+  static Optional<WorkloadKind> kind(GroupVersionKind gvk) {
+    if (gvk == null) {
+      return Optional.empty();
+    }
+    return WorkloadKind.of(gvk.getKind())
+        .filter(k -> WorkloadId.group(k).equals(gvk.getGroup() == null ? "" : gvk.getGroup()));
+  }
+
+  /** The object as its model class: typed already when it names its apiVersion and kind. */
+  private static HasMetadata typed(Object object, Class<? extends HasMetadata> type) {
+    return type.isInstance(object) ? type.cast(object) : Json.MAPPER.convertValue(object, type);
   }
 
   private static AdmissionResponse response(String uid, AdmissionDecision d) {

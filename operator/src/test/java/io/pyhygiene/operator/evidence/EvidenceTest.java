@@ -18,7 +18,8 @@ class EvidenceTest {
   static Pod pod(boolean deleting, int exitCode, String reason, String finishedAt) {
     PodBuilder b = new PodBuilder().withNewMetadata().withName("api-5d9f7c-x2").withNamespace("shop")
         .withUid("u1").addToLabels("pod-template-hash", "5d9f7c")
-        .addNewOwnerReference().withKind("ReplicaSet").withName("api-5d9f7c").endOwnerReference()
+        .addNewOwnerReference().withKind("ReplicaSet").withName("api-5d9f7c").withController(true)
+        .endOwnerReference()
         .withDeletionTimestamp(deleting ? "2026-11-25T10:00:00Z" : null).endMetadata()
         .withNewStatus().addNewContainerStatus().withName("app").withRestartCount(0)
         .withNewState().withNewTerminated().withExitCode(exitCode).withReason(reason)

@@ -26,6 +26,7 @@ import io.pyhygiene.registry.TestImages.Spec;
 import io.pyhygiene.registry.TestRegistry;
 import io.pyhygiene.rules.RuleCatalog;
 import io.pyhygiene.workload.Observations;
+import io.pyhygiene.workload.WorkloadKind;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,8 +105,8 @@ class WorkloadImagesIT {
     ImageSettings s = new ImageSettings(1000, 16L * 1024 * 1024, tagTtl, Duration.ofSeconds(30),
         Duration.ofSeconds(5), Duration.ofSeconds(15), 4, 50, 2, Set.of(), pullSecrets != null);
     workloadImages = new WorkloadImages(s, pullSecrets, new ImageMetrics(meters), Clock.systemUTC());
-    workloadImages.reaudits().setEventHandler((Event e) -> reaudited.add(e.getRelatedCustomResourceID()));
-    workloadImages.reaudits().start();
+    workloadImages.<Deployment>reaudits(WorkloadKind.DEPLOYMENT).setEventHandler((Event e) -> reaudited.add(e.getRelatedCustomResourceID()));
+    workloadImages.<Deployment>reaudits(WorkloadKind.DEPLOYMENT).start();
     return workloadImages;
   }
 

@@ -105,7 +105,7 @@ class RuntimeEvidenceIT extends WithOperator {
     assertThat(Fixtures.verdict(killed)).isEqualTo("fail");
     assertThat(Fixtures.rules(killed)).doesNotContain("oom-killed");
     await().atMost(OperatorHarness.TIMEOUT).untilAsserted(() -> assertThat(PromText.value(
-        op.scrape(), "pyhygiene_shutdown_sigkilled_total", Map.of("namespace", ns, "deployment", "api")))
+        op.scrape(), "pyhygiene_shutdown_sigkilled_total", Map.of("namespace", ns, "kind", "Deployment", "name", "api")))
         .isEqualTo(1.0));
 
     // the replacement pod the ReplicaSet created: OOMKilled (not being deleted)
@@ -119,14 +119,14 @@ class RuntimeEvidenceIT extends WithOperator {
         new Finding("oom-killed", "error", "api", policy),
         new Finding("shutdown-sigkilled", "error", "api", policy));
     String scrape = await().atMost(OperatorHarness.TIMEOUT).until(op::scrape, s ->
-        PromText.value(s, "pyhygiene_oom_killed_total", Map.of("namespace", ns, "deployment", "api")) == 1.0);
+        PromText.value(s, "pyhygiene_oom_killed_total", Map.of("namespace", ns, "kind", "Deployment", "name", "api")) == 1.0);
     // an OOM kill is not a shutdown SIGKILL, and each termination counts once however often seen
     assertThat(PromText.value(scrape, "pyhygiene_shutdown_sigkilled_total",
-        Map.of("namespace", ns, "deployment", "api"))).isEqualTo(1.0);
+        Map.of("namespace", ns, "kind", "Deployment", "name", "api"))).isEqualTo(1.0);
     // counters carry namespace and deployment only: no pod or container
     for (String name : List.of("pyhygiene_oom_killed_total", "pyhygiene_shutdown_sigkilled_total")) {
       assertThat(PromText.parse(scrape)).filteredOn(s -> s.name().equals(name))
-          .allSatisfy(s -> assertThat(s.labels().keySet()).isEqualTo(Set.of("namespace", "deployment")));
+          .allSatisfy(s -> assertThat(s.labels().keySet()).isEqualTo(Set.of("namespace", "kind", "name")));
     }
     assertThat(scrape).doesNotContain(first.getMetadata().getName())
         .doesNotContain(second.getMetadata().getName());
@@ -142,6 +142,6 @@ class RuntimeEvidenceIT extends WithOperator {
     await().atMost(OperatorHarness.TIMEOUT).until(() -> op.deploymentReconciles() > reconciles);
     op.awaitSettled();
     assertThat(PromText.value(op.scrape(), "pyhygiene_oom_killed_total",
-        Map.of("namespace", ns, "deployment", "api"))).isEqualTo(1.0);
+        Map.of("namespace", ns, "kind", "Deployment", "name", "api"))).isEqualTo(1.0);
   }
 }

@@ -1,5 +1,7 @@
 package io.pyhygiene.operator.reconciler;
 
+import io.pyhygiene.workload.WorkloadKind;
+import io.pyhygiene.operator.audit.WorkloadId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
@@ -10,7 +12,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.pyhygiene.engine.CombinedAudit;
 import io.pyhygiene.operator.evidence.EvidenceStore;
 import io.pyhygiene.operator.report.AuditStore;
-import io.pyhygiene.operator.writer.DeploymentWriter;
+import io.pyhygiene.operator.writer.WorkloadWriter;
 import java.time.Clock;
 import org.junit.jupiter.api.Test;
 
@@ -20,25 +22,28 @@ class HousekeepingTest {
   final AuditStore store = new AuditStore(Clock.systemUTC());
   final EvidenceStore evidence = mock(EvidenceStore.class);
   final SelectionIndex index = mock(SelectionIndex.class);
-  final DeploymentWriter writer = mock(DeploymentWriter.class);
+  final WorkloadWriter writer = mock(WorkloadWriter.class);
   final Housekeeping housekeeping = new Housekeeping(cache, store, evidence, index, writer);
+
+  static final WorkloadId KEPT = new WorkloadId(WorkloadKind.DEPLOYMENT, "shop", "kept");
+  static final WorkloadId GONE = new WorkloadId(WorkloadKind.STATEFUL_SET, "shop", "gone");
 
   @Test
   void expiresEvidenceAndForgetsDeploymentsThatAreGone() {
-    store.put("shop", "kept", "u1", CombinedAudit.none());
-    store.put("shop", "gone", "u2", CombinedAudit.none());
+    store.put(KEPT, "u1", CombinedAudit.none());
+    store.put(GONE, "u2", CombinedAudit.none());
     store.drainDirtyNamespaces();
-    when(cache.exists("shop", "kept")).thenReturn(true);
+    when(cache.exists(KEPT)).thenReturn(true);
 
     assertThat(housekeeping.run()).isEqualTo(1);
 
     verify(evidence).expire();
     assertThat(store.entries()).extracting(AuditStore.Entry::name).containsExactly("kept");
     assertThat(store.drainDirtyNamespaces()).as("its report is rewritten").containsExactly("shop");
-    verify(evidence).forget("shop/gone");
-    verify(writer).forget("shop/gone");
-    verify(index).forget(new ResourceID("gone", "shop"));
-    verify(evidence, never()).forget("shop/kept");
+    verify(evidence).forget(GONE.key());
+    verify(writer).forget(GONE.key());
+    verify(index).forget(GONE);
+    verify(evidence, never()).forget(KEPT.key());
 
     assertThat(housekeeping.run()).isZero();
   }

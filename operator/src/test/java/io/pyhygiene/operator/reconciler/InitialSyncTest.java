@@ -1,5 +1,8 @@
 package io.pyhygiene.operator.reconciler;
 
+import java.util.Set;
+import io.pyhygiene.workload.WorkloadKind;
+import io.pyhygiene.operator.audit.WorkloadId;
 import static io.pyhygiene.operator.reconciler.Policies.deployment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
@@ -21,13 +24,14 @@ class InitialSyncTest {
 
   @Test
   void doneOnceEveryCachedDeploymentWasReconciledThenStaysDone() {
-    when(cache.deployments()).thenAnswer(inv -> List.copyOf(cached).stream());
+    when(cache.kinds()).thenReturn(Set.of(WorkloadKind.DEPLOYMENT));
+    when(cache.workloads(WorkloadKind.DEPLOYMENT)).thenAnswer(inv -> List.copyOf(cached).stream());
     assertThat(sync.done()).as("the informers have not listed yet").isFalse();
 
     when(cache.synced()).thenReturn(true);
-    sync.reconciled(ResourceID.fromResource(cached.get(0)));
+    sync.reconciled(WorkloadId.of(cached.get(0)));
     assertThat(sync.done()).as("b not reconciled yet").isFalse();
-    sync.reconciled(ResourceID.fromResource(cached.get(1)));
+    sync.reconciled(WorkloadId.of(cached.get(1)));
     assertThat(sync.done()).isTrue();
 
     cached.add(deployment("shop", "c", Map.of())); // created later: no longer start-up
@@ -36,7 +40,8 @@ class InitialSyncTest {
 
   @Test
   void anEmptyClusterIsDoneOnceSynced() {
-    when(cache.deployments()).thenAnswer(inv -> java.util.stream.Stream.empty());
+    when(cache.kinds()).thenReturn(Set.of(WorkloadKind.DEPLOYMENT));
+    when(cache.workloads(WorkloadKind.DEPLOYMENT)).thenAnswer(inv -> java.util.stream.Stream.empty());
     assertThat(sync.done()).isFalse();
     when(cache.synced()).thenReturn(true);
     assertThat(sync.done()).isTrue();

@@ -1,5 +1,8 @@
 package io.pyhygiene.operator.reconciler;
 
+import java.util.Set;
+import io.pyhygiene.workload.WorkloadKind;
+import io.pyhygiene.operator.audit.WorkloadId;
 import static io.pyhygiene.operator.reconciler.Policies.deployment;
 import static io.pyhygiene.operator.reconciler.Policies.policy;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,8 +28,8 @@ class SelectionIndexTest {
   final SelectionIndex index = new SelectionIndex(catalog, cache);
   final Deployment payments = deployment("shop", "payments", Map.of("team", "payments"));
   final Deployment search = deployment("shop", "search", Map.of("team", "search"));
-  final ResourceID paymentsId = ResourceID.fromResource(payments);
-  final ResourceID searchId = ResourceID.fromResource(search);
+  final WorkloadId paymentsId = WorkloadId.of(payments);
+  final WorkloadId searchId = WorkloadId.of(search);
 
   static PythonHygienePolicy team(String team, long generation) {
     return policy("team", generation, "selector: {matchLabels: {team: " + team + "}}");
@@ -34,33 +37,40 @@ class SelectionIndexTest {
 
   @BeforeEach
   void cluster() {
-    when(cache.deployments()).thenAnswer(inv -> List.of(payments, search).stream());
+    when(cache.workloads(WorkloadKind.DEPLOYMENT)).thenAnswer(inv -> List.of(payments, search).stream());
     when(cache.namespaceLabels(anyString())).thenReturn(Map.of());
+  }
+
+  Set<WorkloadId> affected(PythonHygienePolicy p) {
+    return index.affectedBy(WorkloadKind.DEPLOYMENT, p).stream()
+        .map(r -> new WorkloadId(WorkloadKind.DEPLOYMENT, r.getNamespace().orElseThrow(),
+            r.getName()))
+        .collect(java.util.stream.Collectors.toSet());
   }
 
   @Test
   void aPolicyEventReauditsWhatItSelectedBeforeAndWhatItSelectsNow() {
     PythonHygienePolicy before = team("payments", 1);
-    assertThat(index.affectedBy(before)).containsExactly(paymentsId);
+    assertThat(affected(before)).containsExactly(paymentsId);
     index.record(paymentsId, List.of(catalog.resolve(before)));
     index.record(searchId, List.of());
 
     // the selector moves to the other team: payments must lose pyhygiene's metadata
-    assertThat(index.affectedBy(team("search", 2)))
+    assertThat(affected(team("search", 2)))
         .containsExactlyInAnyOrder(paymentsId, searchId);
 
     // once payments was re-audited without the policy, it is no longer the policy's business
     index.record(paymentsId, List.of());
     index.record(searchId, List.of(catalog.resolve(team("search", 2))));
-    assertThat(index.affectedBy(team("search", 2))).containsExactly(searchId);
+    assertThat(affected(team("search", 2))).containsExactly(searchId);
     assertThat(index.selectedBy("team")).containsExactly(searchId);
   }
 
   @Test
   void aDeletedPolicyStillMapsToWhatItSelected() {
     index.record(paymentsId, List.of(catalog.resolve(team("payments", 1))));
-    when(cache.deployments()).thenAnswer(inv -> java.util.stream.Stream.empty());
-    assertThat(index.affectedBy(team("payments", 1))).containsExactly(paymentsId);
+    when(cache.workloads(WorkloadKind.DEPLOYMENT)).thenAnswer(inv -> java.util.stream.Stream.empty());
+    assertThat(affected(team("payments", 1))).containsExactly(paymentsId);
   }
 
   @Test
@@ -74,8 +84,8 @@ class SelectionIndexTest {
   void namespaceSelectorsReadTheNamespaceLabels() {
     PythonHygienePolicy prod = policy("prod", 1,
         "namespaceSelector: {matchLabels: {env: prod}}");
-    assertThat(index.affectedBy(prod)).isEmpty();
+    assertThat(affected(prod)).isEmpty();
     when(cache.namespaceLabels("shop")).thenReturn(Map.of("env", "prod"));
-    assertThat(index.affectedBy(prod)).containsExactlyInAnyOrder(paymentsId, searchId);
+    assertThat(affected(prod)).containsExactlyInAnyOrder(paymentsId, searchId);
   }
 }

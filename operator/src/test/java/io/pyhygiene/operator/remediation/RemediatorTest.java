@@ -26,7 +26,7 @@ import io.pyhygiene.engine.FixPlanner;
 import io.pyhygiene.json.Json;
 import io.pyhygiene.operator.audit.WorkloadAuditor;
 import io.pyhygiene.operator.metrics.PyhygieneMetrics;
-import io.pyhygiene.operator.writer.DeploymentWriter;
+import io.pyhygiene.operator.writer.WorkloadWriter;
 import io.pyhygiene.operator.writer.WorkloadMetadata;
 import io.pyhygiene.policy.ActivePolicy;
 import io.pyhygiene.policy.PolicyResolver;
@@ -44,7 +44,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Remediation against a DeploymentWriter whose API calls are mocked (a 409 where another field
+ * Remediation against a WorkloadWriter whose API calls are mocked (a 409 where another field
  * manager owns runAsUser, when a test says so), with the real planner. "A new leader" is a fresh
  * Remediator given the Deployment as the cluster holds it after the first one's writes: nothing
  * carries over but the Deployment.
@@ -59,7 +59,7 @@ class RemediatorTest {
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   final PyhygieneMetrics metrics = new PyhygieneMetrics(registry);
   final List<Deployment> cluster = new ArrayList<>();
-  DeploymentWriter writer;
+  WorkloadWriter writer;
   /** Every apply: the config sent and whether it was a dry run. */
   final List<Map.Entry<ObjectNode, Boolean>> applies = new ArrayList<>();
   final List<String> events = new ArrayList<>();
@@ -70,7 +70,7 @@ class RemediatorTest {
 
   @BeforeEach
   void mockTheApiCalls() {
-    writer = spy(new DeploymentWriter(mock(KubernetesClient.class), CLOCK, "test"));
+    writer = spy(new WorkloadWriter(mock(KubernetesClient.class), CLOCK, "test"));
     doAnswer(inv -> {
       ObjectNode config = inv.getArgument(1);
       boolean dryRun = inv.getArgument(2);

@@ -1,5 +1,7 @@
 package io.pyhygiene.operator.report;
 
+import io.pyhygiene.workload.WorkloadKind;
+import io.pyhygiene.operator.audit.WorkloadId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -45,7 +47,7 @@ class PolicyReportsTest {
       }
       WorkloadAudit w = new WorkloadAudit("Deployment", "ns", "web-" + i, true,
           Verdict.of(findings), findings, List.of());
-      store.put("ns", "web-" + i, "uid-" + i,
+      store.put(new WorkloadId(WorkloadKind.DEPLOYMENT, "ns", "web-" + i), "uid-" + i,
           CombinedAudit.of(List.of(new CombinedAudit.PolicyAudit("p", PolicyMode.Audit, w))));
     }
     return store;

@@ -1,5 +1,7 @@
 package io.pyhygiene.operator.report;
 
+import io.pyhygiene.workload.WorkloadKind;
+import io.pyhygiene.operator.audit.WorkloadId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyString;
@@ -43,6 +45,8 @@ import org.junit.jupiter.api.Test;
  * and the status writer are mocks; what is counted is which of them is asked.
  */
 class ReportPublisherTest {
+
+  static final WorkloadId API = new WorkloadId(WorkloadKind.DEPLOYMENT, "shop", "api");
 
   final KubernetesClient client = mock(KubernetesClient.class);
   final AuditStore store = new AuditStore(Clock.systemUTC());
@@ -97,7 +101,7 @@ class ReportPublisherTest {
 
   @Test
   void writesOnlyWhatChanged() {
-    store.put("shop", "api", "u1", audit("a", Verdict.FAIL));
+    store.put(API, "u1", audit("a", Verdict.FAIL));
     publisher.publish();
     verify(statuses).sync(any(), any()); // a's
     verify(statuses, never()).sync(org.mockito.ArgumentMatchers.eq(b), any());
@@ -105,12 +109,12 @@ class ReportPublisherTest {
     assertThat(workloads("fail")).isEqualTo(1);
 
     clearInvocations(client, statuses);
-    store.put("shop", "api", "u1", audit("a", Verdict.FAIL)); // re-audited, unchanged
+    store.put(API, "u1", audit("a", Verdict.FAIL)); // re-audited, unchanged
     publisher.publish();
     verifyNoInteractions(statuses);
     assertThat(reportRequests()).isZero();
 
-    store.put("shop", "api", "u1", audit("a", Verdict.PASS));
+    store.put(API, "u1", audit("a", Verdict.PASS));
     publisher.publish();
     verify(statuses, times(1)).sync(org.mockito.ArgumentMatchers.eq(a), any());
     assertThat(reportRequests()).isEqualTo(1);
@@ -120,11 +124,11 @@ class ReportPublisherTest {
 
   @Test
   void aDeploymentMovingToAnotherPolicyDirtiesBoth() {
-    store.put("shop", "api", "u1", audit("a", Verdict.FAIL));
+    store.put(API, "u1", audit("a", Verdict.FAIL));
     publisher.publish();
     clearInvocations(statuses);
 
-    store.put("shop", "api", "u1", audit("b", Verdict.FAIL));
+    store.put(API, "u1", audit("b", Verdict.FAIL));
     publisher.publish();
     verify(statuses).sync(org.mockito.ArgumentMatchers.eq(a), any());
     verify(statuses).sync(org.mockito.ArgumentMatchers.eq(b), any());

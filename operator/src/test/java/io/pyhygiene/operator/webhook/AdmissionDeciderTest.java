@@ -1,5 +1,7 @@
 package io.pyhygiene.operator.webhook;
 
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -115,5 +117,52 @@ class AdmissionDeciderTest {
         spec: {template: {spec: {containers: [{name: a, image: python:3.12, command: [sh, -c, x]}]}}}
         """, Deployment.class);
     assertThat(decider.decide("CREATE", go, null, List.of(policy("Deny"))).allowed()).isTrue();
+  }
+
+  @Test
+  void aCronJobIsDeniedByItsJobTemplateAndNamedByItsKind() throws Exception {
+    CronJob nightly = YAML.readValue("""
+        apiVersion: batch/v1
+        kind: CronJob
+        metadata: {name: nightly, namespace: shop}
+        spec:
+          schedule: "0 3 * * *"
+          jobTemplate:
+            spec:
+              template:
+                spec:
+                  restartPolicy: OnFailure
+                  containers:
+                    - name: batch
+                      image: python:3.12-slim
+                      command: [sh, -c, 'python -m app.nightly']
+        """, CronJob.class);
+    AdmissionDecision d = decider.decide("CREATE", nightly, null, List.of(policy("Deny")));
+    assertThat(d.allowed()).isFalse();
+    assertThat(d.message()).contains("rejects this CronJob: ").contains("shell-wrapper [batch]");
+  }
+
+  @Test
+  void aStatefulSetUpdateThatKeepsItsTemplateIsNeverDenied() throws Exception {
+    String yaml = """
+        apiVersion: apps/v1
+        kind: StatefulSet
+        metadata: {name: db, namespace: shop}
+        spec:
+          replicas: %d
+          serviceName: db
+          template:
+            spec:
+              containers:
+                - name: worker
+                  image: python:3.12-slim
+                  command: [sh, -c, 'celery -A app worker']
+        """;
+    StatefulSet scaled = YAML.readValue(yaml.formatted(3), StatefulSet.class);
+    StatefulSet before = YAML.readValue(yaml.formatted(1), StatefulSet.class);
+    assertThat(decider.decide("UPDATE", scaled, before, List.of(policy("Deny"))).allowed())
+        .isTrue();
+    assertThat(decider.decide("CREATE", scaled, null, List.of(policy("Deny"))).allowed())
+        .isFalse();
   }
 }

@@ -3,13 +3,15 @@ package io.pyhygiene.operator.writer;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.pyhygiene.engine.CombinedAudit;
 import io.pyhygiene.json.Json;
+import io.pyhygiene.operator.audit.WorkloadId;
+import io.pyhygiene.workload.WorkloadKind;
 import io.pyhygiene.ssa.ApplyMerge;
 import io.pyhygiene.ssa.ManagedFields;
 import java.time.Clock;
@@ -22,7 +24,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes pyhygiene's verdict label and annotations onto a Deployment by server-side apply under
+ * Writes pyhygiene's verdict label and annotations onto a workload of any audited kind by
+ * server-side apply under
  * the field manager {@value #FIELD_MANAGER}, only when they differ from what is there, and
  * records an Event when the verdict changes.
  *
@@ -31,24 +34,24 @@ import org.slf4j.LoggerFactory;
  * fields pyhygiene owns from earlier remediations (read from its managedFields entry); a
  * metadata update never reverts a fix.
  */
-public final class DeploymentWriter {
+public final class WorkloadWriter {
 
   public static final String FIELD_MANAGER = "pyhygiene";
-  private static final Logger LOG = LoggerFactory.getLogger(DeploymentWriter.class);
+  private static final Logger LOG = LoggerFactory.getLogger(WorkloadWriter.class);
 
   private final KubernetesClient client;
   private final Clock clock;
   private final String instance;
   private final OwnWrites ownWrites = new OwnWrites();
 
-  public DeploymentWriter(KubernetesClient client, Clock clock, String instance) {
+  public WorkloadWriter(KubernetesClient client, Clock clock, String instance) {
     this.client = client;
     this.clock = clock;
     this.instance = instance;
   }
 
-  /** Brings the Deployment's pyhygiene metadata in line; returns whether it wrote. */
-  public boolean sync(Deployment d, CombinedAudit audit, WorkloadMetadata metadata) {
+  /** Brings the workload's pyhygiene metadata in line; returns whether it wrote. */
+  public boolean sync(HasMetadata d, CombinedAudit audit, WorkloadMetadata metadata) {
     Map<String, String> labels = d.getMetadata().getLabels();
     Map<String, String> annotations = d.getMetadata().getAnnotations();
     long generation = generation(d);
@@ -60,7 +63,9 @@ public final class DeploymentWriter {
     }
     // The API server bumps a Deployment's generation when its annotations change (they are
     // copied to ReplicaSets), so an annotation write states the generation it will produce.
-    apply(d, metadataApply(d, annotationsOk ? desired : metadata.withGeneration(generation + 1)),
+    // Other kinds bump it on spec changes only.
+    boolean bumps = !annotationsOk && WorkloadId.kindOf(d) == WorkloadKind.DEPLOYMENT;
+    apply(d, metadataApply(d, bumps ? metadata.withGeneration(generation + 1) : desired),
         false, true);
     String before = labels == null ? null : labels.get(WorkloadMetadata.VERDICT_LABEL);
     String after = desired.labels().get(WorkloadMetadata.VERDICT_LABEL);
@@ -79,8 +84,8 @@ public final class DeploymentWriter {
     return rules.isEmpty() ? "" : ": " + String.join(", ", rules);
   }
 
-  /** The Deployment's generation (0 when unset). */
-  public static long generation(Deployment d) {
+  /** The workload's generation (0 when unset: a Pod has none). */
+  public static long generation(HasMetadata d) {
     Long g = d.getMetadata().getGeneration();
     return g == null ? 0 : g;
   }
@@ -89,12 +94,13 @@ public final class DeploymentWriter {
    * The apply config carrying the desired metadata plus everything pyhygiene already owns outside
    * metadata.
    */
-  public ObjectNode metadataApply(Deployment d, WorkloadMetadata desired) {
+  public ObjectNode metadataApply(HasMetadata d, WorkloadMetadata desired) {
     ObjectNode owned = ManagedFields.appliedBy(Json.MAPPER.valueToTree(d), FIELD_MANAGER);
     owned.remove("metadata");
     ObjectNode apply = Json.MAPPER.createObjectNode();
-    apply.put("apiVersion", "apps/v1");
-    apply.put("kind", "Deployment");
+    WorkloadKind kind = WorkloadId.kindOf(d);
+    apply.put("apiVersion", kind.apiVersion());
+    apply.put("kind", kind.kind());
     ObjectNode meta = apply.putObject("metadata");
     meta.put("name", d.getMetadata().getName());
     meta.put("namespace", d.getMetadata().getNamespace());
@@ -106,9 +112,9 @@ public final class DeploymentWriter {
   }
 
   /** Server-side apply under {@value #FIELD_MANAGER}: one PATCH request, no read before it. */
-  public void apply(Deployment d, ObjectNode config, boolean dryRun, boolean force) {
+  public void apply(HasMetadata d, ObjectNode config, boolean dryRun, boolean force) {
     GenericKubernetesResource item = Json.MAPPER.convertValue(config, GenericKubernetesResource.class);
-    var op = client.genericKubernetesResources(DEPLOYMENTS)
+    var op = client.genericKubernetesResources(context(WorkloadId.kindOf(d)))
         .inNamespace(d.getMetadata().getNamespace()).resource(item).dryRun(dryRun)
         .fieldManager(FIELD_MANAGER);
     GenericKubernetesResource written = (force ? op.forceConflicts() : op).serverSideApply();
@@ -118,29 +124,32 @@ public final class DeploymentWriter {
   }
 
   /**
-   * Whether this copy of the Deployment predates pyhygiene's own last write to it (the cache has
+   * Whether this copy of the workload predates pyhygiene's own last write to it (the cache has
    * not caught up yet): acting on it would repeat that write. See {@link OwnWrites}.
    */
-  public boolean predatesOwnWrite(Deployment d) {
+  public boolean predatesOwnWrite(HasMetadata d) {
     return ownWrites.predatesOwnWrite(key(d), d.getMetadata().getResourceVersion());
   }
 
-  /** Drops what is remembered about a deleted Deployment ({@code namespace/name}). */
+  /** Drops what is remembered about a deleted workload ({@link WorkloadId#key()}). */
   public void forget(String key) {
     ownWrites.forget(key);
   }
 
-  private static String key(Deployment d) {
-    return d.getMetadata().getNamespace() + "/" + d.getMetadata().getName();
+  private static String key(HasMetadata d) {
+    return WorkloadId.of(d).key();
   }
 
-  /** apps/v1 Deployments, named explicitly (no discovery request). */
-  static final ResourceDefinitionContext DEPLOYMENTS = new ResourceDefinitionContext.Builder()
-      .withGroup("apps").withVersion("v1").withKind("Deployment").withPlural("deployments")
-      .withNamespaced(true).build();
+  /** The kind's resource, named explicitly (no discovery request). */
+  static ResourceDefinitionContext context(WorkloadKind kind) {
+    String version = kind.apiVersion().substring(kind.apiVersion().indexOf('/') + 1);
+    return new ResourceDefinitionContext.Builder().withGroup(WorkloadId.group(kind))
+        .withVersion(version).withKind(kind.kind()).withPlural(WorkloadId.plural(kind))
+        .withNamespaced(true).build();
+  }
 
-  /** A core/v1 Event on the Deployment; never fails the reconcile. */
-  public void event(Deployment d, String type, String reason, String message) {
+  /** A core/v1 Event on the workload; never fails the reconcile. */
+  public void event(HasMetadata d, String type, String reason, String message) {
     String now = clock.instant().toString();
     try {
       client.v1().events().inNamespace(d.getMetadata().getNamespace()).resource(new EventBuilder()
@@ -148,8 +157,9 @@ public final class DeploymentWriter {
           .withName(d.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 8))
           .withNamespace(d.getMetadata().getNamespace())
           .endMetadata()
-          .withInvolvedObject(new ObjectReferenceBuilder().withApiVersion("apps/v1")
-              .withKind("Deployment").withName(d.getMetadata().getName())
+          .withInvolvedObject(new ObjectReferenceBuilder()
+              .withApiVersion(WorkloadId.kindOf(d).apiVersion())
+              .withKind(WorkloadId.kindOf(d).kind()).withName(d.getMetadata().getName())
               .withNamespace(d.getMetadata().getNamespace()).withUid(d.getMetadata().getUid())
               .build())
           .withType(type)
