@@ -16,7 +16,7 @@ import io.pyhygiene.api.v1alpha1.PythonHygienePolicySpec;
 import io.pyhygiene.engine.Auditor;
 import io.pyhygiene.engine.CombinedAudit;
 import io.pyhygiene.operator.audit.WorkloadAuditor;
-import io.pyhygiene.operator.writer.DeploymentWriter;
+import io.pyhygiene.operator.writer.WorkloadWriter;
 import io.pyhygiene.operator.writer.WorkloadMetadata;
 import io.pyhygiene.policy.ActivePolicy;
 import io.pyhygiene.policy.PolicyResolver;
@@ -48,7 +48,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       Deployment, audits it with the same engine and policy as the operator and writes the same
  *       verdict label and annotations by server-side apply, with the operator's client settings
  *       (fabric8 defaults, no QPS limiter) and as many concurrent writers as the operator has
- *       reconcile threads. Its requests are the operator's own ({@link DeploymentWriter}: same
+ *       reconcile threads. Its requests are the operator's own ({@link WorkloadWriter}: same
  *       apply config, field manager and forced apply); only the user agent differs.
  *   <li>{@code reset <threads>}: removes what pyhygiene's field manager applied (an empty apply,
  *       forced), so the next cold run starts from Deployments without pyhygiene metadata.
@@ -117,14 +117,14 @@ public final class ClusterBench {
         new ActivePolicy(BENCH_POLICY, 1, null, null, resolved.policy(), resolved.errors()));
     WorkloadAuditor auditor = new WorkloadAuditor(
         new Auditor(RuleCatalog.all(), Clock.systemUTC()), () -> policies, ns -> Map.of());
-    DeploymentWriter writer = new DeploymentWriter(client, Clock.systemUTC(), "bench-floor");
+    WorkloadWriter writer = new WorkloadWriter(client, Clock.systemUTC(), "bench-floor");
     List<Deployment> all = listAll(client);
     AtomicInteger written = new AtomicInteger();
     forEach(all, threads, d -> {
       CombinedAudit audit = auditor.audit(d, Observations.NONE, auditor.selecting(d));
       // exactly the operator's request: its apply config, its field manager, forced
       WorkloadMetadata m = WorkloadMetadata.of(audit, Map.of())
-          .withGeneration(DeploymentWriter.generation(d) + 1);
+          .withGeneration(WorkloadWriter.generation(d) + 1);
       writer.apply(d, writer.metadataApply(d, m), false, true);
       written.incrementAndGet();
     });
@@ -132,8 +132,8 @@ public final class ClusterBench {
   }
 
   static void reset(KubernetesClient client, int threads, PrintStream out) throws Exception {
-    String manager = DeploymentWriter.FIELD_MANAGER;
-    DeploymentWriter writer = new DeploymentWriter(client, Clock.systemUTC(), "bench-reset");
+    String manager = WorkloadWriter.FIELD_MANAGER;
+    WorkloadWriter writer = new WorkloadWriter(client, Clock.systemUTC(), "bench-reset");
     List<Deployment> all = listAll(client);
     AtomicInteger n = new AtomicInteger();
     forEach(all, threads, d -> {
