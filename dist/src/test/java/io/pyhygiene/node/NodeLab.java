@@ -51,8 +51,10 @@ final class NodeLab {
 
   static final Duration WAIT = Duration.ofSeconds(Long.getLong("pyhygiene.node.waitSeconds", 120));
   static final String REGISTRY = "localhost:" + env("PYHYGIENE_REGISTRY_PORT", "5000");
-  static final String GUNICORN_IMAGE = REGISTRY + "/examples/gunicorn-app:dev";
-  static final String UVICORN_IMAGE = REGISTRY + "/examples/uvicorn-app:dev";
+  // Pinned by digest, as a hardened Deployment would be: make images pushes them under the
+  // floating tag dev, which image-tag-mutable rightly reports.
+  static final String GUNICORN_IMAGE = pinned(REGISTRY, "examples/gunicorn-app", "dev");
+  static final String UVICORN_IMAGE = pinned(REGISTRY, "examples/uvicorn-app", "dev");
   static final String PROMETHEUS = "http://127.0.0.1:" + env("PYHYGIENE_PROM_PORT", "16490");
   static final String OPERATOR_NAMESPACE = "pyhygiene-system";
   private static final ObjectMapper JSON = JsonMapper.builder().build();
@@ -62,6 +64,32 @@ final class NodeLab {
 
   NodeLab(KubernetesClient client) {
     this.client = client;
+  }
+
+  /** REGISTRY/REPOSITORY@DIGEST of the tag, asked from the registry (the node's pulls use it). */
+  static String pinned(String registry, String repository, String tag) {
+    HttpRequest head = HttpRequest.newBuilder(
+            URI.create("http://" + registry + "/v2/" + repository + "/manifests/" + tag))
+        .method("HEAD", HttpRequest.BodyPublishers.noBody())
+        .header("Accept", String.join(",", "application/vnd.oci.image.index.v1+json",
+            "application/vnd.oci.image.manifest.v1+json",
+            "application/vnd.docker.distribution.manifest.list.v2+json",
+            "application/vnd.docker.distribution.manifest.v2+json"))
+        .timeout(Duration.ofSeconds(10)).build();
+    try {
+      HttpResponse<Void> r = HttpClient.newHttpClient().send(head, HttpResponse.BodyHandlers.discarding());
+      Optional<String> digest = r.headers().firstValue("Docker-Content-Digest");
+      if (r.statusCode() != 200 || digest.isEmpty()) {
+        throw new IllegalStateException(registry + "/" + repository + ":" + tag + ": HTTP "
+            + r.statusCode() + " from the registry (run make images)");
+      }
+      return registry + "/" + repository + "@" + digest.get();
+    } catch (IOException e) {
+      throw new IllegalStateException("registry " + registry + " not reachable: " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   static String env(String name, String fallback) {
