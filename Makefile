@@ -12,7 +12,7 @@ EXAMPLES_NOW ?= 2026-11-25
 include e2e/e2e.mk
 
 .DEFAULT_GOAL := help
-.PHONY: help build test unit-test test-deps drift-check chart-test audit-examples docs crds demo demo-down e2e bench faults kubectl-plugin shellcheck
+.PHONY: format help build test unit-test test-deps drift-check chart-test audit-examples docs crds demo demo-down e2e bench faults kubectl-plugin shellcheck
 
 ## help: list the targets
 help:
@@ -96,6 +96,10 @@ demo-down:
 # operator-lib.sh: no shebang) are checked through them (-x and `# shellcheck source=`
 # directives; .shellcheckrc), where the variables they define are used.
 SHELL_SCRIPTS = $(sort $(shell grep -l '^\#!' e2e/bin/*.sh e2e/*/*.sh scripts/*.sh))
+
+## format: format every Java source with google-java-format (the style gate of make test checks it)
+format:
+	$(MVN) spotless:apply
 
 ## shellcheck: every shell script of e2e/ and scripts/ (installs shellcheck with apt if missing)
 shellcheck:

@@ -10,7 +10,8 @@ final class Samples {
 
   private Samples() {}
 
-  static final String BAD = """
+  static final String BAD =
+      """
       apiVersion: apps/v1
       kind: Deployment
       metadata: {name: billing-web, namespace: shop, labels: {app: billing-web}}
@@ -31,7 +32,8 @@ final class Samples {
                 lifecycle: {preStop: {exec: {command: ["sleep", "10"]}}}
       """;
 
-  static final String GOOD = """
+  static final String GOOD =
+      """
       apiVersion: apps/v1
       kind: Deployment
       metadata: {name: orders-api, namespace: shop, labels: {app: orders-api, pyhygiene.io/runtime: python}}

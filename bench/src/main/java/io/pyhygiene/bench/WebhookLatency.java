@@ -14,11 +14,11 @@ import io.pyhygiene.engine.Auditor;
 import io.pyhygiene.operator.audit.WorkloadAuditor;
 import io.pyhygiene.operator.http.HttpServers;
 import io.pyhygiene.operator.metrics.PyhygieneMetrics;
+import io.pyhygiene.operator.webhook.AdmissionDecider;
+import io.pyhygiene.operator.webhook.AdmissionServer;
 import io.pyhygiene.policy.ActivePolicy;
 import io.pyhygiene.policy.PolicyResolver;
 import io.pyhygiene.rules.RuleCatalog;
-import io.pyhygiene.operator.webhook.AdmissionDecider;
-import io.pyhygiene.operator.webhook.AdmissionServer;
 import java.io.FileInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -40,8 +40,8 @@ import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * Webhook latency: the real AdmissionServer over TLS, in-process, answering AdmissionReviews of
- * a failing and a passing Deployment under a Deny and a Warn policy. Server-side time is the
+ * Webhook latency: the real AdmissionServer over TLS, in-process, answering AdmissionReviews of a
+ * failing and a passing Deployment under a Deny and a Warn policy. Server-side time is the
  * production timer {@code pyhygiene.admission.duration} (read here with exact percentiles);
  * client-side time includes TLS and HTTP on loopback.
  *
@@ -75,34 +75,50 @@ public final class WebhookLatency {
     server.close();
 
     Timer timer = measured.find("pyhygiene.admission.duration").timer();
-    System.out.printf("requests=%d threads=%d throughput=%.0f/s%n", requests, threads,
-        requests / seconds);
+    System.out.printf(
+        "requests=%d threads=%d throughput=%.0f/s%n", requests, threads, requests / seconds);
     System.out.print("server-side ms:");
     for (ValueAtPercentile p : timer.takeSnapshot().percentileValues()) {
-      System.out.printf(" p%s=%.3f", trim(p.percentile() * 100), p.value(java.util.concurrent.TimeUnit.MILLISECONDS));
+      System.out.printf(
+          " p%s=%.3f",
+          trim(p.percentile() * 100), p.value(java.util.concurrent.TimeUnit.MILLISECONDS));
     }
-    System.out.printf(" max=%.3f mean=%.3f%n", timer.max(java.util.concurrent.TimeUnit.MILLISECONDS),
+    System.out.printf(
+        " max=%.3f mean=%.3f%n",
+        timer.max(java.util.concurrent.TimeUnit.MILLISECONDS),
         timer.mean(java.util.concurrent.TimeUnit.MILLISECONDS));
     Arrays.sort(clientNanos);
-    System.out.printf("client-side ms: p50=%.3f p90=%.3f p99=%.3f p99.9=%.3f max=%.3f%n",
-        pct(clientNanos, 0.5), pct(clientNanos, 0.9), pct(clientNanos, 0.99),
-        pct(clientNanos, 0.999), clientNanos[clientNanos.length - 1] / 1e6);
+    System.out.printf(
+        "client-side ms: p50=%.3f p90=%.3f p99=%.3f p99.9=%.3f max=%.3f%n",
+        pct(clientNanos, 0.5),
+        pct(clientNanos, 0.9),
+        pct(clientNanos, 0.99),
+        pct(clientNanos, 0.999),
+        clientNanos[clientNanos.length - 1] / 1e6);
     System.exit(0);
   }
 
   /** A registry keeping exact percentiles of the webhook's server-side timer. */
   static SimpleMeterRegistry measuredRegistry(double... percentiles) {
     SimpleMeterRegistry measured = new SimpleMeterRegistry();
-    measured.config().meterFilter(new MeterFilter() {
-      @Override
-      public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig c) {
-        return id.getName().equals("pyhygiene.admission.duration")
-            ? DistributionStatisticConfig.builder().percentiles(percentiles)
-                .percentilePrecision(3).expiry(java.time.Duration.ofHours(1)).bufferLength(1)
-                .build().merge(c)
-            : c;
-      }
-    });
+    measured
+        .config()
+        .meterFilter(
+            new MeterFilter() {
+              @Override
+              public DistributionStatisticConfig configure(
+                  Meter.Id id, DistributionStatisticConfig c) {
+                return id.getName().equals("pyhygiene.admission.duration")
+                    ? DistributionStatisticConfig.builder()
+                        .percentiles(percentiles)
+                        .percentilePrecision(3)
+                        .expiry(java.time.Duration.ofHours(1))
+                        .bufferLength(1)
+                        .build()
+                        .merge(c)
+                    : c;
+              }
+            });
     return measured;
   }
 
@@ -118,12 +134,20 @@ public final class WebhookLatency {
     return policies;
   }
 
-  static AdmissionServer server(Path dir, List<ActivePolicy> policies,
-      SimpleMeterRegistry registry) throws Exception {
-    AdmissionServer s = new AdmissionServer(0, dir.resolve("tls.crt"), dir.resolve("tls.key"),
-        new AdmissionDecider(new WorkloadAuditor(new Auditor(RuleCatalog.all(), Clock.systemUTC()),
-            () -> policies, ns -> Map.of())),
-        Set.of("kube-system"), new PyhygieneMetrics(registry));
+  static AdmissionServer server(Path dir, List<ActivePolicy> policies, SimpleMeterRegistry registry)
+      throws Exception {
+    AdmissionServer s =
+        new AdmissionServer(
+            0,
+            dir.resolve("tls.crt"),
+            dir.resolve("tls.key"),
+            new AdmissionDecider(
+                new WorkloadAuditor(
+                    new Auditor(RuleCatalog.all(), Clock.systemUTC()),
+                    () -> policies,
+                    ns -> Map.of())),
+            Set.of("kube-system"),
+            new PyhygieneMetrics(registry));
     s.start();
     return s;
   }
@@ -136,9 +160,11 @@ public final class WebhookLatency {
     KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
     trust.load(null, null);
     try (FileInputStream in = new FileInputStream(dir.resolve("ca.crt").toFile())) {
-      trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+      trust.setCertificateEntry(
+          "ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
     }
-    TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     tmf.init(trust);
     SSLContext tls = SSLContext.getInstance("TLS");
     tls.init(null, tmf.getTrustManagers(), null);
@@ -153,27 +179,34 @@ public final class WebhookLatency {
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)] / 1e6;
   }
 
-  private static void run(HttpClient client, URI uri, String[] bodies, int n, int threads,
-      long[] record) throws Exception {
+  private static void run(
+      HttpClient client, URI uri, String[] bodies, int n, int threads, long[] record)
+      throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     List<Future<?>> futures = new ArrayList<>();
     for (int t = 0; t < threads; t++) {
       final int offset = t;
-      futures.add(pool.submit(() -> {
-        for (int i = offset; i < n; i += threads) {
-          HttpRequest req = HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofString(bodies[i % bodies.length])).build();
-          long s = System.nanoTime();
-          HttpResponse<String> resp = client.send(req, HttpResponse.BodyHandlers.ofString());
-          if (record != null) {
-            record[i] = System.nanoTime() - s;
-          }
-          if (resp.statusCode() != 200) {
-            throw new IllegalStateException("HTTP " + resp.statusCode());
-          }
-        }
-        return null;
-      }));
+      futures.add(
+          pool.submit(
+              () -> {
+                for (int i = offset; i < n; i += threads) {
+                  HttpRequest req =
+                      HttpRequest.newBuilder(uri)
+                          .header("Content-Type", "application/json")
+                          .POST(HttpRequest.BodyPublishers.ofString(bodies[i % bodies.length]))
+                          .build();
+                  long s = System.nanoTime();
+                  HttpResponse<String> resp =
+                      client.send(req, HttpResponse.BodyHandlers.ofString());
+                  if (record != null) {
+                    record[i] = System.nanoTime() - s;
+                  }
+                  if (resp.statusCode() != 200) {
+                    throw new IllegalStateException("HTTP " + resp.statusCode());
+                  }
+                }
+                return null;
+              }));
     }
     for (Future<?> f : futures) {
       f.get();

@@ -23,15 +23,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Webhook latency at a fixed arrival rate (open loop, issue 14 benchmark 6): AdmissionReviews
- * are sent on a schedule, each at its own time whether or not earlier ones have been answered,
- * so a slow answer cannot hold back the next request (no coordinated omission). Server-side time
- * is the production timer {@code pyhygiene.admission.duration}; client-side time is measured from
- * each request's scheduled send time to its response, over at most 16 connections.
+ * Webhook latency at a fixed arrival rate (open loop, issue 14 benchmark 6): AdmissionReviews are
+ * sent on a schedule, each at its own time whether or not earlier ones have been answered, so a
+ * slow answer cannot hold back the next request (no coordinated omission). Server-side time is the
+ * production timer {@code pyhygiene.admission.duration}; client-side time is measured from each
+ * request's scheduled send time to its response, over at most 16 connections.
  *
  * <p>Usage: {@code WebhookOpenLoop <dir with ca.crt tls.crt tls.key> <requests/s> <seconds>
- * <warm-up seconds> <cdf out file>}; the CDF file has lines {@code percentile server_ms
- * client_ms}.
+ * <warm-up seconds> <cdf out file>}; the CDF file has lines {@code percentile server_ms client_ms}.
  */
 public final class WebhookOpenLoop {
 
@@ -67,18 +66,32 @@ public final class WebhookOpenLoop {
     Timer timer = measured.find("pyhygiene.admission.duration").timer();
     ValueAtPercentile[] serverSide = timer.takeSnapshot().percentileValues();
     Arrays.sort(clientNanos);
-    System.out.printf("rate=%.0f/s seconds=%d requests=%d answered=%d failed=%d elapsed=%.1fs%n",
+    System.out.printf(
+        "rate=%.0f/s seconds=%d requests=%d answered=%d failed=%d elapsed=%.1fs%n",
         rate, seconds, n, timer.count(), failed, elapsed);
-    System.out.printf("server-side ms: p50=%.3f p90=%.3f p99=%.3f p99.9=%.3f max=%.3f%n",
-        at(serverSide, 0.5), at(serverSide, 0.9), at(serverSide, 0.99), at(serverSide, 0.999),
+    System.out.printf(
+        "server-side ms: p50=%.3f p90=%.3f p99=%.3f p99.9=%.3f max=%.3f%n",
+        at(serverSide, 0.5),
+        at(serverSide, 0.9),
+        at(serverSide, 0.99),
+        at(serverSide, 0.999),
         timer.max(TimeUnit.MILLISECONDS));
-    System.out.printf("client-side ms (from the scheduled send): p50=%.3f p90=%.3f p99=%.3f"
-        + " p99.9=%.3f max=%.3f%n", WebhookLatency.pct(clientNanos, 0.5), WebhookLatency.pct(clientNanos, 0.9),
-        WebhookLatency.pct(clientNanos, 0.99), WebhookLatency.pct(clientNanos, 0.999), clientNanos[n - 1] / 1e6);
+    System.out.printf(
+        "client-side ms (from the scheduled send): p50=%.3f p90=%.3f p99=%.3f"
+            + " p99.9=%.3f max=%.3f%n",
+        WebhookLatency.pct(clientNanos, 0.5),
+        WebhookLatency.pct(clientNanos, 0.9),
+        WebhookLatency.pct(clientNanos, 0.99),
+        WebhookLatency.pct(clientNanos, 0.999),
+        clientNanos[n - 1] / 1e6);
     StringBuilder cdf = new StringBuilder();
     for (ValueAtPercentile p : serverSide) {
-      cdf.append(String.format("%.4f %.4f %.4f%n", p.percentile(),
-          p.value(TimeUnit.MILLISECONDS), WebhookLatency.pct(clientNanos, p.percentile())));
+      cdf.append(
+          String.format(
+              "%.4f %.4f %.4f%n",
+              p.percentile(),
+              p.value(TimeUnit.MILLISECONDS),
+              WebhookLatency.pct(clientNanos, p.percentile())));
     }
     Files.writeString(cdfOut, cdf, StandardCharsets.UTF_8);
     System.exit(failed == 0 ? 0 : 1);
@@ -107,12 +120,13 @@ public final class WebhookOpenLoop {
   }
 
   /**
-   * Sends at a fixed rate for the given time over at most {@value #CONNECTIONS} connections (as
-   * an API server keeps a bounded pool to a webhook): a request whose time has come waits for a
-   * free connection, and that wait counts in its client-side time. Returns the failed requests.
+   * Sends at a fixed rate for the given time over at most {@value #CONNECTIONS} connections (as an
+   * API server keeps a bounded pool to a webhook): a request whose time has come waits for a free
+   * connection, and that wait counts in its client-side time. Returns the failed requests.
    */
-  private static int run(HttpClient client, URI uri, String[] bodies, double rate, int seconds,
-      long[] record) throws Exception {
+  private static int run(
+      HttpClient client, URI uri, String[] bodies, double rate, int seconds, long[] record)
+      throws Exception {
     int n = (int) Math.round(rate * seconds);
     long period = (long) (1e9 / rate);
     AtomicInteger failed = new AtomicInteger();
@@ -121,30 +135,39 @@ public final class WebhookOpenLoop {
     CountDownLatch done = new CountDownLatch(n);
     long start = System.nanoTime();
     AtomicInteger next = new AtomicInteger();
-    ticks.scheduleAtFixedRate(() -> {
-      int i = next.getAndIncrement();
-      if (i >= n) {
-        return;
-      }
-      long intended = start + i * period;
-      connections.execute(() -> {
-        try {
-          HttpRequest req = HttpRequest.newBuilder(uri).header("Content-Type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofString(bodies[i % bodies.length])).build();
-          HttpResponse<String> resp = client.send(req, HttpResponse.BodyHandlers.ofString());
-          if (resp.statusCode() != 200) {
-            failed.incrementAndGet();
+    ticks.scheduleAtFixedRate(
+        () -> {
+          int i = next.getAndIncrement();
+          if (i >= n) {
+            return;
           }
-        } catch (Exception e) {
-          failed.incrementAndGet();
-        } finally {
-          if (record != null) {
-            record[i] = System.nanoTime() - intended;
-          }
-          done.countDown();
-        }
-      });
-    }, 0, period, TimeUnit.NANOSECONDS);
+          long intended = start + i * period;
+          connections.execute(
+              () -> {
+                try {
+                  HttpRequest req =
+                      HttpRequest.newBuilder(uri)
+                          .header("Content-Type", "application/json")
+                          .POST(HttpRequest.BodyPublishers.ofString(bodies[i % bodies.length]))
+                          .build();
+                  HttpResponse<String> resp =
+                      client.send(req, HttpResponse.BodyHandlers.ofString());
+                  if (resp.statusCode() != 200) {
+                    failed.incrementAndGet();
+                  }
+                } catch (Exception e) {
+                  failed.incrementAndGet();
+                } finally {
+                  if (record != null) {
+                    record[i] = System.nanoTime() - intended;
+                  }
+                  done.countDown();
+                }
+              });
+        },
+        0,
+        period,
+        TimeUnit.NANOSECONDS);
     // Bounded: the schedule plus a minute for what is queued.
     if (!done.await(seconds + 60L, TimeUnit.SECONDS)) {
       failed.addAndGet((int) done.getCount());

@@ -1,19 +1,22 @@
 package io.pyhygiene.cli;
 
-import io.pyhygiene.Versions;
-
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.pyhygiene.Versions;
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicySpec;
 import io.pyhygiene.engine.AuditPolicy;
 import io.pyhygiene.engine.Auditor;
 import io.pyhygiene.engine.Rule;
 import io.pyhygiene.engine.Severity;
 import io.pyhygiene.policy.PolicyResolver;
+import io.pyhygiene.registry.CredentialSource;
+import io.pyhygiene.registry.DockerConfigCredentials;
+import io.pyhygiene.registry.Platform;
 import io.pyhygiene.rules.RuleCatalog;
+import io.pyhygiene.workload.ImageFacts;
 import io.pyhygiene.workload.Observations;
 import io.pyhygiene.workload.WorkloadContext;
 import io.pyhygiene.workload.WorkloadView;
@@ -25,150 +28,214 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.LabelSelector;
-import io.pyhygiene.registry.CredentialSource;
-import io.pyhygiene.registry.DockerConfigCredentials;
-import io.pyhygiene.registry.Platform;
-import io.pyhygiene.workload.ImageFacts;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
  * {@code pyhygiene audit}: audits manifest files (for CI) or, with {@code --cluster}, a live
  * cluster read-only; with {@code --resolve-images}, verdicts also use each image's config.
  */
-@Command(name = "audit", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(
+    name = "audit",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
     description = {
-        "Audit Python workloads (Deployments, StatefulSets, DaemonSets, Jobs, CronJobs,"
-            + " ReplicaSets and Pods no controller owns) in manifest files or a live cluster"
-            + " against the Python hygiene rules.",
-        "",
-        "Files: YAML (multi-document) and JSON files, directories (recursively: *.yaml, *.yml,"
-            + " *.json) and stdin (-). `kind: List` is expanded; Services decide which containers"
-            + " serve and ConfigMaps give mounted scripts; other kinds are skipped. A malformed"
-            + " document never stops the run: every readable document is audited and each bad"
-            + " one is named.",
-        "",
-        "Cluster (--cluster): lists, read-only, the audited kinds, Pods, Services and ConfigMaps"
-            + " of the kubeconfig's cluster, and reads runtime evidence (SIGKILL at shutdown,"
-            + " OOMKilled) from the Pods' recorded terminations. Namespaces or kinds the user may"
-            + " not list are skipped and named on stderr and in the report."},
+      "Audit Python workloads (Deployments, StatefulSets, DaemonSets, Jobs, CronJobs,"
+          + " ReplicaSets and Pods no controller owns) in manifest files or a live cluster"
+          + " against the Python hygiene rules.",
+      "",
+      "Files: YAML (multi-document) and JSON files, directories (recursively: *.yaml, *.yml,"
+          + " *.json) and stdin (-). `kind: List` is expanded; Services decide which containers"
+          + " serve and ConfigMaps give mounted scripts; other kinds are skipped. A malformed"
+          + " document never stops the run: every readable document is audited and each bad"
+          + " one is named.",
+      "",
+      "Cluster (--cluster): lists, read-only, the audited kinds, Pods, Services and ConfigMaps"
+          + " of the kubeconfig's cluster, and reads runtime evidence (SIGKILL at shutdown,"
+          + " OOMKilled) from the Pods' recorded terminations. Namespaces or kinds the user may"
+          + " not list are skipped and named on stderr and in the report."
+    },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
-        "0:no finding at or above --fail-on",
-        "1:findings at or above --fail-on",
-        "2:usage or input errors, or part of the cluster could not be listed (everything"
-            + " readable is still audited)"},
-    footer = {"", "Examples:",
-        "  pyhygiene audit -f deploy/ -o sarif > pyhygiene.sarif",
-        "  helm template chart/ | pyhygiene audit -f - --fail-on warning",
-        "  pyhygiene audit -f k8s.yaml --policy policy.yaml --now 2026-11-25",
-        "  pyhygiene audit -f k8s/ --resolve-images --platform linux/arm64",
-        "  pyhygiene audit --cluster -A -o table",
-        "  kubectl pyhygiene audit --cluster -n shop -l app.kubernetes.io/part-of=billing"})
+      "0:no finding at or above --fail-on",
+      "1:findings at or above --fail-on",
+      "2:usage or input errors, or part of the cluster could not be listed (everything"
+          + " readable is still audited)"
+    },
+    footer = {
+      "",
+      "Examples:",
+      "  pyhygiene audit -f deploy/ -o sarif > pyhygiene.sarif",
+      "  helm template chart/ | pyhygiene audit -f - --fail-on warning",
+      "  pyhygiene audit -f k8s.yaml --policy policy.yaml --now 2026-11-25",
+      "  pyhygiene audit -f k8s/ --resolve-images --platform linux/arm64",
+      "  pyhygiene audit --cluster -A -o table",
+      "  kubectl pyhygiene audit --cluster -n shop -l app.kubernetes.io/part-of=billing"
+    })
 public final class AuditCommand implements Callable<Integer> {
 
-  enum Format { text, table, json, sarif }
+  enum Format {
+    text,
+    table,
+    json,
+    sarif
+  }
 
-  enum FailOn { error, warning, never }
+  enum FailOn {
+    error,
+    warning,
+    never
+  }
 
   /** What to audit. */
   static final class Input {
-    @Option(names = {"-f", "--file"}, paramLabel = "PATH",
+    @Option(
+        names = {"-f", "--file"},
+        paramLabel = "PATH",
         description = "A manifest file, a directory, or - for stdin. Repeatable.")
     List<String> paths;
 
-    @Option(names = "--cluster", description = "Audit the live cluster of the kubeconfig"
-        + " (read-only: list calls only) instead of files.")
+    @Option(
+        names = "--cluster",
+        description =
+            "Audit the live cluster of the kubeconfig"
+                + " (read-only: list calls only) instead of files.")
     boolean cluster;
   }
 
   /** Which cluster, which namespaces, which workloads. */
   static final class ClusterOptions {
-    @Option(names = "--kubeconfig", paramLabel = "FILE", description = "The kubeconfig (default:"
-        + " $KUBECONFIG, else ~/.kube/config, else the in-cluster service account).")
+    @Option(
+        names = "--kubeconfig",
+        paramLabel = "FILE",
+        description =
+            "The kubeconfig (default:"
+                + " $KUBECONFIG, else ~/.kube/config, else the in-cluster service account).")
     Path kubeconfig;
 
-    @Option(names = "--context", paramLabel = "NAME",
+    @Option(
+        names = "--context",
+        paramLabel = "NAME",
         description = "The kubeconfig context (default: its current context).")
     String context;
 
-    @Option(names = {"-n", "--namespace"}, paramLabel = "NS", split = ",",
-        description = "Audit these namespaces (repeatable or comma-separated; default: the"
-            + " context's namespace, else default).")
+    @Option(
+        names = {"-n", "--namespace"},
+        paramLabel = "NS",
+        split = ",",
+        description =
+            "Audit these namespaces (repeatable or comma-separated; default: the"
+                + " context's namespace, else default).")
     List<String> namespaces;
 
-    @Option(names = {"-A", "--all-namespaces"}, description = "Audit every namespace. Kinds that"
-        + " cannot be listed cluster-wide are listed namespace by namespace.")
+    @Option(
+        names = {"-A", "--all-namespaces"},
+        description =
+            "Audit every namespace. Kinds that"
+                + " cannot be listed cluster-wide are listed namespace by namespace.")
     boolean allNamespaces;
 
-    @Option(names = {"-l", "--selector"}, paramLabel = "SELECTOR", description = "Audit only"
-        + " workloads whose labels match, kubectl syntax: app=web,tier!=db,env in (prod,stage)."
-        + " Their Pods count as evidence whatever their labels.")
+    @Option(
+        names = {"-l", "--selector"},
+        paramLabel = "SELECTOR",
+        description =
+            "Audit only"
+                + " workloads whose labels match, kubectl syntax: app=web,tier!=db,env in (prod,stage)."
+                + " Their Pods count as evidence whatever their labels.")
     String selector;
   }
 
   /** Image resolution. */
   static final class ImageOptions {
-    @Option(names = "--resolve-images", description = "Read each image's config (ENTRYPOINT,"
-        + " CMD, USER, ENV, STOPSIGNAL) from its registry, so verdicts see what really runs."
-        + " Off by default: without it the audit makes no network call (files) or only calls"
-        + " the API server (--cluster).")
+    @Option(
+        names = "--resolve-images",
+        description =
+            "Read each image's config (ENTRYPOINT,"
+                + " CMD, USER, ENV, STOPSIGNAL) from its registry, so verdicts see what really runs."
+                + " Off by default: without it the audit makes no network call (files) or only calls"
+                + " the API server (--cluster).")
     boolean resolve;
 
-    @Option(names = "--registry-config", paramLabel = "FILE", description = "Docker config JSON"
-        + " with registry credentials (auths, credHelpers, credsStore; default:"
-        + " $DOCKER_CONFIG/config.json, else ~/.docker/config.json).")
+    @Option(
+        names = "--registry-config",
+        paramLabel = "FILE",
+        description =
+            "Docker config JSON"
+                + " with registry credentials (auths, credHelpers, credsStore; default:"
+                + " $DOCKER_CONFIG/config.json, else ~/.docker/config.json).")
     Path registryConfig;
 
-    @Option(names = "--insecure-registry", paramLabel = "HOST[:PORT]", description = "A registry"
-        + " reached without valid TLS (HTTPS unverified, then plain HTTP), as Docker's"
-        + " insecure-registries. Loopback registries always are. Repeatable.")
+    @Option(
+        names = "--insecure-registry",
+        paramLabel = "HOST[:PORT]",
+        description =
+            "A registry"
+                + " reached without valid TLS (HTTPS unverified, then plain HTTP), as Docker's"
+                + " insecure-registries. Loopback registries always are. Repeatable.")
     List<String> insecureRegistries;
 
-    @Option(names = "--platform", paramLabel = "OS/ARCH[/VARIANT]", description = "The platform"
-        + " to read from multi-platform images (default: linux/amd64).")
+    @Option(
+        names = "--platform",
+        paramLabel = "OS/ARCH[/VARIANT]",
+        description =
+            "The platform" + " to read from multi-platform images (default: linux/amd64).")
     String platform;
   }
 
   /** How to report and judge. */
   static final class OutputOptions {
-    @Option(names = {"-o", "--output"}, defaultValue = "text", paramLabel = "FORMAT",
-        description = "text (grouped by workload), table (one line per workload), json or sarif"
-            + " (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = {"-o", "--output"},
+        defaultValue = "text",
+        paramLabel = "FORMAT",
+        description =
+            "text (grouped by workload), table (one line per workload), json or sarif"
+                + " (default: ${DEFAULT-VALUE}).")
     Format format = Format.text;
 
-    @Option(names = "--policy", paramLabel = "FILE",
-        description = "A PythonHygienePolicy manifest whose rules, parameters and exemptions"
-            + " apply (default: the built-in defaults, as a policy with an empty spec).")
+    @Option(
+        names = "--policy",
+        paramLabel = "FILE",
+        description =
+            "A PythonHygienePolicy manifest whose rules, parameters and exemptions"
+                + " apply (default: the built-in defaults, as a policy with an empty spec).")
     Path policyFile;
 
-    @Option(names = "--fail-on", defaultValue = "error", paramLabel = "LEVEL",
-        description = "Exit 1 when a finding is at or above: error, warning or never"
-            + " (default: ${DEFAULT-VALUE}).")
+    @Option(
+        names = "--fail-on",
+        defaultValue = "error",
+        paramLabel = "LEVEL",
+        description =
+            "Exit 1 when a finding is at or above: error, warning or never"
+                + " (default: ${DEFAULT-VALUE}).")
     FailOn failOn = FailOn.error;
 
-    @Option(names = "--now", paramLabel = "DATE",
-        description = "The date rules such as python-eol judge by, e.g. 2026-11-25 (default:"
-            + " today, UTC). Pin it in CI to make results reproducible.")
+    @Option(
+        names = "--now",
+        paramLabel = "DATE",
+        description =
+            "The date rules such as python-eol judge by, e.g. 2026-11-25 (default:"
+                + " today, UTC). Pin it in CI to make results reproducible.")
     LocalDate now;
 
-    @Option(names = "--no-color", description = "Never colour text output (colour is used only"
-        + " on a terminal, and never when NO_COLOR is set).")
+    @Option(
+        names = "--no-color",
+        description =
+            "Never colour text output (colour is used only"
+                + " on a terminal, and never when NO_COLOR is set).")
     boolean noColor;
   }
 
@@ -184,8 +251,7 @@ public final class AuditCommand implements Callable<Integer> {
   @ArgGroup(validate = false, heading = "%nOutput:%n", order = 4)
   OutputOptions output = new OutputOptions();
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   private final InputStream stdin;
   private final Map<String, String> environment;
@@ -198,8 +264,8 @@ public final class AuditCommand implements Callable<Integer> {
   }
 
   /** A workload to audit, where it came from, and what the engine may know around it. */
-  private record Target(String source, int document, int line, HasMetadata workload,
-      WorkloadContext context) {}
+  private record Target(
+      String source, int document, int line, HasMetadata workload, WorkloadContext context) {}
 
   @Override
   public Integer call() {
@@ -215,8 +281,10 @@ public final class AuditCommand implements Callable<Integer> {
       err.flush();
       return 2;
     }
-    Clock clock = output.now == null ? Clock.systemUTC()
-        : Clock.fixed(output.now.atStartOfDay().toInstant(ZoneOffset.UTC), ZoneOffset.UTC);
+    Clock clock =
+        output.now == null
+            ? Clock.systemUTC()
+            : Clock.fixed(output.now.atStartOfDay().toInstant(ZoneOffset.UTC), ZoneOffset.UTC);
     Auditor auditor = new Auditor(rules, clock);
     Progress progress = new Progress(err, terminal, System::nanoTime);
 
@@ -225,16 +293,20 @@ public final class AuditCommand implements Callable<Integer> {
     List<AuditRun.ReadError> readErrors = List.of();
     boolean noFiles = false;
     if (input.cluster) {
-      try (ClusterConnection.Connected connected = ClusterConnection.open(
-          clusterOptions.kubeconfig, clusterOptions.context, environment)) {
-        ClusterScan.Scope scope = new ClusterScan.Scope(clusterOptions.allNamespaces,
-            clusterOptions.namespaces == null || clusterOptions.namespaces.isEmpty()
-                ? List.of(connected.namespace()) : List.copyOf(new LinkedHashSet<>(
-                    clusterOptions.namespaces)));
-        ClusterScan.Result scanned = new ClusterScan(connected.client(), progress,
-            ClusterScan.PAGE_SIZE, 4).scan(scope, settings.selector());
-        scanned.targets().forEach(t -> targets.add(new Target("", 0, 0, t.workload(),
-            t.context())));
+      try (ClusterConnection.Connected connected =
+          ClusterConnection.open(clusterOptions.kubeconfig, clusterOptions.context, environment)) {
+        ClusterScan.Scope scope =
+            new ClusterScan.Scope(
+                clusterOptions.allNamespaces,
+                clusterOptions.namespaces == null || clusterOptions.namespaces.isEmpty()
+                    ? List.of(connected.namespace())
+                    : List.copyOf(new LinkedHashSet<>(clusterOptions.namespaces)));
+        ClusterScan.Result scanned =
+            new ClusterScan(connected.client(), progress, ClusterScan.PAGE_SIZE, 4)
+                .scan(scope, settings.selector());
+        scanned
+            .targets()
+            .forEach(t -> targets.add(new Target("", 0, 0, t.workload(), t.context())));
         readErrors = scanned.errors();
         for (String ns : scanned.empty()) {
           err.println("pyhygiene: namespace " + ns + ": nothing found (does it exist?)");
@@ -250,17 +322,24 @@ public final class AuditCommand implements Callable<Integer> {
       }
       err.flush();
     } else {
-      ManifestLoader.Result loaded = new ManifestLoader(stdin, msg -> {
-        if (terminal) {
-          err.println(msg);
-          err.flush();
-        }
-      }).load(input.paths);
+      ManifestLoader.Result loaded =
+          new ManifestLoader(
+                  stdin,
+                  msg -> {
+                    if (terminal) {
+                      err.println(msg);
+                      err.flush();
+                    }
+                  })
+              .load(input.paths);
       // Services in the input decide which containers serve; with none, ports are taken as
       // serving and findings say so.
-      WorkloadContext context = new WorkloadContext(
-          loaded.services().isEmpty() ? Optional.empty() : Optional.of(loaded.services()),
-          loaded.configMaps(), Map.of(), Observations.NONE);
+      WorkloadContext context =
+          new WorkloadContext(
+              loaded.services().isEmpty() ? Optional.empty() : Optional.of(loaded.services()),
+              loaded.configMaps(),
+              Map.of(),
+              Observations.NONE);
       for (ManifestLoader.LoadedWorkload w : loaded.workloads()) {
         targets.add(new Target(w.source(), w.document(), w.line(), w.workload(), context));
       }
@@ -272,16 +351,21 @@ public final class AuditCommand implements Callable<Integer> {
     // The policy file's images section turns resolution on too; the flags win where both speak.
     boolean resolve = images.resolve || policy.images().resolve();
     if (resolve) {
-      Platform platform = images.platform != null ? settings.platform()
-          : Platform.parse(policy.images().platform());
+      Platform platform =
+          images.platform != null
+              ? settings.platform()
+              : Platform.parse(policy.images().platform());
       Set<String> insecure = new LinkedHashSet<>(settings.insecureRegistries());
       policy.images().insecureRegistries().forEach(h -> insecure.add(h.toLowerCase(Locale.ROOT)));
-      CredentialSource credentials = images.resolve ? settings.credentials()
-          : DockerConfigCredentials.fromEnvironment(environment);
+      CredentialSource credentials =
+          images.resolve
+              ? settings.credentials()
+              : DockerConfigCredentials.fromEnvironment(environment);
       List<String> references = new ArrayList<>();
-      targets.forEach(t -> PodTemplates.images(t.workload()).forEach(i -> references.add(i.image())));
-      try (ImageResolution resolution = new ImageResolution(
-          ImageResolution.options(platform, insecure), credentials)) {
+      targets.forEach(
+          t -> PodTemplates.images(t.workload()).forEach(i -> references.add(i.image())));
+      try (ImageResolution resolution =
+          new ImageResolution(ImageResolution.options(platform, insecure), credentials)) {
         facts = Map.copyOf(resolution.resolveAll(references, progress));
       }
       progress.done();
@@ -290,16 +374,24 @@ public final class AuditCommand implements Callable<Integer> {
     // The engine is pure and the auditor stateless: workloads are audited in parallel, and the
     // report keeps the input's order.
     Map<String, ImageFacts> resolvedFacts = facts;
-    List<AuditRun.Audited> audited = targets.parallelStream().map(t -> {
-      WorkloadContext context = resolvedFacts.isEmpty() ? t.context()
-          : t.context().withImages(resolvedFacts);
-      WorkloadView view = WorkloadView.of(t.workload(), context).orElseThrow();
-      List<AuditRun.Image> imageFacts = PodTemplates.images(t.workload()).stream()
-          .map(i -> new AuditRun.Image(i.container(), i.image(), context.image(i.image())))
-          .toList();
-      return new AuditRun.Audited(t.source(), t.document(), t.line(),
-          auditor.audit(view, policy), imageFacts);
-    }).toList();
+    List<AuditRun.Audited> audited =
+        targets.parallelStream()
+            .map(
+                t -> {
+                  WorkloadContext context =
+                      resolvedFacts.isEmpty() ? t.context() : t.context().withImages(resolvedFacts);
+                  WorkloadView view = WorkloadView.of(t.workload(), context).orElseThrow();
+                  List<AuditRun.Image> imageFacts =
+                      PodTemplates.images(t.workload()).stream()
+                          .map(
+                              i ->
+                                  new AuditRun.Image(
+                                      i.container(), i.image(), context.image(i.image())))
+                          .toList();
+                  return new AuditRun.Audited(
+                      t.source(), t.document(), t.line(), auditor.audit(view, policy), imageFacts);
+                })
+            .toList();
     AuditRun run = new AuditRun(audited, inputErrors, readErrors, resolve);
     switch (output.format) {
       case json -> out.print(JsonReport.render(run));
@@ -309,18 +401,19 @@ public final class AuditCommand implements Callable<Integer> {
     }
     out.flush();
     if (noFiles) {
-      err.println("pyhygiene: no *.yaml, *.yml or *.json files found in "
-          + String.join(", ", input.paths));
+      err.println(
+          "pyhygiene: no *.yaml, *.yml or *.json files found in " + String.join(", ", input.paths));
       err.flush();
     }
     if (run.incomplete()) {
       return 2;
     }
-    Severity threshold = switch (output.failOn) {
-      case error -> Severity.ERROR;
-      case warning -> Severity.WARNING;
-      case never -> null;
-    };
+    Severity threshold =
+        switch (output.failOn) {
+          case error -> Severity.ERROR;
+          case warning -> Severity.WARNING;
+          case never -> null;
+        };
     return run.anyAtLeast(threshold) ? 1 : 0;
   }
 
@@ -332,18 +425,24 @@ public final class AuditCommand implements Callable<Integer> {
    * @param insecureRegistries {@code host[:port]}, lower case
    * @param credentials where registry credentials come from
    */
-  private record Settings(LabelSelector selector, Platform platform,
-      Set<String> insecureRegistries, CredentialSource credentials) {}
+  private record Settings(
+      LabelSelector selector,
+      Platform platform,
+      Set<String> insecureRegistries,
+      CredentialSource credentials) {}
 
-  private static final Pattern REGISTRY_HOST = Pattern.compile(
-      "(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
-          + "|\\[[0-9A-Fa-f:.]+])(?::[0-9]{1,5})?");
+  private static final Pattern REGISTRY_HOST =
+      Pattern.compile(
+          "(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+              + "|\\[[0-9A-Fa-f:.]+])(?::[0-9]{1,5})?");
 
   private Settings validate() {
     boolean files = input.paths != null && !input.paths.isEmpty();
     if (files == input.cluster) {
-      throw usage(files ? "-f and --cluster exclude each other: audit files or a cluster"
-          : "say what to audit: -f PATH (files) or --cluster");
+      throw usage(
+          files
+              ? "-f and --cluster exclude each other: audit files or a cluster"
+              : "say what to audit: -f PATH (files) or --cluster");
     }
     if (!input.cluster) {
       List<String> clusterOnly = new ArrayList<>();
@@ -384,10 +483,13 @@ public final class AuditCommand implements Callable<Integer> {
         throw usage("-l: " + e.getMessage());
       }
     }
-    if (!images.resolve && (images.registryConfig != null || images.insecureRegistries != null
-        || images.platform != null)) {
-      throw usage("--registry-config, --insecure-registry and --platform only apply with"
-          + " --resolve-images");
+    if (!images.resolve
+        && (images.registryConfig != null
+            || images.insecureRegistries != null
+            || images.platform != null)) {
+      throw usage(
+          "--registry-config, --insecure-registry and --platform only apply with"
+              + " --resolve-images");
     }
     Platform platform = Platform.LINUX_AMD64;
     if (images.platform != null) {
@@ -398,11 +500,14 @@ public final class AuditCommand implements Callable<Integer> {
       }
     }
     Set<String> insecure = new LinkedHashSet<>();
-    for (String host : images.insecureRegistries == null ? List.<String>of()
-        : images.insecureRegistries) {
+    for (String host :
+        images.insecureRegistries == null ? List.<String>of() : images.insecureRegistries) {
       if (!REGISTRY_HOST.matcher(host).matches()) {
-        throw usage("--insecure-registry " + host + ": expected HOST or HOST:PORT, without a"
-            + " scheme or a path");
+        throw usage(
+            "--insecure-registry "
+                + host
+                + ": expected HOST or HOST:PORT, without a"
+                + " scheme or a path");
       }
       insecure.add(host.toLowerCase(Locale.ROOT));
     }
@@ -425,8 +530,11 @@ public final class AuditCommand implements Callable<Integer> {
   }
 
   private boolean useColour() {
-    return terminal && !output.noColor && !environment.containsKey("NO_COLOR")
-        && !"dumb".equals(environment.get("TERM")) && output.format == Format.text;
+    return terminal
+        && !output.noColor
+        && !environment.containsKey("NO_COLOR")
+        && !"dumb".equals(environment.get("TERM"))
+        && output.format == Format.text;
   }
 
   static final class PolicyException extends Exception {
@@ -452,8 +560,10 @@ public final class AuditCommand implements Callable<Integer> {
     }
     if (!"PythonHygienePolicy".equals(node.path("kind").asText())
         || !"pyhygiene.io/v1alpha1".equals(node.path("apiVersion").asText())) {
-      throw new PolicyException(policyFile + ": expected apiVersion pyhygiene.io/v1alpha1,"
-          + " kind PythonHygienePolicy");
+      throw new PolicyException(
+          policyFile
+              + ": expected apiVersion pyhygiene.io/v1alpha1,"
+              + " kind PythonHygienePolicy");
     }
     // Read the spec, not the CustomResource: its class would start the logging system and
     // the client's machinery for a file the CLI only needs the fields of.
@@ -468,22 +578,29 @@ public final class AuditCommand implements Callable<Integer> {
     try {
       spec = node.hasNonNull("spec") ? STRICT.readValue(node.get("spec")) : null;
     } catch (JsonMappingException e) {
-      throw new PolicyException(policyFile + ": spec." + ManifestLoader.fieldPath(e) + ": "
-          + (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException
-              ? "unknown field" : ManifestLoader.mappingProblem(e)));
+      throw new PolicyException(
+          policyFile
+              + ": spec."
+              + ManifestLoader.fieldPath(e)
+              + ": "
+              + (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException
+                  ? "unknown field"
+                  : ManifestLoader.mappingProblem(e)));
     } catch (IOException e) {
       throw new PolicyException(policyFile + ": " + e.getMessage());
     }
     String name = node.path("metadata").path("name").asText("");
     PolicyResolver.Result result = resolver.resolve(name, spec);
     if (!result.valid()) {
-      throw new PolicyException(policyFile + ": invalid policy: " + String.join("; ", result.errors()));
+      throw new PolicyException(
+          policyFile + ": invalid policy: " + String.join("; ", result.errors()));
     }
     return result.policy();
   }
 
   /** Policies are read strictly: a misspelt field is an error, not silently ignored. */
   private static final com.fasterxml.jackson.databind.ObjectReader STRICT =
-      io.pyhygiene.json.Json.MAPPER.readerFor(PythonHygienePolicySpec.class)
+      io.pyhygiene.json.Json.MAPPER
+          .readerFor(PythonHygienePolicySpec.class)
           .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 }

@@ -16,8 +16,11 @@ import java.util.Optional;
  * @param readErrors what a cluster scan could not list
  * @param imagesRequested whether {@code --resolve-images} was on (reports then show digests)
  */
-public record AuditRun(List<Audited> workloads, List<ManifestLoader.InputError> errors,
-    List<ReadError> readErrors, boolean imagesRequested) {
+public record AuditRun(
+    List<Audited> workloads,
+    List<ManifestLoader.InputError> errors,
+    List<ReadError> readErrors,
+    boolean imagesRequested) {
 
   public AuditRun {
     workloads = List.copyOf(workloads);
@@ -38,8 +41,8 @@ public record AuditRun(List<Audited> workloads, List<ManifestLoader.InputError> 
    * @param audit the engine's result
    * @param images each audited container's image and what resolution learnt of it
    */
-  public record Audited(String source, int document, int line, WorkloadAudit audit,
-      List<Image> images) {
+  public record Audited(
+      String source, int document, int line, WorkloadAudit audit, List<Image> images) {
 
     public Audited {
       images = List.copyOf(images);
@@ -95,9 +98,9 @@ public record AuditRun(List<Audited> workloads, List<ManifestLoader.InputError> 
   }
 
   /**
-   * The read errors for people: namespaces that failed the same way on one line ({@code
-   * namespaces a, b, c: cannot list ...}), as a user allowed a few namespaces of many would
-   * otherwise get a line for each of the others. Every namespace is named.
+   * The read errors for people: namespaces that failed the same way on one line ({@code namespaces
+   * a, b, c: cannot list ...}), as a user allowed a few namespaces of many would otherwise get a
+   * line for each of the others. Every namespace is named.
    */
   public List<String> readErrorLines() {
     java.util.Map<String, List<String>> byMessage = new java.util.LinkedHashMap<>();
@@ -105,17 +108,18 @@ public record AuditRun(List<Audited> workloads, List<ManifestLoader.InputError> 
       byMessage.computeIfAbsent(e.message(), k -> new java.util.ArrayList<>()).add(e.namespace());
     }
     List<String> lines = new java.util.ArrayList<>();
-    byMessage.forEach((message, namespaces) -> {
-      List<String> named = namespaces.stream().filter(n -> !n.isEmpty()).toList();
-      if (named.size() < namespaces.size()) {
-        lines.add("all namespaces: " + message);
-      }
-      if (named.size() == 1) {
-        lines.add("namespace " + named.get(0) + ": " + message);
-      } else if (named.size() > 1) {
-        lines.add("namespaces " + String.join(", ", named) + ": " + message);
-      }
-    });
+    byMessage.forEach(
+        (message, namespaces) -> {
+          List<String> named = namespaces.stream().filter(n -> !n.isEmpty()).toList();
+          if (named.size() < namespaces.size()) {
+            lines.add("all namespaces: " + message);
+          }
+          if (named.size() == 1) {
+            lines.add("namespace " + named.get(0) + ": " + message);
+          } else if (named.size() > 1) {
+            lines.add("namespaces " + String.join(", ", named) + ": " + message);
+          }
+        });
     return lines;
   }
 
@@ -134,9 +138,10 @@ public record AuditRun(List<Audited> workloads, List<ManifestLoader.InputError> 
 
   /** Whether any finding is at or above the threshold ({@code null} threshold: never). */
   public boolean anyAtLeast(Severity threshold) {
-    return threshold != null && workloads.stream()
-        .flatMap(w -> w.audit().findings().stream())
-        .anyMatch(f -> f.severity().atLeast(threshold));
+    return threshold != null
+        && workloads.stream()
+            .flatMap(w -> w.audit().findings().stream())
+            .anyMatch(f -> f.severity().atLeast(threshold));
   }
 
   /** Namespace as kubectl would apply it with the default context. */

@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The cluster {@code audit --cluster} reads, found as kubectl finds it: {@code --kubeconfig},
- * else {@code $KUBECONFIG}, else {@code ~/.kube/config}, else the in-cluster service account;
- * {@code --context} or the kubeconfig's current context; its namespace, else {@code default}.
+ * The cluster {@code audit --cluster} reads, found as kubectl finds it: {@code --kubeconfig}, else
+ * {@code $KUBECONFIG}, else {@code ~/.kube/config}, else the in-cluster service account; {@code
+ * --context} or the kubeconfig's current context; its namespace, else {@code default}.
  */
 final class ClusterConnection {
 
@@ -43,14 +43,17 @@ final class ClusterConnection {
     Config config = config(kubeconfig, context, env);
     // A scan is a handful of list calls: fail fast on a dead API server (fabric8 retries ten
     // times by default), allow a slow page of a big cluster.
-    Config tuned = new ConfigBuilder(config)
-        .withConnectionTimeout(10_000)
-        .withRequestTimeout(120_000)
-        .withRequestRetryBackoffLimit(1)
-        .withRequestRetryBackoffInterval(500)
-        .build();
-    String namespace = tuned.getNamespace() == null || tuned.getNamespace().isBlank()
-        ? "default" : tuned.getNamespace();
+    Config tuned =
+        new ConfigBuilder(config)
+            .withConnectionTimeout(10_000)
+            .withRequestTimeout(120_000)
+            .withRequestRetryBackoffLimit(1)
+            .withRequestRetryBackoffInterval(500)
+            .build();
+    String namespace =
+        tuned.getNamespace() == null || tuned.getNamespace().isBlank()
+            ? "default"
+            : tuned.getNamespace();
     String name = tuned.getCurrentContext() == null ? "" : tuned.getCurrentContext().getName();
     return new Connected(new KubernetesClientBuilder().withConfig(tuned).build(), name, namespace);
   }
@@ -76,15 +79,18 @@ final class ClusterConnection {
         }
         file = files.get(0);
       } else {
-        Path home = Path.of(env.getOrDefault("HOME", System.getProperty("user.home")),
-            ".kube", "config");
+        Path home =
+            Path.of(env.getOrDefault("HOME", System.getProperty("user.home")), ".kube", "config");
         if (!Files.isRegularFile(home)) {
           String inCluster = env.get("KUBERNETES_SERVICE_HOST");
           if (context == null && inCluster != null && !inCluster.isBlank()) {
             return Config.autoConfigure(null); // in a pod: its service account, as client-go
           }
-          throw new ConnectionException("no kubeconfig: " + home + " does not exist and"
-              + " KUBECONFIG is not set (give one with --kubeconfig)");
+          throw new ConnectionException(
+              "no kubeconfig: "
+                  + home
+                  + " does not exist and"
+                  + " KUBECONFIG is not set (give one with --kubeconfig)");
         }
         file = home;
       }
@@ -95,25 +101,41 @@ final class ClusterConnection {
     try {
       parsed = KubeConfigUtils.parseConfig(file.toFile());
     } catch (RuntimeException e) {
-      throw new ConnectionException(file + ": not a kubeconfig ("
-          + e.getClass().getSimpleName() + ")");
+      throw new ConnectionException(
+          file + ": not a kubeconfig (" + e.getClass().getSimpleName() + ")");
     }
-    List<String> contexts = parsed.getContexts() == null ? List.of()
-        : parsed.getContexts().stream().map(NamedContext::getName).toList();
+    List<String> contexts =
+        parsed.getContexts() == null
+            ? List.of()
+            : parsed.getContexts().stream().map(NamedContext::getName).toList();
     if (context != null && !contexts.contains(context)) {
-      throw new ConnectionException("--context " + context + ": not in " + file
-          + " (contexts: " + String.join(", ", contexts) + ")");
+      throw new ConnectionException(
+          "--context "
+              + context
+              + ": not in "
+              + file
+              + " (contexts: "
+              + String.join(", ", contexts)
+              + ")");
     }
-    if (context == null && (parsed.getCurrentContext() == null
-        || parsed.getCurrentContext().isBlank())) {
-      throw new ConnectionException(file + " has no current-context: pick one with --context"
-          + " (contexts: " + String.join(", ", contexts) + ")");
+    if (context == null
+        && (parsed.getCurrentContext() == null || parsed.getCurrentContext().isBlank())) {
+      throw new ConnectionException(
+          file
+              + " has no current-context: pick one with --context"
+              + " (contexts: "
+              + String.join(", ", contexts)
+              + ")");
     }
     try {
       return Config.fromKubeconfig(context, file.toFile());
     } catch (RuntimeException e) {
-      throw new ConnectionException(file + ": cannot use it (" + e.getClass().getSimpleName()
-          + (e.getMessage() == null ? "" : ": " + e.getMessage().replaceAll("\\s+", " ")) + ")");
+      throw new ConnectionException(
+          file
+              + ": cannot use it ("
+              + e.getClass().getSimpleName()
+              + (e.getMessage() == null ? "" : ": " + e.getMessage().replaceAll("\\s+", " "))
+              + ")");
     }
   }
 }

@@ -46,9 +46,9 @@ import java.util.stream.Collectors;
  * them into what the engine audits: the workloads no controller owns, each with its namespace's
  * Services and ConfigMaps and the terminations its Pods recorded.
  *
- * <p>A list the user may not make (403) does not stop the scan: with {@code -A} a kind that
- * cannot be listed cluster-wide is listed namespace by namespace, and whatever stays unreadable
- * is reported, by namespace, as a {@link AuditRun.ReadError}. Only an API server that cannot be
+ * <p>A list the user may not make (403) does not stop the scan: with {@code -A} a kind that cannot
+ * be listed cluster-wide is listed namespace by namespace, and whatever stays unreadable is
+ * reported, by namespace, as a {@link AuditRun.ReadError}. Only an API server that cannot be
  * reached or refuses the credentials (401) ends the scan.
  */
 final class ClusterScan {
@@ -76,9 +76,7 @@ final class ClusterScan {
     }
   }
 
-  /**
-   * Which namespaces: {@code all} (cluster-wide lists), or the named ones.
-   */
+  /** Which namespaces: {@code all} (cluster-wide lists), or the named ones. */
   record Scope(boolean all, List<String> namespaces) {
     Scope {
       namespaces = List.copyOf(namespaces);
@@ -94,11 +92,11 @@ final class ClusterScan {
    * @param targets the workloads to audit, by namespace, kind and name
    * @param errors what could not be listed, one entry per namespace and status
    * @param objects how many objects were read
-   * @param empty namespaces named with -n in which nothing at all was found (a typo, or a
-   *     namespace that does not exist: telling them apart would need {@code get} on namespaces)
+   * @param empty namespaces named with -n in which nothing at all was found (a typo, or a namespace
+   *     that does not exist: telling them apart would need {@code get} on namespaces)
    */
-  record Result(List<Target> targets, List<AuditRun.ReadError> errors, int objects,
-      List<String> empty) {}
+  record Result(
+      List<Target> targets, List<AuditRun.ReadError> errors, int objects, List<String> empty) {}
 
   /** The scan cannot go on: the API server did not answer, or refused the credentials. */
   static final class FatalException extends Exception {
@@ -137,17 +135,22 @@ final class ClusterScan {
   }
 
   Result scan(Scope scope, LabelSelector selector) throws FatalException {
-    ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-      Thread t = new Thread(r, "pyhygiene-list");
-      t.setDaemon(true);
-      return t;
-    });
+    ExecutorService pool =
+        Executors.newFixedThreadPool(
+            threads,
+            r -> {
+              Thread t = new Thread(r, "pyhygiene-list");
+              t.setDaemon(true);
+              return t;
+            });
     try {
       if (scope.all()) {
         run(pool, Resource.values(), List.of(ALL));
         Set<Resource> forbidden = new LinkedHashSet<>();
         synchronized (failures) {
-          failures.stream().filter(f -> f.status() == 403).forEach(f -> forbidden.add(f.resource()));
+          failures.stream()
+              .filter(f -> f.status() == 403)
+              .forEach(f -> forbidden.add(f.resource()));
           failures.removeIf(f -> f.status() == 403);
         }
         if (!forbidden.isEmpty()) {
@@ -167,8 +170,10 @@ final class ClusterScan {
         synchronized (failures) {
           failed = failures.stream().anyMatch(f -> f.namespace().equals(ns));
         }
-        if (!failed && objects.values().stream().flatMap(List::stream)
-            .noneMatch(o -> PodEvidence.namespace(o).equals(ns))) {
+        if (!failed
+            && objects.values().stream()
+                .flatMap(List::stream)
+                .noneMatch(o -> PodEvidence.namespace(o).equals(ns))) {
           empty.add(ns);
         }
       }
@@ -177,14 +182,17 @@ final class ClusterScan {
   }
 
   /**
-   * Lists the resources cluster-wide lists did not give, namespace by namespace, when the user
-   * may list the namespaces themselves; otherwise says what is missing everywhere.
+   * Lists the resources cluster-wide lists did not give, namespace by namespace, when the user may
+   * list the namespaces themselves; otherwise says what is missing everywhere.
    */
   private void perNamespace(ExecutorService pool, Set<Resource> forbidden) throws FatalException {
     List<String> namespaces;
     try {
-      namespaces = list(Namespace.class, null).stream().map(n -> n.getMetadata().getName())
-          .sorted().toList();
+      namespaces =
+          list(Namespace.class, null).stream()
+              .map(n -> n.getMetadata().getName())
+              .sorted()
+              .toList();
     } catch (KubernetesClientException e) {
       fatalIfUnreachable(e);
       for (Resource r : forbidden) {
@@ -201,20 +209,30 @@ final class ClusterScan {
     List<CompletableFuture<Void>> tasks = new ArrayList<>();
     for (String ns : namespaces) {
       for (Resource r : resources) {
-        tasks.add(CompletableFuture.runAsync(() -> {
-          try {
-            objects.get(r).addAll(list(r.type, ns.equals(ALL) ? null : ns));
-          } catch (KubernetesClientException e) {
-            failures.add(new Failure(ns, r, e.getCode(), reason(e)));
-          } catch (RuntimeException e) {
-            // not the API server's answer (an object the model cannot read, say): that kind
-            // in that namespace is missing, the rest goes on
-            String why = e.getClass().getSimpleName()
-                + (e.getMessage() == null ? "" : ": " + e.getMessage().replaceAll("\\s+", " "));
-            failures.add(new Failure(ns, r, UNREADABLE,
-                why.length() <= 240 ? why : why.substring(0, 240) + "..."));
-          }
-        }, pool));
+        tasks.add(
+            CompletableFuture.runAsync(
+                () -> {
+                  try {
+                    objects.get(r).addAll(list(r.type, ns.equals(ALL) ? null : ns));
+                  } catch (KubernetesClientException e) {
+                    failures.add(new Failure(ns, r, e.getCode(), reason(e)));
+                  } catch (RuntimeException e) {
+                    // not the API server's answer (an object the model cannot read, say): that kind
+                    // in that namespace is missing, the rest goes on
+                    String why =
+                        e.getClass().getSimpleName()
+                            + (e.getMessage() == null
+                                ? ""
+                                : ": " + e.getMessage().replaceAll("\\s+", " "));
+                    failures.add(
+                        new Failure(
+                            ns,
+                            r,
+                            UNREADABLE,
+                            why.length() <= 240 ? why : why.substring(0, 240) + "..."));
+                  }
+                },
+                pool));
       }
     }
     try {
@@ -225,10 +243,13 @@ final class ClusterScan {
     synchronized (failures) {
       for (Failure f : failures) {
         if ((f.status() <= 0 && f.status() != UNREADABLE) || f.status() == 401) {
-          throw new FatalException(f.status() == 401
-              ? "the API server at " + client.getMasterUrl() + " refused the credentials (401"
-                  + " Unauthorized): check the kubeconfig's user for this context"
-              : "cannot reach the API server at " + client.getMasterUrl() + ": " + f.reason());
+          throw new FatalException(
+              f.status() == 401
+                  ? "the API server at "
+                      + client.getMasterUrl()
+                      + " refused the credentials (401"
+                      + " Unauthorized): check the kubeconfig's user for this context"
+                  : "cannot reach the API server at " + client.getMasterUrl() + ": " + f.reason());
         }
       }
     }
@@ -236,8 +257,8 @@ final class ClusterScan {
 
   private void fatalIfUnreachable(KubernetesClientException e) throws FatalException {
     if (e.getCode() <= 0 || e.getCode() == 401) {
-      throw new FatalException("cannot list namespaces at " + client.getMasterUrl() + ": "
-          + reason(e));
+      throw new FatalException(
+          "cannot list namespaces at " + client.getMasterUrl() + ": " + reason(e));
     }
   }
 
@@ -251,11 +272,12 @@ final class ClusterScan {
       String token = null;
       try {
         do {
-          ListOptions options = new ListOptionsBuilder().withLimit(pageSize)
-              .withContinue(token).build();
-          KubernetesResourceList<T> page = namespace == null
-              ? client.resources(type).inAnyNamespace().list(options)
-              : client.resources(type).inNamespace(namespace).list(options);
+          ListOptions options =
+              new ListOptionsBuilder().withLimit(pageSize).withContinue(token).build();
+          KubernetesResourceList<T> page =
+              namespace == null
+                  ? client.resources(type).inAnyNamespace().list(options)
+                  : client.resources(type).inNamespace(namespace).list(options);
           out.addAll(page.getItems());
           int n = read.addAndGet(page.getItems().size());
           progress.accept("listing the cluster: " + n + " objects read");
@@ -294,22 +316,30 @@ final class ClusterScan {
       Pod pod = (Pod) o;
       List<Termination> terminations = PodEvidence.terminations(pod);
       if (!terminations.isEmpty()) {
-        PodEvidence.owner(pod, owners, workloads.keySet()).ifPresent(key ->
-            evidence.computeIfAbsent(key, k -> new ArrayList<>()).addAll(terminations));
+        PodEvidence.owner(pod, owners, workloads.keySet())
+            .ifPresent(
+                key -> evidence.computeIfAbsent(key, k -> new ArrayList<>()).addAll(terminations));
       }
     }
     Map<String, WorkloadContext> contexts = new HashMap<>();
     List<Target> out = new ArrayList<>();
     workloads.entrySet().stream()
-        .sorted(Comparator.comparing((Map.Entry<WorkloadKey, HasMetadata> e) -> e.getKey().namespace())
-            .thenComparing(e -> kindOrder(e.getKey().kind()))
-            .thenComparing(e -> e.getKey().name()))
-        .forEach(e -> {
-          WorkloadContext context = contexts.computeIfAbsent(e.getKey().namespace(), this::context);
-          List<Termination> observed = evidence.getOrDefault(e.getKey(), List.of());
-          out.add(new Target(e.getValue(), observed.isEmpty() ? context
-              : context.withObservations(new Observations(observed, List.of()))));
-        });
+        .sorted(
+            Comparator.comparing((Map.Entry<WorkloadKey, HasMetadata> e) -> e.getKey().namespace())
+                .thenComparing(e -> kindOrder(e.getKey().kind()))
+                .thenComparing(e -> e.getKey().name()))
+        .forEach(
+            e -> {
+              WorkloadContext context =
+                  contexts.computeIfAbsent(e.getKey().namespace(), this::context);
+              List<Termination> observed = evidence.getOrDefault(e.getKey(), List.of());
+              out.add(
+                  new Target(
+                      e.getValue(),
+                      observed.isEmpty()
+                          ? context
+                          : context.withObservations(new Observations(observed, List.of()))));
+            });
     return out;
   }
 
@@ -323,25 +353,35 @@ final class ClusterScan {
   }
 
   /**
-   * A namespace's Services (absent when they could not be listed: then ports count as serving,
-   * and findings say so) and ConfigMaps (scripts mounted from them are read).
+   * A namespace's Services (absent when they could not be listed: then ports count as serving, and
+   * findings say so) and ConfigMaps (scripts mounted from them are read).
    */
   private WorkloadContext context(String namespace) {
-    Optional<List<Service>> services = readable(namespace, Resource.SERVICES)
-        ? Optional.of(inNamespace(Resource.SERVICES, namespace, Service.class)) : Optional.empty();
-    return new WorkloadContext(services,
-        inNamespace(Resource.CONFIGMAPS, namespace, ConfigMap.class), Map.of(), Observations.NONE);
+    Optional<List<Service>> services =
+        readable(namespace, Resource.SERVICES)
+            ? Optional.of(inNamespace(Resource.SERVICES, namespace, Service.class))
+            : Optional.empty();
+    return new WorkloadContext(
+        services,
+        inNamespace(Resource.CONFIGMAPS, namespace, ConfigMap.class),
+        Map.of(),
+        Observations.NONE);
   }
 
   private <T extends HasMetadata> List<T> inNamespace(Resource r, String namespace, Class<T> type) {
-    return objects.get(r).stream().filter(o -> PodEvidence.namespace(o).equals(namespace))
-        .map(type::cast).toList();
+    return objects.get(r).stream()
+        .filter(o -> PodEvidence.namespace(o).equals(namespace))
+        .map(type::cast)
+        .toList();
   }
 
   private boolean readable(String namespace, Resource r) {
     synchronized (failures) {
-      return failures.stream().noneMatch(f -> f.resource() == r
-          && (f.namespace().equals(namespace) || f.namespace().equals(ALL)));
+      return failures.stream()
+          .noneMatch(
+              f ->
+                  f.resource() == r
+                      && (f.namespace().equals(namespace) || f.namespace().equals(ALL)));
     }
   }
 
@@ -351,34 +391,58 @@ final class ClusterScan {
     Map<String, String> unreadable = new HashMap<>();
     synchronized (failures) {
       for (Failure f : failures) {
-        grouped.computeIfAbsent(f.namespace(), k -> new TreeMap<>())
-            .computeIfAbsent(f.status(), k -> new java.util.TreeSet<>()).add(f.resource());
+        grouped
+            .computeIfAbsent(f.namespace(), k -> new TreeMap<>())
+            .computeIfAbsent(f.status(), k -> new java.util.TreeSet<>())
+            .add(f.resource());
         if (f.status() == UNREADABLE) {
           unreadable.putIfAbsent(f.namespace(), f.reason());
         }
       }
     }
     List<AuditRun.ReadError> out = new ArrayList<>();
-    grouped.forEach((ns, byStatus) -> byStatus.forEach((status, resources) -> {
-      List<String> names = resources.stream().map(r -> r.plural).toList();
-      String what = "cannot list " + String.join(", ", names) + " ("
-          + (status == UNREADABLE ? "unreadable answer: " + unreadable.get(ns) : status(status)) + ")";
-      if (ns.equals(ALL)) {
-        // cluster-wide lists refused, and the namespaces could not be listed to go one by one
-        what = "cannot list " + String.join(", ", names) + " in all namespaces, nor the"
-            + " namespaces to list them one by one (" + status(status) + "); name namespaces"
-            + " with -n";
-      }
-      out.add(new AuditRun.ReadError(ns, names, status == UNREADABLE ? 0 : status,
-          what + consequences(resources)));
-    }));
+    grouped.forEach(
+        (ns, byStatus) ->
+            byStatus.forEach(
+                (status, resources) -> {
+                  List<String> names = resources.stream().map(r -> r.plural).toList();
+                  String what =
+                      "cannot list "
+                          + String.join(", ", names)
+                          + " ("
+                          + (status == UNREADABLE
+                              ? "unreadable answer: " + unreadable.get(ns)
+                              : status(status))
+                          + ")";
+                  if (ns.equals(ALL)) {
+                    // cluster-wide lists refused, and the namespaces could not be listed to go one
+                    // by one
+                    what =
+                        "cannot list "
+                            + String.join(", ", names)
+                            + " in all namespaces, nor the"
+                            + " namespaces to list them one by one ("
+                            + status(status)
+                            + "); name namespaces"
+                            + " with -n";
+                  }
+                  out.add(
+                      new AuditRun.ReadError(
+                          ns,
+                          names,
+                          status == UNREADABLE ? 0 : status,
+                          what + consequences(resources)));
+                }));
     return out;
   }
 
   private static String consequences(Set<Resource> missing) {
     List<String> parts = new ArrayList<>();
-    String kinds = missing.stream().filter(r -> r.workload && r != Resource.PODS)
-        .map(r -> HasMetadata.getKind(r.type) + "s").collect(Collectors.joining(", "));
+    String kinds =
+        missing.stream()
+            .filter(r -> r.workload && r != Resource.PODS)
+            .map(r -> HasMetadata.getKind(r.type) + "s")
+            .collect(Collectors.joining(", "));
     if (!kinds.isEmpty()) {
       parts.add(kinds + " not audited");
     }
@@ -425,7 +489,8 @@ final class ClusterScan {
       }
       root = t;
     }
-    return root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage());
+    return root.getClass().getSimpleName()
+        + (root.getMessage() == null ? "" : ": " + root.getMessage());
   }
 
   /** One line, without anything a response body may carry beyond the API server's message. */

@@ -20,9 +20,9 @@ import java.util.function.Consumer;
 
 /**
  * {@code audit --resolve-images}: reads the config of each distinct image once, through the
- * registry module, and hands the engine what it needs as {@link ImageFacts}. A registry that
- * fails degrades the image to {@link ImageFacts#unresolved} with a reason that names no
- * credential; nothing here throws for a registry's sake.
+ * registry module, and hands the engine what it needs as {@link ImageFacts}. A registry that fails
+ * degrades the image to {@link ImageFacts#unresolved} with a reason that names no credential;
+ * nothing here throws for a registry's sake.
  */
 public final class ImageResolution implements AutoCloseable {
 
@@ -39,10 +39,12 @@ public final class ImageResolution implements AutoCloseable {
   }
 
   /** The CLI's resolver settings: the registry module's defaults, a few more worker threads. */
-  public static ResolverOptions options(io.pyhygiene.registry.Platform platform,
-      Set<String> insecureRegistries) {
-    return ResolverOptions.defaults().withPlatform(platform)
-        .withInsecureRegistries(insecureRegistries).withExecutor(8, 256);
+  public static ResolverOptions options(
+      io.pyhygiene.registry.Platform platform, Set<String> insecureRegistries) {
+    return ResolverOptions.defaults()
+        .withPlatform(platform)
+        .withInsecureRegistries(insecureRegistries)
+        .withExecutor(8, 256);
   }
 
   /**
@@ -52,8 +54,7 @@ public final class ImageResolution implements AutoCloseable {
    * @param progress told {@code done/total} as answers come in
    * @return facts by reference as written, for {@code WorkloadContext.images}
    */
-  public Map<String, ImageFacts> resolveAll(Collection<String> images,
-      Consumer<String> progress) {
+  public Map<String, ImageFacts> resolveAll(Collection<String> images, Consumer<String> progress) {
     Set<String> distinct = new LinkedHashSet<>();
     for (String image : images) {
       if (image != null && !image.isBlank()) {
@@ -68,12 +69,20 @@ public final class ImageResolution implements AutoCloseable {
     int i = 0;
     for (String image : distinct) {
       slots.acquireUninterruptibly();
-      all[i++] = resolver.resolveAsync(ResolveRequest.of(image)).whenComplete((r, e) -> {
-        out.put(image, e != null ? ImageFacts.unresolved("resolver failed: "
-            + e.getClass().getSimpleName()) : facts(image, r));
-        slots.release();
-        progress.accept("resolving images: " + done.incrementAndGet() + "/" + total);
-      });
+      all[i++] =
+          resolver
+              .resolveAsync(ResolveRequest.of(image))
+              .whenComplete(
+                  (r, e) -> {
+                    out.put(
+                        image,
+                        e != null
+                            ? ImageFacts.unresolved(
+                                "resolver failed: " + e.getClass().getSimpleName())
+                            : facts(image, r));
+                    slots.release();
+                    progress.accept("resolving images: " + done.incrementAndGet() + "/" + total);
+                  });
     }
     CompletableFuture.allOf(all).join();
     Map<String, ImageFacts> ordered = new LinkedHashMap<>();
@@ -85,8 +94,15 @@ public final class ImageResolution implements AutoCloseable {
   static ImageFacts facts(String image, Resolution resolution) {
     if (resolution instanceof Resolution.Resolved r) {
       ImageConfig c = r.config();
-      return ImageFacts.resolved(new ImageFacts.Config(c.digest(), c.entrypoint(), c.cmd(),
-          c.user(), c.env(), c.stopSignal(), c.workingDir()));
+      return ImageFacts.resolved(
+          new ImageFacts.Config(
+              c.digest(),
+              c.entrypoint(),
+              c.cmd(),
+              c.user(),
+              c.env(),
+              c.stopSignal(),
+              c.workingDir()));
     }
     Resolution.Unresolved u = (Resolution.Unresolved) resolution;
     return ImageFacts.unresolved(reason(image, u));

@@ -1,8 +1,6 @@
 package io.pyhygiene.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-
-
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pyhygiene.engine.Finding;
@@ -10,11 +8,11 @@ import io.pyhygiene.engine.Verdict;
 import io.pyhygiene.engine.WorkloadAudit;
 
 /**
- * The {@code -o json} report: DESIGN's schema (version "1"). Additions that leave it readable
- * by a consumer of version 1: with {@code --resolve-images}, each workload's {@code images}
- * (container, reference, state, digest used or why not) and a {@code digest} on each container
- * finding; for {@code --cluster}, {@code errors} entries with {@code source: "cluster"}, the
- * namespace and the resources that could not be listed.
+ * The {@code -o json} report: DESIGN's schema (version "1"). Additions that leave it readable by a
+ * consumer of version 1: with {@code --resolve-images}, each workload's {@code images} (container,
+ * reference, state, digest used or why not) and a {@code digest} on each container finding; for
+ * {@code --cluster}, {@code errors} entries with {@code source: "cluster"}, the namespace and the
+ * resources that could not be listed.
  */
 public final class JsonReport {
 
@@ -35,8 +33,11 @@ public final class JsonReport {
     for (AuditRun.Audited w : run.workloads()) {
       WorkloadAudit a = w.audit();
       ObjectNode n = workloads.addObject();
-      n.put("apiVersion", io.pyhygiene.workload.WorkloadKind.of(a.kind())
-          .map(io.pyhygiene.workload.WorkloadKind::apiVersion).orElse(""));
+      n.put(
+          "apiVersion",
+          io.pyhygiene.workload.WorkloadKind.of(a.kind())
+              .map(io.pyhygiene.workload.WorkloadKind::apiVersion)
+              .orElse(""));
       n.put("kind", a.kind());
       n.put("namespace", AuditRun.namespaceOf(a));
       n.put("name", a.name());
@@ -71,8 +72,8 @@ public final class JsonReport {
           fn.put("assumption", f.assumption());
         }
         if (run.imagesRequested() && !f.container().isEmpty()) {
-          putNullable(fn, "digest", w.image(f.container())
-              .flatMap(AuditRun.Image::digest).orElse(null));
+          putNullable(
+              fn, "digest", w.image(f.container()).flatMap(AuditRun.Image::digest).orElse(null));
         }
       }
     }

@@ -5,10 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
-
 import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.pyhygiene.json.Json;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
@@ -18,6 +15,7 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.pyhygiene.json.Json;
 import io.pyhygiene.workload.Ownership;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,13 +31,13 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
- * Reads manifests from files, directories (recursively: {@code *.yaml}, {@code *.yml},
- * {@code *.json}) and stdin. Multi-document YAML and {@code kind: List} are expanded. Workloads
- * of every audited kind are kept (Deployment, StatefulSet, DaemonSet, Job, CronJob, a ReplicaSet
- * no Deployment owns, a Pod no controller owns), and so are Services (which decide what serves)
- * and ConfigMaps (scripts mounted from them are read); other kinds are skipped. A malformed
- * document never stops the load: it becomes an {@link InputError} naming the source, the
- * document and what is wrong.
+ * Reads manifests from files, directories (recursively: {@code *.yaml}, {@code *.yml}, {@code
+ * *.json}) and stdin. Multi-document YAML and {@code kind: List} are expanded. Workloads of every
+ * audited kind are kept (Deployment, StatefulSet, DaemonSet, Job, CronJob, a ReplicaSet no
+ * Deployment owns, a Pod no controller owns), and so are Services (which decide what serves) and
+ * ConfigMaps (scripts mounted from them are read); other kinds are skipped. A malformed document
+ * never stops the load: it becomes an {@link InputError} naming the source, the document and what
+ * is wrong.
  */
 public final class ManifestLoader {
 
@@ -71,26 +69,46 @@ public final class ManifestLoader {
    * @param errors what could not be read
    * @param files how many files were read
    */
-  public record Result(List<LoadedWorkload> workloads, List<Service> services,
-      List<ConfigMap> configMaps, List<InputError> errors, int files) {}
+  public record Result(
+      List<LoadedWorkload> workloads,
+      List<Service> services,
+      List<ConfigMap> configMaps,
+      List<InputError> errors,
+      int files) {}
 
   /** What parsing collects, in input order. */
-  private record Collected(List<LoadedWorkload> workloads, List<Service> services,
-      List<ConfigMap> configMaps) {
+  private record Collected(
+      List<LoadedWorkload> workloads, List<Service> services, List<ConfigMap> configMaps) {
     Collected() {
       this(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
     }
   }
 
   /** The class each audited kind parses into. */
-  private static final Map<String, Class<? extends HasMetadata>> KINDS = Map.of(
-      "Deployment", Deployment.class, "StatefulSet", StatefulSet.class,
-      "DaemonSet", DaemonSet.class, "ReplicaSet", ReplicaSet.class, "Job", Job.class,
-      "CronJob", CronJob.class, "Pod", Pod.class, "Service", Service.class,
-      "ConfigMap", ConfigMap.class);
+  private static final Map<String, Class<? extends HasMetadata>> KINDS =
+      Map.of(
+          "Deployment",
+          Deployment.class,
+          "StatefulSet",
+          StatefulSet.class,
+          "DaemonSet",
+          DaemonSet.class,
+          "ReplicaSet",
+          ReplicaSet.class,
+          "Job",
+          Job.class,
+          "CronJob",
+          CronJob.class,
+          "Pod",
+          Pod.class,
+          "Service",
+          Service.class,
+          "ConfigMap",
+          ConfigMap.class);
 
   private static final ObjectMapper YAML = Json.YAML;
   private static final ObjectMapper JSON = Json.MAPPER;
+
   /** Maps a parsed tree onto the fabric8 model; unknown fields are kept, never fatal. */
   private static final ObjectMapper MODEL = Json.MAPPER;
 
@@ -112,8 +130,10 @@ public final class ManifestLoader {
     int done = 0;
     for (Source s : sources) {
       try {
-        String text = s.stdin() ? new String(stdin.readAllBytes(), StandardCharsets.UTF_8)
-            : Files.readString(s.path(), StandardCharsets.UTF_8);
+        String text =
+            s.stdin()
+                ? new String(stdin.readAllBytes(), StandardCharsets.UTF_8)
+                : Files.readString(s.path(), StandardCharsets.UTF_8);
         parseText(s.name(), text, s.json(), collected, errors);
       } catch (IOException | UncheckedIOException e) {
         errors.add(new InputError(s.name(), 0, "cannot read: " + e.getMessage()));
@@ -123,8 +143,12 @@ public final class ManifestLoader {
         progress.accept("read " + done + "/" + sources.size() + " files");
       }
     }
-    return new Result(List.copyOf(collected.workloads()), List.copyOf(collected.services()),
-        List.copyOf(collected.configMaps()), List.copyOf(errors), sources.size());
+    return new Result(
+        List.copyOf(collected.workloads()),
+        List.copyOf(collected.services()),
+        List.copyOf(collected.configMaps()),
+        List.copyOf(errors),
+        sources.size());
   }
 
   private record Source(String name, Path path, boolean stdin, boolean json) {}
@@ -161,8 +185,8 @@ public final class ManifestLoader {
   }
 
   /** Parses one source's text into workloads, Services, ConfigMaps and errors. */
-  private static void parseText(String source, String text, boolean json, Collected out,
-      List<InputError> errors) {
+  private static void parseText(
+      String source, String text, boolean json, Collected out, List<InputError> errors) {
     List<Document> docs = json ? List.of(new Document(text, 0, 1)) : splitDocuments(text);
     for (int i = 0; i < docs.size(); i++) {
       Document doc = docs.get(i);
@@ -171,24 +195,37 @@ public final class ManifestLoader {
       try {
         node = (json ? JSON : YAML).readTree(doc.text());
       } catch (JsonProcessingException e) {
-        errors.add(new InputError(source, index, "not valid " + (json ? "JSON" : "YAML") + ": "
-            + describe(e, doc.offset())));
+        errors.add(
+            new InputError(
+                source,
+                index,
+                "not valid " + (json ? "JSON" : "YAML") + ": " + describe(e, doc.offset())));
         continue;
       }
       if (node == null || node.isMissingNode() || node.isNull()) {
         continue; // an empty document
       }
       if (!node.isObject()) {
-        errors.add(new InputError(source, index, "expected a Kubernetes object (a mapping), found "
-            + node.getNodeType().name().toLowerCase(Locale.ROOT)));
+        errors.add(
+            new InputError(
+                source,
+                index,
+                "expected a Kubernetes object (a mapping), found "
+                    + node.getNodeType().name().toLowerCase(Locale.ROOT)));
         continue;
       }
       collect(source, index, doc.startLine(), node, "", out, errors);
     }
   }
 
-  private static void collect(String source, int index, int line, JsonNode node, String where,
-      Collected out, List<InputError> errors) {
+  private static void collect(
+      String source,
+      int index,
+      int line,
+      JsonNode node,
+      String where,
+      Collected out,
+      List<InputError> errors) {
     String kind = node.path("kind").asText("");
     if (kind.equals("List") || (kind.endsWith("List") && node.path("items").isArray())) {
       JsonNode items = node.path("items");
@@ -205,9 +242,13 @@ public final class ManifestLoader {
       return; // other kinds are not audited
     }
     try {
-      HasMetadata o = MODEL.readerFor(type)
-          .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES).readValue(node);
-      if (o.getMetadata() == null || o.getMetadata().getName() == null
+      HasMetadata o =
+          MODEL
+              .readerFor(type)
+              .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+              .readValue(node);
+      if (o.getMetadata() == null
+          || o.getMetadata().getName() == null
           || o.getMetadata().getName().isBlank()) {
         errors.add(new InputError(source, index, where + "metadata.name: required"));
         return;
@@ -228,15 +269,18 @@ public final class ManifestLoader {
 
   /**
    * A ReplicaSet a Deployment controls, or a Pod a controller (ReplicaSet, Job, StatefulSet,
-   * DaemonSet) controls, is audited through its owner: reporting it again would count it twice.
-   * So is a Job a CronJob controls (what a live cluster holds after each schedule); a Job of any
-   * other controller is audited as itself.
+   * DaemonSet) controls, is audited through its owner: reporting it again would count it twice. So
+   * is a Job a CronJob controls (what a live cluster holds after each schedule); a Job of any other
+   * controller is audited as itself.
    */
   public static boolean ownedByController(HasMetadata o) {
     return Ownership.auditedThroughOwner(o);
   }
 
-  /** The JSON path of a mapping error: {@code spec.template.spec.containers[0].ports[0].containerPort}. */
+  /**
+   * The JSON path of a mapping error: {@code
+   * spec.template.spec.containers[0].ports[0].containerPort}.
+   */
   static String fieldPath(JsonMappingException e) {
     StringBuilder sb = new StringBuilder();
     for (JsonMappingException.Reference r : e.getPath()) {
@@ -256,8 +300,12 @@ public final class ManifestLoader {
     // snakeyaml's own message repeats the snippet; its problem and mark say it plainly.
     if (e.getCause() instanceof org.yaml.snakeyaml.error.MarkedYAMLException m
         && m.getProblemMark() != null) {
-      return "line " + (m.getProblemMark().getLine() + 1 + lineOffset) + ", column "
-          + (m.getProblemMark().getColumn() + 1) + ": " + m.getProblem();
+      return "line "
+          + (m.getProblemMark().getLine() + 1 + lineOffset)
+          + ", column "
+          + (m.getProblemMark().getColumn() + 1)
+          + ": "
+          + m.getProblem();
     }
     String msg = e.getOriginalMessage() == null ? e.getMessage() : e.getOriginalMessage();
     msg = msg.replaceAll("\\s+", " ").trim();
@@ -276,7 +324,8 @@ public final class ManifestLoader {
         && m.getTargetType() != null) {
       return "expected " + typeName(m.getTargetType());
     }
-    String msg = e.getOriginalMessage() == null ? String.valueOf(e.getMessage()) : e.getOriginalMessage();
+    String msg =
+        e.getOriginalMessage() == null ? String.valueOf(e.getMessage()) : e.getOriginalMessage();
     return msg.replaceAll("\\s*\\(class [^)]*\\)", "").replaceAll("\n.*", "");
   }
 
@@ -328,11 +377,12 @@ public final class ManifestLoader {
     boolean sawMarker = false;
     for (int i = 0; i < lines.length; i++) {
       String line = lines[i];
-      boolean marker = line.startsWith("---")
-          && (line.length() == 3 || Character.isWhitespace(line.charAt(3)));
+      boolean marker =
+          line.startsWith("---") && (line.length() == 3 || Character.isWhitespace(line.charAt(3)));
       if (marker || line.equals("...")) {
         if (!current.toString().isBlank() || sawMarker) {
-          docs.add(new Document(current.toString(), offset, contentLine < 0 ? offset + 1 : contentLine));
+          docs.add(
+              new Document(current.toString(), offset, contentLine < 0 ? offset + 1 : contentLine));
         }
         sawMarker = marker;
         current = new StringBuilder();
@@ -352,7 +402,8 @@ public final class ManifestLoader {
       }
     }
     if (!current.toString().isBlank()) {
-      docs.add(new Document(current.toString(), offset, contentLine < 0 ? offset + 1 : contentLine));
+      docs.add(
+          new Document(current.toString(), offset, contentLine < 0 ? offset + 1 : contentLine));
     }
     return docs;
   }
@@ -373,5 +424,4 @@ public final class ManifestLoader {
     }
     return nodes.get(0);
   }
-
 }

@@ -18,16 +18,16 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The runtime evidence a one-shot scan can read: the container terminations the kubelet recorded
- * in each Pod's status, and the audited workload each Pod belongs to, found through owner
- * references (Pod to ReplicaSet to Deployment, Pod to Job to CronJob, Pod to StatefulSet or
- * DaemonSet; a Pod no controller owns is its own workload).
+ * The runtime evidence a one-shot scan can read: the container terminations the kubelet recorded in
+ * each Pod's status, and the audited workload each Pod belongs to, found through owner references
+ * (Pod to ReplicaSet to Deployment, Pod to Job to CronJob, Pod to StatefulSet or DaemonSet; a Pod
+ * no controller owns is its own workload).
  *
- * <p>The operator has its own reader (operator/evidence/PodTerminations) over the same fields;
- * this one differs in two ways a scan needs: it follows every kind's owner chain (the operator
- * watches Deployments only), and it dates the start of a deletion from {@code deletionTimestamp}
- * minus {@code deletionGracePeriodSeconds} (the API server sets the timestamp to the end of the
- * grace period), so a kill at the end of the grace period counts however the clocks round.
+ * <p>The operator has its own reader (operator/evidence/PodTerminations) over the same fields; this
+ * one differs in two ways a scan needs: it follows every kind's owner chain (the operator watches
+ * Deployments only), and it dates the start of a deletion from {@code deletionTimestamp} minus
+ * {@code deletionGracePeriodSeconds} (the API server sets the timestamp to the end of the grace
+ * period), so a kill at the end of the grace period counts however the clocks round.
  */
 final class PodEvidence {
 
@@ -37,16 +37,16 @@ final class PodEvidence {
   record WorkloadKey(String kind, String namespace, String name) {
     static WorkloadKey of(HasMetadata o) {
       // list items carry no kind on the wire: the model class says it
-      return new WorkloadKey(HasMetadata.getKind(o.getClass()), PodEvidence.namespace(o),
-          o.getMetadata().getName());
+      return new WorkloadKey(
+          HasMetadata.getKind(o.getClass()), PodEvidence.namespace(o), o.getMetadata().getName());
     }
   }
 
   /**
-   * Terminations recorded in the Pod's status. {@code state.terminated} on a Pod being deleted
-   * (its {@code deletionTimestamp} set: a finalizer or the kubelet still holds it) counts as a
-   * shutdown when it ended after the deletion began; {@code lastState.terminated} is a container
-   * that restarted afterwards, so its pod was not being deleted then.
+   * Terminations recorded in the Pod's status. {@code state.terminated} on a Pod being deleted (its
+   * {@code deletionTimestamp} set: a finalizer or the kubelet still holds it) counts as a shutdown
+   * when it ended after the deletion began; {@code lastState.terminated} is a container that
+   * restarted afterwards, so its pod was not being deleted then.
    */
   static List<Termination> terminations(Pod pod) {
     List<Termination> out = new ArrayList<>();
@@ -54,9 +54,10 @@ final class PodEvidence {
       return out;
     }
     Instant deletionBegan = deletionBegan(pod);
-    for (List<ContainerStatus> statuses : List.of(
-        nonNull(pod.getStatus().getContainerStatuses()),
-        nonNull(pod.getStatus().getInitContainerStatuses()))) {
+    for (List<ContainerStatus> statuses :
+        List.of(
+            nonNull(pod.getStatus().getContainerStatuses()),
+            nonNull(pod.getStatus().getInitContainerStatuses()))) {
       for (ContainerStatus cs : statuses) {
         if (cs == null || cs.getName() == null) {
           continue;
@@ -68,17 +69,27 @@ final class PodEvidence {
     return out;
   }
 
-  private static void add(List<Termination> out, Pod pod, String container, ContainerState state,
+  private static void add(
+      List<Termination> out,
+      Pod pod,
+      String container,
+      ContainerState state,
       Instant deletionBegan) {
     ContainerStateTerminated t = state == null ? null : state.getTerminated();
     if (t == null || t.getExitCode() == null) {
       return;
     }
     Instant finished = parse(t.getFinishedAt());
-    boolean deleting = deletionBegan != null
-        && (finished == null || !finished.isBefore(deletionBegan));
-    out.add(new Termination(pod.getMetadata().getName(), container, t.getExitCode(),
-        t.getReason() == null ? "" : t.getReason(), deleting, finished));
+    boolean deleting =
+        deletionBegan != null && (finished == null || !finished.isBefore(deletionBegan));
+    out.add(
+        new Termination(
+            pod.getMetadata().getName(),
+            container,
+            t.getExitCode(),
+            t.getReason() == null ? "" : t.getReason(),
+            deleting,
+            finished));
   }
 
   /** When the deletion was asked for: the deletion timestamp is that plus the grace period. */
@@ -119,9 +130,9 @@ final class PodEvidence {
   }
 
   /**
-   * The audited workload the Pod's evidence belongs to, among {@code audited}; empty when its
-   * owner is not audited (another controller's Pod, or a kind the user may not list). The chain
-   * is {@link Ownership#owner}'s, shared with the operator.
+   * The audited workload the Pod's evidence belongs to, among {@code audited}; empty when its owner
+   * is not audited (another controller's Pod, or a kind the user may not list). The chain is {@link
+   * Ownership#owner}'s, shared with the operator.
    */
   static Optional<WorkloadKey> owner(Pod pod, Owners owners, Set<WorkloadKey> audited) {
     return Ownership.owner(pod, owners::find, r -> audited.contains(key(r))).map(PodEvidence::key);

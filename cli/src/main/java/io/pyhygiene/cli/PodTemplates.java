@@ -35,8 +35,10 @@ final class PodTemplates {
       t = rs.getSpec().getTemplate();
     } else if (o instanceof Job j && j.getSpec() != null) {
       t = j.getSpec().getTemplate();
-    } else if (o instanceof CronJob cj && cj.getSpec() != null
-        && cj.getSpec().getJobTemplate() != null && cj.getSpec().getJobTemplate().getSpec() != null) {
+    } else if (o instanceof CronJob cj
+        && cj.getSpec() != null
+        && cj.getSpec().getJobTemplate() != null
+        && cj.getSpec().getJobTemplate().getSpec() != null) {
       t = cj.getSpec().getJobTemplate().getSpec().getTemplate();
     } else if (o instanceof Pod p) {
       return Optional.ofNullable(p.getSpec());

@@ -5,9 +5,9 @@ import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 
 /**
- * One progress line on stderr, rewritten in place ({@code \r}) and only on a terminal, so logs
- * and pipes never see it. Updates are throttled; {@link #done()} clears the line before the
- * report is written. Thread-safe: listing and resolving report from worker threads.
+ * One progress line on stderr, rewritten in place ({@code \r}) and only on a terminal, so logs and
+ * pipes never see it. Updates are throttled; {@link #done()} clears the line before the report is
+ * written. Thread-safe: listing and resolving report from worker threads.
  */
 final class Progress implements Consumer<String> {
 

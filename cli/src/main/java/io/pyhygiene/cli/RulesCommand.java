@@ -1,14 +1,11 @@
 package io.pyhygiene.cli;
 
-import io.pyhygiene.rules.RulesMarkdown;
-
-
-
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pyhygiene.engine.Rule;
 import io.pyhygiene.engine.RuleInfo;
 import io.pyhygiene.rules.RuleCatalog;
+import io.pyhygiene.rules.RulesMarkdown;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -18,19 +15,27 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code pyhygiene rules}: the catalogue. */
-@Command(name = "rules", mixinStandardHelpOptions = true,
-    description = "List the rule catalogue: id, severity, category, what each rule catches, why"
-        + " it matters and how to fix it.")
+@Command(
+    name = "rules",
+    mixinStandardHelpOptions = true,
+    description =
+        "List the rule catalogue: id, severity, category, what each rule catches, why"
+            + " it matters and how to fix it.")
 public final class RulesCommand implements Callable<Integer> {
 
-  enum Format { text, markdown, json }
+  enum Format {
+    text,
+    markdown,
+    json
+  }
 
-  @Option(names = {"-o", "--output"}, defaultValue = "text",
+  @Option(
+      names = {"-o", "--output"},
+      defaultValue = "text",
       description = "Output format: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   Format format;
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   @Override
   public Integer call() throws Exception {
@@ -42,8 +47,9 @@ public final class RulesCommand implements Callable<Integer> {
       default -> {
         for (Rule r : rules) {
           RuleInfo i = r.info();
-          out.printf("%-28s %-8s %-10s %s%n", i.id(), i.severity().label(),
-              i.category().label(), i.title());
+          out.printf(
+              "%-28s %-8s %-10s %s%n",
+              i.id(), i.severity().label(), i.category().label(), i.title());
         }
       }
     }

@@ -1,8 +1,6 @@
 package io.pyhygiene.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-
-
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pyhygiene.engine.Finding;
@@ -15,11 +13,11 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The {@code -o sarif} report: SARIF 2.1.0, one reportingDescriptor per rule (with help text),
- * one result per finding located at the line where the workload's document starts (a workload
- * read from a cluster has a logical location only), and input errors and unreadable parts of a
- * cluster as tool execution notifications. With image resolution, a result's {@code properties}
- * carry the container's image and the digest its verdict used.
+ * The {@code -o sarif} report: SARIF 2.1.0, one reportingDescriptor per rule (with help text), one
+ * result per finding located at the line where the workload's document starts (a workload read from
+ * a cluster has a logical location only), and input errors and unreadable parts of a cluster as
+ * tool execution notifications. With image resolution, a result's {@code properties} carry the
+ * container's image and the digest its verdict used.
  */
 public final class SarifReport {
 
@@ -66,8 +64,13 @@ public final class SarifReport {
           r.put("ruleIndex", ruleIndex);
         }
         r.put("level", level(f.severity()));
-        String where = a.kind() + " " + AuditRun.namespaceOf(a) + "/" + a.name()
-            + (f.container().isEmpty() ? "" : " container " + f.container());
+        String where =
+            a.kind()
+                + " "
+                + AuditRun.namespaceOf(a)
+                + "/"
+                + a.name()
+                + (f.container().isEmpty() ? "" : " container " + f.container());
         r.putObject("message").put("text", where + ": " + f.message() + " Fix: " + f.fix());
         ObjectNode loc = r.putArray("locations").addObject();
         if (w.fromFile()) {
@@ -75,23 +78,32 @@ public final class SarifReport {
           physical.putObject("artifactLocation").put("uri", uri(w.source()));
           physical.putObject("region").put("startLine", Math.max(1, w.line()));
         }
-        loc.putArray("logicalLocations").addObject()
-            .put("fullyQualifiedName", AuditRun.namespaceOf(a) + "/" + a.name()
-                + (f.container().isEmpty() ? "" : "/" + f.container()))
+        loc.putArray("logicalLocations")
+            .addObject()
+            .put(
+                "fullyQualifiedName",
+                AuditRun.namespaceOf(a)
+                    + "/"
+                    + a.name()
+                    + (f.container().isEmpty() ? "" : "/" + f.container()))
             .put("kind", "resource");
         if (run.imagesRequested() && !f.container().isEmpty()) {
-          w.image(f.container()).ifPresent(i -> {
-            ObjectNode props = r.putObject("properties");
-            props.put("image", i.image());
-            if (i.digest().isPresent()) {
-              props.put("digest", i.digest().get());
-            } else {
-              props.putNull("digest");
-            }
-          });
+          w.image(f.container())
+              .ifPresent(
+                  i -> {
+                    ObjectNode props = r.putObject("properties");
+                    props.put("image", i.image());
+                    if (i.digest().isPresent()) {
+                      props.put("digest", i.digest().get());
+                    } else {
+                      props.putNull("digest");
+                    }
+                  });
         }
-        r.putObject("partialFingerprints").put("pyhygiene/v1",
-            f.rule() + ":" + AuditRun.namespaceOf(a) + "/" + a.name() + ":" + f.container());
+        r.putObject("partialFingerprints")
+            .put(
+                "pyhygiene/v1",
+                f.rule() + ":" + AuditRun.namespaceOf(a) + "/" + a.name() + ":" + f.container());
       }
     }
     ObjectNode invocation = sarifRun.putArray("invocations").addObject();
@@ -101,8 +113,11 @@ public final class SarifReport {
       ObjectNode n = notifications.addObject();
       n.put("level", "error");
       n.putObject("message").put("text", "document " + e.document() + ": " + e.message());
-      n.putArray("locations").addObject().putObject("physicalLocation")
-          .putObject("artifactLocation").put("uri", uri(e.source()));
+      n.putArray("locations")
+          .addObject()
+          .putObject("physicalLocation")
+          .putObject("artifactLocation")
+          .put("uri", uri(e.source()));
     }
     for (AuditRun.ReadError e : run.readErrors()) {
       ObjectNode n = notifications.addObject();

@@ -20,23 +20,33 @@ public final class TableReport {
     }
     StringBuilder out = new StringBuilder();
     String format = "%-8s %-" + kindWidth + "s %-" + width + "s %6s %8s %5s  %s%n";
-    out.append(String.format(format, "VERDICT", "KIND", "WORKLOAD", "ERRORS", "WARNINGS", "INFO",
-        "RULES"));
+    out.append(
+        String.format(
+            format, "VERDICT", "KIND", "WORKLOAD", "ERRORS", "WARNINGS", "INFO", "RULES"));
     for (AuditRun.Audited w : run.workloads()) {
       WorkloadAudit a = w.audit();
       Set<String> rules = new LinkedHashSet<>();
       for (Finding f : a.findings()) {
         rules.add(f.rule());
       }
-      out.append(String.format(format, a.verdict().label(), a.kind(), name(a),
-          count(a, Severity.ERROR),
-          count(a, Severity.WARNING), count(a, Severity.INFO),
-          rules.isEmpty() ? "-" : String.join(",", rules)));
+      out.append(
+          String.format(
+              format,
+              a.verdict().label(),
+              a.kind(),
+              name(a),
+              count(a, Severity.ERROR),
+              count(a, Severity.WARNING),
+              count(a, Severity.INFO),
+              rules.isEmpty() ? "-" : String.join(",", rules)));
     }
     for (ManifestLoader.InputError e : run.errors()) {
-      out.append("input error: ").append(e.source())
+      out.append("input error: ")
+          .append(e.source())
           .append(e.document() > 0 ? " (document " + e.document() + ")" : "")
-          .append(": ").append(e.message()).append('\n');
+          .append(": ")
+          .append(e.message())
+          .append('\n');
     }
     for (String line : run.readErrorLines()) {
       out.append("not read: ").append(line).append('\n');

@@ -41,8 +41,9 @@ public final class TextReport {
     StringBuilder out = new StringBuilder();
     for (AuditRun.Audited w : run.workloads()) {
       WorkloadAudit a = w.audit();
-      out.append(verdict(a.verdict())).append("  ").append(paint("1", a.kind() + " "
-          + AuditRun.namespaceOf(a) + "/" + a.name()));
+      out.append(verdict(a.verdict()))
+          .append("  ")
+          .append(paint("1", a.kind() + " " + AuditRun.namespaceOf(a) + "/" + a.name()));
       if (w.fromFile()) {
         out.append(paint("2", "  (" + w.source() + ":" + w.line() + ")"));
       }
@@ -55,24 +56,36 @@ public final class TextReport {
       out.append('\n');
       if (run.imagesRequested() && a.python()) {
         for (AuditRun.Image i : w.images()) {
-          i.digest().ifPresent(d -> out.append("  ").append(paint("2", "image [" + i.container()
-              + "] " + i.image() + " is " + d)).append('\n'));
+          i.digest()
+              .ifPresent(
+                  d ->
+                      out.append("  ")
+                          .append(
+                              paint("2", "image [" + i.container() + "] " + i.image() + " is " + d))
+                          .append('\n'));
         }
       }
       for (Finding f : a.findings()) {
-        out.append("  ").append(severity(f.severity())).append(' ')
+        out.append("  ")
+            .append(severity(f.severity()))
+            .append(' ')
             .append(paint("1", f.rule()))
             .append(f.container().isEmpty() ? "" : " [" + f.container() + "]")
-            .append(": ").append(f.message()).append('\n');
+            .append(": ")
+            .append(f.message())
+            .append('\n');
         out.append("          ").append(paint("2", "fix: " + f.fix())).append('\n');
       }
     }
     if (!run.errors().isEmpty()) {
       out.append('\n').append(paint("1;31", "input errors:")).append('\n');
       for (ManifestLoader.InputError e : run.errors()) {
-        out.append("  ").append(e.source())
+        out.append("  ")
+            .append(e.source())
             .append(e.document() > 0 ? " (document " + e.document() + ")" : "")
-            .append(": ").append(e.message()).append('\n');
+            .append(": ")
+            .append(e.message())
+            .append('\n');
       }
     }
     if (!run.readErrors().isEmpty()) {
@@ -81,22 +94,37 @@ public final class TextReport {
         out.append("  ").append(line).append('\n');
       }
     }
-    out.append('\n').append(run.workloads().size()).append(" workload")
-        .append(run.workloads().size() == 1 ? "" : "s").append(", ")
-        .append(run.python()).append(" Python: ")
-        .append(run.count(Verdict.PASS)).append(" pass, ")
-        .append(run.count(Verdict.WARN)).append(" warn, ")
-        .append(run.count(Verdict.FAIL)).append(" fail");
+    out.append('\n')
+        .append(run.workloads().size())
+        .append(" workload")
+        .append(run.workloads().size() == 1 ? "" : "s")
+        .append(", ")
+        .append(run.python())
+        .append(" Python: ")
+        .append(run.count(Verdict.PASS))
+        .append(" pass, ")
+        .append(run.count(Verdict.WARN))
+        .append(" warn, ")
+        .append(run.count(Verdict.FAIL))
+        .append(" fail");
     if (!run.errors().isEmpty()) {
-      out.append("; ").append(run.errors().size()).append(" input error")
+      out.append("; ")
+          .append(run.errors().size())
+          .append(" input error")
           .append(run.errors().size() == 1 ? "" : "s");
     }
     if (!run.readErrors().isEmpty()) {
-      long namespaces = run.readErrors().stream().map(AuditRun.ReadError::namespace).distinct()
-          .filter(n -> !n.isEmpty()).count();
+      long namespaces =
+          run.readErrors().stream()
+              .map(AuditRun.ReadError::namespace)
+              .distinct()
+              .filter(n -> !n.isEmpty())
+              .count();
       boolean everywhere = run.readErrors().stream().anyMatch(e -> e.namespace().isEmpty());
-      out.append("; ").append(everywhere ? "the cluster" : namespaces + " namespace"
-          + (namespaces == 1 ? "" : "s")).append(" not fully read");
+      out.append("; ")
+          .append(
+              everywhere ? "the cluster" : namespaces + " namespace" + (namespaces == 1 ? "" : "s"))
+          .append(" not fully read");
     }
     out.append('\n');
     return out.toString();

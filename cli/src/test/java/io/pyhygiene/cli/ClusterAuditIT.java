@@ -46,21 +46,19 @@ import picocli.CommandLine;
 
 /**
  * {@code audit --cluster} on the real control plane (kube-apiserver, kube-controller-manager,
- * etcd): every kind listed and nothing owned reported twice, Services and ConfigMaps used,
- * runtime evidence from Pod statuses (written through the status subresource, as there is no
- * kubelet), and a user RBAC allows only some namespaces.
+ * etcd): every kind listed and nothing owned reported twice, Services and ConfigMaps used, runtime
+ * evidence from Pod statuses (written through the status subresource, as there is no kubelet), and
+ * a user RBAC allows only some namespaces.
  */
 class ClusterAuditIT {
 
-  @RegisterExtension
-  static final RealCluster cluster = new RealCluster();
+  @RegisterExtension static final RealCluster cluster = new RealCluster();
 
   static final ObjectMapper JSON = new ObjectMapper();
   static final Duration TIMEOUT = Duration.ofSeconds(60);
   static final String HOLD = "test.pyhygiene.io/hold";
 
-  @TempDir
-  Path tmp;
+  @TempDir Path tmp;
 
   /** Pods given the finalizer, released after each test even when it fails. */
   final List<Pod> held = new ArrayList<>();
@@ -69,7 +67,10 @@ class ClusterAuditIT {
   void releaseHeldPods() {
     for (Pod p : held) {
       try {
-        k8s().pods().inNamespace(p.getMetadata().getNamespace()).withName(p.getMetadata().getName())
+        k8s()
+            .pods()
+            .inNamespace(p.getMetadata().getNamespace())
+            .withName(p.getMetadata().getName())
             .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"finalizers\":null}}");
       } catch (KubernetesClientException e) {
         if (e.getCode() != 404) {
@@ -93,12 +94,25 @@ class ClusterAuditIT {
   Result audit(Path kubeconfig, boolean terminal, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cli = new CommandLine(new AuditCommand(new ByteArrayInputStream(new byte[0]),
-        Map.of("HOME", tmp.toString()), terminal))
-        .setCaseInsensitiveEnumValuesAllowed(true)
-        .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true));
-    List<String> all = new ArrayList<>(List.of("--cluster", "--kubeconfig", kubeconfig.toString(),
-        "--now", "2026-12-02", "-o", "json"));
+    CommandLine cli =
+        new CommandLine(
+                new AuditCommand(
+                    new ByteArrayInputStream(new byte[0]),
+                    Map.of("HOME", tmp.toString()),
+                    terminal))
+            .setCaseInsensitiveEnumValuesAllowed(true)
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true));
+    List<String> all =
+        new ArrayList<>(
+            List.of(
+                "--cluster",
+                "--kubeconfig",
+                kubeconfig.toString(),
+                "--now",
+                "2026-12-02",
+                "-o",
+                "json"));
     all.addAll(List.of(args));
     return new Result(cli.execute(all.toArray(String[]::new)), out.toString(), err.toString());
   }
@@ -108,8 +122,8 @@ class ClusterAuditIT {
   }
 
   static void apply(String ns, String yaml) {
-    for (HasMetadata item : k8s().load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)))
-        .items()) {
+    for (HasMetadata item :
+        k8s().load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items()) {
       k8s().resource(item).inNamespace(ns).fieldManager("it").forceConflicts().serverSideApply();
     }
   }
@@ -117,7 +131,9 @@ class ClusterAuditIT {
   /** Kind/name of each audited workload, e.g. {@code Deployment/web}. */
   static Set<String> workloads(JsonNode report) {
     Set<String> out = new TreeSet<>();
-    report.path("workloads").forEach(w -> out.add(w.path("kind").asText() + "/" + w.path("name").asText()));
+    report
+        .path("workloads")
+        .forEach(w -> out.add(w.path("kind").asText() + "/" + w.path("name").asText()));
     return out;
   }
 
@@ -145,7 +161,8 @@ class ClusterAuditIT {
     throw new AssertionError("no " + rule + " in " + workload);
   }
 
-  static final String EVERY_KIND = """
+  static final String EVERY_KIND =
+      """
       apiVersion: apps/v1
       kind: Deployment
       metadata: {name: web, labels: {tier: web}}
@@ -252,21 +269,36 @@ class ClusterAuditIT {
   /** A Job as the CronJob controller would create it: controlled by the CronJob. */
   static void runCronJob(String ns, String cronJob, String jobName) {
     CronJob cj = k8s().resources(CronJob.class).inNamespace(ns).withName(cronJob).get();
-    Job job = new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder()
-        .withNewMetadata().withName(jobName).withNamespace(ns)
-        .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("batch/v1").withKind("CronJob")
-            .withName(cronJob).withUid(cj.getMetadata().getUid()).withController(true)
-            .withBlockOwnerDeletion(true).build())
-        .endMetadata()
-        .withSpec(cj.getSpec().getJobTemplate().getSpec())
-        .build();
+    Job job =
+        new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder()
+            .withNewMetadata()
+            .withName(jobName)
+            .withNamespace(ns)
+            .withOwnerReferences(
+                new OwnerReferenceBuilder()
+                    .withApiVersion("batch/v1")
+                    .withKind("CronJob")
+                    .withName(cronJob)
+                    .withUid(cj.getMetadata().getUid())
+                    .withController(true)
+                    .withBlockOwnerDeletion(true)
+                    .build())
+            .endMetadata()
+            .withSpec(cj.getSpec().getJobTemplate().getSpec())
+            .build();
     k8s().resource(job).create();
   }
 
   static Pod onePod(String ns, String label, String value) {
-    return await().atMost(TIMEOUT).until(() -> k8s().pods().inNamespace(ns).withLabel(label, value)
-        .list().getItems().stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-        .toList(), l -> l.size() == 1).get(0);
+    return await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                k8s().pods().inNamespace(ns).withLabel(label, value).list().getItems().stream()
+                    .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                    .toList(),
+            l -> l.size() == 1)
+        .get(0);
   }
 
   @Test
@@ -278,15 +310,24 @@ class ClusterAuditIT {
     // Pod, the Jobs' Pods
     onePod(ns, "app", "web");
     onePod(ns, "app", "db");
-    await().atMost(TIMEOUT).until(() -> k8s().pods().inNamespace(ns).withLabel("job-name").list()
-        .getItems().size() == 2);
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () -> k8s().pods().inNamespace(ns).withLabel("job-name").list().getItems().size() == 2);
 
     Result r = audit("-n", ns);
     assertThat(r.err()).isEmpty();
     JsonNode report = r.json();
     // owned ReplicaSets, Jobs and Pods are audited through their owners, never twice
-    assertThat(workloads(report)).containsExactly("CronJob/nightly", "DaemonSet/agent",
-        "Deployment/web", "Job/batch", "Pod/tool", "ReplicaSet/lonely", "StatefulSet/db");
+    assertThat(workloads(report))
+        .containsExactly(
+            "CronJob/nightly",
+            "DaemonSet/agent",
+            "Deployment/web",
+            "Job/batch",
+            "Pod/tool",
+            "ReplicaSet/lonely",
+            "StatefulSet/db");
     JsonNode web = workload(report, "Deployment", "web");
     assertThat(web.path("namespace").asText()).isEqualTo(ns);
     assertThat(web.path("apiVersion").asText()).isEqualTo("apps/v1");
@@ -296,56 +337,94 @@ class ClusterAuditIT {
     assertThat(finding(web, "shell-wrapper").path("message").asText()).contains("start.sh");
     // the other serving containers have no Service in the namespace routing to them
     assertThat(rules(workload(report, "StatefulSet", "db"))).doesNotContain("prestop-missing");
-    assertThat(workload(report, "CronJob", "nightly").path("apiVersion").asText()).isEqualTo("batch/v1");
+    assertThat(workload(report, "CronJob", "nightly").path("apiVersion").asText())
+        .isEqualTo("batch/v1");
 
     // a namespace with nothing in it is mentioned, not an error
     Result typo = audit("-n", ns + ",no-such-namespace-" + ns);
     assertThat(typo.code()).isEqualTo(1);
-    assertThat(typo.err()).isEqualTo("pyhygiene: namespace no-such-namespace-" + ns
-        + ": nothing found (does it exist?)\n");
+    assertThat(typo.err())
+        .isEqualTo(
+            "pyhygiene: namespace no-such-namespace-" + ns + ": nothing found (does it exist?)\n");
     assertThat(typo.out()).isEqualTo(r.out());
 
     // -l selects by the workload's own labels
-    assertThat(workloads(audit("-n", ns, "-l", "tier=web").json())).containsExactly("Deployment/web");
+    assertThat(workloads(audit("-n", ns, "-l", "tier=web").json()))
+        .containsExactly("Deployment/web");
     assertThat(workloads(audit("-n", ns, "-l", "tier notin (web)").json()))
-        .doesNotContain("Deployment/web").contains("Pod/tool");
+        .doesNotContain("Deployment/web")
+        .contains("Pod/tool");
   }
 
   /** Writes a terminated state into the Pod's status, as the kubelet would. */
   static void terminate(Pod pod, boolean lastState, int exitCode, String reason) {
     String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-    ContainerState terminated = new ContainerStateBuilder().withNewTerminated()
-        .withExitCode(exitCode).withReason(reason).withStartedAt(now).withFinishedAt(now)
-        .endTerminated().build();
-    k8s().pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName())
-        .editStatus(p -> {
-          String container = p.getSpec().getContainers().get(0).getName();
-          var status = new ContainerStatusBuilder().withName(container)
-              .withImage(p.getSpec().getContainers().get(0).getImage()).withImageID("")
-              .withReady(false).withRestartCount(lastState ? 1 : 0);
-          if (lastState) {
-            status.withLastState(terminated).withNewState().withNewRunning().withStartedAt(now)
-                .endRunning().endState();
-          } else {
-            status.withState(terminated);
-          }
-          p.getStatus().setContainerStatuses(List.of(status.build()));
-          return p;
-        });
+    ContainerState terminated =
+        new ContainerStateBuilder()
+            .withNewTerminated()
+            .withExitCode(exitCode)
+            .withReason(reason)
+            .withStartedAt(now)
+            .withFinishedAt(now)
+            .endTerminated()
+            .build();
+    k8s()
+        .pods()
+        .inNamespace(pod.getMetadata().getNamespace())
+        .withName(pod.getMetadata().getName())
+        .editStatus(
+            p -> {
+              String container = p.getSpec().getContainers().get(0).getName();
+              var status =
+                  new ContainerStatusBuilder()
+                      .withName(container)
+                      .withImage(p.getSpec().getContainers().get(0).getImage())
+                      .withImageID("")
+                      .withReady(false)
+                      .withRestartCount(lastState ? 1 : 0);
+              if (lastState) {
+                status
+                    .withLastState(terminated)
+                    .withNewState()
+                    .withNewRunning()
+                    .withStartedAt(now)
+                    .endRunning()
+                    .endState();
+              } else {
+                status.withState(terminated);
+              }
+              p.getStatus().setContainerStatuses(List.of(status.build()));
+              return p;
+            });
   }
 
   /** Holds the pod with a finalizer and deletes it: it stays, with a deletionTimestamp. */
   void deleteHeld(Pod pod) {
     String ns = pod.getMetadata().getNamespace();
     String name = pod.getMetadata().getName();
-    k8s().pods().inNamespace(ns).withName(name).edit(p -> {
-      p.getMetadata().getFinalizers().add(HOLD);
-      return p;
-    });
+    k8s()
+        .pods()
+        .inNamespace(ns)
+        .withName(name)
+        .edit(
+            p -> {
+              p.getMetadata().getFinalizers().add(HOLD);
+              return p;
+            });
     held.add(pod);
     k8s().pods().inNamespace(ns).withName(name).delete();
-    await().atMost(TIMEOUT).until(() -> k8s().pods().inNamespace(ns).withName(name).get()
-        .getMetadata().getDeletionTimestamp() != null);
+    await()
+        .atMost(TIMEOUT)
+        .until(
+            () ->
+                k8s()
+                        .pods()
+                        .inNamespace(ns)
+                        .withName(name)
+                        .get()
+                        .getMetadata()
+                        .getDeletionTimestamp()
+                    != null);
   }
 
   @Test
@@ -372,16 +451,23 @@ class ClusterAuditIT {
     terminate(tool, false, 137, "Error");
 
     JsonNode report = audit("-n", ns).json();
-    assertThat(rules(workload(report, "Deployment", "web"))).contains("shutdown-sigkilled")
+    assertThat(rules(workload(report, "Deployment", "web")))
+        .contains("shutdown-sigkilled")
         .doesNotContain("oom-killed");
-    assertThat(finding(workload(report, "Deployment", "web"), "shutdown-sigkilled").path("container")
-        .asText()).isEqualTo("app");
-    assertThat(rules(workload(report, "CronJob", "nightly"))).contains("shutdown-sigkilled")
+    assertThat(
+            finding(workload(report, "Deployment", "web"), "shutdown-sigkilled")
+                .path("container")
+                .asText())
+        .isEqualTo("app");
+    assertThat(rules(workload(report, "CronJob", "nightly")))
+        .contains("shutdown-sigkilled")
         .doesNotContain("oom-killed");
     // an OOM kill is not a shutdown SIGKILL, even with exit code 137
-    assertThat(rules(workload(report, "Job", "batch"))).contains("oom-killed")
+    assertThat(rules(workload(report, "Job", "batch")))
+        .contains("oom-killed")
         .doesNotContain("shutdown-sigkilled");
-    assertThat(rules(workload(report, "StatefulSet", "db"))).contains("oom-killed")
+    assertThat(rules(workload(report, "StatefulSet", "db")))
+        .contains("oom-killed")
         .doesNotContain("shutdown-sigkilled");
     assertThat(rules(workload(report, "Pod", "tool"))).contains("shutdown-sigkilled");
     assertThat(rules(workload(report, "DaemonSet", "agent")))
@@ -392,40 +478,105 @@ class ClusterAuditIT {
 
   /** A kubeconfig for a ServiceAccount's token (TokenRequest), trusting the cluster's CA. */
   Path tokenKubeconfig(String ns, String serviceAccount) throws Exception {
-    k8s().serviceAccounts().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
-        .withNewMetadata().withName(serviceAccount).endMetadata().build()).create();
-    String token = await().atMost(TIMEOUT).ignoreExceptions().until(() -> k8s().serviceAccounts()
-        .inNamespace(ns).withName(serviceAccount).tokenRequest(new TokenRequestBuilder()
-            .withNewSpec().withExpirationSeconds(3600L).endSpec().build())
-        .getStatus().getToken(), t -> t != null && !t.isEmpty());
+    k8s()
+        .serviceAccounts()
+        .inNamespace(ns)
+        .resource(
+            new io.fabric8.kubernetes.api.model.ServiceAccountBuilder()
+                .withNewMetadata()
+                .withName(serviceAccount)
+                .endMetadata()
+                .build())
+        .create();
+    String token =
+        await()
+            .atMost(TIMEOUT)
+            .ignoreExceptions()
+            .until(
+                () ->
+                    k8s()
+                        .serviceAccounts()
+                        .inNamespace(ns)
+                        .withName(serviceAccount)
+                        .tokenRequest(
+                            new TokenRequestBuilder()
+                                .withNewSpec()
+                                .withExpirationSeconds(3600L)
+                                .endSpec()
+                                .build())
+                        .getStatus()
+                        .getToken(),
+                t -> t != null && !t.isEmpty());
     var admin = k8s().getConfiguration();
     Path file = tmp.resolve(serviceAccount + ".kubeconfig");
-    Files.writeString(file, """
+    Files.writeString(
+        file,
+        """
         apiVersion: v1
         kind: Config
         clusters: [{name: it, cluster: {server: "%s", certificate-authority-data: "%s"}}]
         users: [{name: %s, user: {token: "%s"}}]
         contexts: [{name: it, context: {cluster: it, user: %s, namespace: %s}}]
         current-context: it
-        """.formatted(admin.getMasterUrl(), admin.getCaCertData(), serviceAccount, token,
-        serviceAccount, ns));
+        """
+            .formatted(
+                admin.getMasterUrl(),
+                admin.getCaCertData(),
+                serviceAccount,
+                token,
+                serviceAccount,
+                ns));
     return file;
   }
 
-  static final List<String> EVERYTHING = List.of("deployments", "statefulsets", "daemonsets",
-      "replicasets", "jobs", "cronjobs", "pods", "services", "configmaps");
+  static final List<String> EVERYTHING =
+      List.of(
+          "deployments",
+          "statefulsets",
+          "daemonsets",
+          "replicasets",
+          "jobs",
+          "cronjobs",
+          "pods",
+          "services",
+          "configmaps");
 
   /** Lets the ServiceAccount list {@code resources} in {@code ns} (a Role and its binding). */
   static void allowList(String ns, String saNamespace, String sa, List<String> resources) {
-    k8s().rbac().roles().inNamespace(ns).resource(new RoleBuilder().withNewMetadata()
-        .withName("pyhygiene-audit").endMetadata()
-        .withRules(new PolicyRuleBuilder().withApiGroups("", "apps", "batch")
-            .withResources(resources).withVerbs("list").build()).build()).create();
-    k8s().rbac().roleBindings().inNamespace(ns).resource(new RoleBindingBuilder().withNewMetadata()
-        .withName("pyhygiene-audit").endMetadata()
-        .withNewRoleRef("rbac.authorization.k8s.io", "Role", "pyhygiene-audit")
-        .addNewSubject().withKind("ServiceAccount").withName(sa).withNamespace(saNamespace).endSubject()
-        .build()).create();
+    k8s()
+        .rbac()
+        .roles()
+        .inNamespace(ns)
+        .resource(
+            new RoleBuilder()
+                .withNewMetadata()
+                .withName("pyhygiene-audit")
+                .endMetadata()
+                .withRules(
+                    new PolicyRuleBuilder()
+                        .withApiGroups("", "apps", "batch")
+                        .withResources(resources)
+                        .withVerbs("list")
+                        .build())
+                .build())
+        .create();
+    k8s()
+        .rbac()
+        .roleBindings()
+        .inNamespace(ns)
+        .resource(
+            new RoleBindingBuilder()
+                .withNewMetadata()
+                .withName("pyhygiene-audit")
+                .endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "Role", "pyhygiene-audit")
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withName(sa)
+                .withNamespace(saNamespace)
+                .endSubject()
+                .build())
+        .create();
   }
 
   @Test
@@ -438,8 +589,11 @@ class ClusterAuditIT {
     }
     allowList(a, a, "auditor", EVERYTHING);
     // in b, no Pods and no ConfigMaps
-    allowList(b, a, "auditor", EVERYTHING.stream()
-        .filter(r -> !r.equals("pods") && !r.equals("configmaps")).toList());
+    allowList(
+        b,
+        a,
+        "auditor",
+        EVERYTHING.stream().filter(r -> !r.equals("pods") && !r.equals("configmaps")).toList());
     Path kubeconfig = tokenKubeconfig(a, "auditor");
 
     // the context's namespace by default
@@ -460,43 +614,99 @@ class ClusterAuditIT {
     assertThat(workload(report, "Deployment", "web").path("namespace").asText()).isIn(a, b);
     List<JsonNode> errors = new ArrayList<>();
     report.path("errors").forEach(errors::add);
-    assertThat(errors).extracting(e -> e.path("namespace").asText() + " " + e.path("status").asInt()
-        + " " + e.path("resources")).containsExactlyInAnyOrder(
+    assertThat(errors)
+        .extracting(
+            e ->
+                e.path("namespace").asText()
+                    + " "
+                    + e.path("status").asInt()
+                    + " "
+                    + e.path("resources"))
+        .containsExactlyInAnyOrder(
             b + " 403 [\"pods\",\"configmaps\"]",
-            c + " 403 " + JSON.writeValueAsString(List.of("deployments", "statefulsets", "daemonsets",
-                "cronjobs", "jobs", "replicasets", "pods", "services", "configmaps")));
+            c
+                + " 403 "
+                + JSON.writeValueAsString(
+                    List.of(
+                        "deployments",
+                        "statefulsets",
+                        "daemonsets",
+                        "cronjobs",
+                        "jobs",
+                        "replicasets",
+                        "pods",
+                        "services",
+                        "configmaps")));
     assertThat(named.err())
-        .contains("pyhygiene: not read: namespace " + b + ": cannot list pods, configmaps (403"
-            + " Forbidden): bare Pods not audited and no runtime evidence; scripts mounted from"
-            + " ConfigMaps not read")
+        .contains(
+            "pyhygiene: not read: namespace "
+                + b
+                + ": cannot list pods, configmaps (403"
+                + " Forbidden): bare Pods not audited and no runtime evidence; scripts mounted from"
+                + " ConfigMaps not read")
         .contains("namespace " + c + ": cannot list deployments, statefulsets");
 
     // -A without leave to list namespaces: nothing can be found, and the user is told to use -n
     Result everywhere = audit(kubeconfig, false, "-A");
     assertThat(everywhere.code()).isEqualTo(2);
     assertThat(everywhere.json().path("workloads")).isEmpty();
-    assertThat(everywhere.err()).contains("all namespaces: cannot list deployments")
-        .contains("nor the namespaces to list them one by one (403 Forbidden); name namespaces with -n");
+    assertThat(everywhere.err())
+        .contains("all namespaces: cannot list deployments")
+        .contains(
+            "nor the namespaces to list them one by one (403 Forbidden); name namespaces with -n");
 
     // with leave to list namespaces, -A goes namespace by namespace
-    var role = cluster.deleteAfterTest(k8s().rbac().clusterRoles().resource(new ClusterRoleBuilder()
-        .withNewMetadata().withName(a + "-namespaces").endMetadata()
-        .withRules(new PolicyRuleBuilder().withApiGroups("").withResources("namespaces")
-            .withVerbs("list").build()).build()).create());
-    cluster.deleteAfterTest(k8s().rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder()
-        .withNewMetadata().withName(a + "-namespaces").endMetadata()
-        .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", role.getMetadata().getName())
-        .addNewSubject().withKind("ServiceAccount").withName("auditor").withNamespace(a).endSubject()
-        .build()).create());
-    Result fallback = await().atMost(TIMEOUT).until(() -> audit(kubeconfig, false, "-A"),
-        x -> x.out().contains("\"namespace\" : \"" + a + "\""));
+    var role =
+        cluster.deleteAfterTest(
+            k8s()
+                .rbac()
+                .clusterRoles()
+                .resource(
+                    new ClusterRoleBuilder()
+                        .withNewMetadata()
+                        .withName(a + "-namespaces")
+                        .endMetadata()
+                        .withRules(
+                            new PolicyRuleBuilder()
+                                .withApiGroups("")
+                                .withResources("namespaces")
+                                .withVerbs("list")
+                                .build())
+                        .build())
+                .create());
+    cluster.deleteAfterTest(
+        k8s()
+            .rbac()
+            .clusterRoleBindings()
+            .resource(
+                new ClusterRoleBindingBuilder()
+                    .withNewMetadata()
+                    .withName(a + "-namespaces")
+                    .endMetadata()
+                    .withNewRoleRef(
+                        "rbac.authorization.k8s.io", "ClusterRole", role.getMetadata().getName())
+                    .addNewSubject()
+                    .withKind("ServiceAccount")
+                    .withName("auditor")
+                    .withNamespace(a)
+                    .endSubject()
+                    .build())
+            .create());
+    Result fallback =
+        await()
+            .atMost(TIMEOUT)
+            .until(
+                () -> audit(kubeconfig, false, "-A"),
+                x -> x.out().contains("\"namespace\" : \"" + a + "\""));
     assertThat(fallback.code()).isEqualTo(2);
     Set<String> seen = new TreeSet<>();
     fallback.json().path("workloads").forEach(w -> seen.add(w.path("namespace").asText()));
     assertThat(seen).containsExactlyInAnyOrder(a, b);
     // every other namespace is named (default, kube-system, c, ...), grouped on one line
-    assertThat(fallback.err()).containsPattern("not read: namespaces [^\n]*" + c)
-        .contains("default").contains("kube-system");
+    assertThat(fallback.err())
+        .containsPattern("not read: namespaces [^\n]*" + c)
+        .contains("default")
+        .contains("kube-system");
   }
 
   /** The YAML block of the README that defines the ClusterRole {@code name}. */
@@ -513,19 +723,37 @@ class ClusterAuditIT {
 
   /** Creates the README's ClusterRole under a unique name, deleted after the test. */
   static String createReadmeClusterRole(String name, String unique) throws Exception {
-    var role = (io.fabric8.kubernetes.api.model.rbac.ClusterRole) k8s().load(new ByteArrayInputStream(
-        readmeClusterRole(name).getBytes(StandardCharsets.UTF_8))).items().get(0);
+    var role =
+        (io.fabric8.kubernetes.api.model.rbac.ClusterRole)
+            k8s()
+                .load(
+                    new ByteArrayInputStream(
+                        readmeClusterRole(name).getBytes(StandardCharsets.UTF_8)))
+                .items()
+                .get(0);
     role.getMetadata().setName(unique);
     cluster.deleteAfterTest(k8s().resource(role).create());
     return unique;
   }
 
   static void bindClusterWide(String clusterRole, String saNamespace, String sa) {
-    cluster.deleteAfterTest(k8s().rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder()
-        .withNewMetadata().withName(clusterRole).endMetadata()
-        .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", clusterRole)
-        .addNewSubject().withKind("ServiceAccount").withName(sa).withNamespace(saNamespace).endSubject()
-        .build()).create());
+    cluster.deleteAfterTest(
+        k8s()
+            .rbac()
+            .clusterRoleBindings()
+            .resource(
+                new ClusterRoleBindingBuilder()
+                    .withNewMetadata()
+                    .withName(clusterRole)
+                    .endMetadata()
+                    .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", clusterRole)
+                    .addNewSubject()
+                    .withKind("ServiceAccount")
+                    .withName(sa)
+                    .withNamespace(saNamespace)
+                    .endSubject()
+                    .build())
+            .create());
   }
 
   @Test
@@ -539,8 +767,10 @@ class ClusterAuditIT {
     String audit = createReadmeClusterRole("pyhygiene-audit", a + "-audit");
     bindClusterWide(audit, a, "everywhere");
     Path everywhere = tokenKubeconfig(a, "everywhere");
-    Result all = await().atMost(TIMEOUT).until(() -> audit(everywhere, false, "-A", "-l", "tier=web"),
-        x -> x.code() != 2);
+    Result all =
+        await()
+            .atMost(TIMEOUT)
+            .until(() -> audit(everywhere, false, "-A", "-l", "tier=web"), x -> x.code() != 2);
     assertThat(all.err()).isEmpty();
     assertThat(all.json().path("errors")).isEmpty();
     Set<String> seen = new TreeSet<>();
@@ -551,21 +781,41 @@ class ClusterAuditIT {
 
     // bound in one namespace, plus the namespaces role cluster-wide: -A reads that one and
     // names the others
-    k8s().rbac().roleBindings().inNamespace(b).resource(new RoleBindingBuilder().withNewMetadata()
-        .withName("pyhygiene-audit").endMetadata()
-        .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", audit)
-        .addNewSubject().withKind("ServiceAccount").withName("one").withNamespace(a).endSubject()
-        .build()).create();
+    k8s()
+        .rbac()
+        .roleBindings()
+        .inNamespace(b)
+        .resource(
+            new RoleBindingBuilder()
+                .withNewMetadata()
+                .withName("pyhygiene-audit")
+                .endMetadata()
+                .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", audit)
+                .addNewSubject()
+                .withKind("ServiceAccount")
+                .withName("one")
+                .withNamespace(a)
+                .endSubject()
+                .build())
+        .create();
     bindClusterWide(createReadmeClusterRole("pyhygiene-audit-namespaces", a + "-ns"), a, "one");
     Path one = tokenKubeconfig(a, "one");
-    Result partial = await().atMost(TIMEOUT).until(() -> audit(one, false, "-A"),
-        x -> x.out().contains("\"namespace\" : \"" + b + "\""));
+    Result partial =
+        await()
+            .atMost(TIMEOUT)
+            .until(
+                () -> audit(one, false, "-A"),
+                x -> x.out().contains("\"namespace\" : \"" + b + "\""));
     assertThat(partial.code()).isEqualTo(2);
     Set<String> readable = new TreeSet<>();
     partial.json().path("workloads").forEach(w -> readable.add(w.path("namespace").asText()));
     assertThat(readable).containsExactly(b);
-    assertThat(partial.err()).containsPattern("not read: namespaces [^\n]*" + a + "[^\n]*: cannot"
-        + " list deployments, statefulsets, daemonsets, cronjobs, jobs, replicasets, pods, services,"
-        + " configmaps \\(403 Forbidden\\)");
+    assertThat(partial.err())
+        .containsPattern(
+            "not read: namespaces [^\n]*"
+                + a
+                + "[^\n]*: cannot"
+                + " list deployments, statefulsets, daemonsets, cronjobs, jobs, replicasets, pods, services,"
+                + " configmaps \\(403 Forbidden\\)");
   }
 }

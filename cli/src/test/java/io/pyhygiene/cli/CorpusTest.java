@@ -51,12 +51,23 @@ class CorpusTest {
   static final Path ROOT = Path.of(System.getProperty("pyhygiene.repoRoot", ".."));
 
   /** One judged container and what the engine said about it. */
-  record Judged(String app, String kind, String workload, String container, boolean python,
-      boolean manifestEvidence, boolean imageShowsPython, boolean recognised, JsonNode rules,
+  record Judged(
+      String app,
+      String kind,
+      String workload,
+      String container,
+      boolean python,
+      boolean manifestEvidence,
+      boolean imageShowsPython,
+      boolean recognised,
+      JsonNode rules,
       Map<String, Finding> findings) {}
 
   /** The comparison under one way of auditing (manifest only, or with image facts). */
-  record Pass(String name, List<Judged> containers, Map<String, int[]> byRule,
+  record Pass(
+      String name,
+      List<Judged> containers,
+      Map<String, int[]> byRule,
       List<String> disagreements) {}
 
   static Pass manifestOnly;
@@ -83,12 +94,15 @@ class CorpusTest {
       String appName = app.getFileName().toString();
       byte[] manifests = Files.readAllBytes(app.resolve("manifests.yaml"));
       SOURCES.put(appName, header(new String(manifests, StandardCharsets.UTF_8)));
-      ManifestLoader.Result loaded = new ManifestLoader(new ByteArrayInputStream(manifests),
-          msg -> { }).load(List.of("-"));
+      ManifestLoader.Result loaded =
+          new ManifestLoader(new ByteArrayInputStream(manifests), msg -> {}).load(List.of("-"));
       assertThat(loaded.errors()).as("%s: manifests.yaml reads cleanly", appName).isEmpty();
-      WorkloadContext context = new WorkloadContext(
-          loaded.services().isEmpty() ? Optional.empty() : Optional.of(loaded.services()),
-          loaded.configMaps(), images ? imageFacts(app) : Map.of(), Observations.NONE);
+      WorkloadContext context =
+          new WorkloadContext(
+              loaded.services().isEmpty() ? Optional.empty() : Optional.of(loaded.services()),
+              loaded.configMaps(),
+              images ? imageFacts(app) : Map.of(),
+              Observations.NONE);
       Map<String, WorkloadView> views = new HashMap<>();
       Map<String, WorkloadAudit> audits = new HashMap<>();
       for (ManifestLoader.LoadedWorkload w : loaded.workloads()) {
@@ -101,25 +115,37 @@ class CorpusTest {
       JsonNode expected = Json.YAML.readTree(app.resolve("expected.yaml").toFile());
       for (JsonNode w : expected.path("workloads")) {
         String key = w.path("kind").asText() + "/" + w.path("name").asText();
-        assertThat(views).as("%s: %s of expected.yaml is in manifests.yaml", appName, key)
+        assertThat(views)
+            .as("%s: %s of expected.yaml is in manifests.yaml", appName, key)
             .containsKey(key);
         WorkloadView view = views.get(key);
         WorkloadAudit audit = audits.get(key);
         for (JsonNode c : w.path("containers")) {
           String container = c.path("name").asText();
-          Optional<ContainerView> cv = view.containers().stream()
-              .filter(x -> x.name().equals(container)).findFirst();
+          Optional<ContainerView> cv =
+              view.containers().stream().filter(x -> x.name().equals(container)).findFirst();
           assertThat(cv).as("%s: container %s of %s", appName, container, key).isPresent();
           Map<String, Finding> findings = new LinkedHashMap<>();
-          audit.findings().stream().filter(f -> f.container().equals(container))
+          audit.findings().stream()
+              .filter(f -> f.container().equals(container))
               .forEach(f -> findings.putIfAbsent(f.rule(), f));
           boolean recognised = audit.python() && view.pythonContainers().contains(cv.get());
-          out.add(new Judged(appName, w.path("kind").asText(), w.path("name").asText(),
-              container, c.path("python").asBoolean(),
-              "manifest".equals(c.path("evidence").asText()),
-              cv.get().imageFacts().config().map(cfg -> cfg.env().stream()
-                  .anyMatch(e -> e.startsWith("PYTHON_VERSION="))).orElse(false),
-              recognised, c.path("rules"), findings));
+          out.add(
+              new Judged(
+                  appName,
+                  w.path("kind").asText(),
+                  w.path("name").asText(),
+                  container,
+                  c.path("python").asBoolean(),
+                  "manifest".equals(c.path("evidence").asText()),
+                  cv.get()
+                      .imageFacts()
+                      .config()
+                      .map(cfg -> cfg.env().stream().anyMatch(e -> e.startsWith("PYTHON_VERSION=")))
+                      .orElse(false),
+                  recognised,
+                  c.path("rules"),
+                  findings));
         }
       }
     }
@@ -129,28 +155,52 @@ class CorpusTest {
       if (!j.python() || !j.recognised()) {
         continue;
       }
-      j.rules().fields().forEachRemaining(e -> {
-        String rule = e.getKey();
-        JsonNode judgement = e.getValue();
-        String expect = images && judgement.has("with_image")
-            ? judgement.path("with_image").asText() : judgement.path("expect").asText();
-        Finding f = j.findings().get(rule);
-        String got = f == null ? "silent" : rule.equals("run-as-root")
-            ? f.severity().label() : "fire";
-        boolean judgedFire = !expect.equals("silent");
-        int[] counts = byRule.computeIfAbsent(rule, k -> new int[4]);
-        // [0] judged fire and agreed, [1] judged fire and missed, [2] judged silent and agreed,
-        // [3] fired (or the wrong severity) where the judgement says otherwise
-        if (expect.equals(got)) {
-          counts[judgedFire ? 0 : 2]++;
-        } else {
-          counts[judgedFire && f == null ? 1 : 3]++;
-          disagreements.add("| " + j.app() + " | " + j.kind() + "/" + j.workload() + " | "
-              + j.container() + " | `" + rule + "` | " + expect + " | " + got + " | "
-              + judgement.path("why").asText().replace("|", "\\|") + " | "
-              + (f == null ? "(no finding)" : f.message().replace("|", "\\|")) + " |");
-        }
-      });
+      j.rules()
+          .fields()
+          .forEachRemaining(
+              e -> {
+                String rule = e.getKey();
+                JsonNode judgement = e.getValue();
+                String expect =
+                    images && judgement.has("with_image")
+                        ? judgement.path("with_image").asText()
+                        : judgement.path("expect").asText();
+                Finding f = j.findings().get(rule);
+                String got =
+                    f == null
+                        ? "silent"
+                        : rule.equals("run-as-root") ? f.severity().label() : "fire";
+                boolean judgedFire = !expect.equals("silent");
+                int[] counts = byRule.computeIfAbsent(rule, k -> new int[4]);
+                // [0] judged fire and agreed, [1] judged fire and missed, [2] judged silent and
+                // agreed,
+                // [3] fired (or the wrong severity) where the judgement says otherwise
+                if (expect.equals(got)) {
+                  counts[judgedFire ? 0 : 2]++;
+                } else {
+                  counts[judgedFire && f == null ? 1 : 3]++;
+                  disagreements.add(
+                      "| "
+                          + j.app()
+                          + " | "
+                          + j.kind()
+                          + "/"
+                          + j.workload()
+                          + " | "
+                          + j.container()
+                          + " | `"
+                          + rule
+                          + "` | "
+                          + expect
+                          + " | "
+                          + got
+                          + " | "
+                          + judgement.path("why").asText().replace("|", "\\|")
+                          + " | "
+                          + (f == null ? "(no finding)" : f.message().replace("|", "\\|"))
+                          + " |");
+                }
+              });
     }
     return new Pass(name, out, byRule, disagreements);
   }
@@ -170,14 +220,25 @@ class CorpusTest {
         continue; // not known well enough to stand for a resolved config
       }
       List<String> env = new ArrayList<>();
-      i.path("env").fields().forEachRemaining(e -> env.add(e.getKey() + "=" + e.getValue().asText()));
-      if (i.path("python").isTextual() && !i.path("python").asText().equals("unknown")
+      i.path("env")
+          .fields()
+          .forEachRemaining(e -> env.add(e.getKey() + "=" + e.getValue().asText()));
+      if (i.path("python").isTextual()
+          && !i.path("python").asText().equals("unknown")
           && env.stream().noneMatch(e -> e.startsWith("PYTHON_VERSION="))) {
         env.add("PYTHON_VERSION=" + i.path("python").asText()); // as official images set it
       }
-      out.put(i.path("image").asText(), ImageFacts.resolved(new ImageFacts.Config("sha256:corpus",
-          entrypoint.get(), cmd.get(), user.isNull() || user.isMissingNode() ? "" : user.asText(),
-          env, i.path("stopsignal").isTextual() ? i.path("stopsignal").asText() : "", "")));
+      out.put(
+          i.path("image").asText(),
+          ImageFacts.resolved(
+              new ImageFacts.Config(
+                  "sha256:corpus",
+                  entrypoint.get(),
+                  cmd.get(),
+                  user.isNull() || user.isMissingNode() ? "" : user.asText(),
+                  env,
+                  i.path("stopsignal").isTextual() ? i.path("stopsignal").asText() : "",
+                  "")));
     }
     return out;
   }
@@ -217,28 +278,41 @@ class CorpusTest {
   @Test
   void noNonPythonProgramIsTakenForPython() {
     for (Pass p : List.of(manifestOnly, withImages)) {
-      assertThat(p.containers().stream().filter(j -> !j.python() && j.recognised())
-          .map(j -> j.app() + " " + j.workload() + "/" + j.container()))
-          .as("%s: non-Python containers treated as Python", p.name()).isEmpty();
+      assertThat(
+              p.containers().stream()
+                  .filter(j -> !j.python() && j.recognised())
+                  .map(j -> j.app() + " " + j.workload() + "/" + j.container()))
+          .as("%s: non-Python containers treated as Python", p.name())
+          .isEmpty();
     }
   }
 
   @Test
   void everyPythonProgramTheManifestShowsIsRecognised() {
-    assertThat(manifestOnly.containers().stream()
-        .filter(j -> j.python() && j.manifestEvidence() && !j.recognised())
-        .map(j -> j.app() + " " + j.workload() + "/" + j.container()))
-        .as("Python containers whose manifest shows it, not recognised").isEmpty();
+    assertThat(
+            manifestOnly.containers().stream()
+                .filter(j -> j.python() && j.manifestEvidence() && !j.recognised())
+                .map(j -> j.app() + " " + j.workload() + "/" + j.container()))
+        .as("Python containers whose manifest shows it, not recognised")
+        .isEmpty();
   }
 
   @Test
   void everyPythonProgramIsRecognisedWithItsImage() {
-    assertThat(withImages.containers().stream().filter(j -> j.python() && j.imageShowsPython())
-        .count()).as("Python containers whose image facts show Python").isGreaterThan(10);
-    assertThat(withImages.containers().stream()
-        .filter(j -> j.python() && (j.manifestEvidence() || j.imageShowsPython())
-            && !j.recognised())
-        .map(j -> j.app() + " " + j.workload() + "/" + j.container()))
+    assertThat(
+            withImages.containers().stream()
+                .filter(j -> j.python() && j.imageShowsPython())
+                .count())
+        .as("Python containers whose image facts show Python")
+        .isGreaterThan(10);
+    assertThat(
+            withImages.containers().stream()
+                .filter(
+                    j ->
+                        j.python()
+                            && (j.manifestEvidence() || j.imageShowsPython())
+                            && !j.recognised())
+                .map(j -> j.app() + " " + j.workload() + "/" + j.container()))
         .as("Python containers the manifest or the image facts show, not recognised")
         .isEmpty();
   }
@@ -253,8 +327,12 @@ class CorpusTest {
         all += c[0] + c[1] + c[2] + c[3];
       }
       assertThat(all).as("%s: judgements compared", p.name()).isGreaterThan(500);
-      assertThat((double) agreed / all).as("%s: share of judgements the engine agrees with"
-          + " (disagreements in docs/real-world.md)", p.name()).isGreaterThanOrEqualTo(0.95);
+      assertThat((double) agreed / all)
+          .as(
+              "%s: share of judgements the engine agrees with"
+                  + " (disagreements in docs/real-world.md)",
+              p.name())
+          .isGreaterThanOrEqualTo(0.95);
     }
   }
 
@@ -263,53 +341,97 @@ class CorpusTest {
   static String report() {
     StringBuilder md = new StringBuilder();
     md.append("# pyhygiene on real charts\n\n")
-        .append("<!-- Generated by cli/src/test/java/io/pyhygiene/cli/CorpusTest.java from"
-            + " corpus/ (mvn verify); CI fails when it drifts. Do not edit by hand. -->\n\n")
-        .append("The corpus (`corpus/`, described in [corpus/README.md](../corpus/README.md))"
-            + " reproduces the facts of the rendered manifests of public Python applications,"
-            + " with a Python engineer's judgement of every Python rule per container"
-            + " (`expected.yaml`). `make test` audits each application as `pyhygiene audit`"
-            + " does (every kind; the Services and ConfigMaps of the same input) on "
-            + TODAY.toString().substring(0, 10) + ", once from the manifests alone and once with"
-            + " the image facts (`image-facts.yaml`: ENTRYPOINT, CMD, USER, ENV, STOPSIGNAL as"
-            + " image resolution reads them), and compares.\n\n");
+        .append(
+            "<!-- Generated by cli/src/test/java/io/pyhygiene/cli/CorpusTest.java from"
+                + " corpus/ (mvn verify); CI fails when it drifts. Do not edit by hand. -->\n\n")
+        .append(
+            "The corpus (`corpus/`, described in [corpus/README.md](../corpus/README.md))"
+                + " reproduces the facts of the rendered manifests of public Python applications,"
+                + " with a Python engineer's judgement of every Python rule per container"
+                + " (`expected.yaml`). `make test` audits each application as `pyhygiene audit`"
+                + " does (every kind; the Services and ConfigMaps of the same input) on "
+                + TODAY.toString().substring(0, 10)
+                + ", once from the manifests alone and once with"
+                + " the image facts (`image-facts.yaml`: ENTRYPOINT, CMD, USER, ENV, STOPSIGNAL as"
+                + " image resolution reads them), and compares.\n\n");
     md.append("## Sources\n\n| app | source | commit |\n|---|---|---|\n");
-    SOURCES.forEach((app, s) -> md.append("| ").append(app).append(" | ")
-        .append(s[0].replace("|", "\\|")).append(" | ").append(s[1].replace("|", "\\|"))
-        .append(" |\n"));
+    SOURCES.forEach(
+        (app, s) ->
+            md.append("| ")
+                .append(app)
+                .append(" | ")
+                .append(s[0].replace("|", "\\|"))
+                .append(" | ")
+                .append(s[1].replace("|", "\\|"))
+                .append(" |\n"));
     md.append("\n## Recognition\n\n")
-        .append("| | Python containers | recognised | shown by the manifest | recognised"
-            + " | non-Python containers | taken for Python |\n|---|---|---|---|---|---|---|\n");
+        .append(
+            "| | Python containers | recognised | shown by the manifest | recognised"
+                + " | non-Python containers | taken for Python |\n|---|---|---|---|---|---|---|\n");
     for (Pass p : List.of(manifestOnly, withImages)) {
       long py = p.containers().stream().filter(Judged::python).count();
       long rec = p.containers().stream().filter(j -> j.python() && j.recognised()).count();
       long shown = p.containers().stream().filter(j -> j.python() && j.manifestEvidence()).count();
-      long shownRec = p.containers().stream()
-          .filter(j -> j.python() && j.manifestEvidence() && j.recognised()).count();
+      long shownRec =
+          p.containers().stream()
+              .filter(j -> j.python() && j.manifestEvidence() && j.recognised())
+              .count();
       long non = p.containers().stream().filter(j -> !j.python()).count();
       long fp = p.containers().stream().filter(j -> !j.python() && j.recognised()).count();
-      md.append("| ").append(p.name()).append(" | ").append(py).append(" | ").append(rec)
-          .append(" (").append(percent(rec, py)).append(") | ").append(shown).append(" | ")
-          .append(shownRec).append(" | ").append(non).append(" | ").append(fp).append(" |\n");
+      md.append("| ")
+          .append(p.name())
+          .append(" | ")
+          .append(py)
+          .append(" | ")
+          .append(rec)
+          .append(" (")
+          .append(percent(rec, py))
+          .append(") | ")
+          .append(shown)
+          .append(" | ")
+          .append(shownRec)
+          .append(" | ")
+          .append(non)
+          .append(" | ")
+          .append(fp)
+          .append(" |\n");
     }
-    md.append("\nBefore this work (commit 8061d3e, corpus/BASELINE.md) 9 of the 68 Python"
-        + " Deployments were recognised and no other kind was audited.\n");
+    md.append(
+        "\nBefore this work (commit 8061d3e, corpus/BASELINE.md) 9 of the 68 Python"
+            + " Deployments were recognised and no other kind was audited.\n");
     for (Pass p : List.of(manifestOnly, withImages)) {
-      md.append("\n## Rules, ").append(p.name()).append("\n\n")
-          .append("Judgements on recognised Python containers. *Fire*: the judgement expects a"
-              + " finding (for `run-as-root`, a severity); *silent*: it expects none.\n\n")
-          .append("| rule | fire, agreed | fire, missed | silent, agreed | fired against the"
-              + " judgement |\n|---|---|---|---|---|\n");
-      p.byRule().forEach((rule, c) -> md.append("| `").append(rule).append("` | ").append(c[0])
-          .append(" | ").append(c[1]).append(" | ").append(c[2]).append(" | ").append(c[3])
-          .append(" |\n"));
-      md.append("\n### Where the engine and the judgement differ (").append(p.name())
+      md.append("\n## Rules, ")
+          .append(p.name())
+          .append("\n\n")
+          .append(
+              "Judgements on recognised Python containers. *Fire*: the judgement expects a"
+                  + " finding (for `run-as-root`, a severity); *silent*: it expects none.\n\n")
+          .append(
+              "| rule | fire, agreed | fire, missed | silent, agreed | fired against the"
+                  + " judgement |\n|---|---|---|---|---|\n");
+      p.byRule()
+          .forEach(
+              (rule, c) ->
+                  md.append("| `")
+                      .append(rule)
+                      .append("` | ")
+                      .append(c[0])
+                      .append(" | ")
+                      .append(c[1])
+                      .append(" | ")
+                      .append(c[2])
+                      .append(" | ")
+                      .append(c[3])
+                      .append(" |\n"));
+      md.append("\n### Where the engine and the judgement differ (")
+          .append(p.name())
           .append(")\n\n");
       if (p.disagreements().isEmpty()) {
         md.append("None.\n");
       } else {
-        md.append("| app | workload | container | rule | judgement | engine | why (judgement)"
-            + " | the engine's message |\n|---|---|---|---|---|---|---|---|\n");
+        md.append(
+            "| app | workload | container | rule | judgement | engine | why (judgement)"
+                + " | the engine's message |\n|---|---|---|---|---|---|---|---|\n");
         p.disagreements().forEach(d -> md.append(d).append('\n'));
       }
     }

@@ -21,11 +21,11 @@ import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
 /**
- * The output of the real {@code helm template} for a chart that mixes every audited kind with
- * kinds that are not (ServiceAccount, Ingress) and hooks (a migration Job, a test Pod), piped
- * into {@code audit -f -}: audited whole, each workload once, with the chart's Service and
- * ConfigMap in play. helm is the cached build of {@code make tools}
- * ({@code $PYHYGIENE_CACHE/bin/helm-<HELM_VERSION>}); the test fails without it.
+ * The output of the real {@code helm template} for a chart that mixes every audited kind with kinds
+ * that are not (ServiceAccount, Ingress) and hooks (a migration Job, a test Pod), piped into {@code
+ * audit -f -}: audited whole, each workload once, with the chart's Service and ConfigMap in play.
+ * helm is the cached build of {@code make tools} ({@code
+ * $PYHYGIENE_CACHE/bin/helm-<HELM_VERSION>}); the test fails without it.
  */
 class HelmTemplateIT {
 
@@ -38,8 +38,9 @@ class HelmTemplateIT {
         version = line.substring("HELM_VERSION=".length()).replace("\"", "").trim();
       }
     }
-    String cache = System.getenv().getOrDefault("PYHYGIENE_CACHE",
-        System.getProperty("user.home") + "/.cache/pyhygiene");
+    String cache =
+        System.getenv()
+            .getOrDefault("PYHYGIENE_CACHE", System.getProperty("user.home") + "/.cache/pyhygiene");
     Path helm = Path.of(cache, "bin", "helm-" + version);
     if (!Files.isExecutable(helm)) {
       throw new AssertionError(helm + " is missing: run `make tools`");
@@ -49,8 +50,10 @@ class HelmTemplateIT {
 
   static String helmTemplate(String... extra) throws Exception {
     Path chart = RealCluster.repoRoot().resolve("cli/src/test/resources/charts/mixed");
-    List<String> command = new ArrayList<>(List.of(helm().toString(), "template", "shop",
-        chart.toString(), "--namespace", "shop"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                helm().toString(), "template", "shop", chart.toString(), "--namespace", "shop"));
     command.addAll(List.of(extra));
     Process p = new ProcessBuilder(command).redirectErrorStream(false).start();
     byte[] out = p.getInputStream().readAllBytes();
@@ -65,10 +68,15 @@ class HelmTemplateIT {
   static Result audit(String stdin, String... args) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
-    CommandLine cli = new CommandLine(new AuditCommand(new ByteArrayInputStream(
-        stdin.getBytes(StandardCharsets.UTF_8)), Map.of(), false))
-        .setCaseInsensitiveEnumValuesAllowed(true)
-        .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true));
+    CommandLine cli =
+        new CommandLine(
+                new AuditCommand(
+                    new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                    Map.of(),
+                    false))
+            .setCaseInsensitiveEnumValuesAllowed(true)
+            .setOut(new PrintWriter(out, true))
+            .setErr(new PrintWriter(err, true));
     List<String> all = new ArrayList<>(List.of("-f", "-", "--now", "2026-12-02"));
     all.addAll(List.of(args));
     return new Result(cli.execute(all.toArray(String[]::new)), out.toString(), err.toString());
@@ -83,18 +91,35 @@ class HelmTemplateIT {
     JsonNode report = JSON.readTree(r.out());
     assertThat(report.path("errors")).isEmpty();
     TreeSet<String> seen = new TreeSet<>();
-    report.path("workloads").forEach(w -> seen.add(w.path("kind").asText() + "/"
-        + w.path("name").asText() + (w.path("python").asBoolean() ? "" : " (not Python)")));
-    assertThat(seen).containsExactly("CronJob/shop-mixed-cleanup", "DaemonSet/shop-mixed-shipper",
-        "Deployment/shop-mixed-proxy (not Python)", "Deployment/shop-mixed-web",
-        "Job/shop-mixed-migrate", "Pod/shop-mixed-test", "StatefulSet/shop-mixed-worker");
+    report
+        .path("workloads")
+        .forEach(
+            w ->
+                seen.add(
+                    w.path("kind").asText()
+                        + "/"
+                        + w.path("name").asText()
+                        + (w.path("python").asBoolean() ? "" : " (not Python)")));
+    assertThat(seen)
+        .containsExactly(
+            "CronJob/shop-mixed-cleanup",
+            "DaemonSet/shop-mixed-shipper",
+            "Deployment/shop-mixed-proxy (not Python)",
+            "Deployment/shop-mixed-web",
+            "Job/shop-mixed-migrate",
+            "Pod/shop-mixed-test",
+            "StatefulSet/shop-mixed-worker");
     String web = workload(report, "shop-mixed-web").toString();
     // the chart's Service routes to the web container, and its ConfigMap's script keeps sh as PID 1
-    assertThat(web).contains("Service shop-mixed-web routes traffic to it").contains("start-web.sh");
-    assertThat(rules(workload(report, "shop-mixed-web"))).contains("shell-wrapper", "prestop-missing");
+    assertThat(web)
+        .contains("Service shop-mixed-web routes traffic to it")
+        .contains("start-web.sh");
+    assertThat(rules(workload(report, "shop-mixed-web")))
+        .contains("shell-wrapper", "prestop-missing");
     // a Job's pod is not drained behind a Service: no preStop or readiness findings
     assertThat(rules(workload(report, "shop-mixed-migrate")))
-        .doesNotContain("prestop-missing", "readiness-probe-missing").contains("python-pid1");
+        .doesNotContain("prestop-missing", "readiness-probe-missing")
+        .contains("python-pid1");
     assertThat(rules(workload(report, "shop-mixed-cleanup"))).contains("shell-wrapper");
     assertThat(rules(workload(report, "shop-mixed-worker"))).contains("worker-memory");
 
@@ -102,8 +127,14 @@ class HelmTemplateIT {
     JsonNode sarif = JSON.readTree(audit(rendered, "-o", "sarif").out());
     String[] lines = rendered.split("\n", -1);
     for (JsonNode result : sarif.path("runs").get(0).path("results")) {
-      int line = result.path("locations").get(0).path("physicalLocation").path("region")
-          .path("startLine").asInt();
+      int line =
+          result
+              .path("locations")
+              .get(0)
+              .path("physicalLocation")
+              .path("region")
+              .path("startLine")
+              .asInt();
       assertThat(lines[line - 1]).startsWith("apiVersion:");
       assertThat(lines[line - 2]).startsWith("# Source: mixed/templates/");
     }

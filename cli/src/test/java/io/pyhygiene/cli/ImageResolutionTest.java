@@ -14,11 +14,21 @@ class ImageResolutionTest {
 
   @Test
   void aResolvedConfigBecomesTheEngineFactsWithThePinnedDigest() {
-    ImageConfig config = new ImageConfig("docker.io/library/python:3.12", "sha256:index",
-        "sha256:amd64", "linux/amd64", List.of("/entrypoint.sh"), List.of("/bin/sh", "-c", "gunicorn app:app"),
-        "10001", List.of("PYTHONUNBUFFERED=1", "PATH=/usr/bin"), "/app", "SIGINT", Map.of("a", "b"));
-    ImageFacts facts = ImageResolution.facts("python:3.12",
-        new Resolution.Resolved(config, false, Instant.EPOCH));
+    ImageConfig config =
+        new ImageConfig(
+            "docker.io/library/python:3.12",
+            "sha256:index",
+            "sha256:amd64",
+            "linux/amd64",
+            List.of("/entrypoint.sh"),
+            List.of("/bin/sh", "-c", "gunicorn app:app"),
+            "10001",
+            List.of("PYTHONUNBUFFERED=1", "PATH=/usr/bin"),
+            "/app",
+            "SIGINT",
+            Map.of("a", "b"));
+    ImageFacts facts =
+        ImageResolution.facts("python:3.12", new Resolution.Resolved(config, false, Instant.EPOCH));
     assertThat(facts.resolved()).isTrue();
     ImageFacts.Config c = facts.config().orElseThrow();
     // the digest a pod would pin (the index's), not the platform manifest's
@@ -33,20 +43,32 @@ class ImageResolutionTest {
 
   @Test
   void anUnresolvedImageKeepsWhyWithoutRepeatingTheReference() {
-    ImageFacts denied = ImageResolution.facts("ghcr.io/acme/api:1.2", new Resolution.Unresolved(
-        Resolution.Reason.UNAUTHORIZED,
-        "ghcr.io/acme/api:1.2: HTTP 401 from ghcr.io (no credentials for ghcr.io were found)"));
+    ImageFacts denied =
+        ImageResolution.facts(
+            "ghcr.io/acme/api:1.2",
+            new Resolution.Unresolved(
+                Resolution.Reason.UNAUTHORIZED,
+                "ghcr.io/acme/api:1.2: HTTP 401 from ghcr.io (no credentials for ghcr.io were found)"));
     assertThat(denied.state()).isEqualTo(ImageFacts.State.UNRESOLVED);
-    assertThat(denied.reason()).isEqualTo("HTTP 401 from ghcr.io (no credentials for ghcr.io were found)");
+    assertThat(denied.reason())
+        .isEqualTo("HTTP 401 from ghcr.io (no credentials for ghcr.io were found)");
     // the registry module names the normalised reference; the short name was written
-    ImageFacts missing = ImageResolution.facts("python:9.9", new Resolution.Unresolved(
-        Resolution.Reason.NOT_FOUND,
-        "docker.io/library/python:9.9: not found (HTTP 404 MANIFEST_UNKNOWN from registry-1.docker.io)"));
-    assertThat(missing.reason()).isEqualTo("not found (HTTP 404 MANIFEST_UNKNOWN from registry-1.docker.io)");
-    ImageFacts bare = ImageResolution.facts("x", new Resolution.Unresolved(Resolution.Reason.TIMEOUT, ""));
+    ImageFacts missing =
+        ImageResolution.facts(
+            "python:9.9",
+            new Resolution.Unresolved(
+                Resolution.Reason.NOT_FOUND,
+                "docker.io/library/python:9.9: not found (HTTP 404 MANIFEST_UNKNOWN from registry-1.docker.io)"));
+    assertThat(missing.reason())
+        .isEqualTo("not found (HTTP 404 MANIFEST_UNKNOWN from registry-1.docker.io)");
+    ImageFacts bare =
+        ImageResolution.facts("x", new Resolution.Unresolved(Resolution.Reason.TIMEOUT, ""));
     assertThat(bare.reason()).isEqualTo("timeout");
-    ImageFacts longOne = ImageResolution.facts("x", new Resolution.Unresolved(Resolution.Reason.ERROR,
-        "y".repeat(1000) + "\n second line"));
+    ImageFacts longOne =
+        ImageResolution.facts(
+            "x",
+            new Resolution.Unresolved(
+                Resolution.Reason.ERROR, "y".repeat(1000) + "\n second line"));
     assertThat(longOne.reason()).hasSize(243).doesNotContain("\n");
   }
 }

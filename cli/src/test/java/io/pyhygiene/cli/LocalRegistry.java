@@ -23,12 +23,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * A real registry for the CLI's ITs, as the registry module's ITs run one: Debian's
- * {@code docker-registry} (distribution 2.8, installed by {@code scripts/test-deps.sh}, or
- * {@code PYHYGIENE_DOCKER_REGISTRY}) on a free loopback port, optionally behind htpasswd basic
- * auth, with images written through the distribution API (blob uploads, manifest PUT): one empty
- * gzipped layer and an OCI config holding the fields under test. The ITs fail, never skip,
- * without the binary.
+ * A real registry for the CLI's ITs, as the registry module's ITs run one: Debian's {@code
+ * docker-registry} (distribution 2.8, installed by {@code scripts/test-deps.sh}, or {@code
+ * PYHYGIENE_DOCKER_REGISTRY}) on a free loopback port, optionally behind htpasswd basic auth, with
+ * images written through the distribution API (blob uploads, manifest PUT): one empty gzipped layer
+ * and an OCI config holding the fields under test. The ITs fail, never skip, without the binary.
  */
 final class LocalRegistry implements AutoCloseable {
 
@@ -41,7 +40,8 @@ final class LocalRegistry implements AutoCloseable {
   private final Path log;
   private final int port;
   private final String authorization;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   private LocalRegistry(Process process, Path log, int port, String authorization) {
     this.process = process;
@@ -58,13 +58,16 @@ final class LocalRegistry implements AutoCloseable {
       throws Exception {
     Path binary = binary();
     int port = freePort();
-    StringBuilder yaml = new StringBuilder("""
+    StringBuilder yaml =
+        new StringBuilder(
+            """
         version: 0.1
         log: {level: info, formatter: text}
         storage:
           filesystem: {rootdirectory: %s}
         http: {addr: "127.0.0.1:%d"}
-        """.formatted(dir.resolve("data"), port));
+        """
+                .formatted(dir.resolve("data"), port));
     if (htpasswd != null) {
       Path file = dir.resolve("htpasswd");
       Files.writeString(file, htpasswd + "\n");
@@ -73,10 +76,17 @@ final class LocalRegistry implements AutoCloseable {
     Path config = dir.resolve("config.yml");
     Files.writeString(config, yaml);
     Path log = dir.resolve("registry.log");
-    Process p = new ProcessBuilder(binary.toString(), "serve", config.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    String auth = user == null ? null : "Basic " + Base64.getEncoder()
-        .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    Process p =
+        new ProcessBuilder(binary.toString(), "serve", config.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    String auth =
+        user == null
+            ? null
+            : "Basic "
+                + Base64.getEncoder()
+                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     LocalRegistry registry = new LocalRegistry(p, log, port, auth);
     registry.awaitReady();
     return registry;
@@ -93,8 +103,9 @@ final class LocalRegistry implements AutoCloseable {
         return p;
       }
     }
-    throw new IllegalStateException("docker-registry is not installed: run `make test-deps`"
-        + " (Debian package docker-registry) or set PYHYGIENE_DOCKER_REGISTRY");
+    throw new IllegalStateException(
+        "docker-registry is not installed: run `make test-deps`"
+            + " (Debian package docker-registry) or set PYHYGIENE_DOCKER_REGISTRY");
   }
 
   /** A loopback port nothing listens on (bound, then released). */
@@ -110,12 +121,15 @@ final class LocalRegistry implements AutoCloseable {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (System.nanoTime() < until) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("docker-registry exited " + process.exitValue() + ": "
-            + Files.readString(log));
+        throw new IllegalStateException(
+            "docker-registry exited " + process.exitValue() + ": " + Files.readString(log));
       }
       try {
-        int status = http.send(HttpRequest.newBuilder(URI.create(url("/v2/"))).build(),
-            HttpResponse.BodyHandlers.discarding()).statusCode();
+        int status =
+            http.send(
+                    HttpRequest.newBuilder(URI.create(url("/v2/"))).build(),
+                    HttpResponse.BodyHandlers.discarding())
+                .statusCode();
         if (status == 200 || status == 401) {
           return;
         }
@@ -132,18 +146,24 @@ final class LocalRegistry implements AutoCloseable {
   }
 
   /**
-   * How many requests the registry logged for paths containing {@code part}, counted once a
-   * marker request sent now has reached its access log (so every earlier request is in it).
+   * How many requests the registry logged for paths containing {@code part}, counted once a marker
+   * request sent now has reached its access log (so every earlier request is in it).
    */
   long requests(String part) throws Exception {
     String marker = "/v2/?mark=" + System.nanoTime();
-    http.send(HttpRequest.newBuilder(URI.create(url(marker))).build(),
+    http.send(
+        HttpRequest.newBuilder(URI.create(url(marker))).build(),
         HttpResponse.BodyHandlers.discarding());
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < until) {
       List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
       if (lines.stream().anyMatch(l -> l.contains("\"GET " + marker + " "))) {
-        return lines.stream().filter(l -> l.matches(".*\"[A-Z]+ \\S*" + java.util.regex.Pattern.quote(part) + "\\S* HTTP/.*")).count();
+        return lines.stream()
+            .filter(
+                l ->
+                    l.matches(
+                        ".*\"[A-Z]+ \\S*" + java.util.regex.Pattern.quote(part) + "\\S* HTTP/.*"))
+            .count();
       }
       Thread.sleep(10);
     }
@@ -173,16 +193,23 @@ final class LocalRegistry implements AutoCloseable {
     String configDigest = blob(repository, configBytes);
     ObjectNode manifest = JSON.createObjectNode();
     manifest.put("schemaVersion", 2).put("mediaType", "application/vnd.oci.image.manifest.v1+json");
-    manifest.putObject("config").put("mediaType", "application/vnd.oci.image.config.v1+json")
-        .put("digest", configDigest).put("size", configBytes.length);
-    manifest.putArray("layers").addObject()
+    manifest
+        .putObject("config")
+        .put("mediaType", "application/vnd.oci.image.config.v1+json")
+        .put("digest", configDigest)
+        .put("size", configBytes.length);
+    manifest
+        .putArray("layers")
+        .addObject()
         .put("mediaType", "application/vnd.oci.image.layer.v1.tar+gzip")
-        .put("digest", layerDigest).put("size", layer.length);
+        .put("digest", layerDigest)
+        .put("size", layer.length);
     byte[] body = JSON.writeValueAsBytes(manifest);
-    HttpResponse<Void> put = send(HttpRequest.newBuilder(
-            URI.create(url("/v2/" + repository + "/manifests/" + tag)))
-        .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
-        .PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
+    HttpResponse<Void> put =
+        send(
+            HttpRequest.newBuilder(URI.create(url("/v2/" + repository + "/manifests/" + tag)))
+                .header("Content-Type", "application/vnd.oci.image.manifest.v1+json")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
     expect(put, 201, "put manifest " + repository + ":" + tag);
     return digest(body);
   }
@@ -196,14 +223,19 @@ final class LocalRegistry implements AutoCloseable {
 
   private String blob(String repository, byte[] data) throws Exception {
     String digest = digest(data);
-    HttpResponse<Void> start = send(HttpRequest.newBuilder(
-        URI.create(url("/v2/" + repository + "/blobs/uploads/"))).POST(HttpRequest.BodyPublishers.noBody()));
+    HttpResponse<Void> start =
+        send(
+            HttpRequest.newBuilder(URI.create(url("/v2/" + repository + "/blobs/uploads/")))
+                .POST(HttpRequest.BodyPublishers.noBody()));
     expect(start, 202, "start upload");
-    URI location = URI.create(url("/")).resolve(start.headers().firstValue("Location").orElseThrow());
+    URI location =
+        URI.create(url("/")).resolve(start.headers().firstValue("Location").orElseThrow());
     String sep = location.getQuery() == null ? "?" : "&";
-    HttpResponse<Void> done = send(HttpRequest.newBuilder(URI.create(location + sep + "digest=" + digest))
-        .header("Content-Type", "application/octet-stream")
-        .PUT(HttpRequest.BodyPublishers.ofByteArray(data)));
+    HttpResponse<Void> done =
+        send(
+            HttpRequest.newBuilder(URI.create(location + sep + "digest=" + digest))
+                .header("Content-Type", "application/octet-stream")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(data)));
     expect(done, 201, "upload blob");
     return digest;
   }

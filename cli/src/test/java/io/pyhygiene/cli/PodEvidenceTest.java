@@ -23,23 +23,44 @@ import org.junit.jupiter.api.Test;
 class PodEvidenceTest {
 
   static OwnerReference controller(String kind, String name, String uid) {
-    return new OwnerReferenceBuilder().withKind(kind).withName(name).withUid(uid)
-        .withController(true).withApiVersion("v1").build();
+    return new OwnerReferenceBuilder()
+        .withKind(kind)
+        .withName(name)
+        .withUid(uid)
+        .withController(true)
+        .withApiVersion("v1")
+        .build();
   }
 
   static PodBuilder pod(String name, OwnerReference... owners) {
-    return new PodBuilder().withNewMetadata().withName(name).withNamespace("ns")
-        .withUid("uid-" + name).withOwnerReferences(owners).endMetadata();
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace("ns")
+        .withUid("uid-" + name)
+        .withOwnerReferences(owners)
+        .endMetadata();
   }
 
-  static Pod withStatus(PodBuilder b, String state, int exitCode, String reason, String finishedAt) {
+  static Pod withStatus(
+      PodBuilder b, String state, int exitCode, String reason, String finishedAt) {
     var cs = new ContainerStatusBuilder().withName("app").withRestartCount(1);
     if (state.equals("state")) {
-      cs.withNewState().withNewTerminated().withExitCode(exitCode).withReason(reason)
-          .withFinishedAt(finishedAt).endTerminated().endState();
+      cs.withNewState()
+          .withNewTerminated()
+          .withExitCode(exitCode)
+          .withReason(reason)
+          .withFinishedAt(finishedAt)
+          .endTerminated()
+          .endState();
     } else {
-      cs.withNewLastState().withNewTerminated().withExitCode(exitCode).withReason(reason)
-          .withFinishedAt(finishedAt).endTerminated().endLastState();
+      cs.withNewLastState()
+          .withNewTerminated()
+          .withExitCode(exitCode)
+          .withReason(reason)
+          .withFinishedAt(finishedAt)
+          .endTerminated()
+          .endLastState();
     }
     return b.withNewStatus().withContainerStatuses(cs.build()).endStatus().build();
   }
@@ -48,10 +69,13 @@ class PodEvidenceTest {
   void aKillAfterTheDeletionBeganIsAShutdownSigkill() {
     // deletion asked for at 10:00:00 with a 30 s grace period: the timestamp says 10:00:30
     PodBuilder b = pod("p");
-    b.editMetadata().withDeletionTimestamp("2026-01-01T10:00:30Z")
-        .withDeletionGracePeriodSeconds(30L).endMetadata();
+    b.editMetadata()
+        .withDeletionTimestamp("2026-01-01T10:00:30Z")
+        .withDeletionGracePeriodSeconds(30L)
+        .endMetadata();
     Pod killedAtTheEnd = withStatus(b, "state", 137, "Error", "2026-01-01T10:00:30Z");
-    assertThat(PodEvidence.terminations(killedAtTheEnd)).singleElement()
+    assertThat(PodEvidence.terminations(killedAtTheEnd))
+        .singleElement()
         .satisfies(t -> assertThat(t.sigkilledAtShutdown()).isTrue());
     // a kill rounded to the second before the timestamp still followed the deletion request
     Pod rounded = withStatus(b, "state", 137, "Error", "2026-01-01T10:00:29Z");
@@ -76,24 +100,51 @@ class PodEvidenceTest {
 
   @Test
   void ownerChainsLeadToTheAuditedWorkload() {
-    ReplicaSet rs = new ReplicaSetBuilder().withNewMetadata().withName("web-5d8f").withNamespace("ns")
-        .withUid("rs-1").withOwnerReferences(controller("Deployment", "web", "d-1")).endMetadata()
-        .build();
-    ReplicaSet bareRs = new ReplicaSetBuilder().withNewMetadata().withName("lonely").withNamespace("ns")
-        .withUid("rs-2").endMetadata().build();
-    Job cronJobRun = new JobBuilder().withNewMetadata().withName("nightly-2900").withNamespace("ns")
-        .withUid("j-1").withOwnerReferences(controller("CronJob", "nightly", "cj-1")).endMetadata()
-        .build();
-    Job job = new JobBuilder().withNewMetadata().withName("migrate").withNamespace("ns")
-        .withUid("j-2").endMetadata().build();
+    ReplicaSet rs =
+        new ReplicaSetBuilder()
+            .withNewMetadata()
+            .withName("web-5d8f")
+            .withNamespace("ns")
+            .withUid("rs-1")
+            .withOwnerReferences(controller("Deployment", "web", "d-1"))
+            .endMetadata()
+            .build();
+    ReplicaSet bareRs =
+        new ReplicaSetBuilder()
+            .withNewMetadata()
+            .withName("lonely")
+            .withNamespace("ns")
+            .withUid("rs-2")
+            .endMetadata()
+            .build();
+    Job cronJobRun =
+        new JobBuilder()
+            .withNewMetadata()
+            .withName("nightly-2900")
+            .withNamespace("ns")
+            .withUid("j-1")
+            .withOwnerReferences(controller("CronJob", "nightly", "cj-1"))
+            .endMetadata()
+            .build();
+    Job job =
+        new JobBuilder()
+            .withNewMetadata()
+            .withName("migrate")
+            .withNamespace("ns")
+            .withUid("j-2")
+            .endMetadata()
+            .build();
     PodEvidence.Owners owners = new PodEvidence.Owners();
     List.<HasMetadata>of(rs, bareRs, cronJobRun, job).forEach(owners::add);
-    Set<WorkloadKey> audited = Set.of(
-        new WorkloadKey("Deployment", "ns", "web"), new WorkloadKey("ReplicaSet", "ns", "lonely"),
-        new WorkloadKey("CronJob", "ns", "nightly"), new WorkloadKey("Job", "ns", "migrate"),
-        new WorkloadKey("StatefulSet", "ns", "db"), new WorkloadKey("Pod", "ns", "bare"));
+    Set<WorkloadKey> audited =
+        Set.of(
+            new WorkloadKey("Deployment", "ns", "web"),
+                new WorkloadKey("ReplicaSet", "ns", "lonely"),
+            new WorkloadKey("CronJob", "ns", "nightly"), new WorkloadKey("Job", "ns", "migrate"),
+            new WorkloadKey("StatefulSet", "ns", "db"), new WorkloadKey("Pod", "ns", "bare"));
 
-    assertThat(owner(pod("a", controller("ReplicaSet", "web-5d8f", "rs-1")).build(), owners, audited))
+    assertThat(
+            owner(pod("a", controller("ReplicaSet", "web-5d8f", "rs-1")).build(), owners, audited))
         .contains(new WorkloadKey("Deployment", "ns", "web"));
     assertThat(owner(pod("b", controller("ReplicaSet", "lonely", "rs-2")).build(), owners, audited))
         .contains(new WorkloadKey("ReplicaSet", "ns", "lonely"));
@@ -106,14 +157,16 @@ class PodEvidenceTest {
     assertThat(owner(pod("bare").build(), owners, audited))
         .contains(new WorkloadKey("Pod", "ns", "bare"));
     // another controller's pod (an operator's CRD) belongs to nothing audited
-    assertThat(owner(pod("e", controller("Rollout", "canary", "r-1")).build(), owners, audited)).isEmpty();
+    assertThat(owner(pod("e", controller("Rollout", "canary", "r-1")).build(), owners, audited))
+        .isEmpty();
   }
 
   @Test
   void aReplicaSetThatWasNotListedIsFoundByThePodTemplateHash() {
     Pod p = pod("web-5d8f-x2", controller("ReplicaSet", "web-5d8f", "unseen")).build();
     p.getMetadata().setLabels(Map.of("pod-template-hash", "5d8f"));
-    assertThat(owner(p, new PodEvidence.Owners(), Set.of(new WorkloadKey("Deployment", "ns", "web"))))
+    assertThat(
+            owner(p, new PodEvidence.Owners(), Set.of(new WorkloadKey("Deployment", "ns", "web"))))
         .contains(new WorkloadKey("Deployment", "ns", "web"));
     assertThat(owner(p, new PodEvidence.Owners(), Set.of())).isEmpty();
   }

@@ -22,8 +22,16 @@ class ProgressTest {
     p.done();
     String line1 = "pyhygiene: listing the cluster: 500 objects read";
     String line2 = "pyhygiene: resolving images: 1/2";
-    assertThat(err.toString()).isEqualTo("\r" + line1 + "\r" + line2
-        + " ".repeat(line1.length() - line2.length()) + "\r" + " ".repeat(line2.length()) + "\r");
+    assertThat(err.toString())
+        .isEqualTo(
+            "\r"
+                + line1
+                + "\r"
+                + line2
+                + " ".repeat(line1.length() - line2.length())
+                + "\r"
+                + " ".repeat(line2.length())
+                + "\r");
     assertThat(err.toString()).doesNotContain("1000").doesNotContain("\n");
   }
 

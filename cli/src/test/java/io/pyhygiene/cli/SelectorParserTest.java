@@ -41,10 +41,13 @@ class SelectorParserTest {
 
   @Test
   void malformedSelectorsAreRefusedWithTheReason() {
-    assertThatThrownBy(() -> SelectorParser.parse("a=b,,c")).hasMessageContaining("empty requirement");
+    assertThatThrownBy(() -> SelectorParser.parse("a=b,,c"))
+        .hasMessageContaining("empty requirement");
     assertThatThrownBy(() -> SelectorParser.parse("env in (a")).hasMessageContaining("unbalanced");
-    assertThatThrownBy(() -> SelectorParser.parse("replicas>2")).hasMessageContaining("not supported");
-    assertThatThrownBy(() -> SelectorParser.parse("a b")).hasMessageContaining("cannot parse 'a b'");
+    assertThatThrownBy(() -> SelectorParser.parse("replicas>2"))
+        .hasMessageContaining("not supported");
+    assertThatThrownBy(() -> SelectorParser.parse("a b"))
+        .hasMessageContaining("cannot parse 'a b'");
     assertThatThrownBy(() -> SelectorParser.parse("app=we b")).hasMessageContaining("cannot parse");
     assertThatThrownBy(() -> SelectorParser.parse(" ")).hasMessageContaining("empty selector");
   }

@@ -8,12 +8,13 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A policy with every default filled in: what the engine evaluates against. Built from a
- * {@code PythonHygienePolicy} spec by {@code PolicyResolver}, or {@link #defaults()}.
+ * A policy with every default filled in: what the engine evaluates against. Built from a {@code
+ * PythonHygienePolicy} spec by {@code PolicyResolver}, or {@link #defaults()}.
  *
  * @param name the policy's name ({@code ""} for the built-in defaults)
  * @param mode Audit, Warn or Deny
- * @param labelOnly detection {@code LabelOnly}: only workloads tagged {@code pyhygiene.io/runtime: python}
+ * @param labelOnly detection {@code LabelOnly}: only workloads tagged {@code pyhygiene.io/runtime:
+ *     python}
  * @param rules per-rule overrides by id
  * @param marginSeconds safety margin added to the shutdown budget
  * @param preStopSeconds preStop sleep the remediation adds
@@ -45,13 +46,36 @@ public record AuditPolicy(
     Images images) {
 
   /** A policy of every kind with image resolution off (the shape before kinds and images). */
-  public AuditPolicy(String name, PolicyMode mode, boolean labelOnly,
-      Map<String, RuleOverride> rules, int marginSeconds, int preStopSeconds, Long memoryMinBytes,
-      Long memoryMaxBytes, long memoryPerWorkerBytes, long memoryDefaultBytes, long runAsUser,
-      List<Exemption> exemptions, Remediation remediation) {
-    this(name, mode, labelOnly, rules, marginSeconds, preStopSeconds, memoryMinBytes,
-        memoryMaxBytes, memoryPerWorkerBytes, memoryDefaultBytes, runAsUser, exemptions,
-        remediation, ALL_KINDS, Images.OFF);
+  public AuditPolicy(
+      String name,
+      PolicyMode mode,
+      boolean labelOnly,
+      Map<String, RuleOverride> rules,
+      int marginSeconds,
+      int preStopSeconds,
+      Long memoryMinBytes,
+      Long memoryMaxBytes,
+      long memoryPerWorkerBytes,
+      long memoryDefaultBytes,
+      long runAsUser,
+      List<Exemption> exemptions,
+      Remediation remediation) {
+    this(
+        name,
+        mode,
+        labelOnly,
+        rules,
+        marginSeconds,
+        preStopSeconds,
+        memoryMinBytes,
+        memoryMaxBytes,
+        memoryPerWorkerBytes,
+        memoryDefaultBytes,
+        runAsUser,
+        exemptions,
+        remediation,
+        ALL_KINDS,
+        Images.OFF);
   }
 
   /** Every kind pyhygiene audits. */
@@ -73,27 +97,79 @@ public record AuditPolicy(
   }
 
   public AuditPolicy withName(String newName) {
-    return new AuditPolicy(newName, mode, labelOnly, rules, marginSeconds, preStopSeconds,
-        memoryMinBytes, memoryMaxBytes, memoryPerWorkerBytes, memoryDefaultBytes, runAsUser,
-        exemptions, remediation, kinds, images);
+    return new AuditPolicy(
+        newName,
+        mode,
+        labelOnly,
+        rules,
+        marginSeconds,
+        preStopSeconds,
+        memoryMinBytes,
+        memoryMaxBytes,
+        memoryPerWorkerBytes,
+        memoryDefaultBytes,
+        runAsUser,
+        exemptions,
+        remediation,
+        kinds,
+        images);
   }
 
   public AuditPolicy withRemediation(Remediation r) {
-    return new AuditPolicy(name, mode, labelOnly, rules, marginSeconds, preStopSeconds,
-        memoryMinBytes, memoryMaxBytes, memoryPerWorkerBytes, memoryDefaultBytes, runAsUser,
-        exemptions, r, kinds, images);
+    return new AuditPolicy(
+        name,
+        mode,
+        labelOnly,
+        rules,
+        marginSeconds,
+        preStopSeconds,
+        memoryMinBytes,
+        memoryMaxBytes,
+        memoryPerWorkerBytes,
+        memoryDefaultBytes,
+        runAsUser,
+        exemptions,
+        r,
+        kinds,
+        images);
   }
 
   public AuditPolicy withKinds(Set<WorkloadKind> k) {
-    return new AuditPolicy(name, mode, labelOnly, rules, marginSeconds, preStopSeconds,
-        memoryMinBytes, memoryMaxBytes, memoryPerWorkerBytes, memoryDefaultBytes, runAsUser,
-        exemptions, remediation, Set.copyOf(k), images);
+    return new AuditPolicy(
+        name,
+        mode,
+        labelOnly,
+        rules,
+        marginSeconds,
+        preStopSeconds,
+        memoryMinBytes,
+        memoryMaxBytes,
+        memoryPerWorkerBytes,
+        memoryDefaultBytes,
+        runAsUser,
+        exemptions,
+        remediation,
+        Set.copyOf(k),
+        images);
   }
 
   public AuditPolicy withImages(Images i) {
-    return new AuditPolicy(name, mode, labelOnly, rules, marginSeconds, preStopSeconds,
-        memoryMinBytes, memoryMaxBytes, memoryPerWorkerBytes, memoryDefaultBytes, runAsUser,
-        exemptions, remediation, kinds, i);
+    return new AuditPolicy(
+        name,
+        mode,
+        labelOnly,
+        rules,
+        marginSeconds,
+        preStopSeconds,
+        memoryMinBytes,
+        memoryMaxBytes,
+        memoryPerWorkerBytes,
+        memoryDefaultBytes,
+        runAsUser,
+        exemptions,
+        remediation,
+        kinds,
+        i);
   }
 
   public static final int DEFAULT_MARGIN_SECONDS = 5;
@@ -138,9 +214,20 @@ public record AuditPolicy(
   }
 
   public static AuditPolicy defaults() {
-    return new AuditPolicy("", PolicyMode.Audit, false, Map.of(), DEFAULT_MARGIN_SECONDS,
-        DEFAULT_PRESTOP_SECONDS, null, null, DEFAULT_PER_WORKER_BYTES, DEFAULT_MEMORY_BYTES,
-        DEFAULT_RUN_AS_USER, List.of(), Remediation.off());
+    return new AuditPolicy(
+        "",
+        PolicyMode.Audit,
+        false,
+        Map.of(),
+        DEFAULT_MARGIN_SECONDS,
+        DEFAULT_PRESTOP_SECONDS,
+        null,
+        null,
+        DEFAULT_PER_WORKER_BYTES,
+        DEFAULT_MEMORY_BYTES,
+        DEFAULT_RUN_AS_USER,
+        List.of(),
+        Remediation.off());
   }
 
   public boolean enabled(String ruleId) {

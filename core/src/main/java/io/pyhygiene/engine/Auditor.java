@@ -15,13 +15,14 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * Evaluates workloads against the rule catalogue: the one engine behind the CLI, the reconciler
- * and the admission webhook. Pure: no I/O, no static state, time from the injected clock.
+ * Evaluates workloads against the rule catalogue: the one engine behind the CLI, the reconciler and
+ * the admission webhook. Pure: no I/O, no static state, time from the injected clock.
  */
 public final class Auditor {
 
   /** Comma-separated rule ids a workload's owner waives. */
   public static final String EXEMPT_ANNOTATION = "pyhygiene.io/exempt";
+
   /** Why; an exemption without one is itself reported. */
   public static final String EXEMPT_REASON_ANNOTATION = "pyhygiene.io/exempt-reason";
 
@@ -61,8 +62,14 @@ public final class Auditor {
   public WorkloadAudit audit(WorkloadView workload, AuditPolicy policy) {
     if (!policy.kinds().contains(workload.workloadKind())
         || !workload.isPythonService(policy.labelOnly())) {
-      return new WorkloadAudit(workload.kind(), workload.namespace(), workload.name(), false,
-          Verdict.SKIPPED, List.of(), List.of());
+      return new WorkloadAudit(
+          workload.kind(),
+          workload.namespace(),
+          workload.name(),
+          false,
+          Verdict.SKIPPED,
+          List.of(),
+          List.of());
     }
     LocalDate today = LocalDate.ofInstant(clock.instant(), ZoneOffset.UTC);
     RuleContext context = new RuleContext(policy, today, ruleIds);
@@ -71,7 +78,8 @@ public final class Auditor {
     for (Rule rule : rules) {
       String id = rule.id();
       // A rule about what Kubernetes does with some kinds' pods only is not run on the others.
-      if (!policy.enabled(id) || exempted.contains(id)
+      if (!policy.enabled(id)
+          || exempted.contains(id)
           || !rule.kinds().contains(workload.workloadKind())) {
         continue;
       }
@@ -79,16 +87,25 @@ public final class Auditor {
       for (Finding f : rule.check(workload, context)) {
         // A policy's severity wins; otherwise the rule's own (some rules grade their findings),
         // one step lower when the finding rests on an assumption the manifest does not show.
-        Severity severity = override != null && override.severity() != null ? override.severity()
-            : f.conditional() ? f.severity().lower() : f.severity();
+        Severity severity =
+            override != null && override.severity() != null
+                ? override.severity()
+                : f.conditional() ? f.severity().lower() : f.severity();
         findings.add(f.withSeverity(severity));
       }
     }
-    findings.sort(Comparator.comparing(Finding::severity)
-        .thenComparing(f -> catalogueOrder.getOrDefault(f.rule(), Integer.MAX_VALUE))
-        .thenComparing(Finding::container));
-    return new WorkloadAudit(workload.kind(), workload.namespace(), workload.name(), true,
-        Verdict.of(findings), List.copyOf(findings), List.copyOf(new TreeSet<>(exempted)));
+    findings.sort(
+        Comparator.comparing(Finding::severity)
+            .thenComparing(f -> catalogueOrder.getOrDefault(f.rule(), Integer.MAX_VALUE))
+            .thenComparing(Finding::container));
+    return new WorkloadAudit(
+        workload.kind(),
+        workload.namespace(),
+        workload.name(),
+        true,
+        Verdict.of(findings),
+        List.copyOf(findings),
+        List.copyOf(new TreeSet<>(exempted)));
   }
 
   /** Rule ids waived by the workload's annotation or by a matching policy exemption. */
@@ -113,7 +130,8 @@ public final class Auditor {
 
   private static boolean nameMatches(String pattern, String name) {
     return pattern.endsWith("*")
-        ? name.startsWith(pattern.substring(0, pattern.length() - 1)) : pattern.equals(name);
+        ? name.startsWith(pattern.substring(0, pattern.length() - 1))
+        : pattern.equals(name);
   }
 
   /** The rule ids listed in {@value #EXEMPT_ANNOTATION}, trimmed, in order. */

@@ -53,8 +53,8 @@ public record CombinedAudit(
     sorted.sort(Comparator.comparing(PolicyAudit::policy));
     List<PolicyAudit> python = sorted.stream().filter(a -> a.audit().python()).toList();
     if (python.isEmpty()) {
-      return new CombinedAudit(List.copyOf(sorted), false, Verdict.SKIPPED, PolicyMode.Audit,
-          List.of());
+      return new CombinedAudit(
+          List.copyOf(sorted), false, Verdict.SKIPPED, PolicyMode.Audit, List.of());
     }
     Map<String, Finding> strongest = new LinkedHashMap<>();
     Map<String, TreeSet<String>> names = new LinkedHashMap<>();
@@ -71,8 +71,11 @@ public record CombinedAudit(
     List<AttributedFinding> union = new ArrayList<>();
     strongest.forEach((key, f) -> union.add(new AttributedFinding(f, List.copyOf(names.get(key)))));
     union.sort(Comparator.comparing((AttributedFinding a) -> a.finding().severity()));
-    PolicyMode mode = python.stream().map(PolicyAudit::mode)
-        .max(Comparator.comparingInt(PolicyMode::strictness)).orElse(PolicyMode.Audit);
+    PolicyMode mode =
+        python.stream()
+            .map(PolicyAudit::mode)
+            .max(Comparator.comparingInt(PolicyMode::strictness))
+            .orElse(PolicyMode.Audit);
     Verdict verdict = Verdict.of(union.stream().map(AttributedFinding::finding).toList());
     return new CombinedAudit(List.copyOf(sorted), true, verdict, mode, List.copyOf(union));
   }

@@ -31,8 +31,8 @@ public abstract class ContainerRule implements Rule {
 
   @Override
   public final List<Finding> check(WorkloadView workload, RuleContext context) {
-    List<ContainerView> containers = scope() == Scope.PYTHON_CONTAINERS
-        ? workload.pythonContainers() : workload.containers();
+    List<ContainerView> containers =
+        scope() == Scope.PYTHON_CONTAINERS ? workload.pythonContainers() : workload.containers();
     List<Finding> out = new ArrayList<>();
     for (ContainerView c : containers) {
       check(c, workload, context).ifPresent(out::add);

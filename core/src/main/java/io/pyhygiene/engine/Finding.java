@@ -8,11 +8,16 @@ package io.pyhygiene.engine;
  * @param container the container it concerns, or empty for the workload as a whole
  * @param message what is wrong, specific to this workload
  * @param fix how to fix it, ending with a period
- * @param assumption what the finding takes for granted that the manifest does not show (for
- *     example {@code start.sh does not end in exec}), or empty; such a finding is reported one
- *     severity lower unless the policy sets the rule's severity
+ * @param assumption what the finding takes for granted that the manifest does not show (for example
+ *     {@code start.sh does not end in exec}), or empty; such a finding is reported one severity
+ *     lower unless the policy sets the rule's severity
  */
-public record Finding(String rule, Severity severity, String container, String message, String fix,
+public record Finding(
+    String rule,
+    Severity severity,
+    String container,
+    String message,
+    String fix,
     String assumption) {
 
   public Finding {
@@ -36,7 +41,12 @@ public record Finding(String rule, Severity severity, String container, String m
     if (condition == null || condition.isEmpty()) {
       return this;
     }
-    return new Finding(rule, severity, container, message + " (assuming " + condition + ")", fix,
+    return new Finding(
+        rule,
+        severity,
+        container,
+        message + " (assuming " + condition + ")",
+        fix,
         assumption.isEmpty() ? condition : assumption + "; " + condition);
   }
 }

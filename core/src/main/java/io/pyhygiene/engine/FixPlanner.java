@@ -15,11 +15,11 @@ import java.util.Set;
 
 /**
  * Plans the remediation of one Deployment: a single server-side-apply patch of its pod template
- * (one rollout) carrying the fixes of the rules the policy asks to remediate. The fixes live in
- * the rules ({@link FixableRule}); the planner orders them, applies them to a copy as the API
- * server would merge the patch ({@link TemplatePatch}), audits the copy again and reports. A rule
- * is reported fixed only when none of its findings survive, and a fix that would make another
- * rule fire is taken out again. Pure: the same input gives a byte-identical patch.
+ * (one rollout) carrying the fixes of the rules the policy asks to remediate. The fixes live in the
+ * rules ({@link FixableRule}); the planner orders them, applies them to a copy as the API server
+ * would merge the patch ({@link TemplatePatch}), audits the copy again and reports. A rule is
+ * reported fixed only when none of its findings survive, and a fix that would make another rule
+ * fire is taken out again. Pure: the same input gives a byte-identical patch.
  */
 public final class FixPlanner {
 
@@ -38,8 +38,10 @@ public final class FixPlanner {
   private final class Planning implements TemplateEdits {
     private final AuditPolicy policy;
     private final TemplatePatch patch;
+
     /** Rule id to why some of its findings stay, one line per container. */
     private final Map<String, List<String>> unfixable = new LinkedHashMap<>();
+
     private String fixing = "";
     private WorkloadView current;
 
@@ -53,17 +55,22 @@ public final class FixPlanner {
       Set<String> requested = policy.remediation().rules();
       WorkloadAudit before = auditor.audit(current, policy);
       Set<String> firing = new LinkedHashSet<>();
-      before.findings().stream().map(Finding::rule).filter(requested::contains)
+      before.findings().stream()
+          .map(Finding::rule)
+          .filter(requested::contains)
           .forEach(firing::add);
-      firing.stream().filter(r -> !(auditor.rule(r).orElse(null) instanceof FixableRule))
+      firing.stream()
+          .filter(r -> !(auditor.rule(r).orElse(null) instanceof FixableRule))
           .forEach(r -> note(r, "", "pyhygiene has no automatic fix for this rule"));
       if (before.python()) {
         for (FixableRule rule : fixers(requested)) {
           current = WorkloadView.of(patch.applied());
           fixing = rule.id();
           List<Finding> findings = findings(audit(), rule.id());
-          findings.stream().filter(f -> !f.container().isEmpty() && !patch.addresses(f.container()))
-              .forEach(f -> cannotFix(f.container(), "the container has no name to key the patch on"));
+          findings.stream()
+              .filter(f -> !f.container().isEmpty() && !patch.addresses(f.container()))
+              .forEach(
+                  f -> cannotFix(f.container(), "the container has no name to key the patch on"));
           findings.removeIf(f -> !f.container().isEmpty() && !patch.addresses(f.container()));
           if (!findings.isEmpty()) {
             rule.fix(findings, this);
@@ -78,11 +85,13 @@ public final class FixPlanner {
         if (left.isEmpty() && !unfixable.containsKey(rule)) {
           fixed.add(rule);
         } else if (!unfixable.containsKey(rule)) {
-          left.forEach(f -> note(rule, f.container(), "the planned change did not clear the finding"));
+          left.forEach(
+              f -> note(rule, f.container(), "the planned change did not clear the finding"));
         }
       }
       Map<String, String> notFixable = new LinkedHashMap<>();
-      unfixable.keySet().stream().sorted(byCatalogue())
+      unfixable.keySet().stream()
+          .sorted(byCatalogue())
           .forEach(r -> notFixable.put(r, String.join("; ", unfixable.get(r))));
       return new FixPlan(patch.toApplyConfiguration(), fixed, notFixable, patch.changes());
     }
@@ -108,16 +117,22 @@ public final class FixPlanner {
         if (requested.contains(f.rule()) || had.contains(f.rule() + "\u0000" + f.container())) {
           continue;
         }
-        List<String> suspects = new ArrayList<>(new LinkedHashSet<>(
-            patch.edits().stream().map(TemplatePatch.Edit::rule).toList()));
+        List<String> suspects =
+            new ArrayList<>(
+                new LinkedHashSet<>(patch.edits().stream().map(TemplatePatch.Edit::rule).toList()));
         for (int k = suspects.size() - 1; k >= 0; k--) {
           String rule = suspects.get(k);
-          List<TemplatePatch.Edit> saved = patch.remove(e -> e.rule().equals(rule)
-              && (e.container() == null || e.container().equals(f.container())));
-          if (audit().findings().stream().noneMatch(g -> g.rule().equals(f.rule())
-              && g.container().equals(f.container()))) {
-            note(rule, f.container(), "its fix would make " + f.rule() + " fire; remediate "
-                + f.rule() + " too");
+          List<TemplatePatch.Edit> saved =
+              patch.remove(
+                  e ->
+                      e.rule().equals(rule)
+                          && (e.container() == null || e.container().equals(f.container())));
+          if (audit().findings().stream()
+              .noneMatch(g -> g.rule().equals(f.rule()) && g.container().equals(f.container()))) {
+            note(
+                rule,
+                f.container(),
+                "its fix would make " + f.rule() + " fire; remediate " + f.rule() + " too");
             break;
           }
           patch.restore(saved);
@@ -172,8 +187,10 @@ public final class FixPlanner {
     }
 
     private void note(String rule, String container, String reason) {
-      String line = container == null || container.isEmpty()
-          ? reason : "container " + container + ": " + reason;
+      String line =
+          container == null || container.isEmpty()
+              ? reason
+              : "container " + container + ": " + reason;
       List<String> reasons = unfixable.computeIfAbsent(rule, k -> new ArrayList<>());
       if (!reasons.contains(line)) {
         reasons.add(line);

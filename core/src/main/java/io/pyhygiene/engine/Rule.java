@@ -20,8 +20,8 @@ public interface Rule {
 
   /**
    * The workload kinds whose pods the rule is about; the auditor does not run it on any other.
-   * Every kind unless what Kubernetes does with that kind's pods makes the rule meaningless
-   * (then {@link #kindsReason()} says why).
+   * Every kind unless what Kubernetes does with that kind's pods makes the rule meaningless (then
+   * {@link #kindsReason()} says why).
    */
   default Set<WorkloadKind> kinds() {
     return ALL_KINDS;
@@ -33,8 +33,8 @@ public interface Rule {
   }
 
   /**
-   * What image resolution ({@code --resolve-images}) changes in this rule's verdicts, for
-   * {@code docs/rules.md}; empty when the image's config does not matter to it.
+   * What image resolution ({@code --resolve-images}) changes in this rule's verdicts, for {@code
+   * docs/rules.md}; empty when the image's config does not matter to it.
    */
   default String withImage() {
     return "";

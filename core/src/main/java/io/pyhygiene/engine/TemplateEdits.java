@@ -6,10 +6,9 @@ import java.util.Optional;
 
 /**
  * What a rule's fix reads and changes: the workload as patched so far and the policy, and the
- * fields it sets in the pod template. Paths are dotted field paths below a container
- * ({@code securityContext.runAsUser}) or below the pod spec
- * ({@code terminationGracePeriodSeconds}); values are plain Java values (Boolean, Number,
- * String, List, Map) as they appear in the manifest.
+ * fields it sets in the pod template. Paths are dotted field paths below a container ({@code
+ * securityContext.runAsUser}) or below the pod spec ({@code terminationGracePeriodSeconds}); values
+ * are plain Java values (Boolean, Number, String, List, Map) as they appear in the manifest.
  */
 public interface TemplateEdits {
 

@@ -32,14 +32,18 @@ final class TemplatePatch {
   record Edit(String rule, String container, List<String> path, JsonNode value, String change) {}
 
   private final Deployment deployment;
+
   /** Names of the containers the patch can address, in spec order. */
   private final Set<String> keyed = new LinkedHashSet<>();
+
   private final List<Edit> edits = new ArrayList<>();
 
   TemplatePatch(Deployment deployment) {
     this.deployment = deployment;
-    var spec = deployment.getSpec() == null || deployment.getSpec().getTemplate() == null
-        ? null : deployment.getSpec().getTemplate().getSpec();
+    var spec =
+        deployment.getSpec() == null || deployment.getSpec().getTemplate() == null
+            ? null
+            : deployment.getSpec().getTemplate().getSpec();
     if (spec != null && spec.getContainers() != null) {
       for (Container c : spec.getContainers()) {
         if (c != null && c.getName() != null && !c.getName().isEmpty()) {
@@ -55,8 +59,13 @@ final class TemplatePatch {
   }
 
   void add(String rule, String container, String path, Object value, String change) {
-    edits.add(new Edit(rule, container, List.of(path.split("\\.")), Json.MAPPER.valueToTree(value),
-        (container == null ? "pod: " : "container " + container + ": ") + change));
+    edits.add(
+        new Edit(
+            rule,
+            container,
+            List.of(path.split("\\.")),
+            Json.MAPPER.valueToTree(value),
+            (container == null ? "pod: " : "container " + container + ": ") + change));
   }
 
   List<Edit> edits() {
@@ -112,8 +121,8 @@ final class TemplatePatch {
   /** The Deployment as it would be after the API server merged the patch. */
   Deployment applied() {
     ObjectNode live = Json.MAPPER.valueToTree(deployment);
-    return Json.MAPPER.convertValue(ApplyMerge.merge(live, toApplyConfiguration()),
-        Deployment.class);
+    return Json.MAPPER.convertValue(
+        ApplyMerge.merge(live, toApplyConfiguration()), Deployment.class);
   }
 
   private static void set(ObjectNode root, Edit e) {

@@ -15,16 +15,17 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Build step (core's {@code process-classes}): everything derived from the rule catalogue, so
- * that adding a rule is adding its class and fixtures.
+ * Build step (core's {@code process-classes}): everything derived from the rule catalogue, so that
+ * adding a rule is adding its class and fixtures.
  *
  * <ol>
- *   <li>registers every concrete {@link Rule} compiled under {@code io/pyhygiene/rules} in
- *       {@code META-INF/services/io.pyhygiene.engine.Rule} (what {@link RuleCatalog} loads);
+ *   <li>registers every concrete {@link Rule} compiled under {@code io/pyhygiene/rules} in {@code
+ *       META-INF/services/io.pyhygiene.engine.Rule} (what {@link RuleCatalog} loads);
  *   <li>writes {@code docs/rules.md};
  *   <li>writes the CRDs from the crd-generator's output with the rule-id lists of their CEL
  *       validations filled in ({@link RuleIdLists} placeholders).
  * </ol>
+ *
  * Files are rewritten only when their content changes; CI fails when the committed copies drift.
  */
 public final class GeneratedFiles {
@@ -38,7 +39,8 @@ public final class GeneratedFiles {
           "usage: GeneratedFiles <classes-dir> <docs/rules.md> <generated-crds-dir> <crds-dir>");
     }
     Path classes = Path.of(args[0]);
-    write(classes.resolve("META-INF/services/" + Rule.class.getName()),
+    write(
+        classes.resolve("META-INF/services/" + Rule.class.getName()),
         String.join("\n", ruleClasses(classes)) + "\n");
     List<Rule> rules = RuleCatalog.all();
     write(Path.of(args[1]), RulesMarkdown.render(rules));
@@ -46,8 +48,10 @@ public final class GeneratedFiles {
     String fixable = celList(rules.stream().filter(Rule::autoFixable).map(Rule::id).toList());
     try (Stream<Path> crds = Files.list(Path.of(args[2]))) {
       for (Path crd : crds.filter(p -> p.toString().endsWith(".yml")).sorted().toList()) {
-        String yaml = Files.readString(crd, StandardCharsets.UTF_8)
-            .replace(RuleIdLists.ALL, all).replace(RuleIdLists.FIXABLE, fixable);
+        String yaml =
+            Files.readString(crd, StandardCharsets.UTF_8)
+                .replace(RuleIdLists.ALL, all)
+                .replace(RuleIdLists.FIXABLE, fixable);
         write(Path.of(args[3]).resolve(crd.getFileName()), yaml);
       }
     }
@@ -58,15 +62,19 @@ public final class GeneratedFiles {
     Path root = classes.resolve("io/pyhygiene/rules");
     List<String> names;
     try (Stream<Path> files = Files.walk(root)) {
-      names = files.map(p -> classes.relativize(p).toString())
-          .filter(p -> p.endsWith(".class") && !p.contains("$"))
-          .map(p -> p.substring(0, p.length() - ".class".length()).replace('/', '.'))
-          .sorted().collect(Collectors.toList());
+      names =
+          files
+              .map(p -> classes.relativize(p).toString())
+              .filter(p -> p.endsWith(".class") && !p.contains("$"))
+              .map(p -> p.substring(0, p.length() - ".class".length()).replace('/', '.'))
+              .sorted()
+              .collect(Collectors.toList());
     }
     List<String> rules = new ArrayList<>();
     for (String name : names) {
       Class<?> c = Class.forName(name, false, GeneratedFiles.class.getClassLoader());
-      if (Rule.class.isAssignableFrom(c) && !c.isInterface()
+      if (Rule.class.isAssignableFrom(c)
+          && !c.isInterface()
           && !Modifier.isAbstract(c.getModifiers())) {
         rules.add(name);
       }

@@ -7,9 +7,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 /**
  * The one configured Jackson setup of the project. Every module converts fabric8 objects, reads
- * manifests and writes reports through these, so the same input always maps the same way.
- * Jackson mappers are thread-safe once configured; none of these is reconfigured after
- * construction.
+ * manifests and writes reports through these, so the same input always maps the same way. Jackson
+ * mappers are thread-safe once configured; none of these is reconfigured after construction.
  */
 public final class Json {
 

@@ -17,8 +17,13 @@ import java.util.Map;
  * @param resolved the engine's policy
  * @param errors why the spec is invalid; an invalid policy selects nothing until it is fixed
  */
-public record ActivePolicy(String name, long generation, LabelSelector namespaceSelector,
-    LabelSelector selector, AuditPolicy resolved, List<String> errors) {
+public record ActivePolicy(
+    String name,
+    long generation,
+    LabelSelector namespaceSelector,
+    LabelSelector selector,
+    AuditPolicy resolved,
+    List<String> errors) {
 
   public boolean valid() {
     return errors.isEmpty();
@@ -28,14 +33,19 @@ public record ActivePolicy(String name, long generation, LabelSelector namespace
     String name = p.getMetadata().getName();
     PolicyResolver.Result r = resolver.resolve(name, p.getSpec());
     Long generation = p.getMetadata().getGeneration();
-    return new ActivePolicy(name, generation == null ? 0 : generation,
+    return new ActivePolicy(
+        name,
+        generation == null ? 0 : generation,
         p.getSpec() == null ? null : p.getSpec().getNamespaceSelector(),
-        p.getSpec() == null ? null : p.getSpec().getSelector(), r.policy(), r.errors());
+        p.getSpec() == null ? null : p.getSpec().getSelector(),
+        r.policy(),
+        r.errors());
   }
 
   /** Whether this (valid) policy selects a Deployment with these labels in such a namespace. */
   public boolean selects(Map<String, String> namespaceLabels, Map<String, String> labels) {
-    return valid() && LabelSelectors.matches(namespaceSelector, namespaceLabels)
+    return valid()
+        && LabelSelectors.matches(namespaceSelector, namespaceLabels)
         && LabelSelectors.matches(selector, labels);
   }
 }

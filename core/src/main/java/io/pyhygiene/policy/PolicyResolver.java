@@ -16,8 +16,8 @@ import java.util.Set;
 
 /**
  * Turns a {@code PythonHygienePolicy} spec into the engine's {@link AuditPolicy}, filling every
- * default, and reports what makes a spec invalid (the same checks back the CLI's
- * {@code --policy} errors and the operator's {@code Invalid} condition). Pure.
+ * default, and reports what makes a spec invalid (the same checks back the CLI's {@code --policy}
+ * errors and the operator's {@code Invalid} condition). Pure.
  */
 public final class PolicyResolver {
 
@@ -57,28 +57,40 @@ public final class PolicyResolver {
     }
     selectorErrors(spec.getNamespaceSelector(), "spec.namespaceSelector", errors);
     selectorErrors(spec.getSelector(), "spec.selector", errors);
-    PolicyMode mode = spec.getMode() == null ? PolicyMode.Audit : PolicyMode.valueOf(spec.getMode().name());
+    PolicyMode mode =
+        spec.getMode() == null ? PolicyMode.Audit : PolicyMode.valueOf(spec.getMode().name());
     boolean labelOnly = spec.getDetection() == PythonHygienePolicySpec.Detection.LabelOnly;
 
     Map<String, AuditPolicy.RuleOverride> overrides = new LinkedHashMap<>();
-    spec.getRules().forEach((id, setting) -> {
-      if (!knownRules.contains(id)) {
-        errors.add("spec.rules." + id + ": unknown rule id");
-        return;
-      }
-      Severity severity = setting == null || setting.getSeverity() == null ? null
-          : Severity.parse(setting.getSeverity().name()).orElse(null);
-      overrides.put(id, new AuditPolicy.RuleOverride(
-          setting == null ? null : setting.getEnabled(), severity));
-    });
+    spec.getRules()
+        .forEach(
+            (id, setting) -> {
+              if (!knownRules.contains(id)) {
+                errors.add("spec.rules." + id + ": unknown rule id");
+                return;
+              }
+              Severity severity =
+                  setting == null || setting.getSeverity() == null
+                      ? null
+                      : Severity.parse(setting.getSeverity().name()).orElse(null);
+              overrides.put(
+                  id,
+                  new AuditPolicy.RuleOverride(
+                      setting == null ? null : setting.getEnabled(), severity));
+            });
 
     int margin = d.marginSeconds();
     int preStop = d.preStopSeconds();
     if (spec.getShutdown() != null) {
-      margin = nonNegative(spec.getShutdown().getMarginSeconds(), margin,
-          "spec.shutdown.marginSeconds", errors);
-      preStop = nonNegative(spec.getShutdown().getPreStopSeconds(), preStop,
-          "spec.shutdown.preStopSeconds", errors);
+      margin =
+          nonNegative(
+              spec.getShutdown().getMarginSeconds(), margin, "spec.shutdown.marginSeconds", errors);
+      preStop =
+          nonNegative(
+              spec.getShutdown().getPreStopSeconds(),
+              preStop,
+              "spec.shutdown.preStopSeconds",
+              errors);
     }
 
     Long min = null;
@@ -127,8 +139,13 @@ public final class PolicyResolver {
         }
       }
       selectorErrors(e.getSelector(), where + ".selector", errors);
-      exemptions.add(new AuditPolicy.Exemption(blankToNull(e.getNamespace()),
-          blankToNull(e.getName()), e.getSelector(), Set.copyOf(e.getRules()), e.getReason()));
+      exemptions.add(
+          new AuditPolicy.Exemption(
+              blankToNull(e.getNamespace()),
+              blankToNull(e.getName()),
+              e.getSelector(),
+              Set.copyOf(e.getRules()),
+              e.getReason()));
     }
 
     AuditPolicy.Remediation remediation = AuditPolicy.Remediation.off();
@@ -137,8 +154,12 @@ public final class PolicyResolver {
       Set<String> rules = new LinkedHashSet<>();
       for (String id : r.getRules() == null ? List.<String>of() : r.getRules()) {
         if (!fixableRules.contains(id)) {
-          errors.add("spec.remediation.rules: " + id + (knownRules.contains(id)
-              ? " cannot be fixed automatically" : " is not a rule id"));
+          errors.add(
+              "spec.remediation.rules: "
+                  + id
+                  + (knownRules.contains(id)
+                      ? " cannot be fixed automatically"
+                      : " is not a rule id"));
         } else {
           rules.add(id);
         }
@@ -148,8 +169,12 @@ public final class PolicyResolver {
         errors.add("spec.remediation.maxConcurrentRollouts: must be at least 1");
         max2 = 1;
       }
-      remediation = new AuditPolicy.Remediation(Boolean.TRUE.equals(r.getEnabled()),
-          Set.copyOf(rules), max2, Boolean.TRUE.equals(r.getDryRun()));
+      remediation =
+          new AuditPolicy.Remediation(
+              Boolean.TRUE.equals(r.getEnabled()),
+              Set.copyOf(rules),
+              max2,
+              Boolean.TRUE.equals(r.getDryRun()));
     }
 
     Set<WorkloadKind> kinds = AuditPolicy.ALL_KINDS;
@@ -165,24 +190,43 @@ public final class PolicyResolver {
     AuditPolicy.Images images = AuditPolicy.Images.OFF;
     PythonHygienePolicySpec.Images i = spec.getImages();
     if (i != null) {
-      String platform = i.getPlatform() == null || i.getPlatform().isBlank()
-          ? AuditPolicy.Images.OFF.platform() : i.getPlatform();
+      String platform =
+          i.getPlatform() == null || i.getPlatform().isBlank()
+              ? AuditPolicy.Images.OFF.platform()
+              : i.getPlatform();
       if (!platform.matches("[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?")) {
         errors.add("spec.images.platform: '" + platform + "' is not os/arch[/variant]");
         platform = AuditPolicy.Images.OFF.platform();
       }
-      images = new AuditPolicy.Images(Boolean.TRUE.equals(i.getResolve()),
-          i.getInsecureRegistries() == null ? List.of() : i.getInsecureRegistries(), platform);
+      images =
+          new AuditPolicy.Images(
+              Boolean.TRUE.equals(i.getResolve()),
+              i.getInsecureRegistries() == null ? List.of() : i.getInsecureRegistries(),
+              platform);
     }
-    AuditPolicy policy = new AuditPolicy(name == null ? "" : name, mode, labelOnly,
-        Map.copyOf(overrides), margin, preStop, min, max, perWorker, memoryDefault, runAsUser,
-        List.copyOf(exemptions), remediation, kinds, images);
+    AuditPolicy policy =
+        new AuditPolicy(
+            name == null ? "" : name,
+            mode,
+            labelOnly,
+            Map.copyOf(overrides),
+            margin,
+            preStop,
+            min,
+            max,
+            perWorker,
+            memoryDefault,
+            runAsUser,
+            List.copyOf(exemptions),
+            remediation,
+            kinds,
+            images);
     return new Result(policy, List.copyOf(errors));
   }
 
   /** What the API server would reject in a label selector (the CRD schema cannot say it). */
-  private static void selectorErrors(io.fabric8.kubernetes.api.model.LabelSelector selector,
-      String field, List<String> errors) {
+  private static void selectorErrors(
+      io.fabric8.kubernetes.api.model.LabelSelector selector, String field, List<String> errors) {
     if (selector == null || selector.getMatchExpressions() == null) {
       return;
     }
@@ -208,8 +252,9 @@ public final class PolicyResolver {
             errors.add(where + ".values: must be empty for operator " + op);
           }
         }
-        default -> errors.add(where + ".operator: '" + op
-            + "' is not one of In, NotIn, Exists, DoesNotExist");
+        default ->
+            errors.add(
+                where + ".operator: '" + op + "' is not one of In, NotIn, Exists, DoesNotExist");
       }
     }
   }

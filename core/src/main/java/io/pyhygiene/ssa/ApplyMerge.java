@@ -10,30 +10,31 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Deep merge of two sparse server-side-apply configurations of a workload, as the API server
- * would combine them: maps merge field by field, lists that Kubernetes declares as list-maps
- * ({@code x-kubernetes-list-type: map}) merge item by item on their keys, every other list is
- * atomic and replaced, and scalars from the overlay win.
+ * Deep merge of two sparse server-side-apply configurations of a workload, as the API server would
+ * combine them: maps merge field by field, lists that Kubernetes declares as list-maps ({@code
+ * x-kubernetes-list-type: map}) merge item by item on their keys, every other list is atomic and
+ * replaced, and scalars from the overlay win.
  *
  * <p>The list-map keys are those of the pod template, recognised by field name: containers,
- * initContainers, ephemeralContainers, env, volumes, imagePullSecrets and resourceClaims by
- * {@code name}; volumeMounts by {@code mountPath}; volumeDevices by {@code devicePath}; container
- * ports by {@code containerPort} and {@code protocol} (default {@code TCP}). A list whose items do
- * not all carry their key (a Service's {@code ports}, say) is treated as atomic.
+ * initContainers, ephemeralContainers, env, volumes, imagePullSecrets and resourceClaims by {@code
+ * name}; volumeMounts by {@code mountPath}; volumeDevices by {@code devicePath}; container ports by
+ * {@code containerPort} and {@code protocol} (default {@code TCP}). A list whose items do not all
+ * carry their key (a Service's {@code ports}, say) is treated as atomic.
  */
 public final class ApplyMerge {
 
-  private static final Map<String, List<String>> LIST_MAP_KEYS = Map.of(
-      "containers", List.of("name"),
-      "initContainers", List.of("name"),
-      "ephemeralContainers", List.of("name"),
-      "env", List.of("name"),
-      "volumes", List.of("name"),
-      "imagePullSecrets", List.of("name"),
-      "resourceClaims", List.of("name"),
-      "volumeMounts", List.of("mountPath"),
-      "volumeDevices", List.of("devicePath"),
-      "ports", List.of("containerPort", "protocol"));
+  private static final Map<String, List<String>> LIST_MAP_KEYS =
+      Map.of(
+          "containers", List.of("name"),
+          "initContainers", List.of("name"),
+          "ephemeralContainers", List.of("name"),
+          "env", List.of("name"),
+          "volumes", List.of("name"),
+          "imagePullSecrets", List.of("name"),
+          "resourceClaims", List.of("name"),
+          "volumeMounts", List.of("mountPath"),
+          "volumeDevices", List.of("devicePath"),
+          "ports", List.of("containerPort", "protocol"));
 
   /** Key fields that the API server defaults, so an item without them still has a key. */
   private static final Map<String, String> KEY_DEFAULTS = Map.of("protocol", "TCP");

@@ -2,7 +2,6 @@ package io.pyhygiene.ssa;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -12,16 +11,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads the {@code metadata.managedFields} of a live object. Server-side apply treats each apply
- * as the field manager's complete intent: a field the manager applied before and leaves out now
- * is removed. So a manager that applies different fields at different times (labels now, a
- * remediation later) must re-send everything it owns; {@link #project} recovers that from the
- * live object.
+ * Reads the {@code metadata.managedFields} of a live object. Server-side apply treats each apply as
+ * the field manager's complete intent: a field the manager applied before and leaves out now is
+ * removed. So a manager that applies different fields at different times (labels now, a remediation
+ * later) must re-send everything it owns; {@link #project} recovers that from the live object.
  *
- * <p>The {@code fieldsV1} format is a trie of path elements: {@code f:<name>} a field of a map
- * or struct, {@code k:<json>} the item of a list-map whose key fields equal the JSON object,
- * {@code v:<json>} the item of a set with that value, {@code i:<n>} the item at an index, and
- * {@code .} the node itself. An element with an empty object under it owns the whole value there.
+ * <p>The {@code fieldsV1} format is a trie of path elements: {@code f:<name>} a field of a map or
+ * struct, {@code k:<json>} the item of a list-map whose key fields equal the JSON object, {@code
+ * v:<json>} the item of a set with that value, {@code i:<n>} the item at an index, and {@code .}
+ * the node itself. An element with an empty object under it owns the whole value there.
  */
 public final class ManagedFields {
 
@@ -32,8 +30,8 @@ public final class ManagedFields {
 
   /**
    * The sparse object holding exactly the fields that {@code fieldsV1} marks as owned, with their
-   * live values; items of keyed lists carry their key fields. Fields owned but absent from the
-   * live object are left out. Neither input is modified.
+   * live values; items of keyed lists carry their key fields. Fields owned but absent from the live
+   * object are left out. Neither input is modified.
    */
   public static ObjectNode project(ObjectNode liveObject, JsonNode fieldsV1) {
     if (liveObject == null || fieldsV1 == null || !fieldsV1.isObject()) {
@@ -44,8 +42,8 @@ public final class ManagedFields {
 
   /**
    * Everything {@code manager} owns through apply operations on the object itself (not its
-   * subresources), projected from {@code liveObject}'s own {@code metadata.managedFields}; an
-   * empty object when the manager owns nothing.
+   * subresources), projected from {@code liveObject}'s own {@code metadata.managedFields}; an empty
+   * object when the manager owns nothing.
    */
   public static ObjectNode appliedBy(ObjectNode liveObject, String manager) {
     ObjectNode out = JsonNodeFactory.instance.objectNode();
@@ -63,10 +61,11 @@ public final class ManagedFields {
       return out;
     }
     for (JsonNode e : entries) {
-      boolean mine = manager.equals(e.path("manager").asText())
-          && "Apply".equals(e.path("operation").asText())
-          && e.path("subresource").asText("").isEmpty()
-          && e.path("fieldsV1").isObject();
+      boolean mine =
+          manager.equals(e.path("manager").asText())
+              && "Apply".equals(e.path("operation").asText())
+              && e.path("subresource").asText("").isEmpty()
+              && e.path("fieldsV1").isObject();
       if (mine) {
         out.add(e.get("fieldsV1"));
       }
@@ -155,8 +154,11 @@ public final class ManagedFields {
     return out;
   }
 
-  private static JsonNode projectItem(JsonNode item, int index,
-      List<Map.Entry<JsonNode, JsonNode>> keyed, List<JsonNode> values,
+  private static JsonNode projectItem(
+      JsonNode item,
+      int index,
+      List<Map.Entry<JsonNode, JsonNode>> keyed,
+      List<JsonNode> values,
       List<Map.Entry<Integer, JsonNode>> indexed) {
     if (item.isObject()) {
       for (Map.Entry<JsonNode, JsonNode> k : keyed) {

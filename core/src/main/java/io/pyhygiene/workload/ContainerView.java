@@ -19,11 +19,11 @@ import java.util.Optional;
 
 /**
  * A pure read model of one container in a pod template: its effective command line (the pod's
- * command and args combined with the image's ENTRYPOINT and CMD as Kubernetes combines them),
- * its effective environment (image ENV under pod env), its effective security settings
- * (container over pod, then the image's USER), memory, probes, preStop, whether traffic is routed
- * to it, and what pyhygiene concluded about its processes. {@link #spec()} gives the container
- * as written for anything the view does not model.
+ * command and args combined with the image's ENTRYPOINT and CMD as Kubernetes combines them), its
+ * effective environment (image ENV under pod env), its effective security settings (container over
+ * pod, then the image's USER), memory, probes, preStop, whether traffic is routed to it, and what
+ * pyhygiene concluded about its processes. {@link #spec()} gives the container as written for
+ * anything the view does not model.
  */
 public final class ContainerView {
 
@@ -34,8 +34,8 @@ public final class ContainerView {
     /** {@code args} after the image's ENTRYPOINT (which replaces CMD). */
     IMAGE_ENTRYPOINT_AND_POD_ARGS("the image's ENTRYPOINT with the pod's args"),
     /**
-     * {@code args} only, the image unknown: taken as the whole command line, as for official
-     * Python images, which have no ENTRYPOINT.
+     * {@code args} only, the image unknown: taken as the whole command line, as for official Python
+     * images, which have no ENTRYPOINT.
      */
     POD_ARGS("the pod's args"),
     /** Nothing in the pod spec: the image's ENTRYPOINT and CMD. */
@@ -80,8 +80,12 @@ public final class ContainerView {
   private final ServerOptions server;
   private final boolean looksPython;
 
-  private ContainerView(Container c, PodSecurityContext pod, ImageFacts imageFacts,
-      Serving serving, Map<String, String> scriptFiles) {
+  private ContainerView(
+      Container c,
+      PodSecurityContext pod,
+      ImageFacts imageFacts,
+      Serving serving,
+      Map<String, String> scriptFiles) {
     this.spec = c;
     this.name = Objects.requireNonNullElse(c.getName(), "");
     this.image = ImageRef.parse(c.getImage());
@@ -94,24 +98,31 @@ public final class ContainerView {
     if (!command.isEmpty()) {
       this.commandSource = CommandSource.POD_COMMAND;
     } else if (!args.isEmpty()) {
-      this.commandSource = config.isPresent()
-          ? CommandSource.IMAGE_ENTRYPOINT_AND_POD_ARGS : CommandSource.POD_ARGS;
+      this.commandSource =
+          config.isPresent() ? CommandSource.IMAGE_ENTRYPOINT_AND_POD_ARGS : CommandSource.POD_ARGS;
     } else {
       this.commandSource = config.isPresent() ? CommandSource.IMAGE : CommandSource.NONE;
     }
     this.effectiveArgv = combine(command, args, config);
-    Env podEnv = new Env(
-        nonNull(c.getEnv()).stream()
-            .map(e -> new EnvVar(e.getName(), e.getValueFrom() == null ? e.getValue() : null,
-                e.getValueFrom() != null))
-            .toList(),
-        c.getEnvFrom() != null && !c.getEnvFrom().isEmpty());
+    Env podEnv =
+        new Env(
+            nonNull(c.getEnv()).stream()
+                .map(
+                    e ->
+                        new EnvVar(
+                            e.getName(),
+                            e.getValueFrom() == null ? e.getValue() : null,
+                            e.getValueFrom() != null))
+                .toList(),
+            c.getEnvFrom() != null && !c.getEnvFrom().isEmpty());
     this.env = config.map(cfg -> podEnv.over(imageEnv(cfg))).orElse(podEnv);
     SecurityContext sc = c.getSecurityContext();
-    this.runAsUser = firstNonNull(sc == null ? null : sc.getRunAsUser(),
-        pod == null ? null : pod.getRunAsUser());
-    this.runAsNonRoot = firstNonNull(sc == null ? null : sc.getRunAsNonRoot(),
-        pod == null ? null : pod.getRunAsNonRoot());
+    this.runAsUser =
+        firstNonNull(
+            sc == null ? null : sc.getRunAsUser(), pod == null ? null : pod.getRunAsUser());
+    this.runAsNonRoot =
+        firstNonNull(
+            sc == null ? null : sc.getRunAsNonRoot(), pod == null ? null : pod.getRunAsNonRoot());
     this.privileged = sc == null ? null : sc.getPrivileged();
     this.allowPrivilegeEscalation = sc == null ? null : sc.getAllowPrivilegeEscalation();
     Capabilities caps = sc == null ? null : sc.getCapabilities();
@@ -119,8 +130,10 @@ public final class ContainerView {
     this.readOnlyRootFilesystem = sc == null ? null : sc.getReadOnlyRootFilesystem();
     SeccompProfile containerSeccomp = sc == null ? null : sc.getSeccompProfile();
     SeccompProfile podSeccomp = pod == null ? null : pod.getSeccompProfile();
-    SeccompProfile seccomp = containerSeccomp != null && containerSeccomp.getType() != null
-        ? containerSeccomp : podSeccomp;
+    SeccompProfile seccomp =
+        containerSeccomp != null && containerSeccomp.getType() != null
+            ? containerSeccomp
+            : podSeccomp;
     this.seccompProfileType = seccomp == null ? null : seccomp.getType();
     ResourceRequirements res = c.getResources();
     this.memoryLimit = memory(res == null ? null : res.getLimits());
@@ -133,22 +146,26 @@ public final class ContainerView {
   }
 
   public static ContainerView of(Container container, PodSecurityContext podSecurityContext) {
-    return new ContainerView(container, podSecurityContext, ImageFacts.NOT_REQUESTED,
-        Serving.NONE, Map.of());
+    return new ContainerView(
+        container, podSecurityContext, ImageFacts.NOT_REQUESTED, Serving.NONE, Map.of());
   }
 
-  static ContainerView of(Container container, PodSecurityContext podSecurityContext,
-      ImageFacts imageFacts, Serving serving, Map<String, String> scriptFiles) {
+  static ContainerView of(
+      Container container,
+      PodSecurityContext podSecurityContext,
+      ImageFacts imageFacts,
+      Serving serving,
+      Map<String, String> scriptFiles) {
     return new ContainerView(container, podSecurityContext, imageFacts, serving, scriptFiles);
   }
 
   /**
-   * Kubernetes' rule: {@code command} replaces ENTRYPOINT and drops CMD; {@code args} alone
-   * replace CMD; neither keeps both. Without the image, {@code args} alone stand for the whole
-   * command line.
+   * Kubernetes' rule: {@code command} replaces ENTRYPOINT and drops CMD; {@code args} alone replace
+   * CMD; neither keeps both. Without the image, {@code args} alone stand for the whole command
+   * line.
    */
-  private static List<String> combine(List<String> command, List<String> args,
-      Optional<ImageFacts.Config> image) {
+  private static List<String> combine(
+      List<String> command, List<String> args, Optional<ImageFacts.Config> image) {
     List<String> argv = new ArrayList<>();
     if (!command.isEmpty()) {
       argv.addAll(command);
@@ -166,14 +183,17 @@ public final class ContainerView {
     List<EnvVar> out = new ArrayList<>();
     for (String entry : config.env()) {
       int eq = entry.indexOf('=');
-      out.add(eq < 0 ? new EnvVar(entry, "", false, true)
-          : new EnvVar(entry.substring(0, eq), entry.substring(eq + 1), false, true));
+      out.add(
+          eq < 0
+              ? new EnvVar(entry, "", false, true)
+              : new EnvVar(entry.substring(0, eq), entry.substring(eq + 1), false, true));
     }
     return out;
   }
 
   private ProcessModel analyse(List<String> argv) {
-    return argv.isEmpty() ? ProcessModel.unknown()
+    return argv.isEmpty()
+        ? ProcessModel.unknown()
         : ProcessModel.analyze(argv, shDialect(), scriptFiles);
   }
 
@@ -183,10 +203,10 @@ public final class ContainerView {
   }
 
   /**
-   * Python when a Python launcher runs; not when what runs is known and none of it is Python
-   * (an nginx sidecar carrying {@code PYTHONUNBUFFERED}, a clean-up loop in a Python image);
-   * otherwise from the image (its name or tag, its config's {@code PYTHON*} ENV) or env names
-   * only Python programs read.
+   * Python when a Python launcher runs; not when what runs is known and none of it is Python (an
+   * nginx sidecar carrying {@code PYTHONUNBUFFERED}, a clean-up loop in a Python image); otherwise
+   * from the image (its name or tag, its config's {@code PYTHON*} ENV) or env names only Python
+   * programs read.
    */
   private boolean decideLooksPython() {
     if (!process.launchers().isEmpty()) {
@@ -198,9 +218,18 @@ public final class ContainerView {
     if (image.knownNotPython()) {
       return false;
     }
-    boolean imageSaysPython = image.looksPython() || imageFacts.config().map(cfg ->
-        cfg.env().stream().anyMatch(e -> e.startsWith("PYTHON_VERSION=")
-            || e.startsWith("PYTHON_SHA256="))).orElse(false);
+    boolean imageSaysPython =
+        image.looksPython()
+            || imageFacts
+                .config()
+                .map(
+                    cfg ->
+                        cfg.env().stream()
+                            .anyMatch(
+                                e ->
+                                    e.startsWith("PYTHON_VERSION=")
+                                        || e.startsWith("PYTHON_SHA256=")))
+                .orElse(false);
     return imageSaysPython || env.hasPythonOnlyName();
   }
 
@@ -230,8 +259,8 @@ public final class ContainerView {
   }
 
   /**
-   * The container as written in the pod template, for what the view does not model. Read it,
-   * never change it (ArchitectureTest keeps rules from calling its setters).
+   * The container as written in the pod template, for what the view does not model. Read it, never
+   * change it (ArchitectureTest keeps rules from calling its setters).
    */
   public Container spec() {
     return spec;
@@ -279,8 +308,8 @@ public final class ContainerView {
   }
 
   /**
-   * For messages: where the command line comes from, naming only the parts of the image that
-   * exist ({@code the image's CMD} for an image without ENTRYPOINT, not "ENTRYPOINT and CMD").
+   * For messages: where the command line comes from, naming only the parts of the image that exist
+   * ({@code the image's CMD} for an image without ENTRYPOINT, not "ENTRYPOINT and CMD").
    */
   public String commandSourceLabel() {
     Optional<ImageFacts.Config> config = imageFacts.config();
@@ -290,10 +319,12 @@ public final class ContainerView {
     boolean entrypoint = !config.get().entrypoint().isEmpty();
     boolean cmd = !config.get().cmd().isEmpty();
     return switch (commandSource) {
-      case IMAGE -> entrypoint && cmd ? commandSource.label()
-          : entrypoint ? "the image's ENTRYPOINT" : cmd ? "the image's CMD" : "the image";
-      case IMAGE_ENTRYPOINT_AND_POD_ARGS -> entrypoint ? commandSource.label()
-          : "the pod's args (the image has no ENTRYPOINT)";
+      case IMAGE ->
+          entrypoint && cmd
+              ? commandSource.label()
+              : entrypoint ? "the image's ENTRYPOINT" : cmd ? "the image's CMD" : "the image";
+      case IMAGE_ENTRYPOINT_AND_POD_ARGS ->
+          entrypoint ? commandSource.label() : "the pod's args (the image has no ENTRYPOINT)";
       default -> commandSource.label();
     };
   }

@@ -7,9 +7,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * A container's effective environment as far as the manifest shows it: the {@code env} list,
- * where a later entry with the same name wins (as the kubelet does), plus whether
- * {@code envFrom} may add more.
+ * A container's effective environment as far as the manifest shows it: the {@code env} list, where
+ * a later entry with the same name wins (as the kubelet does), plus whether {@code envFrom} may add
+ * more.
  */
 public final class Env {
 
@@ -55,14 +55,20 @@ public final class Env {
   }
 
   /**
-   * Names only Python programs read: {@code PYTHON*}, {@code GUNICORN_*}, {@code UVICORN_*},
-   * {@code CELERY_*}, {@code DJANGO_SETTINGS_MODULE}, {@code FLASK_APP}. Whether they make a
-   * container Python is decided with what it runs (an nginx sidecar may carry them).
+   * Names only Python programs read: {@code PYTHON*}, {@code GUNICORN_*}, {@code UVICORN_*}, {@code
+   * CELERY_*}, {@code DJANGO_SETTINGS_MODULE}, {@code FLASK_APP}. Whether they make a container
+   * Python is decided with what it runs (an nginx sidecar may carry them).
    */
   public boolean hasPythonOnlyName() {
-    return byName.keySet().stream().anyMatch(n -> n.startsWith("PYTHON")
-        || n.startsWith("GUNICORN_") || n.startsWith("UVICORN_") || n.startsWith("CELERY_")
-        || n.equals("DJANGO_SETTINGS_MODULE") || n.equals("FLASK_APP"));
+    return byName.keySet().stream()
+        .anyMatch(
+            n ->
+                n.startsWith("PYTHON")
+                    || n.startsWith("GUNICORN_")
+                    || n.startsWith("UVICORN_")
+                    || n.startsWith("CELERY_")
+                    || n.equals("DJANGO_SETTINGS_MODULE")
+                    || n.equals("FLASK_APP"));
   }
 
   /** This environment with {@code image}'s variables underneath (pod env wins, as at runtime). */

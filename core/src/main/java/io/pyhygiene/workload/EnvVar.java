@@ -28,7 +28,10 @@ public record EnvVar(String name, String literal, boolean fromReference, boolean
 
   @Override
   public String toString() {
-    return "EnvVar[" + name + (fromReference ? " from reference" : " = <redacted>")
-        + (fromImage ? ", image" : "") + "]";
+    return "EnvVar["
+        + name
+        + (fromReference ? " from reference" : " = <redacted>")
+        + (fromImage ? ", image" : "")
+        + "]";
   }
 }

@@ -5,8 +5,8 @@ import java.util.Optional;
 
 /**
  * What pyhygiene knows about a container's image beyond its name: its config as read from the
- * registry (image resolution), or why it is not known. The engine never resolves anything
- * itself; the CLI and the operator hand these in.
+ * registry (image resolution), or why it is not known. The engine never resolves anything itself;
+ * the CLI and the operator hand these in.
  *
  * @param state whether the config is known
  * @param config the config, when {@code state == RESOLVED}
@@ -33,8 +33,14 @@ public record ImageFacts(State state, Optional<Config> config, String reason) {
    * @param stopSignal STOPSIGNAL ({@code ""} when unset: SIGTERM)
    * @param workingDir WORKDIR
    */
-  public record Config(String digest, List<String> entrypoint, List<String> cmd, String user,
-      List<String> env, String stopSignal, String workingDir) {
+  public record Config(
+      String digest,
+      List<String> entrypoint,
+      List<String> cmd,
+      String user,
+      List<String> env,
+      String stopSignal,
+      String workingDir) {
 
     public Config {
       entrypoint = List.copyOf(entrypoint);
@@ -48,8 +54,11 @@ public record ImageFacts(State state, Optional<Config> config, String reason) {
 
     @Override
     public String toString() {
-      return "Config[" + digest + ", env names only: " + env.stream()
-          .map(e -> e.contains("=") ? e.substring(0, e.indexOf('=')) : e).toList() + "]";
+      return "Config["
+          + digest
+          + ", env names only: "
+          + env.stream().map(e -> e.contains("=") ? e.substring(0, e.indexOf('=')) : e).toList()
+          + "]";
     }
   }
 

@@ -13,18 +13,54 @@ import java.util.regex.Pattern;
 public record ImageRef(String raw, String registry, String repository, String tag, String digest) {
 
   private static final Pattern PYTHON_VERSION = Pattern.compile("^(\\d+)\\.(\\d+)(?![\\d])");
-  /** A tag that names the Python it ships: {@code 2.8.4-python3.9}, {@code py3.11}, {@code python3.11-slim}. */
+
+  /**
+   * A tag that names the Python it ships: {@code 2.8.4-python3.9}, {@code py3.11}, {@code
+   * python3.11-slim}.
+   */
   private static final Pattern TAG_PYTHON =
-      Pattern.compile("(?:^|[-_.])py(?:thon)?-?(3)\\.?(\\d{1,2})(?![\\d])", Pattern.CASE_INSENSITIVE);
+      Pattern.compile(
+          "(?:^|[-_.])py(?:thon)?-?(3)\\.?(\\d{1,2})(?![\\d])", Pattern.CASE_INSENSITIVE);
+
   private static final Pattern TAG_NAMES_PYTHON =
       Pattern.compile("(?:^|[-_.])py(?:thon)?-?\\d", Pattern.CASE_INSENSITIVE);
+
   /** Images that run a well-known program that is not Python, whatever env they carry. */
-  private static final java.util.Set<String> NOT_PYTHON = java.util.Set.of("nginx", "redis",
-      "postgres", "postgresql", "mysql", "mariadb", "memcached", "node", "envoy", "traefik",
-      "haproxy", "httpd", "caddy", "busybox", "pause", "curl", "netcat", "clickhouse-server",
-      "zookeeper", "kafka", "pgbouncer", "openjdk", "eclipse-temurin", "golang", "rabbitmq",
-      "mongo", "elasticsearch", "grafana", "prometheus", "configurable-http-proxy", "relay",
-      "kube-scheduler", "nginx-unprivileged");
+  private static final java.util.Set<String> NOT_PYTHON =
+      java.util.Set.of(
+          "nginx",
+          "redis",
+          "postgres",
+          "postgresql",
+          "mysql",
+          "mariadb",
+          "memcached",
+          "node",
+          "envoy",
+          "traefik",
+          "haproxy",
+          "httpd",
+          "caddy",
+          "busybox",
+          "pause",
+          "curl",
+          "netcat",
+          "clickhouse-server",
+          "zookeeper",
+          "kafka",
+          "pgbouncer",
+          "openjdk",
+          "eclipse-temurin",
+          "golang",
+          "rabbitmq",
+          "mongo",
+          "elasticsearch",
+          "grafana",
+          "prometheus",
+          "configurable-http-proxy",
+          "relay",
+          "kube-scheduler",
+          "nginx-unprivileged");
 
   public static ImageRef parse(String image) {
     String raw = image == null ? "" : image.trim();
@@ -66,7 +102,9 @@ public record ImageRef(String raw, String registry, String repository, String ta
     return !tag.isEmpty();
   }
 
-  /** The last path component of the repository: {@code python} for {@code docker.io/library/python}. */
+  /**
+   * The last path component of the repository: {@code python} for {@code docker.io/library/python}.
+   */
   public String name() {
     int slash = repository.lastIndexOf('/');
     return slash >= 0 ? repository.substring(slash + 1) : repository;
@@ -90,9 +128,9 @@ public record ImageRef(String raw, String registry, String repository, String ta
   }
 
   /**
-   * The Python {@code major.minor} the tag names: a {@code python:X.Y...} style image (name
-   * {@code python}, tag starting with the version: {@code 3.11-slim}, {@code 3.9-alpine3.19}),
-   * or any tag that names it ({@code 2.8.4-python3.9}, {@code py3.10}, {@code python3.11-slim}).
+   * The Python {@code major.minor} the tag names: a {@code python:X.Y...} style image (name {@code
+   * python}, tag starting with the version: {@code 3.11-slim}, {@code 3.9-alpine3.19}), or any tag
+   * that names it ({@code 2.8.4-python3.9}, {@code py3.10}, {@code python3.11-slim}).
    */
   public Optional<String> pythonVersion() {
     if (name().equalsIgnoreCase("python")) {

@@ -39,7 +39,9 @@ public record MemoryQuantity(String raw, OptionalLong bytes) {
     }
   }
 
-  /** Formats bytes the way Kubernetes users write them: {@code 128Mi}, {@code 1Gi}, {@code 1500000}. */
+  /**
+   * Formats bytes the way Kubernetes users write them: {@code 128Mi}, {@code 1Gi}, {@code 1500000}.
+   */
   public static String format(long bytes) {
     String[] units = {"Ki", "Mi", "Gi", "Ti", "Pi"};
     long value = bytes;

@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * What the operator observed about a workload at runtime, beyond its manifest: container
- * terminations of its pods (within the evidence window) and remediation attempts that another
- * field manager blocked. Offline audits have none.
+ * terminations of its pods (within the evidence window) and remediation attempts that another field
+ * manager blocked. Offline audits have none.
  *
  * @param terminations observed container terminations
  * @param conflicts fields the remediation could not set because another manager owns them
@@ -30,8 +30,13 @@ public record Observations(List<Termination> terminations, List<RemediationConfl
    * @param podDeleting whether the pod was being deleted (a shutdown) when it terminated
    * @param finishedAt when it terminated, if known
    */
-  public record Termination(String pod, String container, int exitCode, String reason,
-      boolean podDeleting, Instant finishedAt) {
+  public record Termination(
+      String pod,
+      String container,
+      int exitCode,
+      String reason,
+      boolean podDeleting,
+      Instant finishedAt) {
 
     /** Killed at shutdown: exit 137 on a pod being deleted, and not by the OOM killer. */
     public boolean sigkilledAtShutdown() {

@@ -11,12 +11,12 @@ import java.util.function.BiFunction;
 import java.util.function.Predicate;
 
 /**
- * Which object is audited for which: a ReplicaSet a Deployment controls, a Job a CronJob
- * controls, and a Pod any controller controls are audited through their owner, and a Pod's
- * runtime evidence belongs to the audited workload at the top of its controller chain (Pod to
- * ReplicaSet to Deployment, Pod to Job to CronJob, Pod to StatefulSet or DaemonSet; a Pod no
- * controller owns is its own workload). Shared by the CLI's cluster scan and the operator; the
- * caller says how an owner is found (a scan's lists, an informer cache).
+ * Which object is audited for which: a ReplicaSet a Deployment controls, a Job a CronJob controls,
+ * and a Pod any controller controls are audited through their owner, and a Pod's runtime evidence
+ * belongs to the audited workload at the top of its controller chain (Pod to ReplicaSet to
+ * Deployment, Pod to Job to CronJob, Pod to StatefulSet or DaemonSet; a Pod no controller owns is
+ * its own workload). Shared by the CLI's cluster scan and the operator; the caller says how an
+ * owner is found (a scan's lists, an informer cache).
  */
 public final class Ownership {
 
@@ -33,45 +33,56 @@ public final class Ownership {
    * @param name its name
    */
   public record Ref(String kind, String namespace, String name) {
-    /** The reference of an object; list items carry no kind on the wire, the model class says it. */
+    /**
+     * The reference of an object; list items carry no kind on the wire, the model class says it.
+     */
     public static Ref of(HasMetadata o) {
-      return new Ref(HasMetadata.getKind(o.getClass()), Ownership.namespace(o),
-          o.getMetadata().getName());
+      return new Ref(
+          HasMetadata.getKind(o.getClass()), Ownership.namespace(o), o.getMetadata().getName());
     }
   }
 
   /**
-   * Whether the object is audited through its owner: a ReplicaSet or Pod with a controller, a
-   * Job a CronJob controls. A Job of any other controller is audited as itself.
+   * Whether the object is audited through its owner: a ReplicaSet or Pod with a controller, a Job a
+   * CronJob controls. A Job of any other controller is audited as itself.
    */
   public static boolean auditedThroughOwner(HasMetadata o) {
     if (!(o instanceof ReplicaSet) && !(o instanceof Pod) && !(o instanceof Job)) {
       return false;
     }
-    return controller(o).filter(r -> !(o instanceof Job) || "CronJob".equals(r.getKind()))
+    return controller(o)
+        .filter(r -> !(o instanceof Job) || "CronJob".equals(r.getKind()))
         .isPresent();
   }
 
   /** The object's controller reference (the owner reference marked {@code controller}). */
   public static Optional<OwnerReference> controller(HasMetadata o) {
-    List<OwnerReference> refs = o.getMetadata() == null ? null
-        : o.getMetadata().getOwnerReferences();
-    return refs == null ? Optional.empty() : refs.stream()
-        .filter(r -> r != null && Boolean.TRUE.equals(r.getController()) && r.getKind() != null
-            && r.getName() != null)
-        .findFirst();
+    List<OwnerReference> refs =
+        o.getMetadata() == null ? null : o.getMetadata().getOwnerReferences();
+    return refs == null
+        ? Optional.empty()
+        : refs.stream()
+            .filter(
+                r ->
+                    r != null
+                        && Boolean.TRUE.equals(r.getController())
+                        && r.getKind() != null
+                        && r.getName() != null)
+            .findFirst();
   }
 
   /**
-   * The audited workload the Pod's evidence belongs to; empty when that is not an audited
-   * workload (another controller's Pod, or a kind the caller cannot see).
+   * The audited workload the Pod's evidence belongs to; empty when that is not an audited workload
+   * (another controller's Pod, or a kind the caller cannot see).
    *
    * @param pod the Pod
    * @param find the owner a reference names in a namespace (ReplicaSets and Jobs are asked for)
    * @param audited whether a workload is audited
    */
-  public static Optional<Ref> owner(Pod pod, BiFunction<String, OwnerReference,
-      Optional<? extends HasMetadata>> find, Predicate<Ref> audited) {
+  public static Optional<Ref> owner(
+      Pod pod,
+      BiFunction<String, OwnerReference, Optional<? extends HasMetadata>> find,
+      Predicate<Ref> audited) {
     String ns = namespace(pod);
     Optional<OwnerReference> controller = controller(pod);
     if (controller.isEmpty()) {
@@ -84,33 +95,46 @@ public final class Ownership {
     Optional<? extends HasMetadata> owner = find.apply(ns, ref);
     if (owner.isPresent()) {
       Optional<OwnerReference> up = controller(owner.get());
-      return up.isEmpty() ? present(Ref.of(owner.get()), audited)
+      return up.isEmpty()
+          ? present(Ref.of(owner.get()), audited)
           : present(new Ref(up.get().getKind(), ns, up.get().getName()), audited);
     }
     // The ReplicaSet is not known (not listed, or not cached yet): a Deployment's ReplicaSet
     // is named <deployment>-<pod-template-hash>.
     Optional<Ref> deployment = deploymentOf(pod).flatMap(d -> present(d, audited));
-    return deployment.isPresent() ? deployment
+    return deployment.isPresent()
+        ? deployment
         : present(new Ref(ref.getKind(), ns, ref.getName()), audited);
   }
 
   /**
-   * The Deployment a Pod's ReplicaSet name and template-hash label point to, if any: the
-   * ReplicaSet controller names a Deployment's ReplicaSets {@code <deployment>-<hash>}.
+   * The Deployment a Pod's ReplicaSet name and template-hash label point to, if any: the ReplicaSet
+   * controller names a Deployment's ReplicaSets {@code <deployment>-<hash>}.
    */
   public static Optional<Ref> deploymentOf(Pod pod) {
-    String hash = pod.getMetadata().getLabels() == null ? null
-        : pod.getMetadata().getLabels().get(TEMPLATE_HASH_LABEL);
+    String hash =
+        pod.getMetadata().getLabels() == null
+            ? null
+            : pod.getMetadata().getLabels().get(TEMPLATE_HASH_LABEL);
     if (hash == null || pod.getMetadata().getOwnerReferences() == null) {
       return Optional.empty();
     }
     String suffix = "-" + hash;
     return pod.getMetadata().getOwnerReferences().stream()
-        .filter(r -> r != null && "ReplicaSet".equals(r.getKind()) && r.getName() != null
-            && r.getName().endsWith(suffix) && r.getName().length() > suffix.length())
+        .filter(
+            r ->
+                r != null
+                    && "ReplicaSet".equals(r.getKind())
+                    && r.getName() != null
+                    && r.getName().endsWith(suffix)
+                    && r.getName().length() > suffix.length())
         .findFirst()
-        .map(r -> new Ref("Deployment", namespace(pod),
-            r.getName().substring(0, r.getName().length() - suffix.length())));
+        .map(
+            r ->
+                new Ref(
+                    "Deployment",
+                    namespace(pod),
+                    r.getName().substring(0, r.getName().length() - suffix.length())));
   }
 
   private static Optional<Ref> present(Ref ref, Predicate<Ref> audited) {

@@ -1,10 +1,9 @@
 package io.pyhygiene.workload;
 
-import io.pyhygiene.workload.process.Programs;
-import io.pyhygiene.workload.shell.ShellScript;
-
 import io.fabric8.kubernetes.api.model.Lifecycle;
 import io.fabric8.kubernetes.api.model.LifecycleHandler;
+import io.pyhygiene.workload.process.Programs;
+import io.pyhygiene.workload.shell.ShellScript;
 import java.util.List;
 
 /**
@@ -97,13 +96,14 @@ public record PreStop(Kind kind, double seconds) {
       return Double.POSITIVE_INFINITY;
     }
     char unit = arg.charAt(arg.length() - 1);
-    double factor = switch (unit) {
-      case 's' -> 1;
-      case 'm' -> 60;
-      case 'h' -> 3600;
-      case 'd' -> 86400;
-      default -> 0;
-    };
+    double factor =
+        switch (unit) {
+          case 's' -> 1;
+          case 'm' -> 60;
+          case 'h' -> 3600;
+          case 'd' -> 86400;
+          default -> 0;
+        };
     String number = factor == 0 ? arg : arg.substring(0, arg.length() - 1);
     if (factor == 0) {
       factor = 1;

@@ -2,9 +2,9 @@ package io.pyhygiene.workload;
 
 /**
  * Whether traffic is routed to a container, which is what makes a preStop hook and a readiness
- * probe matter: a Service selects its pod and targets one of its ports. When no Service is
- * visible (the CLI given manifests without Services) declaring a port is taken as serving, and
- * findings say it was assumed.
+ * probe matter: a Service selects its pod and targets one of its ports. When no Service is visible
+ * (the CLI given manifests without Services) declaring a port is taken as serving, and findings say
+ * it was assumed.
  *
  * @param state how it was decided
  * @param service the Service that routes to it ({@code SERVICE} only)
@@ -30,8 +30,9 @@ public record Serving(State state, String service) {
   public String describe() {
     return switch (state) {
       case SERVICE -> "Service " + service + " routes traffic to it";
-      case ASSUMED_FROM_PORTS -> "it declares ports (no Service was in the input to tell whether"
-          + " traffic is routed to it)";
+      case ASSUMED_FROM_PORTS ->
+          "it declares ports (no Service was in the input to tell whether"
+              + " traffic is routed to it)";
       case NONE -> "no traffic is routed to it";
     };
   }

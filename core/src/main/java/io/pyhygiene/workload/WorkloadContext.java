@@ -8,17 +8,20 @@ import java.util.Optional;
 
 /**
  * What the engine may know about a workload besides its own manifest, all handed in by the edge
- * that audits it: the Services that may route to it (the input's, or the cluster's), the
- * ConfigMaps its scripts may be mounted from, its images' configs, and what the operator observed.
+ * that audits it: the Services that may route to it (the input's, or the cluster's), the ConfigMaps
+ * its scripts may be mounted from, its images' configs, and what the operator observed.
  *
- * @param services the Services of the workload's namespace, or empty when none are visible (the
- *     CLI given no Service): then declaring a port counts as serving, and findings say so
+ * @param services the Services of the workload's namespace, or empty when none are visible (the CLI
+ *     given no Service): then declaring a port counts as serving, and findings say so
  * @param configMaps ConfigMaps of the workload's namespace (scripts mounted from them are read)
  * @param images what is known of each image, by the image reference as written
  * @param observations runtime evidence (operator only)
  */
-public record WorkloadContext(Optional<List<Service>> services, List<ConfigMap> configMaps,
-    Map<String, ImageFacts> images, Observations observations) {
+public record WorkloadContext(
+    Optional<List<Service>> services,
+    List<ConfigMap> configMaps,
+    Map<String, ImageFacts> images,
+    Observations observations) {
 
   public static final WorkloadContext NONE =
       new WorkloadContext(Optional.empty(), List.of(), Map.of(), Observations.NONE);

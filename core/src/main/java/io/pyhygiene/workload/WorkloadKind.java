@@ -6,8 +6,8 @@ import java.util.Optional;
 /**
  * The kinds whose pod template pyhygiene audits, and what each does with its pods at runtime:
  * whether a pod is long-running (replaced by rollouts, drained behind Services) or runs to
- * completion (a Job's pod, still sent SIGTERM on deletion, node drain and
- * {@code activeDeadlineSeconds}, but never rolled or routed to).
+ * completion (a Job's pod, still sent SIGTERM on deletion, node drain and {@code
+ * activeDeadlineSeconds}, but never rolled or routed to).
  */
 public enum WorkloadKind {
   DEPLOYMENT("apps/v1", "Deployment", true),

@@ -36,7 +36,10 @@ import java.util.Optional;
  */
 public final class WorkloadView {
 
-  /** Label that tags a workload as a Python service ({@code python}) or opts it out (any other value). */
+  /**
+   * Label that tags a workload as a Python service ({@code python}) or opts it out (any other
+   * value).
+   */
   public static final String RUNTIME_LABEL = "pyhygiene.io/runtime";
 
   /** Unset {@code terminationGracePeriodSeconds} is 30 seconds in Kubernetes. */
@@ -57,8 +60,12 @@ public final class WorkloadView {
   private final List<ContainerView> containers;
   private final Observations observations;
 
-  private WorkloadView(WorkloadKind kind, ObjectMeta meta, PodTemplateSpec template,
-      RolloutFacts rollout, WorkloadContext context) {
+  private WorkloadView(
+      WorkloadKind kind,
+      ObjectMeta meta,
+      PodTemplateSpec template,
+      RolloutFacts rollout,
+      WorkloadContext context) {
     this.kind = kind;
     this.observations = context.observations();
     ObjectMeta m = meta == null ? new ObjectMeta() : meta;
@@ -68,27 +75,41 @@ public final class WorkloadView {
     this.annotations = copy(m.getAnnotations());
     PodSpec spec = template == null ? null : template.getSpec();
     Map<String, String> podLabels =
-        template == null || template.getMetadata() == null ? Map.of()
+        template == null || template.getMetadata() == null
+            ? Map.of()
             : copy(template.getMetadata().getLabels());
-    this.terminationGracePeriodSeconds = spec == null ? null : spec.getTerminationGracePeriodSeconds();
-    this.shareProcessNamespace = spec != null && Boolean.TRUE.equals(spec.getShareProcessNamespace());
+    this.terminationGracePeriodSeconds =
+        spec == null ? null : spec.getTerminationGracePeriodSeconds();
+    this.shareProcessNamespace =
+        spec != null && Boolean.TRUE.equals(spec.getShareProcessNamespace());
     String restart = spec == null ? null : spec.getRestartPolicy();
-    this.longRunning = kind.longRunning() && (kind != WorkloadKind.POD
-        || restart == null || restart.equals("Always"));
+    this.longRunning =
+        kind.longRunning()
+            && (kind != WorkloadKind.POD || restart == null || restart.equals("Always"));
     this.podManagementPolicy = rollout.podManagementPolicy();
     this.updateStrategy = rollout.updateStrategy();
     this.maxUnavailable = rollout.maxUnavailable();
     this.servicesVisible = context.services().isPresent();
-    List<Service> services = context.services().orElse(List.of()).stream()
-        .filter(s -> sameNamespace(s.getMetadata(), namespace)).toList();
+    List<Service> services =
+        context.services().orElse(List.of()).stream()
+            .filter(s -> sameNamespace(s.getMetadata(), namespace))
+            .toList();
     List<ContainerView> views = new ArrayList<>();
     if (spec != null && spec.getContainers() != null) {
       for (Container c : spec.getContainers()) {
         if (c != null) {
-          views.add(ContainerView.of(c, spec.getSecurityContext(), context.image(c.getImage()),
-              serving(c, podLabels, servicesVisible, services),
-              scripts(c, spec, context.configMaps().stream()
-                  .filter(cm -> sameNamespace(cm.getMetadata(), namespace)).toList())));
+          views.add(
+              ContainerView.of(
+                  c,
+                  spec.getSecurityContext(),
+                  context.image(c.getImage()),
+                  serving(c, podLabels, servicesVisible, services),
+                  scripts(
+                      c,
+                      spec,
+                      context.configMaps().stream()
+                          .filter(cm -> sameNamespace(cm.getMetadata(), namespace))
+                          .toList())));
         }
       }
     }
@@ -96,59 +117,103 @@ public final class WorkloadView {
   }
 
   /** Kind-specific rollout settings that change what a slow shutdown costs. */
-  private record RolloutFacts(String podManagementPolicy, String updateStrategy,
-      String maxUnavailable) {
+  private record RolloutFacts(
+      String podManagementPolicy, String updateStrategy, String maxUnavailable) {
     static final RolloutFacts NONE = new RolloutFacts("", "", "");
   }
 
   /** The view of an audited kind, or empty for any other object. */
   public static Optional<WorkloadView> of(HasMetadata object, WorkloadContext context) {
     if (object instanceof Deployment d) {
-      String strategy = d.getSpec() == null || d.getSpec().getStrategy() == null ? ""
-          : Objects.requireNonNullElse(d.getSpec().getStrategy().getType(), "");
-      return Optional.of(new WorkloadView(WorkloadKind.DEPLOYMENT, d.getMetadata(),
-          d.getSpec() == null ? null : d.getSpec().getTemplate(),
-          new RolloutFacts("", strategy, ""), context));
+      String strategy =
+          d.getSpec() == null || d.getSpec().getStrategy() == null
+              ? ""
+              : Objects.requireNonNullElse(d.getSpec().getStrategy().getType(), "");
+      return Optional.of(
+          new WorkloadView(
+              WorkloadKind.DEPLOYMENT,
+              d.getMetadata(),
+              d.getSpec() == null ? null : d.getSpec().getTemplate(),
+              new RolloutFacts("", strategy, ""),
+              context));
     }
     if (object instanceof StatefulSet s) {
       var spec = s.getSpec();
-      return Optional.of(new WorkloadView(WorkloadKind.STATEFUL_SET, s.getMetadata(),
-          spec == null ? null : spec.getTemplate(), new RolloutFacts(
-              spec == null || spec.getPodManagementPolicy() == null ? "OrderedReady"
-                  : spec.getPodManagementPolicy(),
-              spec == null || spec.getUpdateStrategy() == null
-                  || spec.getUpdateStrategy().getType() == null ? "RollingUpdate"
-                  : spec.getUpdateStrategy().getType(), ""), context));
+      return Optional.of(
+          new WorkloadView(
+              WorkloadKind.STATEFUL_SET,
+              s.getMetadata(),
+              spec == null ? null : spec.getTemplate(),
+              new RolloutFacts(
+                  spec == null || spec.getPodManagementPolicy() == null
+                      ? "OrderedReady"
+                      : spec.getPodManagementPolicy(),
+                  spec == null
+                          || spec.getUpdateStrategy() == null
+                          || spec.getUpdateStrategy().getType() == null
+                      ? "RollingUpdate"
+                      : spec.getUpdateStrategy().getType(),
+                  ""),
+              context));
     }
     if (object instanceof DaemonSet ds) {
       var spec = ds.getSpec();
       var update = spec == null ? null : spec.getUpdateStrategy();
-      IntOrString max = update == null || update.getRollingUpdate() == null ? null
-          : update.getRollingUpdate().getMaxUnavailable();
-      return Optional.of(new WorkloadView(WorkloadKind.DAEMON_SET, ds.getMetadata(),
-          spec == null ? null : spec.getTemplate(), new RolloutFacts("",
-              update == null || update.getType() == null ? "RollingUpdate" : update.getType(),
-              max == null ? "1" : max.getIntVal() != null ? String.valueOf(max.getIntVal())
-                  : Objects.requireNonNullElse(max.getStrVal(), "1")), context));
+      IntOrString max =
+          update == null || update.getRollingUpdate() == null
+              ? null
+              : update.getRollingUpdate().getMaxUnavailable();
+      return Optional.of(
+          new WorkloadView(
+              WorkloadKind.DAEMON_SET,
+              ds.getMetadata(),
+              spec == null ? null : spec.getTemplate(),
+              new RolloutFacts(
+                  "",
+                  update == null || update.getType() == null ? "RollingUpdate" : update.getType(),
+                  max == null
+                      ? "1"
+                      : max.getIntVal() != null
+                          ? String.valueOf(max.getIntVal())
+                          : Objects.requireNonNullElse(max.getStrVal(), "1")),
+              context));
     }
     if (object instanceof ReplicaSet rs) {
-      return Optional.of(new WorkloadView(WorkloadKind.REPLICA_SET, rs.getMetadata(),
-          rs.getSpec() == null ? null : rs.getSpec().getTemplate(), RolloutFacts.NONE, context));
+      return Optional.of(
+          new WorkloadView(
+              WorkloadKind.REPLICA_SET,
+              rs.getMetadata(),
+              rs.getSpec() == null ? null : rs.getSpec().getTemplate(),
+              RolloutFacts.NONE,
+              context));
     }
     if (object instanceof Job j) {
-      return Optional.of(new WorkloadView(WorkloadKind.JOB, j.getMetadata(),
-          j.getSpec() == null ? null : j.getSpec().getTemplate(), RolloutFacts.NONE, context));
+      return Optional.of(
+          new WorkloadView(
+              WorkloadKind.JOB,
+              j.getMetadata(),
+              j.getSpec() == null ? null : j.getSpec().getTemplate(),
+              RolloutFacts.NONE,
+              context));
     }
     if (object instanceof CronJob cj) {
-      var jobSpec = cj.getSpec() == null || cj.getSpec().getJobTemplate() == null ? null
-          : cj.getSpec().getJobTemplate().getSpec();
-      return Optional.of(new WorkloadView(WorkloadKind.CRON_JOB, cj.getMetadata(),
-          jobSpec == null ? null : jobSpec.getTemplate(), RolloutFacts.NONE, context));
+      var jobSpec =
+          cj.getSpec() == null || cj.getSpec().getJobTemplate() == null
+              ? null
+              : cj.getSpec().getJobTemplate().getSpec();
+      return Optional.of(
+          new WorkloadView(
+              WorkloadKind.CRON_JOB,
+              cj.getMetadata(),
+              jobSpec == null ? null : jobSpec.getTemplate(),
+              RolloutFacts.NONE,
+              context));
     }
     if (object instanceof Pod p) {
       PodTemplateSpec template = new PodTemplateSpec(p.getMetadata(), p.getSpec());
-      return Optional.of(new WorkloadView(WorkloadKind.POD, p.getMetadata(), template,
-          RolloutFacts.NONE, context));
+      return Optional.of(
+          new WorkloadView(
+              WorkloadKind.POD, p.getMetadata(), template, RolloutFacts.NONE, context));
     }
     return Optional.empty();
   }
@@ -166,25 +231,29 @@ public final class WorkloadView {
    * The container's serving state: a Service of the namespace whose selector matches the pod's
    * labels and one of whose ports targets a port of this container (by number or name).
    */
-  private static Serving serving(Container c, Map<String, String> podLabels,
-      boolean servicesVisible, List<Service> services) {
-    List<ContainerPort> ports = c.getPorts() == null ? List.of()
-        : c.getPorts().stream().filter(Objects::nonNull).toList();
+  private static Serving serving(
+      Container c, Map<String, String> podLabels, boolean servicesVisible, List<Service> services) {
+    List<ContainerPort> ports =
+        c.getPorts() == null ? List.of() : c.getPorts().stream().filter(Objects::nonNull).toList();
     // Services visible but none in this namespace: nothing routes to it (not "unknown").
     if (!servicesVisible) {
       return ports.isEmpty() ? Serving.NONE : new Serving(Serving.State.ASSUMED_FROM_PORTS, "");
     }
     for (Service s : services) {
       Map<String, String> selector = s.getSpec() == null ? null : s.getSpec().getSelector();
-      if (selector == null || selector.isEmpty()
+      if (selector == null
+          || selector.isEmpty()
           || !podLabels.entrySet().containsAll(selector.entrySet())) {
         continue;
       }
-      for (ServicePort sp : s.getSpec().getPorts() == null ? List.<ServicePort>of()
-          : s.getSpec().getPorts()) {
+      for (ServicePort sp :
+          s.getSpec().getPorts() == null ? List.<ServicePort>of() : s.getSpec().getPorts()) {
         if (sp != null && targets(sp, ports)) {
-          return new Serving(Serving.State.SERVICE,
-              s.getMetadata() == null ? "" : Objects.requireNonNullElse(s.getMetadata().getName(), ""));
+          return new Serving(
+              Serving.State.SERVICE,
+              s.getMetadata() == null
+                  ? ""
+                  : Objects.requireNonNullElse(s.getMetadata().getName(), ""));
         }
       }
     }
@@ -216,7 +285,8 @@ public final class WorkloadView {
       return Map.of();
     }
     Map<String, Volume> volumes = new HashMap<>();
-    spec.getVolumes().stream().filter(v -> v != null && v.getName() != null)
+    spec.getVolumes().stream()
+        .filter(v -> v != null && v.getName() != null)
         .forEach(v -> volumes.putIfAbsent(v.getName(), v));
     Map<String, String> files = new LinkedHashMap<>();
     for (VolumeMount mount : c.getVolumeMounts()) {
@@ -225,8 +295,14 @@ public final class WorkloadView {
         continue;
       }
       String cmName = v.getConfigMap().getName();
-      Optional<ConfigMap> cm = maps.stream().filter(m -> m.getMetadata() != null
-          && Objects.equals(m.getMetadata().getName(), cmName) && m.getData() != null).findFirst();
+      Optional<ConfigMap> cm =
+          maps.stream()
+              .filter(
+                  m ->
+                      m.getMetadata() != null
+                          && Objects.equals(m.getMetadata().getName(), cmName)
+                          && m.getData() != null)
+              .findFirst();
       if (cm.isEmpty()) {
         continue;
       }
@@ -238,21 +314,22 @@ public final class WorkloadView {
       } else {
         cm.get().getData().keySet().forEach(k -> paths.put(k, k));
       }
-      String base = mount.getMountPath().endsWith("/") ? mount.getMountPath()
-          : mount.getMountPath() + "/";
-      paths.forEach((path, key) -> {
-        String content = cm.get().getData().get(key);
-        if (content == null) {
-          return;
-        }
-        if (mount.getSubPath() != null && !mount.getSubPath().isEmpty()) {
-          if (mount.getSubPath().equals(path)) {
-            files.put(mount.getMountPath(), content);
-          }
-        } else {
-          files.put(base + path, content);
-        }
-      });
+      String base =
+          mount.getMountPath().endsWith("/") ? mount.getMountPath() : mount.getMountPath() + "/";
+      paths.forEach(
+          (path, key) -> {
+            String content = cm.get().getData().get(key);
+            if (content == null) {
+              return;
+            }
+            if (mount.getSubPath() != null && !mount.getSubPath().isEmpty()) {
+              if (mount.getSubPath().equals(path)) {
+                files.put(mount.getMountPath(), content);
+              }
+            } else {
+              files.put(base + path, content);
+            }
+          });
     }
     return files;
   }
@@ -267,11 +344,12 @@ public final class WorkloadView {
       return Map.of();
     }
     Map<String, String> out = new HashMap<>();
-    in.forEach((k, v) -> {
-      if (k != null && v != null) {
-        out.put(k, v);
-      }
-    });
+    in.forEach(
+        (k, v) -> {
+          if (k != null && v != null) {
+            out.put(k, v);
+          }
+        });
     return Map.copyOf(out);
   }
 
@@ -315,7 +393,8 @@ public final class WorkloadView {
 
   public long terminationGracePeriodSeconds() {
     return terminationGracePeriodSeconds == null
-        ? DEFAULT_GRACE_SECONDS : terminationGracePeriodSeconds;
+        ? DEFAULT_GRACE_SECONDS
+        : terminationGracePeriodSeconds;
   }
 
   public boolean shareProcessNamespace() {
@@ -323,8 +402,8 @@ public final class WorkloadView {
   }
 
   /**
-   * Whether its pods run until replaced: rolled out, routed to and drained. A Job's or
-   * CronJob's pod (or a bare Pod with restartPolicy Never/OnFailure) runs to completion.
+   * Whether its pods run until replaced: rolled out, routed to and drained. A Job's or CronJob's
+   * pod (or a bare Pod with restartPolicy Never/OnFailure) runs to completion.
    */
   public boolean longRunning() {
     return longRunning;
@@ -377,9 +456,9 @@ public final class WorkloadView {
   }
 
   /**
-   * The containers Python-specific rules apply to: those that look like Python; when the
-   * workload is tagged but none does (an image with an unusual name and no command), every
-   * container, since the tag is the owner's own statement.
+   * The containers Python-specific rules apply to: those that look like Python; when the workload
+   * is tagged but none does (an image with an unusual name and no command), every container, since
+   * the tag is the owner's own statement.
    */
   public List<ContainerView> pythonContainers() {
     List<ContainerView> py = containers.stream().filter(ContainerView::looksPython).toList();

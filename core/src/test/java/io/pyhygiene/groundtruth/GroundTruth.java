@@ -19,9 +19,11 @@ final class GroundTruth {
   /** The venv's bin directory ({@code scripts/test-deps.sh} makes it), checking the programs. */
   static Path venvBin(String... programs) throws Exception {
     assertThat(new ProcessBuilder("id", "-u").start().inputReader().readLine())
-        .as("unshare -p needs root").isEqualTo("0");
-    String cache = System.getenv().getOrDefault("PYHYGIENE_CACHE",
-        System.getProperty("user.home") + "/.cache/pyhygiene");
+        .as("unshare -p needs root")
+        .isEqualTo("0");
+    String cache =
+        System.getenv()
+            .getOrDefault("PYHYGIENE_CACHE", System.getProperty("user.home") + "/.cache/pyhygiene");
     String venv = System.getenv().getOrDefault("PYHYGIENE_VENV", cache + "/venv");
     Path bin = Path.of(venv, "bin");
     for (String p : programs) {
@@ -32,11 +34,13 @@ final class GroundTruth {
 
   /**
    * The apps: {@code slowapp:wsgi} and {@code slowapp:asgi} answer {@code GET /?N} with a first
-   * chunk at once and the last after N seconds, so a client knows when its request is in flight
-   * and whether it was answered.
+   * chunk at once and the last after N seconds, so a client knows when its request is in flight and
+   * whether it was answered.
    */
   static void writeApps(Path dir) throws IOException {
-    Files.writeString(dir.resolve("slowapp.py"), """
+    Files.writeString(
+        dir.resolve("slowapp.py"),
+        """
         import time
 
         def wsgi(environ, start_response):
@@ -78,11 +82,14 @@ final class GroundTruth {
       Socket s = new Socket();
       s.connect(new InetSocketAddress("127.0.0.1", port), 2000);
       s.setSoTimeout(200);
-      s.getOutputStream().write(("GET /?" + seconds + " HTTP/1.1\r\nHost: x\r\n\r\n")
-          .getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream()
+          .write(
+              ("GET /?" + seconds + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
       SlowRequest r = new SlowRequest(s);
       assertThat(Pid1Lab.await(() -> r.read().contains("start"), Duration.ofSeconds(20)))
-          .as("the request is in flight (its first chunk arrived)").isTrue();
+          .as("the request is in flight (its first chunk arrived)")
+          .isTrue();
       return r;
     }
 

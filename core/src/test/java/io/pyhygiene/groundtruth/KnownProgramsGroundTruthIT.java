@@ -19,26 +19,28 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What known Python programs do with SIGTERM as PID 1, measured (issue 10), next to what the
- * engine concludes from their command lines: waitress keeps serving (python-pid1), uWSGI reloads
- * unless told die-on-term (uwsgi-reload-on-sigterm), hypercorn drains about 3 s by default,
- * supervisord passes SIGTERM to its program and waits, a Celery worker's warm shutdown waits for
- * its running task unless --time-limit caps it (grace-budget). corpus/groundtruth/RESULTS.md has
- * the wider table these came from.
+ * What known Python programs do with SIGTERM as PID 1, measured (issue 10), next to what the engine
+ * concludes from their command lines: waitress keeps serving (python-pid1), uWSGI reloads unless
+ * told die-on-term (uwsgi-reload-on-sigterm), hypercorn drains about 3 s by default, supervisord
+ * passes SIGTERM to its program and waits, a Celery worker's warm shutdown waits for its running
+ * task unless --time-limit caps it (grace-budget). corpus/groundtruth/RESULTS.md has the wider
+ * table these came from.
  */
 class KnownProgramsGroundTruthIT {
 
-  @TempDir
-  static Path work;
+  @TempDir static Path work;
 
   static Path bin;
 
   @BeforeAll
   static void prerequisites() throws Exception {
-    bin = GroundTruth.venvBin("waitress-serve", "uwsgi", "hypercorn", "supervisord", "celery",
-        "gunicorn");
+    bin =
+        GroundTruth.venvBin(
+            "waitress-serve", "uwsgi", "hypercorn", "supervisord", "celery", "gunicorn");
     GroundTruth.writeApps(work);
-    Files.writeString(work.resolve("celery_app.py"), """
+    Files.writeString(
+        work.resolve("celery_app.py"),
+        """
         import os, time
         from celery import Celery
         from celery.signals import worker_ready
@@ -67,12 +69,12 @@ class KnownProgramsGroundTruthIT {
   @Test
   void waitressKeepsServingAfterSigtermAsPid1() throws Exception {
     int port = Pid1Lab.freePort();
-    List<String> argv = List.of(b("waitress-serve"), "--listen=127.0.0.1:" + port,
-        "slowapp:wsgi");
-    try (Pid1Lab lab = Pid1Lab.start(argv, Map.of(), work, Pid1Lab.accepts(port),
-        Duration.ofSeconds(60))) {
+    List<String> argv = List.of(b("waitress-serve"), "--listen=127.0.0.1:" + port, "slowapp:wsgi");
+    try (Pid1Lab lab =
+        Pid1Lab.start(argv, Map.of(), work, Pid1Lab.accepts(port), Duration.ofSeconds(60))) {
       lab.sigterm();
-      assertThat(lab.exitsWithin(Duration.ofSeconds(3))).as("waitress ignores SIGTERM as PID 1")
+      assertThat(lab.exitsWithin(Duration.ofSeconds(3)))
+          .as("waitress ignores SIGTERM as PID 1")
           .isFalse();
       assertThat(Pid1Lab.accepts(port).test(lab)).as("and keeps serving").isTrue();
     }
@@ -82,14 +84,23 @@ class KnownProgramsGroundTruthIT {
   @Test
   void uwsgiReloadsOnSigtermUnlessDieOnTerm() throws Exception {
     int port = Pid1Lab.freePort();
-    List<String> reloads = List.of(b("uwsgi"), "--master", "--http-socket",
-        "127.0.0.1:" + port, "--chdir", work.toString(), "--module", "slowapp:wsgi",
-        "--processes", "1", "--need-app");
-    try (Pid1Lab lab = Pid1Lab.start(reloads, Map.of(), work, Pid1Lab.accepts(port),
-        Duration.ofSeconds(60))) {
+    List<String> reloads =
+        List.of(
+            b("uwsgi"),
+            "--master",
+            "--http-socket",
+            "127.0.0.1:" + port,
+            "--chdir",
+            work.toString(),
+            "--module",
+            "slowapp:wsgi",
+            "--processes",
+            "1",
+            "--need-app");
+    try (Pid1Lab lab =
+        Pid1Lab.start(reloads, Map.of(), work, Pid1Lab.accepts(port), Duration.ofSeconds(60))) {
       lab.sigterm();
-      assertThat(lab.exitsWithin(Duration.ofSeconds(4))).as("SIGTERM reloads uWSGI 2.0")
-          .isFalse();
+      assertThat(lab.exitsWithin(Duration.ofSeconds(4))).as("SIGTERM reloads uWSGI 2.0").isFalse();
     }
     assertThat(model(reloads).appReloadsOnSigterm()).as("engine: reloads").isTrue();
 
@@ -97,8 +108,8 @@ class KnownProgramsGroundTruthIT {
     List<String> dies = new ArrayList<>(reloads);
     dies.set(dies.indexOf("127.0.0.1:" + port), "127.0.0.1:" + port2);
     dies.add("--die-on-term");
-    try (Pid1Lab lab = Pid1Lab.start(dies, Map.of(), work, Pid1Lab.accepts(port2),
-        Duration.ofSeconds(60))) {
+    try (Pid1Lab lab =
+        Pid1Lab.start(dies, Map.of(), work, Pid1Lab.accepts(port2), Duration.ofSeconds(60))) {
       try (GroundTruth.SlowRequest request = GroundTruth.SlowRequest.start(port2, 10)) {
         lab.sigterm();
         assertThat(lab.exitsWithin(Duration.ofSeconds(4))).as("die-on-term: it exits").isTrue();
@@ -107,17 +118,18 @@ class KnownProgramsGroundTruthIT {
     }
     assertThat(model(dies).appReloadsOnSigterm()).isFalse();
     assertThat(ServerOptions.of(model(dies).app().orElseThrow(), Env.empty()).drain().kind())
-        .as("engine: die-on-term is no drain").isEqualTo(Drain.Kind.NONE);
+        .as("engine: die-on-term is no drain")
+        .isEqualTo(Drain.Kind.NONE);
   }
 
   @Test
   void hypercornDrainsAboutThreeSecondsByDefault() throws Exception {
     int port = Pid1Lab.freePort();
-    List<String> argv = List.of(b("hypercorn"), "--bind", "127.0.0.1:" + port,
-        "--root-path", "", "slowapp:asgi");
+    List<String> argv =
+        List.of(b("hypercorn"), "--bind", "127.0.0.1:" + port, "--root-path", "", "slowapp:asgi");
     double seconds;
-    try (Pid1Lab lab = Pid1Lab.start(argv, Map.of(), work, Pid1Lab.accepts(port),
-        Duration.ofSeconds(60))) {
+    try (Pid1Lab lab =
+        Pid1Lab.start(argv, Map.of(), work, Pid1Lab.accepts(port), Duration.ofSeconds(60))) {
       try (GroundTruth.SlowRequest request = GroundTruth.SlowRequest.start(port, 30)) {
         long t0 = System.nanoTime();
         lab.sigterm();
@@ -128,7 +140,8 @@ class KnownProgramsGroundTruthIT {
     }
     Drain drain = ServerOptions.of(Launcher.recognize(argv).orElseThrow(), Env.empty()).drain();
     assertThat(drain.kind()).isEqualTo(Drain.Kind.BOUNDED);
-    assertThat(seconds).as("measured drain vs the engine's %s s", drain.seconds())
+    assertThat(seconds)
+        .as("measured drain vs the engine's %s s", drain.seconds())
         .isBetween(drain.seconds() - 1.0, drain.seconds() + 3.0);
     assertThat(model(argv).pythonWithoutHandlerIsPid1()).isFalse();
   }
@@ -137,7 +150,9 @@ class KnownProgramsGroundTruthIT {
   void supervisordPassesSigtermOnAndWaitsForItsProgram() throws Exception {
     int port = Pid1Lab.freePort();
     Path conf = work.resolve("supervisord.conf");
-    Files.writeString(conf, """
+    Files.writeString(
+        conf,
+        """
         [supervisord]
         nodaemon=true
         logfile=/dev/null
@@ -153,10 +168,11 @@ class KnownProgramsGroundTruthIT {
         stdout_logfile=/dev/stdout
         stdout_logfile_maxbytes=0
         redirect_stderr=true
-        """.formatted(work, b("gunicorn"), port));
+        """
+            .formatted(work, b("gunicorn"), port));
     List<String> argv = List.of(b("supervisord"), "-c", conf.toString());
-    try (Pid1Lab lab = Pid1Lab.start(argv, Map.of(), work, Pid1Lab.accepts(port),
-        Duration.ofSeconds(60))) {
+    try (Pid1Lab lab =
+        Pid1Lab.start(argv, Map.of(), work, Pid1Lab.accepts(port), Duration.ofSeconds(60))) {
       try (GroundTruth.SlowRequest request = GroundTruth.SlowRequest.start(port, 2)) {
         lab.sigterm();
         assertThat(lab.exitsWithin(Duration.ofSeconds(15))).as("supervisord exits").isTrue();
@@ -168,30 +184,38 @@ class KnownProgramsGroundTruthIT {
 
   @Test
   void celeryWarmShutdownWaitsForTheRunningTaskUnlessATimeLimitCapsIt() throws Exception {
-    List<String> unbounded = List.of(b("celery"), "-A", "celery_app", "worker", "-c", "1",
-        "--loglevel", "INFO");
+    List<String> unbounded =
+        List.of(b("celery"), "-A", "celery_app", "worker", "-c", "1", "--loglevel", "INFO");
     double seconds = celeryShutdownSeconds(unbounded, true);
     assertThat(seconds).as("the 6 s task completes before the worker exits").isGreaterThan(3.0);
     assertThat(ServerOptions.of(model(unbounded).app().orElseThrow(), Env.empty()).drain().kind())
-        .as("engine: unbounded warm shutdown").isEqualTo(Drain.Kind.UNBOUNDED);
+        .as("engine: unbounded warm shutdown")
+        .isEqualTo(Drain.Kind.UNBOUNDED);
 
     List<String> capped = new ArrayList<>(unbounded);
     capped.addAll(List.of("--time-limit", "2"));
     celeryShutdownSeconds(capped, false);
     assertThat(ServerOptions.of(model(capped).app().orElseThrow(), Env.empty()).drain())
-        .extracting(Drain::kind, Drain::seconds).containsExactly(Drain.Kind.BOUNDED, 2);
+        .extracting(Drain::kind, Drain::seconds)
+        .containsExactly(Drain.Kind.BOUNDED, 2);
     assertThat(model(unbounded).pythonWithoutHandlerIsPid1()).isFalse();
   }
 
   /** SIGTERM once the task runs; returns seconds to exit and checks whether the task finished. */
   private static double celeryShutdownSeconds(List<String> argv, boolean taskFinishes)
       throws Exception {
-    try (Pid1Lab lab = Pid1Lab.start(argv, Map.of("PYTHONPATH", work.toString()), work,
-        Pid1Lab.prints("TASK-START"), Duration.ofSeconds(90))) {
+    try (Pid1Lab lab =
+        Pid1Lab.start(
+            argv,
+            Map.of("PYTHONPATH", work.toString()),
+            work,
+            Pid1Lab.prints("TASK-START"),
+            Duration.ofSeconds(90))) {
       long t0 = System.nanoTime();
       lab.sigterm();
-      assertThat(lab.exitsWithin(Duration.ofSeconds(30))).as("the worker exits: %s",
-          lab.output()).isTrue();
+      assertThat(lab.exitsWithin(Duration.ofSeconds(30)))
+          .as("the worker exits: %s", lab.output())
+          .isTrue();
       assertThat(lab.printed("TASK-DONE")).as("the running task finished").isEqualTo(taskFinishes);
       return (System.nanoTime() - t0) / 1e9;
     }

@@ -35,8 +35,13 @@ final class Pid1Lab implements AutoCloseable {
   }
 
   /** Starts {@code argv} as PID 1 and waits until {@code ready} holds for the lab. */
-  static Pid1Lab start(List<String> argv, Map<String, String> env, Path dir,
-      java.util.function.Predicate<Pid1Lab> ready, Duration timeout) throws Exception {
+  static Pid1Lab start(
+      List<String> argv,
+      Map<String, String> env,
+      Path dir,
+      java.util.function.Predicate<Pid1Lab> ready,
+      Duration timeout)
+      throws Exception {
     List<String> cmd = new ArrayList<>(List.of("unshare", "-p", "-f", "--mount-proc"));
     cmd.addAll(argv);
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
@@ -46,16 +51,20 @@ final class Pid1Lab implements AutoCloseable {
     pb.environment().putAll(env);
     Process p = pb.start();
     List<String> lines = new CopyOnWriteArrayList<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader r = new BufferedReader(
-          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line; (line = r.readLine()) != null; ) {
-          lines.add(line);
-        }
-      } catch (IOException e) {
-        lines.add("(output closed: " + e.getMessage() + ")");
-      }
-    }, "pid1lab-output");
+    Thread reader =
+        new Thread(
+            () -> {
+              try (BufferedReader r =
+                  new BufferedReader(
+                      new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                  lines.add(line);
+                }
+              } catch (IOException e) {
+                lines.add("(output closed: " + e.getMessage() + ")");
+              }
+            },
+            "pid1lab-output");
     reader.setDaemon(true);
     reader.start();
     long deadline = System.nanoTime() + timeout.toNanos();
@@ -71,14 +80,19 @@ final class Pid1Lab implements AutoCloseable {
         }
       }
       if (!p.isAlive()) {
-        throw new IllegalStateException("exited early: " + String.join(" ", argv) + "\n"
-            + String.join("\n", lines));
+        throw new IllegalStateException(
+            "exited early: " + String.join(" ", argv) + "\n" + String.join("\n", lines));
       }
       Thread.sleep(20);
     }
     p.destroyForcibly();
-    throw new IllegalStateException("not ready within " + timeout + ": " + String.join(" ", argv)
-        + "\n" + String.join("\n", lines));
+    throw new IllegalStateException(
+        "not ready within "
+            + timeout
+            + ": "
+            + String.join(" ", argv)
+            + "\n"
+            + String.join("\n", lines));
   }
 
   /** Ready once a line of output contains {@code text}. */
@@ -162,10 +176,12 @@ final class Pid1Lab implements AutoCloseable {
 
   /** Whether PID 1 (and so the whole namespace) has exited within the timeout. */
   boolean exitsWithin(Duration timeout) throws InterruptedException {
-    return await(() -> {
-      Optional<ProcessHandle> h = ProcessHandle.of(pid1);
-      return h.isEmpty() || !h.get().isAlive();
-    }, timeout);
+    return await(
+        () -> {
+          Optional<ProcessHandle> h = ProcessHandle.of(pid1);
+          return h.isEmpty() || !h.get().isAlive();
+        },
+        timeout);
   }
 
   @Override

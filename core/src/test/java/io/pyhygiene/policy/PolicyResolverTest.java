@@ -15,7 +15,8 @@ class PolicyResolverTest {
   private final PolicyResolver resolver = new PolicyResolver(RuleCatalog.all());
 
   private PolicyResolver.Result resolve(String specYaml) throws Exception {
-    return resolver.resolve("p", new YAMLMapper().readValue(specYaml, PythonHygienePolicySpec.class));
+    return resolver.resolve(
+        "p", new YAMLMapper().readValue(specYaml, PythonHygienePolicySpec.class));
   }
 
   @Test
@@ -33,7 +34,9 @@ class PolicyResolverTest {
 
   @Test
   void everyParameterIsRead() throws Exception {
-    PolicyResolver.Result r = resolve("""
+    PolicyResolver.Result r =
+        resolve(
+            """
         mode: Deny
         detection: LabelOnly
         rules: {grace-budget: {severity: warning}, alpine-python: {enabled: false}}
@@ -59,13 +62,16 @@ class PolicyResolverTest {
     assertThat(p.remediation().rules()).containsExactlyInAnyOrder("run-as-root", "prestop-missing");
     assertThat(p.remediation().maxConcurrentRollouts()).isEqualTo(3);
     assertThat(p.remediation().dryRun()).isTrue();
-    assertThat(p.exemptions()).singleElement()
+    assertThat(p.exemptions())
+        .singleElement()
         .satisfies(e -> assertThat(e.namespace()).isEqualTo("legacy"));
   }
 
   @Test
   void invalidSpecsNameTheField() throws Exception {
-    PolicyResolver.Result r = resolve("""
+    PolicyResolver.Result r =
+        resolve(
+            """
         rules: {nope: {enabled: false}}
         shutdown: {marginSeconds: -1}
         memory: {min: 2Gi, max: 1Gi, perWorker: lots}
@@ -75,30 +81,38 @@ class PolicyResolverTest {
         namespaceSelector: {matchExpressions: [{key: team, operator: In}]}
         """);
     assertThat(r.valid()).isFalse();
-    assertThat(r.errors()).contains(
-        "spec.rules.nope: unknown rule id",
-        "spec.shutdown.marginSeconds: must not be negative",
-        "spec.memory.perWorker: 'lots' is not a memory quantity such as 512Mi",
-        "spec.memory: min 2Gi is greater than max 1Gi",
-        "spec.remediation.rules: privileged cannot be fixed automatically",
-        "spec.remediation.rules: nope is not a rule id",
-        "spec.exemptions[0].reason: required",
-        "spec.exemptions[0].rules: at least one rule id is required",
-        "spec.selector.matchExpressions[0].operator: 'Equals' is not one of In, NotIn, Exists,"
-            + " DoesNotExist",
-        "spec.namespaceSelector.matchExpressions[0].values: required for operator In");
+    assertThat(r.errors())
+        .contains(
+            "spec.rules.nope: unknown rule id",
+            "spec.shutdown.marginSeconds: must not be negative",
+            "spec.memory.perWorker: 'lots' is not a memory quantity such as 512Mi",
+            "spec.memory: min 2Gi is greater than max 1Gi",
+            "spec.remediation.rules: privileged cannot be fixed automatically",
+            "spec.remediation.rules: nope is not a rule id",
+            "spec.exemptions[0].reason: required",
+            "spec.exemptions[0].rules: at least one rule id is required",
+            "spec.selector.matchExpressions[0].operator: 'Equals' is not one of In, NotIn, Exists,"
+                + " DoesNotExist",
+            "spec.namespaceSelector.matchExpressions[0].values: required for operator In");
   }
 
   @Test
   void kindsAndImageResolutionAreRead() throws Exception {
-    AuditPolicy p = resolve("""
+    AuditPolicy p =
+        resolve(
+                """
         kinds: [Deployment, CronJob]
         images: {resolve: true, insecureRegistries: ["registry.internal:5000"], platform: linux/arm64}
-        """).policy();
-    assertThat(p.kinds()).containsExactlyInAnyOrder(io.pyhygiene.workload.WorkloadKind.DEPLOYMENT,
-        io.pyhygiene.workload.WorkloadKind.CRON_JOB);
-    assertThat(p.images()).isEqualTo(new AuditPolicy.Images(true,
-        java.util.List.of("registry.internal:5000"), "linux/arm64"));
+        """)
+            .policy();
+    assertThat(p.kinds())
+        .containsExactlyInAnyOrder(
+            io.pyhygiene.workload.WorkloadKind.DEPLOYMENT,
+            io.pyhygiene.workload.WorkloadKind.CRON_JOB);
+    assertThat(p.images())
+        .isEqualTo(
+            new AuditPolicy.Images(
+                true, java.util.List.of("registry.internal:5000"), "linux/arm64"));
     AuditPolicy d = resolve("{}").policy();
     assertThat(d.kinds()).isEqualTo(AuditPolicy.ALL_KINDS);
     assertThat(d.images().resolve()).isFalse();
@@ -107,13 +121,26 @@ class PolicyResolverTest {
   @Test
   void aPolicyAuditsOnlyTheKindsItNames() throws Exception {
     AuditPolicy deploymentsOnly = resolve("kinds: [Deployment]").policy();
-    var job = new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder()
-        .withNewMetadata().withName("migrate").endMetadata()
-        .withNewSpec().withNewTemplate().withNewSpec().addNewContainer().withName("m")
-        .withImage("python:3.12").withCommand("python", "manage.py", "migrate").endContainer()
-        .endSpec().endTemplate().endSpec().build();
-    var view = io.pyhygiene.workload.WorkloadView.of(job,
-        io.pyhygiene.workload.WorkloadContext.NONE).orElseThrow();
+    var job =
+        new io.fabric8.kubernetes.api.model.batch.v1.JobBuilder()
+            .withNewMetadata()
+            .withName("migrate")
+            .endMetadata()
+            .withNewSpec()
+            .withNewTemplate()
+            .withNewSpec()
+            .addNewContainer()
+            .withName("m")
+            .withImage("python:3.12")
+            .withCommand("python", "manage.py", "migrate")
+            .endContainer()
+            .endSpec()
+            .endTemplate()
+            .endSpec()
+            .build();
+    var view =
+        io.pyhygiene.workload.WorkloadView.of(job, io.pyhygiene.workload.WorkloadContext.NONE)
+            .orElseThrow();
     var auditor = new io.pyhygiene.engine.Auditor(RuleCatalog.all(), java.time.Clock.systemUTC());
     assertThat(auditor.audit(view, deploymentsOnly).python()).isFalse();
     assertThat(auditor.audit(view, AuditPolicy.defaults()).python()).isTrue();

@@ -18,8 +18,8 @@ class RuleIdsTest {
 
   private static String crd() throws IOException {
     Path root = Path.of(System.getProperty("pyhygiene.repoRoot", ".."));
-    return Files.readString(root.resolve("crds/pythonhygienepolicies.pyhygiene.io-v1.yml"),
-        StandardCharsets.UTF_8);
+    return Files.readString(
+        root.resolve("crds/pythonhygienepolicies.pyhygiene.io-v1.yml"), StandardCharsets.UTF_8);
   }
 
   private static String cel(List<String> ids) {
@@ -36,7 +36,9 @@ class RuleIdsTest {
     List<Rule> rules = RuleCatalog.all();
     assertThat(crd())
         .contains("self.all(k, k in " + cel(rules.stream().map(Rule::id).toList()) + ")")
-        .contains("self.all(r, r in " + cel(rules.stream().filter(Rule::autoFixable)
-            .map(Rule::id).toList()) + ")");
+        .contains(
+            "self.all(r, r in "
+                + cel(rules.stream().filter(Rule::autoFixable).map(Rule::id).toList())
+                + ")");
   }
 }

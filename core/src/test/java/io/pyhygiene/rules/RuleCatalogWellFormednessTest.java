@@ -31,9 +31,9 @@ class RuleCatalogWellFormednessTest {
   private static final Pattern KEBAB = Pattern.compile("[a-z][a-z0-9]*(-[a-z0-9]+)*");
 
   /**
-   * The published contract: ids and default severities that users' policies, exemptions and
-   * alerts name. A rule may be added without touching it; removing or renaming one, or changing
-   * its default severity, fails here until the baseline is deliberately updated.
+   * The published contract: ids and default severities that users' policies, exemptions and alerts
+   * name. A rule may be added without touching it; removing or renaming one, or changing its
+   * default severity, fails here until the baseline is deliberately updated.
    */
   private static final String PUBLISHED = "/published-rules.tsv";
 
@@ -42,7 +42,8 @@ class RuleCatalogWellFormednessTest {
   }
 
   private static Map<String, RuleInfo> catalogue() {
-    return RuleCatalog.all().stream().map(Rule::info)
+    return RuleCatalog.all().stream()
+        .map(Rule::info)
         .collect(Collectors.toMap(RuleInfo::id, i -> i, (a, b) -> a, LinkedHashMap::new));
   }
 
@@ -62,15 +63,21 @@ class RuleCatalogWellFormednessTest {
     List<String> lines;
     try (var in = getClass().getResourceAsStream(PUBLISHED)) {
       assertThat(in).as(PUBLISHED + " on the test classpath").isNotNull();
-      lines = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines()
-          .filter(l -> !l.isBlank() && !l.startsWith("#")).toList();
+      lines =
+          new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+              .lines()
+              .filter(l -> !l.isBlank() && !l.startsWith("#"))
+              .toList();
     }
     assertThat(lines).as("published rules").isNotEmpty();
     for (String line : lines) {
       String[] f = line.split("\t");
-      assertThat(catalogue).as("published rule %s is still in the catalogue", f[0]).containsKey(f[0]);
+      assertThat(catalogue)
+          .as("published rule %s is still in the catalogue", f[0])
+          .containsKey(f[0]);
       assertThat(catalogue.get(f[0]).severity().label())
-          .as("default severity of published rule %s", f[0]).isEqualTo(f[1]);
+          .as("default severity of published rule %s", f[0])
+          .isEqualTo(f[1]);
     }
   }
 
@@ -83,7 +90,9 @@ class RuleCatalogWellFormednessTest {
   @Test
   void fixabilityIsHavingAFix() {
     for (Rule r : RuleCatalog.all()) {
-      assertThat(r.autoFixable()).as(r.id()).isEqualTo(r instanceof io.pyhygiene.engine.FixableRule);
+      assertThat(r.autoFixable())
+          .as(r.id())
+          .isEqualTo(r instanceof io.pyhygiene.engine.FixableRule);
     }
   }
 
@@ -109,10 +118,13 @@ class RuleCatalogWellFormednessTest {
   void kindsLeftOutAreExplained(Rule rule) {
     assertThat(rule.kinds()).as("kinds of %s", rule.id()).isNotEmpty();
     if (rule.kinds().containsAll(Rule.ALL_KINDS)) {
-      assertThat(rule.kindsReason()).as("kindsReason of %s, which applies to every kind",
-          rule.id()).isEmpty();
+      assertThat(rule.kindsReason())
+          .as("kindsReason of %s, which applies to every kind", rule.id())
+          .isEmpty();
     } else {
-      assertThat(rule.kindsReason()).as("why %s leaves out some kinds", rule.id()).isNotBlank()
+      assertThat(rule.kindsReason())
+          .as("why %s leaves out some kinds", rule.id())
+          .isNotBlank()
           .doesNotEndWith(".");
     }
   }
@@ -126,12 +138,15 @@ class RuleCatalogWellFormednessTest {
     try (Stream<Path> s = Files.list(dir)) {
       names = s.map(p -> p.getFileName().toString()).sorted().toList();
     }
-    assertThat(names).as("pass fixtures of %s", rule.id())
+    assertThat(names)
+        .as("pass fixtures of %s", rule.id())
         .anyMatch(n -> n.startsWith("pass-") && n.endsWith(".yaml"));
-    assertThat(names).as("fail fixtures of %s", rule.id())
+    assertThat(names)
+        .as("fail fixtures of %s", rule.id())
         .anyMatch(n -> n.startsWith("fail-") && n.endsWith(".yaml"));
     if (rule.autoFixable()) {
-      assertThat(names).as("fixed fixtures of %s (what its fix makes of a fail fixture)", rule.id())
+      assertThat(names)
+          .as("fixed fixtures of %s (what its fix makes of a fail fixture)", rule.id())
           .anyMatch(n -> n.startsWith("fixed-") && n.endsWith(".yaml"));
     }
   }
@@ -139,19 +154,27 @@ class RuleCatalogWellFormednessTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("rules")
   void ruleHasAnEntryInRulesDoc(Rule rule) throws IOException {
-    Set<String> headings = Files.readAllLines(repoRoot().resolve("docs/rules.md")).stream()
-        .map(String::strip).collect(Collectors.toSet());
-    assertThat(headings).as("docs/rules.md has a '## %s' heading", rule.id())
+    Set<String> headings =
+        Files.readAllLines(repoRoot().resolve("docs/rules.md")).stream()
+            .map(String::strip)
+            .collect(Collectors.toSet());
+    assertThat(headings)
+        .as("docs/rules.md has a '## %s' heading", rule.id())
         .contains("## " + rule.id());
   }
 
   @Test
   void rulesDocIsWhatTheCatalogueRenders() throws IOException {
     String committed = Files.readString(repoRoot().resolve("docs/rules.md"));
-    assertThat(committed).as("docs/rules.md is generated by mvn process-classes: rebuild and"
-        + " commit it").isEqualTo(RulesMarkdown.render(RuleCatalog.all()));
-    assertThat(committed).contains("## Rules and workload kinds", "## Which containers are Python",
-        "## Wrappers and what is assumed", "## Image resolution");
+    assertThat(committed)
+        .as("docs/rules.md is generated by mvn process-classes: rebuild and" + " commit it")
+        .isEqualTo(RulesMarkdown.render(RuleCatalog.all()));
+    assertThat(committed)
+        .contains(
+            "## Rules and workload kinds",
+            "## Which containers are Python",
+            "## Wrappers and what is assumed",
+            "## Image resolution");
   }
 
   @Test
@@ -164,13 +187,15 @@ class RuleCatalogWellFormednessTest {
         List<Path> entries = s.toList();
         for (Path p : entries) {
           assertThat(p).as("rules/%s holds only files", name).isRegularFile();
-          assertThat(p.getFileName().toString()).as("fixture file name in rules/%s", name)
+          assertThat(p.getFileName().toString())
+              .as("fixture file name in rules/%s", name)
               .matches(RuleFixturesTest.FIXTURE_NAME);
         }
       }
     }
     try (Stream<Path> s = Files.list(RuleFixturesTest.fixturesRoot())) {
-      assertThat(s.filter(Files::isRegularFile).toList()).as("stray files directly in rules/")
+      assertThat(s.filter(Files::isRegularFile).toList())
+          .as("stray files directly in rules/")
           .isEmpty();
     }
   }
@@ -180,7 +205,8 @@ class RuleCatalogWellFormednessTest {
     String prop = System.getProperty("pyhygiene.repoRoot");
     Path root = prop == null || prop.isBlank() ? Path.of("..") : Path.of(prop);
     Path doc = root.resolve("docs/rules.md");
-    assertThat(doc).as("docs/rules.md under the repository root %s", root.toAbsolutePath())
+    assertThat(doc)
+        .as("docs/rules.md under the repository root %s", root.toAbsolutePath())
         .isRegularFile();
     return root;
   }

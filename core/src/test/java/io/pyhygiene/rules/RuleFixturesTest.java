@@ -60,42 +60,42 @@ import org.junit.jupiter.params.provider.MethodSource;
  * only.
  *
  * <p>A fixture is one apps/v1 Deployment, optionally followed by a {@code pyhygiene.io/v1alpha1
- * PythonHygienePolicy} to audit it with and/or, for the runtime-evidence rules, a test-only
- * {@code test.pyhygiene.io/v1 Observations} document (the {@code terminations} and
- * {@code conflicts} the operator would have observed; see {@link #withObservations}).
- * {@code fail-*} fixtures need at least one finding of their rule with the policy's severity for
- * it; {@code pass-*} fixtures need none. A {@code fixed-X} fixture (fixable rules) is what the
- * remediation of the rule makes of {@code fail-X}: it must pass, and planning the fix on
- * {@code fail-X} must produce exactly its pod template (Polaris's "mutated" files). Annotations on the Deployment (ignored by the engine)
+ * PythonHygienePolicy} to audit it with and/or, for the runtime-evidence rules, a test-only {@code
+ * test.pyhygiene.io/v1 Observations} document (the {@code terminations} and {@code conflicts} the
+ * operator would have observed; see {@link #withObservations}). {@code fail-*} fixtures need at
+ * least one finding of their rule with the policy's severity for it; {@code pass-*} fixtures need
+ * none. A {@code fixed-X} fixture (fixable rules) is what the remediation of the rule makes of
+ * {@code fail-X}: it must pass, and planning the fix on {@code fail-X} must produce exactly its pod
+ * template (Polaris's "mutated" files). Annotations on the Deployment (ignored by the engine)
  * refine the expectation:
  *
  * <ul>
- *   <li>{@value #EXPECT_MESSAGE}: one fragment per line; one finding of the rule must contain
- *       them all in its message ({@code fail-*} only).
+ *   <li>{@value #EXPECT_MESSAGE}: one fragment per line; one finding of the rule must contain them
+ *       all in its message ({@code fail-*} only).
  *   <li>{@value #EXPECT_FIX}: the same for the finding's fix text.
  *   <li>{@value #MUST_NOT_CONTAIN}: no finding of any rule may show this text (a secret value).
- *   <li>{@value #EXPECT_SEVERITY}: the severity the rule's findings must have, when it is not
- *       the rule's default (a graded rule, or a finding one step lower because it rests on an
+ *   <li>{@value #EXPECT_SEVERITY}: the severity the rule's findings must have, when it is not the
+ *       rule's default (a graded rule, or a finding one step lower because it rests on an
  *       assumption the manifest does not show).
- *   <li>{@value #NOT_PYTHON_CONTAINERS}: comma-separated container names that must not be
- *       taken for Python (a non-recognition control: an nginx sidecar carrying
- *       {@code PYTHONUNBUFFERED}, a clean-up loop in a Python image): no rule that looks only at
- *       Python containers may report them.
- *   <li>{@value #DISPUTED}: the fixture states what a Python engineer expects and the engine
- *       does not do; the reason says why. Its expectation must fail (the test is then skipped
- *       and counted as such), until the engine changes and the mark is removed.
+ *   <li>{@value #NOT_PYTHON_CONTAINERS}: comma-separated container names that must not be taken for
+ *       Python (a non-recognition control: an nginx sidecar carrying {@code PYTHONUNBUFFERED}, a
+ *       clean-up loop in a Python image): no rule that looks only at Python containers may report
+ *       them.
+ *   <li>{@value #DISPUTED}: the fixture states what a Python engineer expects and the engine does
+ *       not do; the reason says why. Its expectation must fail (the test is then skipped and
+ *       counted as such), until the engine changes and the mark is removed.
  * </ul>
  *
  * <p>The first document may be any audited kind (StatefulSet, Job, CronJob, bare Pod ...). Every
  * Deployment fixture is also audited re-wrapped as each other kind with the same pod template
- * ({@link #kindCell}): where the rule applies to that kind ({@link Rule#kinds()}) it must give
- * the same verdict, with the same severity and message fragments; where it does not, no finding
- * of the rule. That covers every cell of the rule x kind matrix in docs/rules.md.
+ * ({@link #kindCell}): where the rule applies to that kind ({@link Rule#kinds()}) it must give the
+ * same verdict, with the same severity and message fragments; where it does not, no finding of the
+ * rule. That covers every cell of the rule x kind matrix in docs/rules.md.
  *
- * <p>The audit runs on a clock fixed at {@value #TODAY} (python-eol depends on it). Run with
- * {@code -Dpyhygiene.fixtures.verbose=true} to print every fixture's findings of its rule (message
- * and fix, for review) and its other findings, which shows whether a fixture is clean apart from
- * its own rule.
+ * <p>The audit runs on a clock fixed at {@value #TODAY} (python-eol depends on it). Run with {@code
+ * -Dpyhygiene.fixtures.verbose=true} to print every fixture's findings of its rule (message and
+ * fix, for review) and its other findings, which shows whether a fixture is clean apart from its
+ * own rule.
  */
 class RuleFixturesTest {
 
@@ -103,10 +103,13 @@ class RuleFixturesTest {
   static final String EXPECT_MESSAGE = "test.pyhygiene.io/expect-message";
   static final String EXPECT_FIX = "test.pyhygiene.io/expect-fix";
   static final String MUST_NOT_CONTAIN = "test.pyhygiene.io/must-not-contain";
+
   /** The severity the finding must have when it is not the rule's default (graded rules). */
   static final String EXPECT_SEVERITY = "test.pyhygiene.io/expect-severity";
+
   /** Containers that must not be taken for Python (non-recognition controls). */
   static final String NOT_PYTHON_CONTAINERS = "test.pyhygiene.io/not-python-containers";
+
   /** Why the engine's answer differs from the fixture's expectation, pending a decision. */
   static final String DISPUTED = "test.pyhygiene.io/disputed";
 
@@ -116,9 +119,11 @@ class RuleFixturesTest {
   static final String OBSERVATIONS_API = "test.pyhygiene.io/v1";
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
   /** For the Observations records (their {@code finishedAt} is an {@code Instant}). */
-  private static final ObjectMapper EVIDENCE = new ObjectMapper(new YAMLFactory())
-      .findAndRegisterModules();
+  private static final ObjectMapper EVIDENCE =
+      new ObjectMapper(new YAMLFactory()).findAndRegisterModules();
+
   private static final Clock CLOCK = Clock.fixed(Instant.parse(TODAY), ZoneOffset.UTC);
   private static final List<Rule> CATALOGUE = RuleCatalog.all();
   private static final Map<String, Rule> RULES =
@@ -134,7 +139,9 @@ class RuleFixturesTest {
       return fileName().startsWith("fail-");
     }
 
-    /** A {@code fixed-X} fixture: the pod template {@code fail-X} has after remediating the rule. */
+    /**
+     * A {@code fixed-X} fixture: the pod template {@code fail-X} has after remediating the rule.
+     */
     boolean isFixed() {
       return fileName().startsWith("fixed-");
     }
@@ -172,7 +179,9 @@ class RuleFixturesTest {
     List<Fixture> out = new ArrayList<>();
     for (Path dir : fixtureFolders()) {
       try (Stream<Path> files = Files.list(dir)) {
-        files.filter(p -> p.getFileName().toString().endsWith(".yaml")).sorted()
+        files
+            .filter(p -> p.getFileName().toString().endsWith(".yaml"))
+            .sorted()
             .forEach(p -> out.add(new Fixture(dir.getFileName().toString(), p)));
       }
     }
@@ -191,30 +200,48 @@ class RuleFixturesTest {
     HasMetadata workload = loaded.workload();
     AuditPolicy policy = loaded.policy();
 
-    Map<String, String> annotations = workload.getMetadata().getAnnotations() == null
-        ? Map.of() : workload.getMetadata().getAnnotations();
+    Map<String, String> annotations =
+        workload.getMetadata().getAnnotations() == null
+            ? Map.of()
+            : workload.getMetadata().getAnnotations();
     WorkloadView view = WorkloadView.of(workload, loaded.context()).orElseThrow();
     WorkloadAudit audit = new Auditor(CATALOGUE, CLOCK).audit(view, policy);
 
     if (Boolean.getBoolean("pyhygiene.fixtures.verbose")) {
-      String others = audit.findings().stream().filter(f -> !f.rule().equals(fixture.rule()))
-          .map(f -> f.rule() + "(" + f.container() + ")").collect(Collectors.joining(", "));
-      System.out.println("[fixture] " + fixture + ": other findings: "
-          + (others.isEmpty() ? "none" : others));
-      audit.findings().stream().filter(f -> f.rule().equals(fixture.rule()))
-          .forEach(f -> System.out.println("[fixture] " + fixture + ": " + f.severity().label()
-              + " [" + f.container() + "] " + f.message() + " | fix: " + f.fix()));
+      String others =
+          audit.findings().stream()
+              .filter(f -> !f.rule().equals(fixture.rule()))
+              .map(f -> f.rule() + "(" + f.container() + ")")
+              .collect(Collectors.joining(", "));
+      System.out.println(
+          "[fixture] " + fixture + ": other findings: " + (others.isEmpty() ? "none" : others));
+      audit.findings().stream()
+          .filter(f -> f.rule().equals(fixture.rule()))
+          .forEach(
+              f ->
+                  System.out.println(
+                      "[fixture] "
+                          + fixture
+                          + ": "
+                          + f.severity().label()
+                          + " ["
+                          + f.container()
+                          + "] "
+                          + f.message()
+                          + " | fix: "
+                          + f.fix()));
     }
 
     // Contracts every finding keeps, whatever the fixture is about.
-    Set<String> containerNames = view.containers().stream()
-        .map(c -> c.name()).collect(Collectors.toSet());
+    Set<String> containerNames =
+        view.containers().stream().map(c -> c.name()).collect(Collectors.toSet());
     for (Finding f : audit.findings()) {
       assertThat(f.message()).as("%s: message of %s", fixture, f.rule()).isNotBlank();
       assertThat(f.fix()).as("%s: fix of %s", fixture, f.rule()).isNotBlank().endsWith(".");
       assertThat(f.container().isEmpty() || containerNames.contains(f.container()))
-          .as("%s: finding %s names container '%s' of %s", fixture, f.rule(), f.container(),
-              containerNames)
+          .as(
+              "%s: finding %s names container '%s' of %s",
+              fixture, f.rule(), f.container(), containerNames)
           .isTrue();
     }
     String secret = annotations.get(MUST_NOT_CONTAIN);
@@ -222,7 +249,8 @@ class RuleFixturesTest {
       assertThat(secret).as("%s: %s", fixture, MUST_NOT_CONTAIN).isNotBlank();
       for (Finding f : audit.findings()) {
         assertThat(f.message() + "\n" + f.fix())
-            .as("%s: finding %s shows a secret", fixture, f.rule()).doesNotContain(secret);
+            .as("%s: finding %s shows a secret", fixture, f.rule())
+            .doesNotContain(secret);
       }
     }
 
@@ -235,12 +263,12 @@ class RuleFixturesTest {
 
   /**
    * Runs a fixture's expectation. A fixture marked {@value #DISPUTED} states what the engine does
-   * not do (yet): its expectation must still fail, and the test is then skipped with the reason,
-   * so the disagreement stays visible; once the engine agrees, the test fails until the mark is
+   * not do (yet): its expectation must still fail, and the test is then skipped with the reason, so
+   * the disagreement stays visible; once the engine agrees, the test fails until the mark is
    * removed.
    */
-  private static void disputable(Fixture fixture, Map<String, String> annotations,
-      Runnable expectation) {
+  private static void disputable(
+      Fixture fixture, Map<String, String> annotations, Runnable expectation) {
     String disputed = annotations.get(DISPUTED);
     if (disputed == null) {
       expectation.run();
@@ -250,11 +278,16 @@ class RuleFixturesTest {
     try {
       expectation.run();
     } catch (AssertionError engineDisagrees) {
-      org.junit.jupiter.api.Assumptions.abort(fixture + " is disputed (" + disputed.strip()
-          + "): " + engineDisagrees.getMessage().lines().findFirst().orElse(""));
+      org.junit.jupiter.api.Assumptions.abort(
+          fixture
+              + " is disputed ("
+              + disputed.strip()
+              + "): "
+              + engineDisagrees.getMessage().lines().findFirst().orElse(""));
     }
-    fail("%s: marked %s, but the engine now does what it expects: remove the mark", fixture,
-        DISPUTED);
+    fail(
+        "%s: marked %s, but the engine now does what it expects: remove the mark",
+        fixture, DISPUTED);
   }
 
   /** Every Deployment fixture with each other kind the engine audits. */
@@ -274,9 +307,9 @@ class RuleFixturesTest {
   }
 
   /**
-   * One cell of the rule x kind matrix: the fixture's pod template under another owner. Where
-   * the rule applies to the kind, the fixture's expectation holds as it does for the Deployment;
-   * where it does not, the rule reports nothing.
+   * One cell of the rule x kind matrix: the fixture's pod template under another owner. Where the
+   * rule applies to the kind, the fixture's expectation holds as it does for the Deployment; where
+   * it does not, the rule reports nothing.
    */
   @ParameterizedTest(name = "{0} as {1}")
   @MethodSource("kindCells")
@@ -285,20 +318,27 @@ class RuleFixturesTest {
     Loaded loaded = load(fixture, fixture.path(), d -> rewrap((ObjectNode) d, kind));
     HasMetadata workload = loaded.workload();
     assertThat(workload.getKind()).isEqualTo(kind.kind());
-    Map<String, String> annotations = workload.getMetadata().getAnnotations() == null
-        ? Map.of() : workload.getMetadata().getAnnotations();
+    Map<String, String> annotations =
+        workload.getMetadata().getAnnotations() == null
+            ? Map.of()
+            : workload.getMetadata().getAnnotations();
     WorkloadView view = WorkloadView.of(workload, loaded.context()).orElseThrow();
     assertThat(view.workloadKind()).isEqualTo(kind);
     WorkloadAudit audit = new Auditor(CATALOGUE, CLOCK).audit(view, loaded.policy());
     String label = fixture + " as " + kind.kind();
     checkNotPython(fixture, view, audit, annotations);
     if (rule.kinds().contains(kind)) {
-      disputable(fixture, annotations,
+      disputable(
+          fixture,
+          annotations,
           () -> check(label, fixture, rule, loaded.policy(), audit, annotations));
     } else {
       assertThat(audit.python()).as("%s must be selected as a Python service", label).isTrue();
-      assertThat(audit.findings()).as("%s: %s does not apply to a %s (%s)", label, rule.id(),
-          kind.kind(), rule.kindsReason()).noneMatch(f -> f.rule().equals(rule.id()));
+      assertThat(audit.findings())
+          .as(
+              "%s: %s does not apply to a %s (%s)",
+              label, rule.id(), kind.kind(), rule.kindsReason())
+          .noneMatch(f -> f.rule().equals(rule.id()));
     }
   }
 
@@ -341,13 +381,15 @@ class RuleFixturesTest {
         for (String field : List.of("labels", "annotations")) {
           JsonNode own = template.path("metadata").path(field);
           if (own.isObject()) {
-            ObjectNode merged = meta.has(field) ? (ObjectNode) meta.get(field)
-                : meta.putObject(field);
-            own.fields().forEachRemaining(e -> {
-              if (!merged.has(e.getKey())) {
-                merged.set(e.getKey(), e.getValue());
-              }
-            });
+            ObjectNode merged =
+                meta.has(field) ? (ObjectNode) meta.get(field) : meta.putObject(field);
+            own.fields()
+                .forEachRemaining(
+                    e -> {
+                      if (!merged.has(e.getKey())) {
+                        merged.set(e.getKey(), e.getValue());
+                      }
+                    });
           }
         }
         out.set("spec", template.path("spec").deepCopy());
@@ -373,38 +415,42 @@ class RuleFixturesTest {
   }
 
   /**
-   * The containers named by {@value #NOT_PYTHON_CONTAINERS} exist, are not taken for Python, and
-   * no rule that looks only at Python containers reports them.
+   * The containers named by {@value #NOT_PYTHON_CONTAINERS} exist, are not taken for Python, and no
+   * rule that looks only at Python containers reports them.
    */
-  private static void checkNotPython(Fixture fixture, WorkloadView view, WorkloadAudit audit,
-      Map<String, String> annotations) {
-    List<String> names = java.util.Arrays.stream(
-            annotations.getOrDefault(NOT_PYTHON_CONTAINERS, "").split(","))
-        .map(String::strip).filter(n -> !n.isEmpty()).toList();
+  private static void checkNotPython(
+      Fixture fixture, WorkloadView view, WorkloadAudit audit, Map<String, String> annotations) {
+    List<String> names =
+        java.util.Arrays.stream(annotations.getOrDefault(NOT_PYTHON_CONTAINERS, "").split(","))
+            .map(String::strip)
+            .filter(n -> !n.isEmpty())
+            .toList();
     for (String name : names) {
-      ContainerView c = view.containers().stream().filter(v -> v.name().equals(name))
-          .findFirst().orElse(null);
-      assertThat(c).as("%s: %s names container '%s' of the workload", fixture,
-          NOT_PYTHON_CONTAINERS, name).isNotNull();
-      assertThat(c.looksPython()).as("%s: container %s taken for Python", fixture, name)
-          .isFalse();
-      assertThat(view.pythonContainers()).as("%s: Python containers", fixture)
-          .doesNotContain(c);
-      List<Finding> pythonOnly = audit.findings().stream()
-          .filter(f -> f.container().equals(name))
-          .filter(f -> RULES.get(f.rule()) instanceof ContainerRule r && r.pythonContainersOnly())
-          .toList();
-      assertThat(pythonOnly).as("%s: Python-only rules reporting container %s", fixture, name)
+      ContainerView c =
+          view.containers().stream().filter(v -> v.name().equals(name)).findFirst().orElse(null);
+      assertThat(c)
+          .as("%s: %s names container '%s' of the workload", fixture, NOT_PYTHON_CONTAINERS, name)
+          .isNotNull();
+      assertThat(c.looksPython()).as("%s: container %s taken for Python", fixture, name).isFalse();
+      assertThat(view.pythonContainers()).as("%s: Python containers", fixture).doesNotContain(c);
+      List<Finding> pythonOnly =
+          audit.findings().stream()
+              .filter(f -> f.container().equals(name))
+              .filter(
+                  f -> RULES.get(f.rule()) instanceof ContainerRule r && r.pythonContainersOnly())
+              .toList();
+      assertThat(pythonOnly)
+          .as("%s: Python-only rules reporting container %s", fixture, name)
           .isEmpty();
     }
   }
 
   /**
-   * A fixture's documents: the workload, its policy (defaults when none), its observations, and
-   * the audit context the other documents give (Services, ConfigMaps, test-only ImageConfigs).
+   * A fixture's documents: the workload, its policy (defaults when none), its observations, and the
+   * audit context the other documents give (Services, ConfigMaps, test-only ImageConfigs).
    */
-  record Loaded(HasMetadata workload, AuditPolicy policy, JsonNode observations,
-      WorkloadContext context) {
+  record Loaded(
+      HasMetadata workload, AuditPolicy policy, JsonNode observations, WorkloadContext context) {
     Deployment deployment() {
       return (Deployment) workload;
     }
@@ -421,12 +467,17 @@ class RuleFixturesTest {
     if (!docs.isEmpty()) {
       docs.set(0, rewrap.apply(docs.get(0)));
     }
-    assertThat(docs).as("documents in %s (a workload, then optionally a policy, observations,"
-        + " Services, ConfigMaps and ImageConfigs)", path.getFileName()).isNotEmpty();
+    assertThat(docs)
+        .as(
+            "documents in %s (a workload, then optionally a policy, observations,"
+                + " Services, ConfigMaps and ImageConfigs)",
+            path.getFileName())
+        .isNotEmpty();
     JsonNode first = docs.get(0);
     String kind = first.path("kind").asText();
-    assertThat(WorkloadKind.of(kind)).as("%s: document 1 is an audited kind, not %s", fixture,
-        kind).isPresent();
+    assertThat(WorkloadKind.of(kind))
+        .as("%s: document 1 is an audited kind, not %s", fixture, kind)
+        .isPresent();
     HasMetadata workload = YAML.treeToValue(first, HasMetadata.class);
     assertNoUnknownFields(workload, fixture + ": " + kind);
     AuditPolicy policy = null;
@@ -438,8 +489,10 @@ class RuleFixturesTest {
       String type = doc.path("apiVersion").asText() + " " + doc.path("kind").asText();
       if (type.equals("pyhygiene.io/v1alpha1 PythonHygienePolicy") && policy == null) {
         PythonHygienePolicy crd = YAML.treeToValue(doc, PythonHygienePolicy.class);
-        PolicyResolver.Result resolved = new PolicyResolver(CATALOGUE)
-            .resolve(crd.getMetadata() == null ? "" : crd.getMetadata().getName(), crd.getSpec());
+        PolicyResolver.Result resolved =
+            new PolicyResolver(CATALOGUE)
+                .resolve(
+                    crd.getMetadata() == null ? "" : crd.getMetadata().getName(), crd.getSpec());
         assertThat(resolved.errors()).as("policy in %s is valid", fixture).isEmpty();
         policy = resolved.policy();
       } else if (type.equals(OBSERVATIONS_API + " Observations") && observations == null) {
@@ -453,22 +506,25 @@ class RuleFixturesTest {
       } else if (type.equals(OBSERVATIONS_API + " ImageConfig")) {
         images.put(doc.path("image").asText(), imageFacts(fixture, doc));
       } else {
-        fail("%s: unexpected document '%s' (expected a pyhygiene.io/v1alpha1"
-            + " PythonHygienePolicy, a %s Observations, Services, ConfigMaps or %s ImageConfigs)",
+        fail(
+            "%s: unexpected document '%s' (expected a pyhygiene.io/v1alpha1"
+                + " PythonHygienePolicy, a %s Observations, Services, ConfigMaps or %s ImageConfigs)",
             fixture, type, OBSERVATIONS_API, OBSERVATIONS_API);
       }
     }
-    WorkloadContext context = new WorkloadContext(
-        services.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(services),
-        configMaps, images, observations == null ? Observations.NONE
-            : observationsOf(fixture, observations));
-    return new Loaded(workload, policy == null ? AuditPolicy.defaults() : policy, observations,
-        context);
+    WorkloadContext context =
+        new WorkloadContext(
+            services.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(services),
+            configMaps,
+            images,
+            observations == null ? Observations.NONE : observationsOf(fixture, observations));
+    return new Loaded(
+        workload, policy == null ? AuditPolicy.defaults() : policy, observations, context);
   }
 
   /**
-   * A test-only {@code ImageConfig} document: what image resolution would have read for
-   * {@code image} ({@code config} with Docker's field names), or {@code unresolved: reason}.
+   * A test-only {@code ImageConfig} document: what image resolution would have read for {@code
+   * image} ({@code config} with Docker's field names), or {@code unresolved: reason}.
    */
   private static ImageFacts imageFacts(Fixture fixture, JsonNode doc) {
     assertThat(doc.path("image").asText()).as("%s: ImageConfig.image", fixture).isNotEmpty();
@@ -476,9 +532,15 @@ class RuleFixturesTest {
       return ImageFacts.unresolved(doc.path("unresolved").asText());
     }
     JsonNode c = doc.path("config");
-    return ImageFacts.resolved(new ImageFacts.Config(doc.path("digest").asText("sha256:test"),
-        strings(c.path("Entrypoint")), strings(c.path("Cmd")), c.path("User").asText(""),
-        strings(c.path("Env")), c.path("StopSignal").asText(""), c.path("WorkingDir").asText("")));
+    return ImageFacts.resolved(
+        new ImageFacts.Config(
+            doc.path("digest").asText("sha256:test"),
+            strings(c.path("Entrypoint")),
+            strings(c.path("Cmd")),
+            c.path("User").asText(""),
+            strings(c.path("Env")),
+            c.path("StopSignal").asText(""),
+            c.path("WorkingDir").asText("")));
   }
 
   private static List<String> strings(JsonNode array) {
@@ -489,72 +551,107 @@ class RuleFixturesTest {
 
   /** Remediating the rule on {@code fail-X} gives exactly the pod template of {@code fixed-X}. */
   private static void checkFix(Fixture fixture, Rule rule) throws IOException {
-    assertThat(rule).as("%s: fixed-* fixtures belong to auto-fixable rules", fixture)
+    assertThat(rule)
+        .as("%s: fixed-* fixtures belong to auto-fixable rules", fixture)
         .isInstanceOf(io.pyhygiene.engine.FixableRule.class);
     assertThat(fixture.failing()).as("%s: the fail fixture it fixes", fixture).isRegularFile();
     Loaded failing = load(fixture, fixture.failing());
     AuditPolicy p = failing.policy();
-    AuditPolicy remediating = new AuditPolicy(p.name(), p.mode(), p.labelOnly(), p.rules(),
-        p.marginSeconds(), p.preStopSeconds(), p.memoryMinBytes(), p.memoryMaxBytes(),
-        p.memoryPerWorkerBytes(), p.memoryDefaultBytes(), p.runAsUser(), p.exemptions(),
-        new AuditPolicy.Remediation(true, Set.of(rule.id()), 1, false));
-    FixPlan plan = new FixPlanner(new Auditor(CATALOGUE, CLOCK))
-        .plan(failing.deployment(), remediating);
-    assertThat(plan.fixedRules()).as("%s: rules the plan fixes (not fixable: %s)", fixture,
-        plan.notFixable()).containsExactly(rule.id());
-    JsonNode applied = YAML.valueToTree(YAML.convertValue(
-        ApplyMerge.merge(YAML.valueToTree(failing.deployment()), plan.patch()), Deployment.class));
+    AuditPolicy remediating =
+        new AuditPolicy(
+            p.name(),
+            p.mode(),
+            p.labelOnly(),
+            p.rules(),
+            p.marginSeconds(),
+            p.preStopSeconds(),
+            p.memoryMinBytes(),
+            p.memoryMaxBytes(),
+            p.memoryPerWorkerBytes(),
+            p.memoryDefaultBytes(),
+            p.runAsUser(),
+            p.exemptions(),
+            new AuditPolicy.Remediation(true, Set.of(rule.id()), 1, false));
+    FixPlan plan =
+        new FixPlanner(new Auditor(CATALOGUE, CLOCK)).plan(failing.deployment(), remediating);
+    assertThat(plan.fixedRules())
+        .as("%s: rules the plan fixes (not fixable: %s)", fixture, plan.notFixable())
+        .containsExactly(rule.id());
+    JsonNode applied =
+        YAML.valueToTree(
+            YAML.convertValue(
+                ApplyMerge.merge(YAML.valueToTree(failing.deployment()), plan.patch()),
+                Deployment.class));
     JsonNode expected = YAML.valueToTree(load(fixture, fixture.path()).deployment());
     assertThat(applied.path("spec").path("template"))
         .as("%s: the pod template after remediating %s", fixture, rule.id())
         .isEqualTo(expected.path("spec").path("template"));
   }
 
-  private static void check(Fixture fixture, Rule rule, AuditPolicy policy, WorkloadAudit audit,
+  private static void check(
+      Fixture fixture,
+      Rule rule,
+      AuditPolicy policy,
+      WorkloadAudit audit,
       Map<String, String> annotations) {
     check(fixture.toString(), fixture, rule, policy, audit, annotations);
   }
 
   /** The fixture's expectation for its rule; {@code fixture} in messages is {@code label}. */
-  private static void check(String label, Fixture expectation, Rule rule, AuditPolicy policy,
-      WorkloadAudit audit, Map<String, String> annotations) {
+  private static void check(
+      String label,
+      Fixture expectation,
+      Rule rule,
+      AuditPolicy policy,
+      WorkloadAudit audit,
+      Map<String, String> annotations) {
     assertThat(audit.python())
-        .as("%s must be selected as a Python service, or it proves nothing", label).isTrue();
+        .as("%s must be selected as a Python service, or it proves nothing", label)
+        .isTrue();
     String id = rule.id();
     List<Finding> own = audit.findings().stream().filter(f -> f.rule().equals(id)).toList();
     List<String> messageFragments = lines(annotations.get(EXPECT_MESSAGE));
     List<String> fixFragments = lines(annotations.get(EXPECT_FIX));
 
     if (!expectation.expectsFinding()) {
-      assertThat(messageFragments).as("%s: %s on a pass fixture", label, EXPECT_MESSAGE)
-          .isEmpty();
+      assertThat(messageFragments).as("%s: %s on a pass fixture", label, EXPECT_MESSAGE).isEmpty();
       assertThat(fixFragments).as("%s: %s on a pass fixture", label, EXPECT_FIX).isEmpty();
-      assertThat(own).as("%s: no %s finding expected; all findings:%n%s", label, id,
-          describe(audit.findings())).isEmpty();
+      assertThat(own)
+          .as(
+              "%s: no %s finding expected; all findings:%n%s",
+              label, id, describe(audit.findings()))
+          .isEmpty();
       return;
     }
 
-    assertThat(policy.enabled(id)).as("%s: the fixture's policy disables %s", label, id)
-        .isTrue();
-    assertThat(own).as("%s: a %s finding expected; all findings:%n%s", label, id,
-        describe(audit.findings())).isNotEmpty();
-    Severity expected = annotations.containsKey(EXPECT_SEVERITY)
-        ? Severity.parse(annotations.get(EXPECT_SEVERITY)).orElseThrow()
-        : policy.severity(id, rule.info().severity());
-    assertThat(own).as("%s: severity of %s findings (%s for a graded or conditional finding)",
-        label, id, EXPECT_SEVERITY).allSatisfy(f -> assertThat(f.severity()).isEqualTo(expected));
-    Optional<Finding> match = own.stream()
-        .filter(f -> messageFragments.stream().allMatch(f.message()::contains))
-        .filter(f -> fixFragments.stream().allMatch(f.fix()::contains))
-        .findFirst();
-    assertThat(match).as("%s: a %s finding whose message contains %s and fix contains %s;"
-        + " %s findings:%n%s", label, id, messageFragments, fixFragments, id, describe(own))
+    assertThat(policy.enabled(id)).as("%s: the fixture's policy disables %s", label, id).isTrue();
+    assertThat(own)
+        .as("%s: a %s finding expected; all findings:%n%s", label, id, describe(audit.findings()))
+        .isNotEmpty();
+    Severity expected =
+        annotations.containsKey(EXPECT_SEVERITY)
+            ? Severity.parse(annotations.get(EXPECT_SEVERITY)).orElseThrow()
+            : policy.severity(id, rule.info().severity());
+    assertThat(own)
+        .as(
+            "%s: severity of %s findings (%s for a graded or conditional finding)",
+            label, id, EXPECT_SEVERITY)
+        .allSatisfy(f -> assertThat(f.severity()).isEqualTo(expected));
+    Optional<Finding> match =
+        own.stream()
+            .filter(f -> messageFragments.stream().allMatch(f.message()::contains))
+            .filter(f -> fixFragments.stream().allMatch(f.fix()::contains))
+            .findFirst();
+    assertThat(match)
+        .as(
+            "%s: a %s finding whose message contains %s and fix contains %s;" + " %s findings:%n%s",
+            label, id, messageFragments, fixFragments, id, describe(own))
         .isPresent();
   }
 
   /**
-   * Runtime evidence from an Observations document: its {@code terminations} and
-   * {@code conflicts} map onto {@link Observations}.
+   * Runtime evidence from an Observations document: its {@code terminations} and {@code conflicts}
+   * map onto {@link Observations}.
    */
   private static Observations observationsOf(Fixture fixture, JsonNode doc) {
     ObjectNode data = doc.deepCopy();
@@ -585,8 +682,18 @@ class RuleFixturesTest {
       return "  (none)";
     }
     return findings.stream()
-        .map(f -> "  " + f.rule() + " " + f.severity().label() + " [" + f.container() + "] "
-            + f.message() + " | fix: " + f.fix())
+        .map(
+            f ->
+                "  "
+                    + f.rule()
+                    + " "
+                    + f.severity().label()
+                    + " ["
+                    + f.container()
+                    + "] "
+                    + f.message()
+                    + " | fix: "
+                    + f.fix())
         .collect(Collectors.joining("\n"));
   }
 
@@ -633,8 +740,10 @@ class RuleFixturesTest {
       return;
     }
     for (Method m : o.getClass().getMethods()) {
-      if (m.getParameterCount() != 0 || Modifier.isStatic(m.getModifiers())
-          || !m.getName().startsWith("get") || m.getDeclaringClass() == Object.class) {
+      if (m.getParameterCount() != 0
+          || Modifier.isStatic(m.getModifiers())
+          || !m.getName().startsWith("get")
+          || m.getDeclaringClass() == Object.class) {
         continue;
       }
       Object value;

@@ -16,7 +16,8 @@ class ApplyMergeTest {
     return (ObjectNode) YAML.readTree(text);
   }
 
-  private static final String BASE = """
+  private static final String BASE =
+      """
       metadata: {name: api, labels: {app: api}}
       spec:
         template:
@@ -43,7 +44,11 @@ class ApplyMergeTest {
 
   @Test
   void listMapsMergeByKeyAtomicListsAndScalarsAreReplaced() throws Exception {
-    ObjectNode merged = ApplyMerge.merge(yaml(BASE), yaml("""
+    ObjectNode merged =
+        ApplyMerge.merge(
+            yaml(BASE),
+            yaml(
+                """
         metadata: {labels: {pyhygiene.io/verdict: fail}}
         spec:
           template:
@@ -66,7 +71,10 @@ class ApplyMergeTest {
               volumes:
                 - {name: cache, emptyDir: {}}
         """));
-    assertThat(merged).isEqualTo(yaml("""
+    assertThat(merged)
+        .isEqualTo(
+            yaml(
+                """
         metadata: {name: api, labels: {app: api, pyhygiene.io/verdict: fail}}
         spec:
           template:
@@ -99,8 +107,10 @@ class ApplyMergeTest {
   @Test
   void listsWhoseItemsLackTheirKeyAreAtomic() throws Exception {
     // A Service's ports have no containerPort: the list is replaced, not merged.
-    ObjectNode merged = ApplyMerge.merge(yaml("spec: {ports: [{port: 80}, {port: 443}]}"),
-        yaml("spec: {ports: [{port: 8080}]}"));
+    ObjectNode merged =
+        ApplyMerge.merge(
+            yaml("spec: {ports: [{port: 80}, {port: 443}]}"),
+            yaml("spec: {ports: [{port: 8080}]}"));
     assertThat(merged).isEqualTo(yaml("spec: {ports: [{port: 8080}]}"));
     assertThat(ApplyMerge.merge(yaml("a: {containers: [x, y]}"), yaml("a: {containers: [z]}")))
         .isEqualTo(yaml("a: {containers: [z]}"));
@@ -116,7 +126,9 @@ class ApplyMergeTest {
   @Test
   void inputsAreNotModified() throws Exception {
     ObjectNode base = yaml(BASE);
-    ObjectNode overlay = yaml("""
+    ObjectNode overlay =
+        yaml(
+            """
         spec: {template: {spec: {containers: [{name: app, env: [{name: A, value: "9"}]}]}}}
         """);
     ObjectNode baseCopy = base.deepCopy();
@@ -132,15 +144,29 @@ class ApplyMergeTest {
 
   @Test
   void deterministicOrderBaseItemsFirstThenNewOnes() throws Exception {
-    ObjectNode a = ApplyMerge.merge(yaml(BASE), yaml("""
+    ObjectNode a =
+        ApplyMerge.merge(
+            yaml(BASE),
+            yaml(
+                """
         spec: {template: {spec: {containers: [{name: z}, {name: sidecar, image: log:2}]}}}
         """));
     JsonNode names = a.at("/spec/template/spec/containers");
-    assertThat(List.of(names.get(0).get("name").asText(), names.get(1).get("name").asText(),
-        names.get(2).get("name").asText())).containsExactly("app", "sidecar", "z");
-    assertThat(a.toString()).isEqualTo(ApplyMerge.merge(yaml(BASE), yaml("""
+    assertThat(
+            List.of(
+                names.get(0).get("name").asText(),
+                names.get(1).get("name").asText(),
+                names.get(2).get("name").asText()))
+        .containsExactly("app", "sidecar", "z");
+    assertThat(a.toString())
+        .isEqualTo(
+            ApplyMerge.merge(
+                    yaml(BASE),
+                    yaml(
+                        """
         spec: {template: {spec: {containers: [{name: z}, {name: sidecar, image: log:2}]}}}
-        """)).toString());
+        """))
+                .toString());
   }
 
   @Test

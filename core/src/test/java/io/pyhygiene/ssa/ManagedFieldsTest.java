@@ -41,7 +41,10 @@ class ManagedFieldsTest {
   @Test
   void projectsWhatTheManagerOwnsWithLiveValues() throws Exception {
     ObjectNode projected = ManagedFields.project(live, fieldsOf("pyhygiene", "Apply"));
-    assertThat(projected).isEqualTo(yaml("""
+    assertThat(projected)
+        .isEqualTo(
+            yaml(
+                """
         metadata:
           annotations:
             pyhygiene.io/findings: '[{"rule":"readiness-probe-missing","severity":"warning","container":"app"}]'
@@ -70,7 +73,10 @@ class ManagedFieldsTest {
   @Test
   void keyedItemsByCompoundKeysSetItemsAndAtomicValues() throws Exception {
     ObjectNode projected = ManagedFields.project(live, fieldsOf("kubectl", "Apply"));
-    assertThat(projected).isEqualTo(yaml("""
+    assertThat(projected)
+        .isEqualTo(
+            yaml(
+                """
         metadata:
           finalizers: [example.com/guard]
           labels: {app: shop-api}
@@ -103,7 +109,9 @@ class ManagedFieldsTest {
 
   @Test
   void fieldsMissingFromTheLiveObjectAreLeftOut() throws Exception {
-    JsonNode fields = yaml("""
+    JsonNode fields =
+        yaml(
+            """
         f:metadata: {f:labels: {f:gone: {}}}
         f:spec:
           f:template:
@@ -112,7 +120,10 @@ class ManagedFieldsTest {
                 k:{"name":"sidecar"}: {.: {}, f:name: {}, f:image: {}}
                 k:{"name":"app"}: {.: {}, f:name: {}, f:readinessProbe: {f:periodSeconds: {}}}
         """);
-    assertThat(ManagedFields.project(live, fields)).isEqualTo(yaml("""
+    assertThat(ManagedFields.project(live, fields))
+        .isEqualTo(
+            yaml(
+                """
         metadata: {labels: {}}
         spec: {template: {spec: {containers: [{name: app}]}}}
         """));
@@ -120,19 +131,27 @@ class ManagedFieldsTest {
 
   @Test
   void dotOwnsTheNodeItselfAndIndexItemsPickByPosition() throws Exception {
-    ObjectNode obj = (ObjectNode) yaml("""
+    ObjectNode obj =
+        (ObjectNode)
+            yaml(
+                """
         spec:
           selector: {matchLabels: {app: a}}
           hosts: [{ip: 10.0.0.1, names: [a]}, {ip: 10.0.0.2, names: [b]}]
           weights: [1, 2.0, 3]
         """);
-    JsonNode fields = yaml("""
+    JsonNode fields =
+        yaml(
+            """
         f:spec:
           f:selector: {.: {}}
           f:hosts: {i:1: {f:ip: {}}}
           f:weights: {v:2: {}, v:3: {}}
         """);
-    assertThat(ManagedFields.project(obj, fields)).isEqualTo(yaml("""
+    assertThat(ManagedFields.project(obj, fields))
+        .isEqualTo(
+            yaml(
+                """
         spec:
           selector: {}
           hosts: [{ip: 10.0.0.2}]
@@ -150,9 +169,14 @@ class ManagedFieldsTest {
 
     assertThat(ManagedFields.project(live, null)).isEmpty();
     assertThat(ManagedFields.project(null, fields)).isEmpty();
-    assertThat(ManagedFields.project(live, yaml("""
+    assertThat(
+            ManagedFields.project(
+                live,
+                yaml(
+                    """
         f:spec: {f:template: {f:spec: {f:containers: {'k:{not json': {f:name: {}}}}}}
-        """))).isEqualTo(yaml("spec: {template: {spec: {containers: []}}}"));
+        """)))
+        .isEqualTo(yaml("spec: {template: {spec: {containers: []}}}"));
   }
 
   @Test

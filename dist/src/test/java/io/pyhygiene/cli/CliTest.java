@@ -32,16 +32,24 @@ class CliTest {
   static Result run(String stdin, Map<String, String> env, boolean tty, String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int code = Main.run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-        out, err, env, tty);
-    return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    int code =
+        Main.run(
+            args,
+            new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+            out,
+            err,
+            env,
+            tty);
+    return new Result(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
   }
 
   static Result run(String... args) {
     return run("", Map.of(), false, args);
   }
 
-  static final String BAD = """
+  static final String BAD =
+      """
       apiVersion: apps/v1
       kind: Deployment
       metadata: {name: bad, namespace: ns}
@@ -57,7 +65,8 @@ class CliTest {
                   - {name: DATABASE_URL, value: "postgres://app:hunter2-very-secret@db/app"}
       """;
 
-  static final String WARN_ONLY = """
+  static final String WARN_ONLY =
+      """
       apiVersion: apps/v1
       kind: Deployment
       metadata: {name: warn-only}
@@ -91,14 +100,15 @@ class CliTest {
     assertThat(root.get("summary").get("fail").asInt()).isEqualTo(1);
     JsonNode w = root.get("workloads").get(0);
     assertThat(fieldNames(w))
-        .containsExactly("apiVersion", "kind", "namespace", "name", "python", "verdict",
-            "findings");
+        .containsExactly(
+            "apiVersion", "kind", "namespace", "name", "python", "verdict", "findings");
     for (JsonNode workload : root.get("workloads")) {
       for (JsonNode f : workload.get("findings")) {
         // "assumption" only on a finding that rests on one (stated in its message too)
-        assertThat(fieldNames(f)).containsAnyOf("rule").isSubsetOf("rule", "severity",
-            "container", "message", "fix", "assumption").contains("rule", "severity",
-            "container", "message", "fix");
+        assertThat(fieldNames(f))
+            .containsAnyOf("rule")
+            .isSubsetOf("rule", "severity", "container", "message", "fix", "assumption")
+            .contains("rule", "severity", "container", "message", "fix");
         assertThat(f.get("severity").asText()).isIn("error", "warning", "info");
       }
     }
@@ -121,10 +131,15 @@ class CliTest {
   void malformedDocumentsAreNamedAndTheRestIsAudited(@TempDir Path dir) throws Exception {
     Files.writeString(dir.resolve("good.yaml"), WARN_ONLY);
     Files.createDirectories(dir.resolve("nested"));
-    Files.writeString(dir.resolve("nested/mixed.yml"), BAD + "---\nkind: Deployment\n"
-        + "metadata: {name: broken}\nspec: {replicas: many}\n---\n: not yaml: [\n---\n"
-        + "apiVersion: v1\nkind: Service\nmetadata: {name: ignored}\n");
-    Files.writeString(dir.resolve("list.json"), """
+    Files.writeString(
+        dir.resolve("nested/mixed.yml"),
+        BAD
+            + "---\nkind: Deployment\n"
+            + "metadata: {name: broken}\nspec: {replicas: many}\n---\n: not yaml: [\n---\n"
+            + "apiVersion: v1\nkind: Service\nmetadata: {name: ignored}\n");
+    Files.writeString(
+        dir.resolve("list.json"),
+        """
         {"apiVersion": "v1", "kind": "List", "items": [
           {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "from-list"},
            "spec": {"template": {"spec": {"containers": [{"name": "a", "image": "python"}]}}}}]}
@@ -143,13 +158,15 @@ class CliTest {
     assertThat(replicas.get("message").asText())
         .isEqualTo("spec.replicas: expected an integer, found \"many\"");
     assertThat(root.get("errors").get(1).get("document").asInt()).isEqualTo(3);
-    assertThat(root.get("errors").get(1).get("message").asText()).isEqualTo("not valid YAML: line 19, column 1: expected <block end>, but found ':'");
+    assertThat(root.get("errors").get(1).get("message").asText())
+        .isEqualTo("not valid YAML: line 19, column 1: expected <block end>, but found ':'");
   }
 
   @Test
   void stdinAndText() {
     Result r = run(BAD, Map.of(), false, "audit", "-f", "-");
-    assertThat(r.out()).contains("FAIL  Deployment ns/bad  (<stdin>:1)")
+    assertThat(r.out())
+        .contains("FAIL  Deployment ns/bad  (<stdin>:1)")
         .contains("shell-wrapper [app]")
         .contains("fix: ")
         .doesNotContain("\u001b[");
@@ -161,8 +178,13 @@ class CliTest {
     Result r = run("audit", "-f", EXAMPLES.toString(), "-o", "table", "--now", "2026-11-25");
     String[] lines = r.out().split("\n");
     assertThat(lines).hasSize(4);
-    assertThat(lines[0]).startsWith("VERDICT").contains("KIND").contains("WORKLOAD").contains("RULES");
-    assertThat(r.out()).containsPattern("fail +Deployment +shop/billing-web +7 +7 +0  shell-wrapper,");
+    assertThat(lines[0])
+        .startsWith("VERDICT")
+        .contains("KIND")
+        .contains("WORKLOAD")
+        .contains("RULES");
+    assertThat(r.out())
+        .containsPattern("fail +Deployment +shop/billing-web +7 +7 +0  shell-wrapper,");
     assertThat(r.out()).containsPattern("pass +Deployment +shop/orders-api +0 +0 +0  -");
   }
 
@@ -216,8 +238,10 @@ class CliTest {
   void secretValuesAppearInNoOutput() {
     for (String format : List.of("text", "json", "sarif")) {
       Result r = run(BAD, Map.of(), false, "audit", "-f", "-", "-o", format);
-      assertThat(r.out()).contains("plaintext-secret-env")
-          .doesNotContain("tok-0123456789-topsecret").doesNotContain("hunter2-very-secret");
+      assertThat(r.out())
+          .contains("plaintext-secret-env")
+          .doesNotContain("tok-0123456789-topsecret")
+          .doesNotContain("hunter2-very-secret");
       assertThat(r.err()).doesNotContain("topsecret").doesNotContain("hunter2");
     }
   }
@@ -225,7 +249,9 @@ class CliTest {
   @Test
   void policyFileAppliesAndBadPoliciesAreUsageErrors(@TempDir Path dir) throws Exception {
     Path policy = dir.resolve("p.yaml");
-    Files.writeString(policy, """
+    Files.writeString(
+        policy,
+        """
         apiVersion: pyhygiene.io/v1alpha1
         kind: PythonHygienePolicy
         metadata: {name: strict}
@@ -234,14 +260,26 @@ class CliTest {
             python-unbuffered: {severity: error}
             worker-memory: {enabled: false}
         """);
-    Result strict = run(WARN_ONLY.replace("value: \"1\"", "value: \"\""), Map.of(), false,
-        "audit", "-f", "-", "--policy", policy.toString(), "-o", "json");
+    Result strict =
+        run(
+            WARN_ONLY.replace("value: \"1\"", "value: \"\""),
+            Map.of(),
+            false,
+            "audit",
+            "-f",
+            "-",
+            "--policy",
+            policy.toString(),
+            "-o",
+            "json");
     assertThat(strict.code()).isEqualTo(1);
     JsonNode findings = strict.json().get("workloads").get(0).get("findings");
     assertThat(findings.get(0).get("rule").asText()).isEqualTo("python-unbuffered");
     assertThat(findings.get(0).get("severity").asText()).isEqualTo("error");
 
-    Files.writeString(policy, """
+    Files.writeString(
+        policy,
+        """
         apiVersion: pyhygiene.io/v1alpha1
         kind: PythonHygienePolicy
         metadata: {name: bad}
@@ -251,12 +289,16 @@ class CliTest {
         """);
     Result bad = run("audit", "-f", EXAMPLES.toString(), "--policy", policy.toString());
     assertThat(bad.code()).isEqualTo(2);
-    assertThat(bad.err()).contains("p.yaml").contains("spec.rules.no-such-rule: unknown rule id")
+    assertThat(bad.err())
+        .contains("p.yaml")
+        .contains("spec.rules.no-such-rule: unknown rule id")
         .contains("spec.memory: min 2Gi is greater than max 1Gi");
     assertThat(bad.out()).isEmpty();
 
-    Files.writeString(policy, "apiVersion: pyhygiene.io/v1alpha1\nkind: PythonHygienePolicy\n"
-        + "metadata: {name: typo}\nspec: {shutdwon: {marginSeconds: 3}}\n");
+    Files.writeString(
+        policy,
+        "apiVersion: pyhygiene.io/v1alpha1\nkind: PythonHygienePolicy\n"
+            + "metadata: {name: typo}\nspec: {shutdwon: {marginSeconds: 3}}\n");
     assertThat(run("audit", "-f", EXAMPLES.toString(), "--policy", policy.toString()).err())
         .contains("spec.shutdwon: unknown field");
   }
@@ -277,24 +319,34 @@ class CliTest {
     assertThat(json.code()).isZero();
     List<String> ids = new ArrayList<>();
     json.json().forEach(n -> ids.add(n.get("id").asText()));
-    assertThat(ids).contains("shell-wrapper", "python-pid1", "grace-budget", "plaintext-secret-env")
-        .hasSizeGreaterThanOrEqualTo(22).doesNotHaveDuplicates();
+    assertThat(ids)
+        .contains("shell-wrapper", "python-pid1", "grace-budget", "plaintext-secret-env")
+        .hasSizeGreaterThanOrEqualTo(22)
+        .doesNotHaveDuplicates();
     assertThat(run("rules", "-o", "markdown").out()).startsWith("# pyhygiene rules");
     assertThat(run("rules").out()).contains("shell-wrapper").contains("error");
   }
 
   @Test
   void runStopsOnABadSettingNamingTheVariable() {
-    Result r = run("", Map.of("PYHYGIENE_HTTP_PORT", "eighty", "PYHYGIENE_EVIDENCE_WINDOW", "soon"),
-        false, "run");
+    Result r =
+        run(
+            "",
+            Map.of("PYHYGIENE_HTTP_PORT", "eighty", "PYHYGIENE_EVIDENCE_WINDOW", "soon"),
+            false,
+            "run");
     assertThat(r.code()).isEqualTo(2);
-    assertThat(r.err()).contains("PYHYGIENE_HTTP_PORT=eighty: expected a port number")
+    assertThat(r.err())
+        .contains("PYHYGIENE_HTTP_PORT=eighty: expected a port number")
         .contains("PYHYGIENE_EVIDENCE_WINDOW=soon: expected a duration");
-    Result noCert = run("", Map.of("PYHYGIENE_WEBHOOK_CERT_FILE", "/no/such/tls.crt"), false, "run");
+    Result noCert =
+        run("", Map.of("PYHYGIENE_WEBHOOK_CERT_FILE", "/no/such/tls.crt"), false, "run");
     assertThat(noCert.code()).isEqualTo(2);
-    assertThat(noCert.err()).contains("/no/such/tls.crt is not readable")
+    assertThat(noCert.err())
+        .contains("/no/such/tls.crt is not readable")
         .contains("PYHYGIENE_WEBHOOK_ENABLED=false");
-    assertThat(run("run", "--help").out()).contains("PYHYGIENE_WATCH_NAMESPACES")
+    assertThat(run("run", "--help").out())
+        .contains("PYHYGIENE_WATCH_NAMESPACES")
         .contains("PYHYGIENE_LOG_LEVEL");
   }
 

@@ -23,20 +23,18 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The kubectl plugin through the real kubectl binary ({@code make tools}' build): installed by
- * {@code scripts/install-kubectl-plugin.sh} (what {@code make kubectl-plugin} runs) into a
- * PREFIX, found by {@code kubectl plugin list}, printing the help with no arguments, and
- * auditing the real control plane with {@code kubectl pyhygiene audit --cluster}. Runs after
- * the jar is packaged (failsafe, in dist).
+ * {@code scripts/install-kubectl-plugin.sh} (what {@code make kubectl-plugin} runs) into a PREFIX,
+ * found by {@code kubectl plugin list}, printing the help with no arguments, and auditing the real
+ * control plane with {@code kubectl pyhygiene audit --cluster}. Runs after the jar is packaged
+ * (failsafe, in dist).
  */
 class KubectlPluginIT {
 
-  @RegisterExtension
-  static final RealCluster cluster = new RealCluster();
+  @RegisterExtension static final RealCluster cluster = new RealCluster();
 
   static final ObjectMapper JSON = new ObjectMapper();
 
-  @TempDir
-  static Path prefix;
+  @TempDir static Path prefix;
 
   record Result(int code, String out, String err) {}
 
@@ -47,8 +45,9 @@ class KubectlPluginIT {
         version = line.substring("K8S_VERSION=".length()).replace("\"", "").trim();
       }
     }
-    String cache = System.getenv().getOrDefault("PYHYGIENE_CACHE",
-        System.getProperty("user.home") + "/.cache/pyhygiene");
+    String cache =
+        System.getenv()
+            .getOrDefault("PYHYGIENE_CACHE", System.getProperty("user.home") + "/.cache/pyhygiene");
     Path kubectl = Path.of(cache, "bin", "kubectl-" + version);
     if (!Files.isExecutable(kubectl)) {
       throw new AssertionError(kubectl + " is missing: run `make tools`");
@@ -65,8 +64,11 @@ class KubectlPluginIT {
     env.putAll(extraEnv);
     Path out = Files.createTempFile(prefix, "out", ".txt");
     Path err = Files.createTempFile(prefix, "err", ".txt");
-    Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile())
-        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+    Process p =
+        pb.redirectOutput(out.toFile())
+            .redirectError(err.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+            .start();
     if (!p.waitFor(120, TimeUnit.SECONDS)) {
       p.destroyForcibly();
       throw new AssertionError(command + " did not finish within 120 s");
@@ -83,8 +85,13 @@ class KubectlPluginIT {
   @BeforeAll
   static void install() throws Exception {
     Path root = RealCluster.repoRoot();
-    Result installed = run(List.of("bash", root.resolve("scripts/install-kubectl-plugin.sh").toString(),
-        prefix.toString()), Map.of("JAR", root.resolve("dist/target/pyhygiene.jar").toString()));
+    Result installed =
+        run(
+            List.of(
+                "bash",
+                root.resolve("scripts/install-kubectl-plugin.sh").toString(),
+                prefix.toString()),
+            Map.of("JAR", root.resolve("dist/target/pyhygiene.jar").toString()));
     assertThat(installed.code()).as(installed.err()).isZero();
     assertThat(installed.out()).contains("installed " + prefix.resolve("bin/kubectl-pyhygiene"));
     assertThat(prefix.resolve("share/pyhygiene/pyhygiene.jar")).isRegularFile();
@@ -98,16 +105,20 @@ class KubectlPluginIT {
 
     Result help = kubectl("pyhygiene");
     assertThat(help.code()).isZero();
-    assertThat(help.out()).contains("Usage: kubectl pyhygiene [-hV] [COMMAND]").contains("audit")
+    assertThat(help.out())
+        .contains("Usage: kubectl pyhygiene [-hV] [COMMAND]")
+        .contains("audit")
         .contains("rules");
     assertThat(kubectl("pyhygiene", "audit", "--help").out())
-        .contains("Usage: kubectl pyhygiene audit").contains("--all-namespaces");
+        .contains("Usage: kubectl pyhygiene audit")
+        .contains("--all-namespaces");
   }
 
   @Test
   void kubectlPyhygieneAuditsTheCluster() throws Exception {
     String ns = cluster.createNamespace();
-    String manifest = """
+    String manifest =
+        """
         apiVersion: apps/v1
         kind: Deployment
         metadata: {name: api}
@@ -120,12 +131,15 @@ class KubectlPluginIT {
               containers:
                 - {name: app, image: "python:3.12-slim", command: [sh, -c, "gunicorn app:app"]}
         """;
-    for (HasMetadata item : cluster.client().load(new ByteArrayInputStream(
-        manifest.getBytes(StandardCharsets.UTF_8))).items()) {
+    for (HasMetadata item :
+        cluster
+            .client()
+            .load(new ByteArrayInputStream(manifest.getBytes(StandardCharsets.UTF_8)))
+            .items()) {
       cluster.client().resource(item).inNamespace(ns).create();
     }
-    Result audit = kubectl("pyhygiene", "audit", "--cluster", "-n", ns, "-o", "json",
-        "--now", "2026-12-02");
+    Result audit =
+        kubectl("pyhygiene", "audit", "--cluster", "-n", ns, "-o", "json", "--now", "2026-12-02");
     assertThat(audit.code()).as(audit.err()).isEqualTo(1);
     JsonNode report = JSON.readTree(audit.out());
     assertThat(report.path("workloads")).hasSize(1);
@@ -143,8 +157,10 @@ class KubectlPluginIT {
   @Test
   void withoutTheJarTheLauncherSaysWhatToDo() throws Exception {
     Path lonely = Files.createDirectories(prefix.resolve("elsewhere/bin"));
-    Path launcher = Files.copy(RealCluster.repoRoot().resolve("bin/kubectl-pyhygiene"),
-        lonely.resolve("kubectl-pyhygiene"));
+    Path launcher =
+        Files.copy(
+            RealCluster.repoRoot().resolve("bin/kubectl-pyhygiene"),
+            lonely.resolve("kubectl-pyhygiene"));
     Map<String, String> env = new HashMap<>();
     env.put("PYHYGIENE_JAR", prefix.resolve("missing.jar").toString());
     Result r = run(List.of(launcher.toString()), env);

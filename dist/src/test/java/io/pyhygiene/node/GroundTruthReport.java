@@ -13,14 +13,21 @@ import java.util.List;
 
 /**
  * docs/ground-truth.md, written by {@link ShutdownOnNodeE2E}: per case what the kubelet observed
- * when the old pod of a rolling update ended, next to what pyhygiene said before (static
- * findings) and after (runtime evidence). A row is added whether its assertions passed or not,
- * and says which.
+ * when the old pod of a rolling update ended, next to what pyhygiene said before (static findings)
+ * and after (runtime evidence). A row is added whether its assertions passed or not, and says
+ * which.
  */
 final class GroundTruthReport {
 
-  record Row(String kase, String setup, String exit, String toExit, String request,
-      String staticVerdict, String evidence, String agrees) {}
+  record Row(
+      String kase,
+      String setup,
+      String exit,
+      String toExit,
+      String request,
+      String staticVerdict,
+      String evidence,
+      String agrees) {}
 
   private final List<Row> rows = new ArrayList<>();
   private final List<String> notes = new ArrayList<>();
@@ -39,24 +46,48 @@ final class GroundTruthReport {
     }
     StringBuilder md = new StringBuilder();
     md.append("# Ground truth on a real node\n\n")
-        .append("Written by `ShutdownOnNodeE2E` (`make node-e2e`, part of `make test`); do not edit by hand.\n")
-        .append("Last run: ").append(Instant.now().truncatedTo(ChronoUnit.SECONDS))
-        .append(", kubelet ").append(System.getProperty("pyhygiene.k8sVersion", "v1.37.2"))
-        .append(" + containerd v2.4.2 + runc v1.5.3 on cgroup v1, the operator installed by its chart.\n\n")
-        .append("Each case is a Deployment on the node's example images; a `GET /slow` request goes straight to\n")
-        .append("the old pod, then a rolling update (an env value changes) replaces the pod. *exit* and\n")
-        .append("*deletion → exit* are the kubelet's record of the old container (`state.terminated`; the\n")
-        .append("deletion time is `deletionTimestamp − deletionGracePeriodSeconds`, both with 1 s resolution).\n")
-        .append("*before* is pyhygiene's static verdict on the manifest, *after* the runtime evidence the\n")
-        .append("operator then published (annotation `pyhygiene.io/findings`, the namespace's PolicyReport,\n")
-        .append("and its counter as the e2e Prometheus scraped it). A case fails when the two disagree.\n\n")
-        .append("| case | setup | exit (reason) | deletion → exit | in-flight request | before (static) | after (runtime evidence) | agree |\n")
+        .append(
+            "Written by `ShutdownOnNodeE2E` (`make node-e2e`, part of `make test`); do not edit by hand.\n")
+        .append("Last run: ")
+        .append(Instant.now().truncatedTo(ChronoUnit.SECONDS))
+        .append(", kubelet ")
+        .append(System.getProperty("pyhygiene.k8sVersion", "v1.37.2"))
+        .append(
+            " + containerd v2.4.2 + runc v1.5.3 on cgroup v1, the operator installed by its chart.\n\n")
+        .append(
+            "Each case is a Deployment on the node's example images; a `GET /slow` request goes straight to\n")
+        .append(
+            "the old pod, then a rolling update (an env value changes) replaces the pod. *exit* and\n")
+        .append(
+            "*deletion → exit* are the kubelet's record of the old container (`state.terminated`; the\n")
+        .append(
+            "deletion time is `deletionTimestamp − deletionGracePeriodSeconds`, both with 1 s resolution).\n")
+        .append(
+            "*before* is pyhygiene's static verdict on the manifest, *after* the runtime evidence the\n")
+        .append(
+            "operator then published (annotation `pyhygiene.io/findings`, the namespace's PolicyReport,\n")
+        .append(
+            "and its counter as the e2e Prometheus scraped it). A case fails when the two disagree.\n\n")
+        .append(
+            "| case | setup | exit (reason) | deletion → exit | in-flight request | before (static) | after (runtime evidence) | agree |\n")
         .append("|---|---|---|---|---|---|---|---|\n");
     // A run of some cases (-Dit.test=ShutdownOnNodeE2E#...) keeps the other cases' rows.
     java.util.TreeMap<String, String> lines = new java.util.TreeMap<>(previousRows());
     for (Row r : rows) {
-      lines.put(caseNumber(r.kase()), "| " + String.join(" | ", esc(r.kase()), esc(r.setup()), esc(r.exit()),
-          esc(r.toExit()), esc(r.request()), esc(r.staticVerdict()), esc(r.evidence()), esc(r.agrees())) + " |");
+      lines.put(
+          caseNumber(r.kase()),
+          "| "
+              + String.join(
+                  " | ",
+                  esc(r.kase()),
+                  esc(r.setup()),
+                  esc(r.exit()),
+                  esc(r.toExit()),
+                  esc(r.request()),
+                  esc(r.staticVerdict()),
+                  esc(r.evidence()),
+                  esc(r.agrees()))
+              + " |");
     }
     lines.values().forEach(l -> md.append(l).append('\n'));
     if (!notes.isEmpty()) {

@@ -46,8 +46,9 @@ class BadInputFaultIT {
 
   @RegisterExtension final Reliability report = new Reliability();
 
-  static final Auditor AUDITOR = new Auditor(RuleCatalog.all(),
-      Clock.fixed(Instant.parse("2026-11-25T00:00:00Z"), ZoneOffset.UTC));
+  static final Auditor AUDITOR =
+      new Auditor(
+          RuleCatalog.all(), Clock.fixed(Instant.parse("2026-11-25T00:00:00Z"), ZoneOffset.UTC));
   static final long SEED = Long.getLong("faults.seed", 20261125L);
   static List<JsonNode> seeds;
 
@@ -55,7 +56,8 @@ class BadInputFaultIT {
   @BeforeAll
   static void readSeeds() throws IOException {
     seeds = new ArrayList<>();
-    try (Stream<Path> files = Files.walk(Repository.root().resolve("core/src/test/resources/rules"))) {
+    try (Stream<Path> files =
+        Files.walk(Repository.root().resolve("core/src/test/resources/rules"))) {
       for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
         for (String doc : Files.readString(f).split("(?m)^---\\s*$")) {
           JsonNode n = Json.YAML.readTree(doc);
@@ -78,12 +80,18 @@ class BadInputFaultIT {
   void mutatedSpecs() throws Exception {
     int n = fuzzSpecs();
     SpecMutator mutator = new SpecMutator(SEED);
-    report.injected(n + " Deployments mutated from the " + seeds.size() + " Deployment rule fixtures"
-        + " (seed " + SEED + "), 1-4 mutations each: strings replaced by hostile ones (lone"
-        + " surrogates, NUL, shell syntax, absurd quantities, random UTF-16 of up to 20,000 units),"
-        + " integers by Long.MIN/MAX_VALUE, -1, 0, booleans flipped, array elements duplicated up"
-        + " to 200 times, fields removed, values of the wrong JSON type, nesting 50-450 deep, and"
-        + " secret-named env literals carrying sentinel values (plain, in a DSN, in a PEM block).");
+    report.injected(
+        n
+            + " Deployments mutated from the "
+            + seeds.size()
+            + " Deployment rule fixtures"
+            + " (seed "
+            + SEED
+            + "), 1-4 mutations each: strings replaced by hostile ones (lone"
+            + " surrogates, NUL, shell syntax, absurd quantities, random UTF-16 of up to 20,000 units),"
+            + " integers by Long.MIN/MAX_VALUE, -1, 0, booleans flipped, array elements duplicated up"
+            + " to 200 times, fields removed, values of the wrong JSON type, nesting 50-450 deep, and"
+            + " secret-named env literals carrying sentinel values (plain, in a DSN, in a PEM block).");
     long started = System.nanoTime();
     int rejected = 0;
     int python = 0;
@@ -105,15 +113,20 @@ class BadInputFaultIT {
       String where = "mutant " + i + " (seed " + SEED + ")";
       String json = Json.MAPPER.writeValueAsString(d);
       WorkloadAudit audit = AUDITOR.audit(WorkloadView.of(d), AuditPolicy.defaults());
-      assertThat(Json.MAPPER.writeValueAsString(d)).as("%s: auditing changes nothing", where).isEqualTo(json);
+      assertThat(Json.MAPPER.writeValueAsString(d))
+          .as("%s: auditing changes nothing", where)
+          .isEqualTo(json);
       assertThat(AUDITOR.audit(WorkloadView.of(d), AuditPolicy.defaults()))
-          .as("%s: the same input audits the same", where).isEqualTo(audit);
+          .as("%s: the same input audits the same", where)
+          .isEqualTo(audit);
       Deployment copy = Json.MAPPER.readValue(json, Deployment.class);
       assertThat(AUDITOR.audit(WorkloadView.of(copy), AuditPolicy.defaults()))
-          .as("%s: a copy audits the same", where).isEqualTo(audit);
+          .as("%s: a copy audits the same", where)
+          .isEqualTo(audit);
       if (audit.python()) {
         python++;
-        assertThat(audit.verdict()).as("%s: the verdict follows the findings", where)
+        assertThat(audit.verdict())
+            .as("%s: the verdict follows the findings", where)
             .isEqualTo(Verdict.of(audit.findings()));
       } else {
         assertThat(audit.verdict()).as(where).isEqualTo(Verdict.SKIPPED);
@@ -123,7 +136,9 @@ class BadInputFaultIT {
       for (Finding f : audit.findings()) {
         assertThat(f.message()).as("%s: %s has a message", where, f.rule()).isNotBlank();
         for (String s : sentinels) {
-          assertThat(f.toString()).as("%s: finding %s echoes a secret", where, f.rule()).doesNotContain(s);
+          assertThat(f.toString())
+              .as("%s: finding %s echoes a secret", where, f.rule())
+              .doesNotContain(s);
         }
       }
       if (!sentinels.isEmpty() && audit.python()) {
@@ -138,12 +153,17 @@ class BadInputFaultIT {
       }
     }
     long ms = (System.nanoTime() - started) / 1_000_000;
-    report.observed("No exception; every property held for every mutant that reads as a Deployment;"
-        + " the JSON and SARIF reports of every batch of 500 parse back and hold no sentinel.")
-        .figure("mutants", n).figure("not a Deployment (input error)", rejected)
-        .figure("audited", n - rejected).figure("detected as Python", python)
+    report
+        .observed(
+            "No exception; every property held for every mutant that reads as a Deployment;"
+                + " the JSON and SARIF reports of every batch of 500 parse back and hold no sentinel.")
+        .figure("mutants", n)
+        .figure("not a Deployment (input error)", rejected)
+        .figure("audited", n - rejected)
+        .figure("detected as Python", python)
         .figure("Python mutants carrying a secret literal", withSecret)
-        .figure("verdicts", verdicts).figure("wall time", ms + " ms")
+        .figure("verdicts", verdicts)
+        .figure("wall time", ms + " ms")
         .figure("per mutant (3 audits, 2 copies)", String.format("%.1f µs", ms * 1000.0 / n));
     assertThat(n - rejected).as("most mutants still read as Deployments").isGreaterThan(n / 2);
     assertThat(withSecret).as("secret literals were really audited").isGreaterThan(0);
@@ -164,13 +184,17 @@ class BadInputFaultIT {
 
   @Test
   @Timeout(300)
-  @DisplayName("oversized specs: a 1 MiB env value and script, 2,000 containers' args, binary junk in annotations")
+  @DisplayName(
+      "oversized specs: a 1 MiB env value and script, 2,000 containers' args, binary junk in annotations")
   void oversizedSpecs() throws Exception {
     SpecMutator junk = new SpecMutator(SEED);
     String mib = "x".repeat(1 << 20);
     String secret = SpecMutator.SENTINEL_PREFIX + "-big-" + "s".repeat((1 << 20) - 20);
-    JsonNode base = seeds.stream().filter(s -> s.path("metadata").path("name").asText().contains("gunicorn"))
-        .findFirst().orElse(seeds.get(0));
+    JsonNode base =
+        seeds.stream()
+            .filter(s -> s.path("metadata").path("name").asText().contains("gunicorn"))
+            .findFirst()
+            .orElse(seeds.get(0));
 
     // 1 MiB values: a plain env value, a secret literal, an sh -c script and one argument
     Deployment big = Json.MAPPER.convertValue(base, Deployment.class);
@@ -209,7 +233,8 @@ class BadInputFaultIT {
     WorkloadAudit a2 = AUDITOR.audit(WorkloadView.of(many), AuditPolicy.defaults());
     long manyMs = (System.nanoTime() - t0) / 1_000_000;
     assertThat(a2.python()).isTrue();
-    assertThat(a2.findings().size()).as("findings bounded by containers x rules")
+    assertThat(a2.findings().size())
+        .as("findings bounded by containers x rules")
         .isLessThanOrEqualTo(2_000 * AUDITOR.rules().size() + AUDITOR.rules().size());
 
     // Binary junk (any UTF-16 unit: NUL, lone surrogates, U+FFFF) in annotation keys and values,
@@ -228,22 +253,31 @@ class BadInputFaultIT {
     long junkMs = (System.nanoTime() - t0) / 1_000_000;
     assertThat(a3.verdict()).isEqualTo(Verdict.of(a3.findings()));
     assertThat(AUDITOR.audit(WorkloadView.of(junky), AuditPolicy.defaults())).isEqualTo(a3);
-    AuditRun run = new AuditRun(List.of(new AuditRun.Audited("big.yaml", 1, 1, a1),
-        new AuditRun.Audited("many.yaml", 2, 1, a2), new AuditRun.Audited("junk.yaml", 3, 1, a3)), List.of());
+    AuditRun run =
+        new AuditRun(
+            List.of(
+                new AuditRun.Audited("big.yaml", 1, 1, a1),
+                new AuditRun.Audited("many.yaml", 2, 1, a2),
+                new AuditRun.Audited("junk.yaml", 3, 1, a3)),
+            List.of());
     String json = JsonReport.render(run);
     assertThat(Json.MAPPER.readTree(json).path("workloads").size()).isEqualTo(3);
     assertThat(json).doesNotContain(SpecMutator.SENTINEL_PREFIX + "-big-");
     String sarif = SarifReport.render(run, AUDITOR.rules(), "faults");
     assertThat(sarif).doesNotContain(SpecMutator.SENTINEL_PREFIX + "-big-");
 
-    report.injected("One Deployment with a 1 MiB plain env value, a 1 MiB secret literal, a 1 MiB sh -c"
-            + " script and a 1 MiB argument; one with 2,000 containers of 100 arguments each; one with"
-            + " 200 annotations of random UTF-16 units (NUL, lone surrogates) in keys and values,"
-            + " pyhygiene.io/exempt and its reason included.")
-        .observed("Each audits without an exception; the secret is flagged and never echoed;"
-            + " messages stay under 4 KiB; the verdict follows the findings and is repeatable;"
-            + " the JSON and SARIF reports parse back.")
-        .figure("1 MiB values: audit", bigMs + " ms").figure("2,000 containers: audit", manyMs + " ms")
+    report
+        .injected(
+            "One Deployment with a 1 MiB plain env value, a 1 MiB secret literal, a 1 MiB sh -c"
+                + " script and a 1 MiB argument; one with 2,000 containers of 100 arguments each; one with"
+                + " 200 annotations of random UTF-16 units (NUL, lone surrogates) in keys and values,"
+                + " pyhygiene.io/exempt and its reason included.")
+        .observed(
+            "Each audits without an exception; the secret is flagged and never echoed;"
+                + " messages stay under 4 KiB; the verdict follows the findings and is repeatable;"
+                + " the JSON and SARIF reports parse back.")
+        .figure("1 MiB values: audit", bigMs + " ms")
+        .figure("2,000 containers: audit", manyMs + " ms")
         .figure("2,000 containers: findings", a2.findings().size())
         .figure("binary annotations: audit", junkMs + " ms")
         .figure("binary annotations: verdict", a3.verdict().label());

@@ -13,15 +13,15 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * etcd, then kube-apiserver, SIGKILLed in the middle of a cold audit of 300 Deployments, and
- * restarted (e2e/bin/cluster-up.sh restarts a partly running cluster on its kept data) after
- * 20 s down. Afterwards every Deployment is audited; the operator (a separate process, through a
+ * restarted (e2e/bin/cluster-up.sh restarts a partly running cluster on its kept data) after 20 s
+ * down. Afterwards every Deployment is audited; the operator (a separate process, through a
  * counting proxy) did not exit and did not spin while the server was down.
  */
 class ControlPlaneKillFaultIT {
@@ -37,19 +37,30 @@ class ControlPlaneKillFaultIT {
   @ParameterizedTest(name = "{0} SIGKILLed mid cold audit")
   @ValueSource(strings = {"etcd", "kube-apiserver"})
   @Timeout(900)
-  @DisplayName("etcd / kube-apiserver SIGKILLed mid cold audit: all audited after restart, no exit, no spin")
+  @DisplayName(
+      "etcd / kube-apiserver SIGKILLed mid cold audit: all audited after restart, no exit, no spin")
   void killedMidColdAudit(String component) throws Exception {
     var client = cluster.client();
     String ns = Cluster.auditedNamespace(cluster);
     for (int i = 0; i < DEPLOYMENTS; i++) {
-      client.apps().deployments().inNamespace(ns).resource(Cluster.pythonDeployment(ns, "cold-" + i)).create();
+      client
+          .apps()
+          .deployments()
+          .inNamespace(ns)
+          .resource(Cluster.pythonDeployment(ns, "cold-" + i))
+          .create();
     }
     int apiPort = URI.create(client.getConfiguration().getMasterUrl()).getPort();
     try (CountingProxy proxy = new CountingProxy(apiPort);
-        OperatorProcess op = OperatorProcess.start("kill-" + component,
-            Cluster.kubeconfigVia(proxy.port(), "kill-" + component), Map.of())) {
+        OperatorProcess op =
+            OperatorProcess.start(
+                "kill-" + component,
+                Cluster.kubeconfigVia(proxy.port(), "kill-" + component),
+                Map.of())) {
       // Cold start: kill once the audit is under way but not finished.
-      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(100))
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(100))
           .until(() -> Cluster.audited(client, ns) >= DEPLOYMENTS / 10);
       long auditedAtKill = Cluster.audited(client, ns);
       long pid = op.pid();
@@ -66,38 +77,60 @@ class ControlPlaneKillFaultIT {
       boolean aliveDuring = op.alive();
       restartCluster();
       long t1 = System.nanoTime();
-      await().atMost(Duration.ofSeconds(300)).pollInterval(Duration.ofSeconds(1))
+      await()
+          .atMost(Duration.ofSeconds(300))
+          .pollInterval(Duration.ofSeconds(1))
           .until(() -> !op.alive() || Cluster.audited(client, ns) == DEPLOYMENTS);
       double recovery = (System.nanoTime() - t1) / 1e9;
-      report.injected(String.format("%s SIGKILLed (pid %d) after %d of %d Deployments were audited"
-              + " on a cold start; down %d s; restarted with e2e/bin/cluster-up.sh.", component,
-              component0, auditedAtKill, DEPLOYMENTS, DOWN.toSeconds()))
-          .figure("connection attempts while down (per s, bound)", String.format("%d (%.2f, %.1f)",
-              connections, connections / seconds, MAX_CONNECTIONS_PER_SECOND))
-          .figure("operator CPU while down, share of one core (bound)", String.format("%.3f (%.2f)", cpuShare, MAX_CPU_SHARE))
+      report
+          .injected(
+              String.format(
+                  "%s SIGKILLed (pid %d) after %d of %d Deployments were audited"
+                      + " on a cold start; down %d s; restarted with e2e/bin/cluster-up.sh.",
+                  component, component0, auditedAtKill, DEPLOYMENTS, DOWN.toSeconds()))
+          .figure(
+              "connection attempts while down (per s, bound)",
+              String.format(
+                  "%d (%.2f, %.1f)",
+                  connections, connections / seconds, MAX_CONNECTIONS_PER_SECOND))
+          .figure(
+              "operator CPU while down, share of one core (bound)",
+              String.format("%.3f (%.2f)", cpuShare, MAX_CPU_SHARE))
           .figure("time from restart to all audited", String.format("%.1f s", recovery));
-      assertThat(aliveDuring).as("operator alive while %s was down; log: %s", component, op.tailLog(1500)).isTrue();
-      assertThat(op.alive()).as("operator alive after the restart; log: %s", op.tailLog(1500)).isTrue();
+      assertThat(aliveDuring)
+          .as("operator alive while %s was down; log: %s", component, op.tailLog(1500))
+          .isTrue();
+      assertThat(op.alive())
+          .as("operator alive after the restart; log: %s", op.tailLog(1500))
+          .isTrue();
       assertThat(op.pid()).isEqualTo(pid);
       assertThat(Cluster.audited(client, ns)).as("every Deployment audited").isEqualTo(DEPLOYMENTS);
       assertThat(connections / seconds).isLessThanOrEqualTo(MAX_CONNECTIONS_PER_SECOND);
       assertThat(cpuShare).isLessThanOrEqualTo(MAX_CPU_SHARE);
-      report.observed(String.format("The operator stayed up (same pid) and every Deployment carried"
-          + " its verdict %.1f s after the restart.", recovery));
+      report.observed(
+          String.format(
+              "The operator stayed up (same pid) and every Deployment carried"
+                  + " its verdict %.1f s after the restart.",
+              recovery));
     }
   }
 
   private static long componentPid(String component) throws IOException {
     Path pidFile = RealCluster.workDir().resolve("pids/" + component + ".pid");
-    return Long.parseLong(Files.readString(pidFile, StandardCharsets.UTF_8).replaceAll("[^0-9]", ""));
+    return Long.parseLong(
+        Files.readString(pidFile, StandardCharsets.UTF_8).replaceAll("[^0-9]", ""));
   }
 
   /** cluster-up.sh restarts a partly running cluster on its kept data (same env as the suite). */
   private static void restartCluster() throws Exception {
     Path log = Files.createTempFile("faults-cluster-up", ".log");
-    Process p = new ProcessBuilder("bash", RealCluster.repoRoot().resolve("e2e/bin/cluster-up.sh").toString())
-        .directory(RealCluster.repoRoot().toFile()).redirectErrorStream(true)
-        .redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(
+                "bash", RealCluster.repoRoot().resolve("e2e/bin/cluster-up.sh").toString())
+            .directory(RealCluster.repoRoot().toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     assertThat(p.waitFor(5, TimeUnit.MINUTES)).as("cluster-up finished").isTrue();
     assertThat(p.exitValue()).as("cluster-up: %s", Files.readString(log)).isZero();
   }

@@ -13,13 +13,17 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * A TCP proxy between the operator and the API server (TLS passes through untouched): it counts
  * connections and bytes each way, and can partition (drop every connection and refuse, or
- * black-hole, new ones) and heal. Connection counts stand in for request counts while the server
- * is unreachable: a client that spins opens connections in a loop.
+ * black-hole, new ones) and heal. Connection counts stand in for request counts while the server is
+ * unreachable: a client that spins opens connections in a loop.
  */
 final class CountingProxy implements AutoCloseable {
 
   /** What the proxy does with traffic. */
-  enum State { FORWARD, REFUSE, BLACK_HOLE }
+  enum State {
+    FORWARD,
+    REFUSE,
+    BLACK_HOLE
+  }
 
   private final ServerSocket server;
   private final int targetPort;
@@ -94,21 +98,25 @@ final class CountingProxy implements AutoCloseable {
   }
 
   private void pump(Socket from, Socket to, AtomicLong counter) {
-    Thread t = new Thread(() -> {
-      byte[] buf = new byte[16 * 1024];
-      try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-        for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
-          out.write(buf, 0, n);
-          out.flush();
-          counter.addAndGet(n);
-        }
-      } catch (IOException e) {
-        // cut by a partition or closed by either side
-      } finally {
-        closeQuietly(from);
-        closeQuietly(to);
-      }
-    }, "proxy-pump");
+    Thread t =
+        new Thread(
+            () -> {
+              byte[] buf = new byte[16 * 1024];
+              try (InputStream in = from.getInputStream();
+                  OutputStream out = to.getOutputStream()) {
+                for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+                  out.write(buf, 0, n);
+                  out.flush();
+                  counter.addAndGet(n);
+                }
+              } catch (IOException e) {
+                // cut by a partition or closed by either side
+              } finally {
+                closeQuietly(from);
+                closeQuietly(to);
+              }
+            },
+            "proxy-pump");
     t.setDaemon(true);
     t.start();
   }

@@ -20,15 +20,16 @@ import java.util.Map;
 
 /**
  * {@code java -jar pyhygiene.jar run} as a separate process (so a test can SIGKILL it), with the
- * suite cluster's admin kubeconfig (or another one, e.g. through a proxy), JSON-line logs to a
- * file under faults/target/operators/.
+ * suite cluster's admin kubeconfig (or another one, e.g. through a proxy), JSON-line logs to a file
+ * under faults/target/operators/.
  */
 final class OperatorProcess implements AutoCloseable {
 
   private final Process process;
   private final int httpPort;
   private final Path log;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private OperatorProcess(Process process, int httpPort, Path log) {
     this.process = process;
@@ -37,7 +38,8 @@ final class OperatorProcess implements AutoCloseable {
   }
 
   /** Starts an operator named {@code name} with {@code env} on top of the suite's defaults. */
-  static OperatorProcess start(String name, Path kubeconfig, Map<String, String> env) throws IOException {
+  static OperatorProcess start(String name, Path kubeconfig, Map<String, String> env)
+      throws IOException {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
@@ -54,26 +56,38 @@ final class OperatorProcess implements AutoCloseable {
     e.put("PYHYGIENE_REPORT_INTERVAL", "1s");
     e.put("POD_NAME", name);
     e.putAll(new HashMap<>(env));
-    Process p = pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .start();
+    Process p =
+        pb.redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+            .start();
     return new OperatorProcess(p, port, log);
   }
 
   /** Waits until /readyz answers 200 (fails after the timeout, or at once if the process exits). */
   OperatorProcess awaitReady(Duration timeout) {
-    await().atMost(timeout).pollInterval(Duration.ofMillis(250)).until(() -> {
-      if (!process.isAlive()) {
-        throw new AssertionError("operator exited with " + process.exitValue() + "; log: " + tailLog(2000));
-      }
-      return status("/readyz") == 200;
-    });
+    await()
+        .atMost(timeout)
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> {
+              if (!process.isAlive()) {
+                throw new AssertionError(
+                    "operator exited with " + process.exitValue() + "; log: " + tailLog(2000));
+              }
+              return status("/readyz") == 200;
+            });
     return this;
   }
 
   int status(String path) {
     try {
-      return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
-          .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+      return http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path))
+                  .timeout(Duration.ofSeconds(2))
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
     } catch (IOException e) {
       return -1;
     } catch (InterruptedException e) {

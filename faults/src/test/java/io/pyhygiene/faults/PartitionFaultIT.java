@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A network partition between the operator (a separate process) and the API server: a counting
- * TCP proxy stops forwarding (open connections cut, new ones held unanswered) for 30 s while
+ * A network partition between the operator (a separate process) and the API server: a counting TCP
+ * proxy stops forwarding (open connections cut, new ones held unanswered) for 30 s while
  * Deployments are created behind the operator's back, then heals. The operator must neither exit
  * nor spin while cut off (connection attempts and CPU time bounded), and must audit what changed
  * without a restart.
@@ -27,25 +27,34 @@ class PartitionFaultIT {
   static final int BEFORE = 20;
   static final int DURING = 10;
   static final Duration PARTITION = Duration.ofSeconds(30);
+
   /** While cut off: at most this many connection attempts per second on average. */
   static final double MAX_CONNECTIONS_PER_SECOND = 2.0;
+
   /** While cut off: at most this share of one core. */
   static final double MAX_CPU_SHARE = 0.25;
 
   @Test
   @Timeout(420)
-  @DisplayName("partition between operator and API server for 30 s: no exit, no spin, recovers without restart")
+  @DisplayName(
+      "partition between operator and API server for 30 s: no exit, no spin, recovers without restart")
   void recoversFromAPartitionWithoutRestart() throws Exception {
     var client = cluster.client();
     String ns = Cluster.auditedNamespace(cluster);
     int apiPort = URI.create(client.getConfiguration().getMasterUrl()).getPort();
     long ticksPerSecond = 100; // USER_HZ on Linux
     try (CountingProxy proxy = new CountingProxy(apiPort);
-        OperatorProcess op = OperatorProcess.start("partition",
-            Cluster.kubeconfigVia(proxy.port(), "partition"), Map.of())) {
+        OperatorProcess op =
+            OperatorProcess.start(
+                "partition", Cluster.kubeconfigVia(proxy.port(), "partition"), Map.of())) {
       op.awaitReady(Duration.ofSeconds(90));
       for (int i = 0; i < BEFORE; i++) {
-        client.apps().deployments().inNamespace(ns).resource(Cluster.pythonDeployment(ns, "before-" + i)).create();
+        client
+            .apps()
+            .deployments()
+            .inNamespace(ns)
+            .resource(Cluster.pythonDeployment(ns, "before-" + i))
+            .create();
       }
       await().atMost(Duration.ofSeconds(90)).until(() -> Cluster.audited(client, ns) == BEFORE);
       long pid = op.pid();
@@ -55,7 +64,12 @@ class PartitionFaultIT {
       long cpu0 = Processes.cpuTicks(pid);
       long t0 = System.nanoTime();
       for (int i = 0; i < DURING; i++) {
-        client.apps().deployments().inNamespace(ns).resource(Cluster.pythonDeployment(ns, "during-" + i)).create();
+        client
+            .apps()
+            .deployments()
+            .inNamespace(ns)
+            .resource(Cluster.pythonDeployment(ns, "during-" + i))
+            .create();
       }
       // The fault's duration (what is injected), not a wait for a result.
       Thread.sleep(PARTITION.toMillis());
@@ -67,31 +81,50 @@ class PartitionFaultIT {
 
       proxy.heal();
       long t1 = System.nanoTime();
-      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(500))
           .until(() -> !op.alive() || Cluster.audited(client, ns) == BEFORE + DURING);
       double recoverySeconds = (System.nanoTime() - t1) / 1e9;
 
-      report.injected(String.format("An operator process talking to the API server through a TCP"
-              + " proxy; after it audited %d Deployments the proxy cut every connection and held new"
-              + " ones unanswered for %d s while %d more Deployments were created, then healed.",
-              BEFORE, PARTITION.toSeconds(), DURING))
+      report
+          .injected(
+              String.format(
+                  "An operator process talking to the API server through a TCP"
+                      + " proxy; after it audited %d Deployments the proxy cut every connection and held new"
+                      + " ones unanswered for %d s while %d more Deployments were created, then healed.",
+                  BEFORE, PARTITION.toSeconds(), DURING))
           .figure("connection attempts while cut off", connections)
-          .figure("connection attempts per second (bound)", String.format("%.2f (%.1f)", connections / seconds, MAX_CONNECTIONS_PER_SECOND))
-          .figure("operator CPU while cut off, share of one core (bound)", String.format("%.3f (%.2f)", cpuShare, MAX_CPU_SHARE))
+          .figure(
+              "connection attempts per second (bound)",
+              String.format("%.2f (%.1f)", connections / seconds, MAX_CONNECTIONS_PER_SECOND))
+          .figure(
+              "operator CPU while cut off, share of one core (bound)",
+              String.format("%.3f (%.2f)", cpuShare, MAX_CPU_SHARE))
           .figure("audited while cut off", auditedDuring + " of " + (BEFORE + DURING))
-          .figure("time to audit the new Deployments after healing", String.format("%.1f s", recoverySeconds))
+          .figure(
+              "time to audit the new Deployments after healing",
+              String.format("%.1f s", recoverySeconds))
           .figure("operator pid before / after", pid + " / " + op.pid());
-      assertThat(aliveDuring).as("the operator did not exit while cut off; log: %s", op.tailLog(1500)).isTrue();
-      assertThat(op.alive()).as("the operator did not exit after healing; log: %s", op.tailLog(1500)).isTrue();
+      assertThat(aliveDuring)
+          .as("the operator did not exit while cut off; log: %s", op.tailLog(1500))
+          .isTrue();
+      assertThat(op.alive())
+          .as("the operator did not exit after healing; log: %s", op.tailLog(1500))
+          .isTrue();
       assertThat(op.pid()).isEqualTo(pid);
-      assertThat(Cluster.audited(client, ns)).as("every Deployment audited after healing, without a restart")
+      assertThat(Cluster.audited(client, ns))
+          .as("every Deployment audited after healing, without a restart")
           .isEqualTo(BEFORE + DURING);
-      assertThat(connections / seconds).as("connection attempts per second while cut off")
+      assertThat(connections / seconds)
+          .as("connection attempts per second while cut off")
           .isLessThanOrEqualTo(MAX_CONNECTIONS_PER_SECOND);
       assertThat(cpuShare).as("CPU share while cut off").isLessThanOrEqualTo(MAX_CPU_SHARE);
-      report.observed(String.format("The operator stayed up (same pid), made %d connection attempts"
-          + " in %.0f s while cut off, and audited the %d new Deployments %.1f s after healing.",
-          connections, seconds, DURING, recoverySeconds));
+      report.observed(
+          String.format(
+              "The operator stayed up (same pid), made %d connection attempts"
+                  + " in %.0f s while cut off, and audited the %d new Deployments %.1f s after healing.",
+              connections, seconds, DURING, recoverySeconds));
     }
   }
 }

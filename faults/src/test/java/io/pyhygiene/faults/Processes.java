@@ -14,12 +14,18 @@ final class Processes {
 
   private Processes() {}
 
-  /** The shaded jar the suite runs ({@code dist/target/pyhygiene.jar}); fails when it is missing. */
+  /**
+   * The shaded jar the suite runs ({@code dist/target/pyhygiene.jar}); fails when it is missing.
+   */
   static Path jar() {
-    Path jar = Path.of(System.getProperty("pyhygiene.jar",
-        Repository.root().resolve("dist/target/pyhygiene.jar").toString()));
+    Path jar =
+        Path.of(
+            System.getProperty(
+                "pyhygiene.jar",
+                Repository.root().resolve("dist/target/pyhygiene.jar").toString()));
     if (!Files.isRegularFile(jar)) {
-      throw new AssertionError(jar + " is missing: build it first (make build, or mvn -pl faults -am verify)");
+      throw new AssertionError(
+          jar + " is missing: build it first (make build, or mvn -pl faults -am verify)");
     }
     return jar;
   }
@@ -38,7 +44,8 @@ final class Processes {
   /** A field of /proc/PID/status in KiB (VmRSS, VmHWM), or -1 once the process is gone. */
   static long statusKib(long pid, String field) {
     try {
-      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"), StandardCharsets.UTF_8)) {
+      for (String line :
+          Files.readAllLines(Path.of("/proc/" + pid + "/status"), StandardCharsets.UTF_8)) {
         if (line.startsWith(field + ":")) {
           return Long.parseLong(line.replaceAll("[^0-9]", ""));
         }

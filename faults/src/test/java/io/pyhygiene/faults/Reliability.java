@@ -38,8 +38,16 @@ public final class Reliability implements BeforeEachCallback, TestWatcher {
   private static final ObjectMapper JSON = JsonMapper.builder().build();
 
   /** One case as stored and rendered. */
-  public record Case(String id, String title, String injected, String observed,
-      Map<String, String> figures, boolean pass, String failure, String finished, String run) {}
+  public record Case(
+      String id,
+      String title,
+      String injected,
+      String observed,
+      Map<String, String> figures,
+      boolean pass,
+      String failure,
+      String finished,
+      String run) {}
 
   private String injected = "";
   private final List<String> observed = new ArrayList<>();
@@ -88,16 +96,30 @@ public final class Reliability implements BeforeEachCallback, TestWatcher {
   }
 
   private void store(ExtensionContext context, boolean pass, String failure) {
-    String id = context.getRequiredTestClass().getSimpleName() + "." + context.getRequiredTestMethod().getName();
+    String id =
+        context.getRequiredTestClass().getSimpleName()
+            + "."
+            + context.getRequiredTestMethod().getName();
     // scripts/faults.sh says which target ran it; otherwise it was a direct Maven run.
     String run = Optional.ofNullable(System.getenv("FAULTS_RUN")).orElse("mvn -pl faults");
-    Case c = new Case(id, context.getDisplayName(), injected, String.join(" ", observed),
-        Map.copyOf(figures), pass, failure, Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), run);
+    Case c =
+        new Case(
+            id,
+            context.getDisplayName(),
+            injected,
+            String.join(" ", observed),
+            Map.copyOf(figures),
+            pass,
+            failure,
+            Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(),
+            run);
     try {
       Path dir = resultsDir();
       Files.createDirectories(dir);
-      JSON.writerWithDefaultPrettyPrinter().writeValue(dir.resolve(id + ".json").toFile(),
-          new LinkedHashMap<>(Map.of("case", c, "figureOrder", List.copyOf(figures.keySet()))));
+      JSON.writerWithDefaultPrettyPrinter()
+          .writeValue(
+              dir.resolve(id + ".json").toFile(),
+              new LinkedHashMap<>(Map.of("case", c, "figureOrder", List.copyOf(figures.keySet()))));
       // make test's subset keeps its results in target/ only: the committed document is the
       // whole suite's (make faults), not overwritten by a smaller run.
       if (Boolean.parseBoolean(System.getProperty("faults.writeDocument", "true"))) {
@@ -116,7 +138,9 @@ public final class Reliability implements BeforeEachCallback, TestWatcher {
     return Repository.root().resolve("docs/reliability.md");
   }
 
-  /** Writes docs/reliability.md from every stored case (sorted by the order of the issue's list). */
+  /**
+   * Writes docs/reliability.md from every stored case (sorted by the order of the issue's list).
+   */
   static synchronized void render() throws IOException {
     List<Map.Entry<Case, List<String>>> cases = new ArrayList<>();
     try (Stream<Path> files = Files.list(resultsDir())) {
@@ -131,21 +155,34 @@ public final class Reliability implements BeforeEachCallback, TestWatcher {
     cases.sort(Comparator.comparing(e -> e.getKey().id()));
     StringBuilder md = new StringBuilder();
     md.append("# Reliability: the fault suite\n\n");
-    md.append("Written by the fault suite (`faults/`, `make faults`; the `fault-subset` tag runs in"
-        + " `make test`) at the end of each case: what was injected, what was observed, the"
-        + " measured figures and pass/fail. Do not edit by hand: run the suite. A case that has not"
-        + " run on this checkout is not listed.\n\n");
-    md.append("Machine: ").append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
-        .append(totalMemoryMiB()).append(" MiB memory, Java ")
-        .append(System.getProperty("java.version")).append(".\n\n");
+    md.append(
+        "Written by the fault suite (`faults/`, `make faults`; the `fault-subset` tag runs in"
+            + " `make test`) at the end of each case: what was injected, what was observed, the"
+            + " measured figures and pass/fail. Do not edit by hand: run the suite. A case that has not"
+            + " run on this checkout is not listed.\n\n");
+    md.append("Machine: ")
+        .append(Runtime.getRuntime().availableProcessors())
+        .append(" cores, ")
+        .append(totalMemoryMiB())
+        .append(" MiB memory, Java ")
+        .append(System.getProperty("java.version"))
+        .append(".\n\n");
     long passed = cases.stream().filter(e -> e.getKey().pass()).count();
     md.append("**").append(passed).append(" of ").append(cases.size()).append(" cases pass.**\n\n");
     md.append("| case | result | run by | finished (UTC) |\n|---|---|---|---|\n");
     for (var e : cases) {
       Case c = e.getKey();
-      md.append("| [").append(c.id()).append("](#").append(anchor(c.id())).append(") | ")
-          .append(c.pass() ? "pass" : "**FAIL**").append(" | ").append(c.run()).append(" | ")
-          .append(c.finished()).append(" |\n");
+      md.append("| [")
+          .append(c.id())
+          .append("](#")
+          .append(anchor(c.id()))
+          .append(") | ")
+          .append(c.pass() ? "pass" : "**FAIL**")
+          .append(" | ")
+          .append(c.run())
+          .append(" | ")
+          .append(c.finished())
+          .append(" |\n");
     }
     for (var e : cases) {
       Case c = e.getKey();
@@ -153,11 +190,17 @@ public final class Reliability implements BeforeEachCallback, TestWatcher {
       md.append(c.title()).append("\n\n");
       md.append("- **Injected:** ").append(cell(c.injected())).append('\n');
       md.append("- **Observed:** ").append(cell(c.observed())).append('\n');
-      md.append("- **Result:** ").append(c.pass() ? "pass" : "FAIL: " + cell(c.failure())).append('\n');
+      md.append("- **Result:** ")
+          .append(c.pass() ? "pass" : "FAIL: " + cell(c.failure()))
+          .append('\n');
       if (!c.figures().isEmpty()) {
         md.append("\n| figure | value |\n|---|---|\n");
         for (String name : e.getValue()) {
-          md.append("| ").append(cell(name)).append(" | ").append(cell(c.figures().get(name))).append(" |\n");
+          md.append("| ")
+              .append(cell(name))
+              .append(" | ")
+              .append(cell(c.figures().get(name)))
+              .append(" |\n");
         }
       }
     }

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Secrets through the shipped CLI (a separate JVM, library logs on at DEBUG): sentinel values in
- * env literals (by name, in a DSN, in a PEM block) and in a Secret that env references are in
- * the input; they appear in none of its outputs (text, JSON, SARIF) nor in its logs.
+ * env literals (by name, in a DSN, in a PEM block) and in a Secret that env references are in the
+ * input; they appear in none of its outputs (text, JSON, SARIF) nor in its logs.
  */
 @Tag("fault-subset")
 class SecretsFaultIT {
@@ -35,13 +35,15 @@ class SecretsFaultIT {
   }
 
   @Test
-  @DisplayName("secret values in env and in a referenced Secret never leave the CLI (text, JSON, SARIF, logs)")
+  @DisplayName(
+      "secret values in env and in a referenced Secret never leave the CLI (text, JSON, SARIF, logs)")
   void cliNeverEchoesSecrets() throws Exception {
     String password = sentinel("pw");
     String dsn = sentinel("dsn");
     String pem = sentinel("pem");
     String inSecret = sentinel("sec");
-    String manifest = """
+    String manifest =
+        """
         apiVersion: v1
         kind: Secret
         metadata: {name: billing-db, namespace: shop}
@@ -65,7 +67,8 @@ class SecretsFaultIT {
                     - {name: TLS_KEY, value: "-----BEGIN PRIVATE KEY-----\\n%3$s\\n-----END PRIVATE KEY-----"}
                     - name: FROM_SECRET
                       valueFrom: {secretKeyRef: {name: billing-db, key: password}}
-        """.formatted(password, dsn, pem, inSecret);
+        """
+            .formatted(password, dsn, pem, inSecret);
     Path dir = Repository.root().resolve("faults/target/secrets");
     Files.createDirectories(dir);
     Path input = dir.resolve("billing.yaml");
@@ -74,8 +77,11 @@ class SecretsFaultIT {
 
     Map<String, String> outputs = new LinkedHashMap<>();
     for (String format : List.of("text", "json", "sarif")) {
-      ProcessBuilder pb = new ProcessBuilder(Processes.javaJar(List.of("-Xmx256m"),
-          List.of("audit", "-f", input.toString(), "-o", format, "--fail-on", "never")));
+      ProcessBuilder pb =
+          new ProcessBuilder(
+              Processes.javaJar(
+                  List.of("-Xmx256m"),
+                  List.of("audit", "-f", input.toString(), "-o", format, "--fail-on", "never")));
       pb.environment().put("PYHYGIENE_LOG_LEVEL", "DEBUG"); // the library logs, on stderr
       Path out = dir.resolve("out." + format);
       Path err = dir.resolve("err." + format);
@@ -86,20 +92,28 @@ class SecretsFaultIT {
       outputs.put("stderr/logs (-o " + format + ")", Files.readString(err, StandardCharsets.UTF_8));
     }
     String json = outputs.get("stdout (-o json)");
-    assertThat(Json.MAPPER.readTree(json).toString()).as("the finding fired").contains("plaintext-secret-env");
+    assertThat(Json.MAPPER.readTree(json).toString())
+        .as("the finding fired")
+        .contains("plaintext-secret-env");
     assertThat(json).as("the variables are named").contains("DB_PASSWORD").contains("DATABASE_URL");
-    report.injected("A Deployment with env literals DB_PASSWORD, DATABASE_URL (DSN with a password) and"
-        + " TLS_KEY (PEM block), and FROM_SECRET referencing a Secret in the same input whose value"
-        + " is a fourth sentinel; pyhygiene.jar audit -o text|json|sarif with PYHYGIENE_LOG_LEVEL=DEBUG.");
+    report.injected(
+        "A Deployment with env literals DB_PASSWORD, DATABASE_URL (DSN with a password) and"
+            + " TLS_KEY (PEM block), and FROM_SECRET referencing a Secret in the same input whose value"
+            + " is a fourth sentinel; pyhygiene.jar audit -o text|json|sarif with PYHYGIENE_LOG_LEVEL=DEBUG.");
     int bytes = 0;
     for (Map.Entry<String, String> o : outputs.entrySet()) {
       bytes += o.getValue().length();
       for (String s : secrets) {
-        assertThat(o.getValue()).as("%s must not contain a secret value", o.getKey()).doesNotContain(s);
+        assertThat(o.getValue())
+            .as("%s must not contain a secret value", o.getKey())
+            .doesNotContain(s);
       }
     }
-    report.observed("plaintext-secret-env fired and named the variables; none of the 4 sentinel"
-            + " values appears in any of the 6 outputs.")
-        .figure("outputs searched", outputs.keySet()).figure("characters searched", bytes);
+    report
+        .observed(
+            "plaintext-secret-env fired and named the variables; none of the 4 sentinel"
+                + " values appears in any of the 6 outputs.")
+        .figure("outputs searched", outputs.keySet())
+        .figure("characters searched", bytes);
   }
 }

@@ -20,19 +20,71 @@ final class SpecMutator {
   private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
   /** Names that the plaintext-secret-env rule treats as secrets. */
-  static final List<String> SECRET_NAMES = List.of("DB_PASSWORD", "GITHUB_TOKEN", "API_KEY",
-      "AWS_SECRET_ACCESS_KEY", "stripe.secret", "OAUTH_CREDENTIALS", "my_passwd");
+  static final List<String> SECRET_NAMES =
+      List.of(
+          "DB_PASSWORD",
+          "GITHUB_TOKEN",
+          "API_KEY",
+          "AWS_SECRET_ACCESS_KEY",
+          "stripe.secret",
+          "OAUTH_CREDENTIALS",
+          "my_passwd");
 
   /** Sentinel values start with this; no finding, report or log may ever contain one. */
   static final String SENTINEL_PREFIX = "SENTINELzq";
 
-  private static final List<String> JUNK = List.of("", " ", "\u0000", "\uD800", "\uDFFF\uD800",
-      "\uFFFF", "日本語", "\uD83D\uDE00", "$(rm -rf /)", "sh", "-c", "exec", "python3",
-      "gunicorn", "uvicorn --reload", "sh -c 'python app.py'", "bash -c \"x; y\"", "&&", "|", "'",
-      "\"", "\\", "<<EOF", "99999999999999999999999999", "-1", "-9223372036854775808", "1e308",
-      "NaN", "0x7fffffff", "128Mi", "-128Mi", "1Ei", "9999999Ei", "0.0000001Ki", "latest",
-      "python:3.9-alpine", "registry:5000/app", "@sha256:", "RuntimeDefault", "ALL",
-      "pyhygiene.io/runtime", "python", "true", "null", "~", "---", "...", ": : :", "{", "[");
+  private static final List<String> JUNK =
+      List.of(
+          "",
+          " ",
+          "\u0000",
+          "\uD800",
+          "\uDFFF\uD800",
+          "\uFFFF",
+          "日本語",
+          "\uD83D\uDE00",
+          "$(rm -rf /)",
+          "sh",
+          "-c",
+          "exec",
+          "python3",
+          "gunicorn",
+          "uvicorn --reload",
+          "sh -c 'python app.py'",
+          "bash -c \"x; y\"",
+          "&&",
+          "|",
+          "'",
+          "\"",
+          "\\",
+          "<<EOF",
+          "99999999999999999999999999",
+          "-1",
+          "-9223372036854775808",
+          "1e308",
+          "NaN",
+          "0x7fffffff",
+          "128Mi",
+          "-128Mi",
+          "1Ei",
+          "9999999Ei",
+          "0.0000001Ki",
+          "latest",
+          "python:3.9-alpine",
+          "registry:5000/app",
+          "@sha256:",
+          "RuntimeDefault",
+          "ALL",
+          "pyhygiene.io/runtime",
+          "python",
+          "true",
+          "null",
+          "~",
+          "---",
+          "...",
+          ": : :",
+          "{",
+          "[");
 
   private final SplittableRandom random;
   private int sentinels;
@@ -80,16 +132,21 @@ final class SpecMutator {
     if (op < 55) {
       // Same JSON type, hostile value: what a Deployment that reads can carry.
       if (v.isTextual()) {
-        s.set(F.textNode(random.nextInt(15) == 0
-            ? binary(1 + random.nextInt(random.nextInt(50) == 0 ? 20_000 : 300)) : junkString()));
+        s.set(
+            F.textNode(
+                random.nextInt(15) == 0
+                    ? binary(1 + random.nextInt(random.nextInt(50) == 0 ? 20_000 : 300))
+                    : junkString()));
       } else if (v.isIntegralNumber()) {
-        s.set(F.numberNode(switch (random.nextInt(5)) {
-          case 0 -> Long.MIN_VALUE;
-          case 1 -> Long.MAX_VALUE;
-          case 2 -> -1L;
-          case 3 -> 0L;
-          default -> random.nextLong();
-        }));
+        s.set(
+            F.numberNode(
+                switch (random.nextInt(5)) {
+                  case 0 -> Long.MIN_VALUE;
+                  case 1 -> Long.MAX_VALUE;
+                  case 2 -> -1L;
+                  case 3 -> 0L;
+                  default -> random.nextLong();
+                }));
       } else if (v.isBoolean()) {
         s.set(F.booleanNode(!v.booleanValue()));
       } else if (v.isArray() && !v.isEmpty()) {
@@ -138,11 +195,13 @@ final class SpecMutator {
     String value = SENTINEL_PREFIX + sentinels++;
     ObjectNode var = ((ArrayNode) env).addObject();
     var.put("name", SECRET_NAMES.get(random.nextInt(SECRET_NAMES.size())));
-    var.put("value", switch (random.nextInt(3)) {
-      case 0 -> value;
-      case 1 -> "postgres://app:" + value + "@db.internal:5432/app";
-      default -> "-----BEGIN PRIVATE KEY-----\n" + value + "\n-----END PRIVATE KEY-----";
-    });
+    var.put(
+        "value",
+        switch (random.nextInt(3)) {
+          case 0 -> value;
+          case 1 -> "postgres://app:" + value + "@db.internal:5432/app";
+          default -> "-----BEGIN PRIVATE KEY-----\n" + value + "\n-----END PRIVATE KEY-----";
+        });
   }
 
   private JsonNode junkScalar() {

@@ -1,7 +1,7 @@
 package io.pyhygiene.operator;
 
-import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -41,7 +41,6 @@ import io.pyhygiene.operator.reconciler.ClusterCache;
 import io.pyhygiene.operator.reconciler.Housekeeping;
 import io.pyhygiene.operator.reconciler.InitialSync;
 import io.pyhygiene.operator.reconciler.PolicyReconciler;
-import io.pyhygiene.operator.reconciler.Pruning;
 import io.pyhygiene.operator.reconciler.PruningItemStore;
 import io.pyhygiene.operator.reconciler.SelectionIndex;
 import io.pyhygiene.operator.reconciler.WorkloadReconciler;
@@ -73,9 +72,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Composition root of the operator: builds the engine, the reconcilers, housekeeping and the
- * report publisher, the metrics and the HTTP endpoints, and wires them to one Kubernetes client.
- * Nothing here decides anything about a workload.
+ * Composition root of the operator: builds the engine, the reconcilers, housekeeping and the report
+ * publisher, the metrics and the HTTP endpoints, and wires them to one Kubernetes client. Nothing
+ * here decides anything about a workload.
  */
 public final class OperatorApp implements AutoCloseable {
 
@@ -102,17 +101,28 @@ public final class OperatorApp implements AutoCloseable {
     if (settings.webhookEnabled()) { // fail before anything starts
       for (var file : List.of(settings.webhookCertFile(), settings.webhookKeyFile())) {
         if (!Files.isReadable(file)) {
-          throw new IllegalArgumentException("the admission webhook is enabled but " + file
-              + " is not readable: set " + OperatorSettings.WEBHOOK_CERT_FILE.key() + " and "
-              + OperatorSettings.WEBHOOK_KEY_FILE.key() + ", or "
-              + OperatorSettings.WEBHOOK_ENABLED.key() + "=false");
+          throw new IllegalArgumentException(
+              "the admission webhook is enabled but "
+                  + file
+                  + " is not readable: set "
+                  + OperatorSettings.WEBHOOK_CERT_FILE.key()
+                  + " and "
+                  + OperatorSettings.WEBHOOK_KEY_FILE.key()
+                  + ", or "
+                  + OperatorSettings.WEBHOOK_ENABLED.key()
+                  + "=false");
         }
       }
     }
     Clock clock = Clock.systemUTC();
     String identity = identity(settings.podName());
-    this.client = new KubernetesClientBuilder().withConfig(new ConfigBuilder(kubeConfig)
-        .withUserAgent("pyhygiene/" + Versions.current()).build()).build();
+    this.client =
+        new KubernetesClientBuilder()
+            .withConfig(
+                new ConfigBuilder(kubeConfig)
+                    .withUserAgent("pyhygiene/" + Versions.current())
+                    .build())
+            .build();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmGcMetrics().bindTo(registry);
@@ -137,49 +147,76 @@ public final class OperatorApp implements AutoCloseable {
     store.completeWhen(initialSync::done);
     SelectionIndex index = new SelectionIndex(policies, cache);
     WorkloadWriter writer = new WorkloadWriter(client, clock, identity);
-    Remediator remediator = new Remediator(new FixPlanner(auditor), writer,
-        new RolloutSlots(cache::deployments), metrics);
-    PodEvidence podEvidence = new PodEvidence(evidence, metrics, new PodEvidence.Owners() {
-      @Override
-      public Optional<? extends HasMetadata> find(WorkloadKind kind, String ns,
-          String name) {
-        return cache.find(kind, ns, name);
-      }
+    Remediator remediator =
+        new Remediator(
+            new FixPlanner(auditor), writer, new RolloutSlots(cache::deployments), metrics);
+    PodEvidence podEvidence =
+        new PodEvidence(
+            evidence,
+            metrics,
+            new PodEvidence.Owners() {
+              @Override
+              public Optional<? extends HasMetadata> find(
+                  WorkloadKind kind, String ns, String name) {
+                return cache.find(kind, ns, name);
+              }
 
-      @Override
-      public boolean exists(WorkloadId id) {
-        return cache.exists(id);
-      }
-    });
-    List<WorkloadReconciler<?>> workloads = WorkloadReconcilers.all(new WorkloadReconciler.Wiring(
-        new WorkloadReconciler.Collaborators(policies,
-            new WorkloadAuditor(auditor, policies::active, cache::namespaceLabels,
-                images.reconcileLookup()), cache, index, initialSync, podEvidence, evidence, images),
-        store, writer, remediator));
+              @Override
+              public boolean exists(WorkloadId id) {
+                return cache.exists(id);
+              }
+            });
+    List<WorkloadReconciler<?>> workloads =
+        WorkloadReconcilers.all(
+            new WorkloadReconciler.Wiring(
+                new WorkloadReconciler.Collaborators(
+                    policies,
+                    new WorkloadAuditor(
+                        auditor,
+                        policies::active,
+                        cache::namespaceLabels,
+                        images.reconcileLookup()),
+                    cache,
+                    index,
+                    initialSync,
+                    podEvidence,
+                    evidence,
+                    images),
+                store,
+                writer,
+                remediator));
     PolicyStatusWriter statusWriter = new PolicyStatusWriter(client, store, clock);
     Housekeeping housekeeping = new Housekeeping(cache, store, evidence, index, writer);
-    ReportPublisher publisher = new ReportPublisher(client, store, policies, statusWriter,
-        metrics, ruleInfo);
+    ReportPublisher publisher =
+        new ReportPublisher(client, store, policies, statusWriter, metrics, ruleInfo);
 
     AtomicBoolean leading = new AtomicBoolean(!settings.leaderElection());
-    this.operator = new Operator(o -> {
-      o.withKubernetesClient(client)
-          .withCloseClientOnStop(false)
-          .withConcurrentReconciliationThreads(settings.reconcileThreads())
-          .withMetrics(MicrometerMetrics.newMicrometerMetricsBuilder(registry)
-              .notCollectingMetricsPerResource().build());
-      if (settings.leaderElection()) {
-        o.withLeaderElectionConfiguration(leaderElection(identity, leading));
-      }
-    });
+    this.operator =
+        new Operator(
+            o -> {
+              o.withKubernetesClient(client)
+                  .withCloseClientOnStop(false)
+                  .withConcurrentReconciliationThreads(settings.reconcileThreads())
+                  .withMetrics(
+                      MicrometerMetrics.newMicrometerMetricsBuilder(registry)
+                          .notCollectingMetricsPerResource()
+                          .build());
+              if (settings.leaderElection()) {
+                o.withLeaderElectionConfiguration(leaderElection(identity, leading));
+              }
+            });
     workloads.forEach(this::register);
     operator.register(new PolicyReconciler(policies, statusWriter));
-    this.rounds = new Periodic("pyhygiene-reports", settings.reportInterval(), () -> {
-      if (leading.get() && store.complete()) { // a partial store would publish wrong counts
-        housekeeping.run();
-        publisher.publish();
-      }
-    });
+    this.rounds =
+        new Periodic(
+            "pyhygiene-reports",
+            settings.reportInterval(),
+            () -> {
+              if (leading.get() && store.complete()) { // a partial store would publish wrong counts
+                housekeeping.run();
+                publisher.publish();
+              }
+            });
 
     // The webhook side: every replica answers admission requests, leader or not, so it keeps
     // its own (small) caches of policies and namespaces.
@@ -192,34 +229,50 @@ public final class OperatorApp implements AutoCloseable {
       if (!settings.operatorNamespace().isEmpty()) {
         excluded.add(settings.operatorNamespace());
       }
-      this.webhook = new AdmissionServer(settings.webhookPort(), settings.webhookCertFile(),
-          settings.webhookKeyFile(), new AdmissionDecider(new WorkloadAuditor(auditor,
-              admissionPolicies::active, this::webhookNamespaceLabels, images.admissionLookup())),
-          Set.copyOf(excluded), metrics);
+      this.webhook =
+          new AdmissionServer(
+              settings.webhookPort(),
+              settings.webhookCertFile(),
+              settings.webhookKeyFile(),
+              new AdmissionDecider(
+                  new WorkloadAuditor(
+                      auditor,
+                      admissionPolicies::active,
+                      this::webhookNamespaceLabels,
+                      images.admissionLookup())),
+              Set.copyOf(excluded),
+              metrics);
     } else {
       this.webhook = null;
       this.webhookPolicies = null;
       this.webhookNamespaces = null;
     }
-    this.http = new OpsServer(settings.httpPort(), registry,
-        () -> !started.get() || operator.getRuntimeInfo().allEventSourcesAreHealthy(),
-        () -> started.get() && operator.getRuntimeInfo().isStarted()
-            && (webhookPolicies == null
-                || (webhookPolicies.hasSynced() && webhookNamespaces.hasSynced())));
+    this.http =
+        new OpsServer(
+            settings.httpPort(),
+            registry,
+            () -> !started.get() || operator.getRuntimeInfo().allEventSourcesAreHealthy(),
+            () ->
+                started.get()
+                    && operator.getRuntimeInfo().isStarted()
+                    && (webhookPolicies == null
+                        || (webhookPolicies.hasSynced() && webhookNamespaces.hasSynced())));
   }
 
   /** Registers one kind's reconciler: its name, pruned cache, and only what it audits itself. */
   private <T extends HasMetadata> void register(WorkloadReconciler<T> r) {
-    operator.register(r, c -> {
-      if (!settings.watchNamespaces().isEmpty()) {
-        c.settingNamespaces(settings.watchNamespaces());
-      }
-      c.withName(WorkloadId.plural(r.kind()));
-      c.withGenerationAware(false);
-      c.withItemStore(new PruningItemStore<>(r.pruning()));
-      c.withGenericFilter(o -> !Ownership.auditedThroughOwner(o));
-      c.withReconciliationMaxInterval(settings.resyncInterval());
-    });
+    operator.register(
+        r,
+        c -> {
+          if (!settings.watchNamespaces().isEmpty()) {
+            c.settingNamespaces(settings.watchNamespaces());
+          }
+          c.withName(WorkloadId.plural(r.kind()));
+          c.withGenerationAware(false);
+          c.withItemStore(new PruningItemStore<>(r.pruning()));
+          c.withGenericFilter(o -> !Ownership.auditedThroughOwner(o));
+          c.withReconciliationMaxInterval(settings.resyncInterval());
+        });
   }
 
   private LeaderElectionConfiguration leaderElection(String identity, AtomicBoolean leading) {
@@ -229,30 +282,32 @@ public final class OperatorApp implements AutoCloseable {
         // JOSDK's own exit-on-stop-leading calls System.exit inside our shutdown hook (stopping
         // the operator stops leading) and deadlocks; the callback below decides.
         .withExitOnStopLeading(false)
-        .withLeaderCallbacks(new LeaderCallbacks(
-            () -> {
-              leading.set(true);
-              LOG.info("became the leader ({})", identity);
-            },
-            () -> {
-              leading.set(false);
-              if (closing.get()) {
-                LOG.info("stopped leading (shutting down)");
-              } else {
-                // Lost the Lease while running: exit so the Deployment restarts this replica as
-                // a follower. From a new thread: System.exit runs the shutdown hook, which must
-                // not wait on the thread that called it.
-                LOG.warn("lost leadership; exiting so this replica restarts as a follower");
-                new Thread(() -> System.exit(1), "pyhygiene-lost-lease").start();
-              }
-            },
-            leader -> LOG.info("current leader: {}", leader)))
+        .withLeaderCallbacks(
+            new LeaderCallbacks(
+                () -> {
+                  leading.set(true);
+                  LOG.info("became the leader ({})", identity);
+                },
+                () -> {
+                  leading.set(false);
+                  if (closing.get()) {
+                    LOG.info("stopped leading (shutting down)");
+                  } else {
+                    // Lost the Lease while running: exit so the Deployment restarts this replica as
+                    // a follower. From a new thread: System.exit runs the shutdown hook, which must
+                    // not wait on the thread that called it.
+                    LOG.warn("lost leadership; exiting so this replica restarts as a follower");
+                    new Thread(() -> System.exit(1), "pyhygiene-lost-lease").start();
+                  }
+                },
+                leader -> LOG.info("current leader: {}", leader)))
         .build();
   }
 
   private Map<String, String> webhookNamespaceLabels(String namespace) {
     Namespace n = webhookNamespaces.getStore().getByKey(namespace);
-    return n == null || n.getMetadata().getLabels() == null ? Map.of()
+    return n == null || n.getMetadata().getLabels() == null
+        ? Map.of()
         : n.getMetadata().getLabels();
   }
 
@@ -281,11 +336,14 @@ public final class OperatorApp implements AutoCloseable {
       webhook.start();
       LOG.info("admission webhook on :{} (POST /validate)", webhook.port());
     }
-    LOG.info("pyhygiene {} starting: metrics and probes on :{}, watching {}, leader election {}",
-        Versions.current(), http.port(),
+    LOG.info(
+        "pyhygiene {} starting: metrics and probes on :{}, watching {}, leader election {}",
+        Versions.current(),
+        http.port(),
         settings.watchNamespaces().isEmpty() ? "all namespaces" : settings.watchNamespaces(),
-        settings.leaderElection() ? "on (lease " + settings.leaseNamespace() + "/"
-            + settings.leaseName() + ")" : "off");
+        settings.leaderElection()
+            ? "on (lease " + settings.leaseNamespace() + "/" + settings.leaseName() + ")"
+            : "off");
     operator.start();
     started.set(true);
     rounds.start();
@@ -297,8 +355,8 @@ public final class OperatorApp implements AutoCloseable {
   }
 
   /**
-   * Housekeeping and publishing rounds finished so far (whether or not they had anything to do):
-   * a test waits for one that started after its action, instead of sleeping.
+   * Housekeeping and publishing rounds finished so far (whether or not they had anything to do): a
+   * test waits for one that started after its action, instead of sleeping.
    */
   public long finishedRounds() {
     return rounds.finished();

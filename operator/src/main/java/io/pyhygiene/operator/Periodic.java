@@ -10,8 +10,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a task on its own daemon thread every {@code interval} (after the previous run ended). A
- * failing run is logged and retried on the next one. Counts finished runs, so a caller (a test)
- * can wait for a run that started after something happened instead of sleeping.
+ * failing run is logged and retried on the next one. Counts finished runs, so a caller (a test) can
+ * wait for a run that started after something happened instead of sleeping.
  */
 final class Periodic implements AutoCloseable {
 
@@ -27,16 +27,18 @@ final class Periodic implements AutoCloseable {
     this.name = name;
     this.interval = interval;
     this.task = task;
-    this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, name);
+              t.setDaemon(true);
+              return t;
+            });
   }
 
   void start() {
-    executor.scheduleWithFixedDelay(this::runOnce, interval.toMillis(), interval.toMillis(),
-        TimeUnit.MILLISECONDS);
+    executor.scheduleWithFixedDelay(
+        this::runOnce, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   private void runOnce() {

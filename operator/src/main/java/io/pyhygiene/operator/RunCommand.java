@@ -12,19 +12,21 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 /** {@code pyhygiene run}: the operator. */
-@Command(name = "run", mixinStandardHelpOptions = true,
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
     description = {
-        "Run the operator: keep every Python Deployment selected by a PythonHygienePolicy"
-            + " audited, continuously (labels, annotations, Events, PolicyReports, metrics,"
-            + " optional remediation).",
-        "",
-        "Connects like kubectl: KUBECONFIG or ~/.kube/config, else the in-cluster service"
-            + " account. Configured by environment variables (a bad value stops start-up):"},
+      "Run the operator: keep every Python Deployment selected by a PythonHygienePolicy"
+          + " audited, continuously (labels, annotations, Events, PolicyReports, metrics,"
+          + " optional remediation).",
+      "",
+      "Connects like kubectl: KUBECONFIG or ~/.kube/config, else the in-cluster service"
+          + " account. Configured by environment variables (a bad value stops start-up):"
+    },
     footer = {"%nStops gracefully on SIGTERM: in-flight reconciles finish, the lease is released."})
 public final class RunCommand implements Callable<Integer> {
 
-  @Spec
-  CommandSpec spec;
+  @Spec CommandSpec spec;
 
   private final Map<String, String> environment;
 
@@ -35,8 +37,11 @@ public final class RunCommand implements Callable<Integer> {
   /** Lists the environment variables in --help: the same {@link Setting}s the guide documents. */
   public static String[] variablesHelp() {
     return OperatorSettings.SETTINGS.stream()
-        .flatMap(s -> Stream.of("  " + s.key() + " (default: "
-            + s.documentedDefault().replace("`", "") + ")", "      " + s.description()))
+        .flatMap(
+            s ->
+                Stream.of(
+                    "  " + s.key() + " (default: " + s.documentedDefault().replace("`", "") + ")",
+                    "      " + s.description()))
         .toArray(String[]::new);
   }
 
@@ -61,14 +66,20 @@ public final class RunCommand implements Callable<Integer> {
     // here, it is a clean stop with exit code 0, so the pod ends "Completed", not "Error"
     // with 143 as the JVM's default handler would make it. The shutdown hook stays for
     // SIGINT and for an exit from inside (a lost lease).
-    sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> {
-      app.close();
-      stopped.countDown();
-    });
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      app.close();
-      stopped.countDown();
-    }, "pyhygiene-shutdown"));
+    sun.misc.Signal.handle(
+        new sun.misc.Signal("TERM"),
+        signal -> {
+          app.close();
+          stopped.countDown();
+        });
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  app.close();
+                  stopped.countDown();
+                },
+                "pyhygiene-shutdown"));
     try {
       app.start();
     } catch (IllegalStateException e) {

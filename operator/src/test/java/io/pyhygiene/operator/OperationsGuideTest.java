@@ -36,19 +36,26 @@ class OperationsGuideTest {
   void everySettingIsInTheTableWithItsDefaultAndDescription() throws Exception {
     String guide = guide();
     for (Setting<?> setting : OperatorSettings.SETTINGS) {
-      String row = guide.lines().filter(l -> l.startsWith("| `" + setting.key() + "` |"))
-          .findFirst().orElseThrow(
-              () -> new AssertionError(setting.key() + " has no row in docs/operations.md"));
+      String row =
+          guide
+              .lines()
+              .filter(l -> l.startsWith("| `" + setting.key() + "` |"))
+              .findFirst()
+              .orElseThrow(
+                  () -> new AssertionError(setting.key() + " has no row in docs/operations.md"));
       String[] cells = row.split(" \\| ");
       assertThat(cells).as(row).hasSize(3);
-      assertThat(cells[1]).as("default of %s", setting.key())
+      assertThat(cells[1])
+          .as("default of %s", setting.key())
           .isEqualTo(setting.documentedDefault());
       // The guide may set code in backticks; the words are the setting's own.
-      assertThat(cells[2].replace("`", "").replaceAll(" \\|$", "")).as(setting.key())
+      assertThat(cells[2].replace("`", "").replaceAll(" \\|$", ""))
+          .as(setting.key())
           .isEqualTo(setting.description());
     }
     assertThat(guide.lines().filter(l -> l.matches("\\| `[A-Z_]+` \\|.*")).count())
-        .as("rows in the settings table").isEqualTo(OperatorSettings.SETTINGS.size());
+        .as("rows in the settings table")
+        .isEqualTo(OperatorSettings.SETTINGS.size());
   }
 
   @Test
@@ -62,7 +69,8 @@ class OperationsGuideTest {
   void everyExportedPyhygieneMetricIsDescribed() throws Exception {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     PyhygieneMetrics metrics = new PyhygieneMetrics(registry);
-    metrics.setWorkloads(Map.of(List.of("shop", "Deployment", "fail"), 1L),
+    metrics.setWorkloads(
+        Map.of(List.of("shop", "Deployment", "fail"), 1L),
         Map.of(List.of("shop", "Deployment", "run-as-root", "error"), 1L));
     metrics.remediation("run-as-root", "applied");
     metrics.admission("CREATE", "allowed", Duration.ofMillis(2));

@@ -14,8 +14,8 @@ public interface CredentialSource {
    * The credentials to try for {@code ref}, in order (the kubelet also tries every matching
    * pull-secret entry in turn). Empty when none match.
    *
-   * @throws CredentialException when a source that should answer cannot (a credential helper
-   *     that fails): Docker then fails the pull, and so does the resolver (UNAUTHORIZED)
+   * @throws CredentialException when a source that should answer cannot (a credential helper that
+   *     fails): Docker then fails the pull, and so does the resolver (UNAUTHORIZED)
    */
   List<RegistryCredential> lookup(ImageRef ref) throws CredentialException;
 
@@ -26,19 +26,23 @@ public interface CredentialSource {
   String scope();
 
   /** No credentials: anonymous pulls only. */
-  CredentialSource NONE = new CredentialSource() {
-    @Override
-    public List<RegistryCredential> lookup(ImageRef ref) {
-      return List.of();
-    }
+  CredentialSource NONE =
+      new CredentialSource() {
+        @Override
+        public List<RegistryCredential> lookup(ImageRef ref) {
+          return List.of();
+        }
 
-    @Override
-    public String scope() {
-      return "anonymous";
-    }
-  };
+        @Override
+        public String scope() {
+          return "anonymous";
+        }
+      };
 
-  /** The credentials of every source in order (pull Secrets first, then the node's, as the kubelet does). */
+  /**
+   * The credentials of every source in order (pull Secrets first, then the node's, as the kubelet
+   * does).
+   */
   static CredentialSource chain(CredentialSource... sources) {
     List<CredentialSource> all = List.of(sources);
     return new CredentialSource() {

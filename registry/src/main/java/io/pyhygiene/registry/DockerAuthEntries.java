@@ -8,28 +8,32 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The {@code auths} entries shared by Docker's config.json, a {@code .dockerconfigjson} Secret
- * and a legacy {@code .dockercfg} Secret: {@code {"<server>": {"auth": base64(user:password)} }},
- * or {@code username}/{@code password}, or an {@code identitytoken}.
+ * The {@code auths} entries shared by Docker's config.json, a {@code .dockerconfigjson} Secret and
+ * a legacy {@code .dockercfg} Secret: {@code {"<server>": {"auth": base64(user:password)} }}, or
+ * {@code username}/{@code password}, or an {@code identitytoken}.
  */
 final class DockerAuthEntries {
 
   private DockerAuthEntries() {}
 
-  /** Server key to credential, in the order written; entries without a usable secret are left out. */
+  /**
+   * Server key to credential, in the order written; entries without a usable secret are left out.
+   */
   static Map<String, RegistryCredential> parse(JsonNode auths) {
     Map<String, RegistryCredential> out = new LinkedHashMap<>();
     if (auths == null || !auths.isObject()) {
       return out;
     }
-    auths.properties().forEach(e -> credential(e.getValue()).ifPresent(c -> out.put(e.getKey(), c)));
+    auths
+        .properties()
+        .forEach(e -> credential(e.getValue()).ifPresent(c -> out.put(e.getKey(), c)));
     return out;
   }
 
   /**
-   * One entry as Docker reads it: an identity token wins (Docker exchanges it for a bearer
-   * token); else {@code auth}, decoded and split at the first colon, overrides {@code
-   * username}/{@code password}.
+   * One entry as Docker reads it: an identity token wins (Docker exchanges it for a bearer token);
+   * else {@code auth}, decoded and split at the first colon, overrides {@code username}/{@code
+   * password}.
    */
   static Optional<RegistryCredential> credential(JsonNode entry) {
     if (entry == null || !entry.isObject()) {
@@ -51,7 +55,8 @@ final class DockerAuthEntries {
       if (colon <= 0) {
         return Optional.empty();
       }
-      return Optional.of(RegistryCredential.password(decoded.substring(0, colon), decoded.substring(colon + 1)));
+      return Optional.of(
+          RegistryCredential.password(decoded.substring(0, colon), decoded.substring(colon + 1)));
     }
     String user = text(entry, "username");
     String password = text(entry, "password");

@@ -22,11 +22,11 @@ import java.util.concurrent.TimeUnit;
  * ~/.docker/config.json}), looked up as the Docker CLI does:
  *
  * <ol>
- *   <li>the server key is {@code https://index.docker.io/v1/} for Docker Hub, else the
- *       registry's {@code host[:port]};
- *   <li>a {@code credHelpers} entry for that key, else {@code credsStore}, names a helper:
- *       {@code docker-credential-<name> get} is run with the key on stdin, and its answer is the
- *       only one used ({@code credentials not found in native keychain} means none);
+ *   <li>the server key is {@code https://index.docker.io/v1/} for Docker Hub, else the registry's
+ *       {@code host[:port]};
+ *   <li>a {@code credHelpers} entry for that key, else {@code credsStore}, names a helper: {@code
+ *       docker-credential-<name> get} is run with the key on stdin, and its answer is the only one
+ *       used ({@code credentials not found in native keychain} means none);
  *   <li>with no helper, the {@code auths} entry whose key has the same host (scheme and path
  *       ignored); Docker Hub's aliases {@code index.docker.io}, {@code docker.io} and {@code
  *       registry-1.docker.io} count as one host.
@@ -38,7 +38,8 @@ import java.util.concurrent.TimeUnit;
 public final class DockerConfigCredentials implements CredentialSource {
 
   static final String HUB_SERVER_KEY = "https://index.docker.io/v1/";
-  static final List<String> HUB_HOSTS = List.of("index.docker.io", "docker.io", "registry-1.docker.io");
+  static final List<String> HUB_HOSTS =
+      List.of("index.docker.io", "docker.io", "registry-1.docker.io");
   private static final String NOT_FOUND = "credentials not found in native keychain";
   private static final int MAX_HELPER_OUTPUT = 64 * 1024;
   private static final com.fasterxml.jackson.databind.ObjectReader JSON = RegistryJson.READER;
@@ -58,7 +59,10 @@ public final class DockerConfigCredentials implements CredentialSource {
     this.helperTimeout = helperTimeout;
   }
 
-  /** The config Docker would read given this environment ({@code DOCKER_CONFIG}, {@code HOME}, {@code PATH}). */
+  /**
+   * The config Docker would read given this environment ({@code DOCKER_CONFIG}, {@code HOME},
+   * {@code PATH}).
+   */
   public static DockerConfigCredentials fromEnvironment(Map<String, String> env) {
     String dir = env.get("DOCKER_CONFIG");
     Path file;
@@ -101,7 +105,8 @@ public final class DockerConfigCredentials implements CredentialSource {
     if (exact != null) {
       return List.of(exact);
     }
-    List<String> hosts = ref.isDockerHub() ? HUB_HOSTS : List.of(ref.registry().toLowerCase(Locale.ROOT));
+    List<String> hosts =
+        ref.isDockerHub() ? HUB_HOSTS : List.of(ref.registry().toLowerCase(Locale.ROOT));
     for (Map.Entry<String, RegistryCredential> e : auths.entrySet()) {
       if (hosts.contains(hostOf(e.getKey()))) {
         return List.of(e.getValue());
@@ -139,7 +144,8 @@ public final class DockerConfigCredentials implements CredentialSource {
     }
     JsonNode store = config.get("credsStore");
     return store != null && store.isTextual() && !store.asText().isEmpty()
-        ? Optional.of(store.asText()) : Optional.empty();
+        ? Optional.of(store.asText())
+        : Optional.empty();
   }
 
   /** Docker's ConvertToHostname: drop the scheme and everything from the first slash. */
@@ -158,16 +164,24 @@ public final class DockerConfigCredentials implements CredentialSource {
    * Runs {@code docker-credential-<name> get} with the server key on stdin, as Docker does. Its
    * output is parsed and dropped; an error message never quotes it (it may hold a secret).
    */
-  private Optional<RegistryCredential> runHelper(String name, String serverKey) throws CredentialException {
+  private Optional<RegistryCredential> runHelper(String name, String serverKey)
+      throws CredentialException {
     String program = "docker-credential-" + name;
     if (!name.matches("[A-Za-z0-9._-]+")) {
       throw new CredentialException("invalid credential helper name in " + file);
     }
-    Path exe = findOnPath(program)
-        .orElseThrow(() -> new CredentialException(program + " not found on PATH (named in " + file + ")"));
+    Path exe =
+        findOnPath(program)
+            .orElseThrow(
+                () ->
+                    new CredentialException(
+                        program + " not found on PATH (named in " + file + ")"));
     Process process;
     try {
-      process = new ProcessBuilder(exe.toString(), "get").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      process =
+          new ProcessBuilder(exe.toString(), "get")
+              .redirectError(ProcessBuilder.Redirect.DISCARD)
+              .start();
     } catch (IOException e) {
       throw new CredentialException("cannot run " + program + ": " + e.getMessage());
     }
@@ -179,7 +193,8 @@ public final class DockerConfigCredentials implements CredentialSource {
       }
       byte[] out = readBounded(process.getInputStream());
       if (!process.waitFor(helperTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
-        throw new CredentialException(program + " get did not finish within " + helperTimeout.toSeconds() + "s");
+        throw new CredentialException(
+            program + " get did not finish within " + helperTimeout.toSeconds() + "s");
       }
       String text = new String(out, StandardCharsets.UTF_8).trim();
       if (process.exitValue() != 0) {
@@ -199,8 +214,10 @@ public final class DockerConfigCredentials implements CredentialSource {
       if (secret.isEmpty()) {
         return Optional.empty();
       }
-      return Optional.of(user.equals(RegistryCredential.TOKEN_USER)
-          ? RegistryCredential.identityToken(secret) : RegistryCredential.password(user, secret));
+      return Optional.of(
+          user.equals(RegistryCredential.TOKEN_USER)
+              ? RegistryCredential.identityToken(secret)
+              : RegistryCredential.password(user, secret));
     } catch (IOException e) {
       throw new CredentialException(program + " get failed: " + e.getClass().getSimpleName());
     } catch (InterruptedException e) {
@@ -218,22 +235,26 @@ public final class DockerConfigCredentials implements CredentialSource {
   private byte[] readBounded(InputStream stream) throws IOException, InterruptedException {
     ByteArrayOutputStream buffer = new ByteArrayOutputStream();
     IOException[] failure = new IOException[1];
-    Thread reader = new Thread(() -> {
-      byte[] chunk = new byte[8192];
-      try {
-        int n;
-        while ((n = stream.read(chunk)) >= 0) {
-          synchronized (buffer) {
-            if (buffer.size() + n > MAX_HELPER_OUTPUT) {
-              throw new IOException("credential helper output over " + MAX_HELPER_OUTPUT + " bytes");
-            }
-            buffer.write(chunk, 0, n);
-          }
-        }
-      } catch (IOException e) {
-        failure[0] = e;
-      }
-    }, "docker-credential-reader");
+    Thread reader =
+        new Thread(
+            () -> {
+              byte[] chunk = new byte[8192];
+              try {
+                int n;
+                while ((n = stream.read(chunk)) >= 0) {
+                  synchronized (buffer) {
+                    if (buffer.size() + n > MAX_HELPER_OUTPUT) {
+                      throw new IOException(
+                          "credential helper output over " + MAX_HELPER_OUTPUT + " bytes");
+                    }
+                    buffer.write(chunk, 0, n);
+                  }
+                }
+              } catch (IOException e) {
+                failure[0] = e;
+              }
+            },
+            "docker-credential-reader");
     reader.setDaemon(true);
     reader.start();
     reader.join(helperTimeout.toMillis());

@@ -25,8 +25,8 @@ import javax.net.ssl.SSLException;
 /**
  * What went wrong, as a reason and one line for a person. The detail names the reference, the
  * registry host and what it said (HTTP status, distribution error codes); it never quotes a
- * response body or a jib message that may carry a secret (jib's token-exchange messages can
- * include request parameters).
+ * response body or a jib message that may carry a secret (jib's token-exchange messages can include
+ * request parameters).
  */
 final class FailureClassifier {
 
@@ -47,16 +47,25 @@ final class FailureClassifier {
       return new Unresolved(Reason.ERROR, ref + ": " + t.getMessage());
     }
     if (JibRegistrySession.find(t, RegistryCredentialsNotSentException.class) != null) {
-      return new Unresolved(Reason.UNAUTHORIZED, ref + ": " + where + " wants credentials over plain HTTP;"
-          + " they are sent over HTTP to loopback registries only");
+      return new Unresolved(
+          Reason.UNAUTHORIZED,
+          ref
+              + ": "
+              + where
+              + " wants credentials over plain HTTP;"
+              + " they are sent over HTTP to loopback registries only");
     }
-    RegistryUnauthorizedException unauthorized = JibRegistrySession.find(t, RegistryUnauthorizedException.class);
+    RegistryUnauthorizedException unauthorized =
+        JibRegistrySession.find(t, RegistryUnauthorizedException.class);
     if (unauthorized != null) {
       int status = unauthorized.getHttpResponseException().getStatusCode();
       int tried = session == null ? 0 : session.credentialsTried();
-      String creds = tried == 0 ? "no credentials for " + ref.registry() + " were found"
-          : tried + " credential" + (tried == 1 ? " was" : "s were") + " refused";
-      return new Unresolved(Reason.UNAUTHORIZED, ref + ": HTTP " + status + " from " + where + " (" + creds + ")");
+      String creds =
+          tried == 0
+              ? "no credentials for " + ref.registry() + " were found"
+              : tried + " credential" + (tried == 1 ? " was" : "s were") + " refused";
+      return new Unresolved(
+          Reason.UNAUTHORIZED, ref + ": HTTP " + status + " from " + where + " (" + creds + ")");
     }
     if (JibRegistrySession.find(t, RegistryAuthenticationFailedException.class) != null) {
       return new Unresolved(Reason.UNAUTHORIZED, ref + ": token exchange for " + where + " failed");
@@ -76,8 +85,13 @@ final class FailureClassifier {
     }
     if (JibRegistrySession.find(t, InsecureRegistryException.class) != null
         || JibRegistrySession.find(t, SSLException.class) != null) {
-      return new Unresolved(Reason.ERROR, ref + ": TLS to " + where + " failed (a registry without a"
-          + " trusted certificate must be listed as insecure)");
+      return new Unresolved(
+          Reason.ERROR,
+          ref
+              + ": TLS to "
+              + where
+              + " failed (a registry without a"
+              + " trusted certificate must be listed as insecure)");
     }
     if (JibRegistrySession.find(t, UnknownHostException.class) != null) {
       return new Unresolved(Reason.UNREACHABLE, ref + ": unknown host " + where);
@@ -91,26 +105,50 @@ final class FailureClassifier {
       return new Unresolved(Reason.TIMEOUT, ref + ": " + where + " did not answer in time");
     }
     if (JibRegistrySession.find(t, JibRegistrySession.BlobTooLargeException.class) != null) {
-      return new Unresolved(Reason.ERROR, ref + ": " + JibRegistrySession.find(t,
-          JibRegistrySession.BlobTooLargeException.class).getMessage());
+      return new Unresolved(
+          Reason.ERROR,
+          ref
+              + ": "
+              + JibRegistrySession.find(t, JibRegistrySession.BlobTooLargeException.class)
+                  .getMessage());
     }
     JsonProcessingException json = JibRegistrySession.find(t, JsonProcessingException.class);
     if (json != null) {
-      return new Unresolved(Reason.ERROR, ref + ": unreadable manifest or config (" + shorten(json.getOriginalMessage()) + ")");
+      return new Unresolved(
+          Reason.ERROR,
+          ref + ": unreadable manifest or config (" + shorten(json.getOriginalMessage()) + ")");
     }
     if (JibRegistrySession.find(t, UnknownManifestFormatException.class) != null) {
-      return new Unresolved(Reason.ERROR, ref + ": unknown manifest format ("
-          + shorten(JibRegistrySession.find(t, UnknownManifestFormatException.class).getMessage()) + ")");
+      return new Unresolved(
+          Reason.ERROR,
+          ref
+              + ": unknown manifest format ("
+              + shorten(
+                  JibRegistrySession.find(t, UnknownManifestFormatException.class).getMessage())
+              + ")");
     }
     if (t instanceof IOException) {
-      return new Unresolved(Reason.UNREACHABLE, ref + ": " + where + ": " + t.getClass().getSimpleName()
-          + (t.getMessage() == null ? "" : " " + shorten(t.getMessage())));
+      return new Unresolved(
+          Reason.UNREACHABLE,
+          ref
+              + ": "
+              + where
+              + ": "
+              + t.getClass().getSimpleName()
+              + (t.getMessage() == null ? "" : " " + shorten(t.getMessage())));
     }
-    return new Unresolved(Reason.ERROR, ref + ": " + t.getClass().getSimpleName()
-        + (t.getMessage() == null ? "" : " " + shorten(t.getMessage())));
+    return new Unresolved(
+        Reason.ERROR,
+        ref
+            + ": "
+            + t.getClass().getSimpleName()
+            + (t.getMessage() == null ? "" : " " + shorten(t.getMessage())));
   }
 
-  /** The distribution error codes of a response body ({@code MANIFEST_UNKNOWN}), never the body itself. */
+  /**
+   * The distribution error codes of a response body ({@code MANIFEST_UNKNOWN}), never the body
+   * itself.
+   */
   private static String errorCodes(String content) {
     if (content == null || content.isEmpty()) {
       return "";
@@ -118,12 +156,13 @@ final class FailureClassifier {
     try {
       JsonNode errors = JSON.readTree(content).path("errors");
       List<String> codes = new ArrayList<>();
-      errors.forEach(e -> {
-        String code = e.path("code").asText("");
-        if (code.matches("[A-Z_]{1,64}")) {
-          codes.add(code);
-        }
-      });
+      errors.forEach(
+          e -> {
+            String code = e.path("code").asText("");
+            if (code.matches("[A-Z_]{1,64}")) {
+              codes.add(code);
+            }
+          });
       return String.join(",", codes);
     } catch (IOException e) {
       return "";
@@ -137,5 +176,4 @@ final class FailureClassifier {
     String line = s.replaceAll("\\s+", " ").trim();
     return line.length() <= 200 ? line : line.substring(0, 200) + "...";
   }
-
 }

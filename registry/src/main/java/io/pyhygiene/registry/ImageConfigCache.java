@@ -15,10 +15,10 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>configs by digest and platform: content-addressed, so never stale, only evicted;
- *   <li>tag to digest, fresh for the tag TTL; an entry past it is kept (and reported with its
- *       age) for {@link RegistryResolver#cachedOnly}, but a resolve asks the registry again;
- *   <li>failures, for the (short) negative TTL, so a registry that is down or says 401 is not
- *       asked again for every Deployment that names it.
+ *   <li>tag to digest, fresh for the tag TTL; an entry past it is kept (and reported with its age)
+ *       for {@link RegistryResolver#cachedOnly}, but a resolve asks the registry again;
+ *   <li>failures, for the (short) negative TTL, so a registry that is down or says 401 is not asked
+ *       again for every Deployment that names it.
  * </ul>
  *
  * Thread-safe (one lock: every operation is a map look-up).
@@ -47,7 +47,8 @@ public final class ImageConfigCache {
   private long bytes;
   private long evictions;
 
-  public ImageConfigCache(int maxEntries, long maxBytes, Duration tagTtl, Duration negativeTtl, Clock clock) {
+  public ImageConfigCache(
+      int maxEntries, long maxBytes, Duration tagTtl, Duration negativeTtl, Clock clock) {
     if (maxEntries < 1 || maxBytes < 1) {
       throw new IllegalArgumentException("cache bounds must be positive");
     }
@@ -70,14 +71,21 @@ public final class ImageConfigCache {
     return "failure " + ref + " " + platform.normalised() + " " + credentialScope;
   }
 
-  /** The config of {@code digest} for {@code platform}, cached under the repository it was read from. */
+  /**
+   * The config of {@code digest} for {@code platform}, cached under the repository it was read
+   * from.
+   */
   public synchronized Optional<ImageConfig> config(ImageRef ref, String digest, Platform platform) {
     Entry e = entries.get(configKey(ref, digest, platform));
     return e == null ? Optional.empty() : Optional.of(((ConfigValue) e.value()).config());
   }
 
-  public synchronized void putConfig(ImageRef ref, String digest, Platform platform, ImageConfig config) {
-    put(configKey(ref, digest, platform), new ConfigValue(config, clock.instant()), config.estimatedBytes());
+  public synchronized void putConfig(
+      ImageRef ref, String digest, Platform platform, ImageConfig config) {
+    put(
+        configKey(ref, digest, platform),
+        new ConfigValue(config, clock.instant()),
+        config.estimatedBytes());
   }
 
   /** The tag's last known digest, fresh or not; empty for a digest reference or an unknown tag. */
@@ -107,7 +115,8 @@ public final class ImageConfigCache {
   }
 
   /** A failure cached less than the negative TTL ago. */
-  public synchronized Optional<Unresolved> failure(ImageRef ref, Platform platform, String credentialScope) {
+  public synchronized Optional<Unresolved> failure(
+      ImageRef ref, Platform platform, String credentialScope) {
     String key = failureKey(ref, platform, credentialScope);
     Entry e = entries.get(key);
     if (e == null) {
@@ -121,12 +130,16 @@ public final class ImageConfigCache {
     return Optional.of(f.failure());
   }
 
-  public synchronized void putFailure(ImageRef ref, Platform platform, String credentialScope, Unresolved failure) {
+  public synchronized void putFailure(
+      ImageRef ref, Platform platform, String credentialScope, Unresolved failure) {
     if (negativeTtl.isZero() || negativeTtl.isNegative()) {
       return;
     }
     String key = failureKey(ref, platform, credentialScope);
-    put(key, new FailureValue(failure, clock.instant()), 2L * (key.length() + failure.detail().length()) + 160);
+    put(
+        key,
+        new FailureValue(failure, clock.instant()),
+        2L * (key.length() + failure.detail().length()) + 160);
   }
 
   /** Forgets a failure (a later success replaces it). */

@@ -8,16 +8,23 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads an image config blob (OCI image config / Docker image JSON). Jib's own config template
- * has no StopSignal and keeps its getters package-private, so the blob is read here with Jackson.
+ * Reads an image config blob (OCI image config / Docker image JSON). Jib's own config template has
+ * no StopSignal and keeps its getters package-private, so the blob is read here with Jackson.
  */
 final class ImageConfigJson {
 
   private static final com.fasterxml.jackson.databind.ObjectReader JSON = RegistryJson.READER;
 
   /** The fields the resolver keeps, before digests and reference are attached. */
-  record Parsed(Platform platform, List<String> entrypoint, List<String> cmd, String user,
-      List<String> env, String workingDir, String stopSignal, Map<String, String> labels) {}
+  record Parsed(
+      Platform platform,
+      List<String> entrypoint,
+      List<String> cmd,
+      String user,
+      List<String> env,
+      String workingDir,
+      String stopSignal,
+      Map<String, String> labels) {}
 
   private ImageConfigJson() {}
 
@@ -26,12 +33,21 @@ final class ImageConfigJson {
     if (root == null || !root.isObject()) {
       throw new IOException("image config is not a JSON object");
     }
-    Platform platform = new Platform(root.path("os").asText(""), root.path("architecture").asText(""),
-        root.path("variant").asText(""));
+    Platform platform =
+        new Platform(
+            root.path("os").asText(""),
+            root.path("architecture").asText(""),
+            root.path("variant").asText(""));
     JsonNode c = root.path("config");
-    return new Parsed(platform, strings(c.get("Entrypoint")), strings(c.get("Cmd")),
-        c.path("User").asText(""), strings(c.get("Env")), c.path("WorkingDir").asText(""),
-        c.path("StopSignal").asText(""), labels(c.get("Labels")));
+    return new Parsed(
+        platform,
+        strings(c.get("Entrypoint")),
+        strings(c.get("Cmd")),
+        c.path("User").asText(""),
+        strings(c.get("Env")),
+        c.path("WorkingDir").asText(""),
+        c.path("StopSignal").asText(""),
+        labels(c.get("Labels")));
   }
 
   /** A JSON array of strings; a bare string is one element, as Docker's StrSlice reads it. */
@@ -53,7 +69,8 @@ final class ImageConfigJson {
   private static Map<String, String> labels(JsonNode node) {
     Map<String, String> out = new LinkedHashMap<>();
     if (node != null && node.isObject()) {
-      node.properties().forEach(e -> out.put(e.getKey(), e.getValue().isNull() ? "" : e.getValue().asText()));
+      node.properties()
+          .forEach(e -> out.put(e.getKey(), e.getValue().isNull() ? "" : e.getValue().asText()));
     }
     return out;
   }

@@ -8,9 +8,11 @@ import java.util.Optional;
  * An image reference normalised as Docker and containerd normalise it: {@code python:3.12} is
  * {@code docker.io/library/python:3.12}. Made by {@link ReferenceNormaliser#normalise(String)}.
  *
- * @param registry as written, or {@code docker.io} (e.g. {@code localhost:5000}, {@code [::1]:5000})
+ * @param registry as written, or {@code docker.io} (e.g. {@code localhost:5000}, {@code
+ *     [::1]:5000})
  * @param repository the path below the registry, e.g. {@code library/python}
- * @param tag the tag, {@code latest} when neither tag nor digest was written; null with a bare digest
+ * @param tag the tag, {@code latest} when neither tag nor digest was written; null with a bare
+ *     digest
  * @param digest {@code algorithm:hex} when the reference pins one, else null
  */
 public record ImageRef(String registry, String repository, String tag, String digest) {
@@ -26,7 +28,9 @@ public record ImageRef(String registry, String repository, String tag, String di
     }
   }
 
-  /** What the registry is asked for: the digest when the reference pins one (it wins over a tag). */
+  /**
+   * What the registry is asked for: the digest when the reference pins one (it wins over a tag).
+   */
   public String qualifier() {
     return digest != null ? digest : tag;
   }
@@ -49,8 +53,8 @@ public record ImageRef(String registry, String repository, String tag, String di
   }
 
   /**
-   * The host (and port) the distribution API is served on: Docker Hub's API host is not
-   * {@code docker.io} but {@code registry-1.docker.io}, as in Docker's and containerd's defaults.
+   * The host (and port) the distribution API is served on: Docker Hub's API host is not {@code
+   * docker.io} but {@code registry-1.docker.io}, as in Docker's and containerd's defaults.
    */
   public String apiHost() {
     return isDockerHub() ? "registry-1.docker.io" : registry;
@@ -69,8 +73,8 @@ public record ImageRef(String registry, String repository, String tag, String di
 
   /**
    * Whether the registry is on this machine's loopback ({@code localhost}, {@code 127.0.0.0/8},
-   * {@code [::1]}, any port): Docker and containerd reach those over plain HTTP without being
-   * told. Names are not resolved: only these literals count.
+   * {@code [::1]}, any port): Docker and containerd reach those over plain HTTP without being told.
+   * Names are not resolved: only these literals count.
    */
   public boolean isLoopback() {
     String h = host();

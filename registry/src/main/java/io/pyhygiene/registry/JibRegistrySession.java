@@ -33,38 +33,40 @@ import java.util.concurrent.TimeUnit;
  *       behaviour. Otherwise HTTPS with verification only. Credentials go over plain HTTP only to
  *       loopback registries ({@code sendAuthorizationOverHttp}). The client keeps every transport
  *       it creates until {@code shutDown()}, so it must not outlive the session.
- *   <li>Auth: anonymous first; on 401 the {@code WWW-Authenticate} challenge decides (jib's
- *       {@code authPullByWwwAuthenticate}: Bearer token exchange, also anonymous, or Basic),
- *       trying each credential the source offers in turn, as the kubelet tries pull secrets.
+ *   <li>Auth: anonymous first; on 401 the {@code WWW-Authenticate} challenge decides (jib's {@code
+ *       authPullByWwwAuthenticate}: Bearer token exchange, also anonymous, or Basic), trying each
+ *       credential the source offers in turn, as the kubelet tries pull secrets.
  *   <li>Manifests: {@code pullManifest} GETs with every media type in Accept and parses Docker
- *       v2.2, OCI, manifest lists and OCI indexes; the digest is computed from the bytes. It has
- *       no HEAD request, so a tag re-check after the TTL is one manifest GET.
- *   <li>Timeouts: jib's per-request timeout is a JVM-wide system property ({@code
- *       jib.httpTimeout}, 20 s) and it retries I/O errors with back-off. Rather than set a global
- *       property, {@link #abort} (run by the resolver's watchdog) interrupts the thread and shuts
- *       the transports down, again every 100 ms until the step returns, so a transport created
- *       by a retry or a failover after the first shut-down is closed too.
+ *       v2.2, OCI, manifest lists and OCI indexes; the digest is computed from the bytes. It has no
+ *       HEAD request, so a tag re-check after the TTL is one manifest GET.
+ *   <li>Timeouts: jib's per-request timeout is a JVM-wide system property ({@code jib.httpTimeout},
+ *       20 s) and it retries I/O errors with back-off. Rather than set a global property, {@link
+ *       #abort} (run by the resolver's watchdog) interrupts the thread and shuts the transports
+ *       down, again every 100 ms until the step returns, so a transport created by a retry or a
+ *       failover after the first shut-down is closed too.
  * </ul>
  */
 final class JibRegistrySession implements AutoCloseable {
 
   /**
-   * Whether jib's manifest parser ignores unknown JSON properties. The OCI image spec says
-   * readers must; jib-core 0.27.3's descriptor templates instead fail on OCI 1.1's {@code
-   * artifactType} in an index ("Unrecognized field", jib issue 4506, fixed in 0.28.2, which
-   * Maven Central does not serve here). jib offers no setting for it, so its one shared mapper
-   * is told to ignore unknown properties. If that ever fails (a jib without the field), parsing
-   * stays strict and such indexes resolve to ERROR with jib's message.
+   * Whether jib's manifest parser ignores unknown JSON properties. The OCI image spec says readers
+   * must; jib-core 0.27.3's descriptor templates instead fail on OCI 1.1's {@code artifactType} in
+   * an index ("Unrecognized field", jib issue 4506, fixed in 0.28.2, which Maven Central does not
+   * serve here). jib offers no setting for it, so its one shared mapper is told to ignore unknown
+   * properties. If that ever fails (a jib without the field), parsing stays strict and such indexes
+   * resolve to ERROR with jib's message.
    */
   static final boolean LENIENT_MANIFESTS = lenientManifests();
 
   private static boolean lenientManifests() {
     try {
-      java.lang.reflect.Field f = com.google.cloud.tools.jib.json.JsonTemplateMapper.class
-          .getDeclaredField("objectMapper");
+      java.lang.reflect.Field f =
+          com.google.cloud.tools.jib.json.JsonTemplateMapper.class.getDeclaredField("objectMapper");
       f.setAccessible(true);
       ((com.fasterxml.jackson.databind.ObjectMapper) f.get(null))
-          .configure(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+          .configure(
+              com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES,
+              false);
       return true;
     } catch (ReflectiveOperationException | RuntimeException e) {
       return false;
@@ -89,28 +91,33 @@ final class JibRegistrySession implements AutoCloseable {
   private Thread stepThread;
   private boolean aborted;
 
-  JibRegistrySession(ImageRef ref, boolean insecure, String userAgent, CredentialSource credentials,
+  JibRegistrySession(
+      ImageRef ref,
+      boolean insecure,
+      String userAgent,
+      CredentialSource credentials,
       ScheduledExecutorService scheduler) {
     this.ref = ref;
     this.credentials = credentials;
     this.scheduler = scheduler;
     this.http = httpClient(insecure, ref.isLoopback());
-    this.factory = RegistryClient.factory(EventHandlers.NONE, ref.apiHost(), ref.repository(), http)
-        .setUserAgent(userAgent);
+    this.factory =
+        RegistryClient.factory(EventHandlers.NONE, ref.apiHost(), ref.repository(), http)
+            .setUserAgent(userAgent);
     this.client = factory.newRegistryClient();
   }
 
   /**
-   * A FailoverHttpClient without jib's retries. jib's public constructor retries every I/O
-   * error with exponential back-off (up to 10 times, about a minute): built for image pushes,
-   * it turns a refused connection or a TLS failure into a TIMEOUT at the request deadline and
-   * hides the cause. The constructor that turns retries off exists but is package-private
-   * (@VisibleForTesting), so it is called reflectively; if that fails, the public one is used
-   * and the resolver's watchdog still bounds every request. The resolver does not retry within
-   * a resolution: a failure is cached for the negative TTL and the next audit asks again.
+   * A FailoverHttpClient without jib's retries. jib's public constructor retries every I/O error
+   * with exponential back-off (up to 10 times, about a minute): built for image pushes, it turns a
+   * refused connection or a TLS failure into a TIMEOUT at the request deadline and hides the cause.
+   * The constructor that turns retries off exists but is package-private (@VisibleForTesting), so
+   * it is called reflectively; if that fails, the public one is used and the resolver's watchdog
+   * still bounds every request. The resolver does not retry within a resolution: a failure is
+   * cached for the negative TTL and the next audit asks again.
    */
   static FailoverHttpClient httpClient(boolean insecure, boolean sendCredentialsOverHttp) {
-    java.util.function.Consumer<com.google.cloud.tools.jib.api.LogEvent> quiet = logEvent -> { };
+    java.util.function.Consumer<com.google.cloud.tools.jib.api.LogEvent> quiet = logEvent -> {};
     if (NO_RETRY != null) {
       try {
         return NO_RETRY.newInstance(insecure, sendCredentialsOverHttp, quiet, false);
@@ -125,8 +132,9 @@ final class JibRegistrySession implements AutoCloseable {
 
   private static java.lang.reflect.Constructor<FailoverHttpClient> noRetryConstructor() {
     try {
-      java.lang.reflect.Constructor<FailoverHttpClient> c = FailoverHttpClient.class.getDeclaredConstructor(
-          boolean.class, boolean.class, java.util.function.Consumer.class, boolean.class);
+      java.lang.reflect.Constructor<FailoverHttpClient> c =
+          FailoverHttpClient.class.getDeclaredConstructor(
+              boolean.class, boolean.class, java.util.function.Consumer.class, boolean.class);
       c.setAccessible(true);
       return c;
     } catch (ReflectiveOperationException | RuntimeException e) {
@@ -140,11 +148,12 @@ final class JibRegistrySession implements AutoCloseable {
 
   /** The blob's bytes, refused past {@code maxBytes} (checked again while reading). */
   byte[] pullBlob(DescriptorDigest digest, long maxBytes) throws Exception {
-    return withAuth(c -> {
-      BoundedBuffer out = new BoundedBuffer(maxBytes);
-      c.pullBlob(digest, size -> { }, written -> { }).writeTo(out);
-      return out.toByteArray();
-    });
+    return withAuth(
+        c -> {
+          BoundedBuffer out = new BoundedBuffer(maxBytes);
+          c.pullBlob(digest, size -> {}, written -> {}).writeTo(out);
+          return out.toByteArray();
+        });
   }
 
   /** How many credentials were offered to the registry (for messages). */
@@ -157,7 +166,8 @@ final class JibRegistrySession implements AutoCloseable {
       return call.run(client);
     } catch (IOException | RegistryException e) {
       RegistryUnauthorizedException unauthorized = find(e, RegistryUnauthorizedException.class);
-      if (unauthorized == null || authTried
+      if (unauthorized == null
+          || authTried
           || unauthorized.getHttpResponseException().getStatusCode() != 401) {
         throw e;
       }
@@ -219,7 +229,10 @@ final class JibRegistrySession implements AutoCloseable {
     stepThread = Thread.currentThread();
   }
 
-  /** Ends the step; clears an interrupt the watchdog may have delivered, so the pooled thread goes back clean. */
+  /**
+   * Ends the step; clears an interrupt the watchdog may have delivered, so the pooled thread goes
+   * back clean.
+   */
   synchronized void endStep() {
     stepThread = null;
     Thread.interrupted();
@@ -229,7 +242,10 @@ final class JibRegistrySession implements AutoCloseable {
     return aborted;
   }
 
-  /** Ends the running step: interrupt (stops jib's retry back-off) and close its sockets, until it returns. */
+  /**
+   * Ends the running step: interrupt (stops jib's retry back-off) and close its sockets, until it
+   * returns.
+   */
   void abort() {
     synchronized (this) {
       if (stepThread == null) {
@@ -263,7 +279,10 @@ final class JibRegistrySession implements AutoCloseable {
     }
   }
 
-  /** Collects a blob, refusing to grow past a bound (a config blob is small; a huge one is an error). */
+  /**
+   * Collects a blob, refusing to grow past a bound (a config blob is small; a huge one is an
+   * error).
+   */
   private static final class BoundedBuffer extends OutputStream {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final long max;

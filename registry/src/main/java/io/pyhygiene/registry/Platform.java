@@ -24,14 +24,20 @@ public record Platform(String os, String architecture, String variant) {
   /** Parses {@code os/arch} or {@code os/arch/variant}. */
   public static Platform parse(String text) {
     String[] parts = text == null ? new String[0] : text.split("/", -1);
-    if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()
+    if (parts.length < 2
+        || parts.length > 3
+        || parts[0].isEmpty()
+        || parts[1].isEmpty()
         || (parts.length == 3 && parts[2].isEmpty())) {
       throw new IllegalArgumentException("platform must be os/arch[/variant], got '" + text + "'");
     }
     return new Platform(parts[0], parts[1], parts.length == 3 ? parts[2] : "");
   }
 
-  /** The same platform with containerd's normalisations applied (lower case, arch aliases, default variants). */
+  /**
+   * The same platform with containerd's normalisations applied (lower case, arch aliases, default
+   * variants).
+   */
   public Platform normalised() {
     String o = os.toLowerCase(Locale.ROOT);
     String a = architecture.toLowerCase(Locale.ROOT);
@@ -52,20 +58,21 @@ public record Platform(String os, String architecture, String variant) {
         v = "v6";
       }
       case "arm" -> v = v.isEmpty() ? "v7" : (v.matches("\\d") ? "v" + v : v);
-      default -> { }
+      default -> {}
     }
     return new Platform(o, a, v);
   }
 
   /**
-   * Whether an image for {@code candidate} serves this platform: same OS and architecture, and
-   * the same variant after normalisation. A candidate that names no variant where this platform
-   * does is accepted only when normalisation gives it the same default (arm64 means v8).
+   * Whether an image for {@code candidate} serves this platform: same OS and architecture, and the
+   * same variant after normalisation. A candidate that names no variant where this platform does is
+   * accepted only when normalisation gives it the same default (arm64 means v8).
    */
   public boolean matches(Platform candidate) {
     Platform want = normalised();
     Platform got = candidate.normalised();
-    return want.os.equals(got.os) && want.architecture.equals(got.architecture)
+    return want.os.equals(got.os)
+        && want.architecture.equals(got.architecture)
         && want.variant.equals(got.variant);
   }
 

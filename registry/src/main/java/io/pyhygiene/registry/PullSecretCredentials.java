@@ -11,16 +11,16 @@ import java.util.Objects;
 import java.util.regex.Pattern;
 
 /**
- * Credentials from Kubernetes image pull Secrets, matched to an image as the kubelet's keyring
- * does (pkg/credentialprovider): the operator reads the Secrets (a Deployment's {@code
- * imagePullSecrets} and its ServiceAccount's) and passes their payloads here; this class only
- * parses them and never keeps them beyond the resolution they were passed for.
+ * Credentials from Kubernetes image pull Secrets, matched to an image as the kubelet's keyring does
+ * (pkg/credentialprovider): the operator reads the Secrets (a Deployment's {@code imagePullSecrets}
+ * and its ServiceAccount's) and passes their payloads here; this class only parses them and never
+ * keeps them beyond the resolution they were passed for.
  *
- * <p>Matching: each key loses its scheme and a leading {@code /v1/} or {@code /v2/}; a key
- * matches the image name ({@code docker.io/library/python}) when the ports are equal, the host
- * has as many dot-separated labels and each label matches as a glob ({@code *.example.com}),
- * and the key's path is a prefix of the image's path. More specific keys come first (reverse
- * lexical order). With no match, a Docker Hub image gets the {@code index.docker.io} entry.
+ * <p>Matching: each key loses its scheme and a leading {@code /v1/} or {@code /v2/}; a key matches
+ * the image name ({@code docker.io/library/python}) when the ports are equal, the host has as many
+ * dot-separated labels and each label matches as a glob ({@code *.example.com}), and the key's path
+ * is a prefix of the image's path. More specific keys come first (reverse lexical order). With no
+ * match, a Docker Hub image gets the {@code index.docker.io} entry.
  */
 public final class PullSecretCredentials implements CredentialSource {
 
@@ -29,9 +29,14 @@ public final class PullSecretCredentials implements CredentialSource {
 
   /** The two Secret types the kubelet reads, with the data key each one keeps its payload under. */
   public enum Kind {
-    /** {@code kubernetes.io/dockerconfigjson}, data key {@code .dockerconfigjson}: {@code {"auths": {...}}}. */
+    /**
+     * {@code kubernetes.io/dockerconfigjson}, data key {@code .dockerconfigjson}: {@code {"auths":
+     * {...}}}.
+     */
     DOCKER_CONFIG_JSON,
-    /** {@code kubernetes.io/dockercfg}, data key {@code .dockercfg}: the {@code auths} map itself. */
+    /**
+     * {@code kubernetes.io/dockercfg}, data key {@code .dockercfg}: the {@code auths} map itself.
+     */
     DOCKERCFG
   }
 
@@ -53,7 +58,9 @@ public final class PullSecretCredentials implements CredentialSource {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof PullSecret p && p.name.equals(name) && p.kind == kind
+      return o instanceof PullSecret p
+          && p.name.equals(name)
+          && p.kind == kind
           && java.util.Arrays.equals(p.payload, payload);
     }
 
@@ -68,7 +75,8 @@ public final class PullSecretCredentials implements CredentialSource {
   private final List<String> problems;
   private final String scope;
 
-  private PullSecretCredentials(Map<String, List<RegistryCredential>> byKey, List<String> problems, String scope) {
+  private PullSecretCredentials(
+      Map<String, List<RegistryCredential>> byKey, List<String> problems, String scope) {
     this.byKey = byKey;
     this.index = new ArrayList<>(byKey.keySet());
     this.index.sort(Comparator.reverseOrder());
@@ -77,8 +85,8 @@ public final class PullSecretCredentials implements CredentialSource {
   }
 
   /**
-   * Parses the Secrets in the order the kubelet would use them. A Secret that is not valid JSON
-   * is skipped, as the kubelet skips it, and named in {@link #problems()}.
+   * Parses the Secrets in the order the kubelet would use them. A Secret that is not valid JSON is
+   * skipped, as the kubelet skips it, and named in {@link #problems()}.
    */
   public static PullSecretCredentials of(List<PullSecret> secrets) {
     Map<String, List<RegistryCredential>> byKey = new LinkedHashMap<>();
@@ -93,20 +101,26 @@ public final class PullSecretCredentials implements CredentialSource {
         problems.add(secret.name() + ": not valid JSON");
         continue;
       }
-      JsonNode auths = secret.kind() == Kind.DOCKER_CONFIG_JSON ? (root == null ? null : root.get("auths")) : root;
+      JsonNode auths =
+          secret.kind() == Kind.DOCKER_CONFIG_JSON
+              ? (root == null ? null : root.get("auths"))
+              : root;
       if (auths == null || !auths.isObject()) {
         problems.add(secret.name() + ": no auths");
         continue;
       }
-      DockerAuthEntries.parse(auths).forEach((location, credential) -> {
-        String key = keyOf(location);
-        if (!key.isEmpty()) {
-          List<RegistryCredential> list = byKey.computeIfAbsent(key, k -> new ArrayList<>());
-          if (!list.contains(credential)) {
-            list.add(credential);
-          }
-        }
-      });
+      DockerAuthEntries.parse(auths)
+          .forEach(
+              (location, credential) -> {
+                String key = keyOf(location);
+                if (!key.isEmpty()) {
+                  List<RegistryCredential> list =
+                      byKey.computeIfAbsent(key, k -> new ArrayList<>());
+                  if (!list.contains(credential)) {
+                    list.add(credential);
+                  }
+                }
+              });
     }
     return new PullSecretCredentials(byKey, problems, "pull-secrets:" + String.join(",", names));
   }
@@ -136,7 +150,10 @@ public final class PullSecretCredentials implements CredentialSource {
     return out;
   }
 
-  /** The keyring key of a config location: no scheme, {@code /v1/} and {@code /v2/} dropped, no trailing lone slash. */
+  /**
+   * The keyring key of a config location: no scheme, {@code /v1/} and {@code /v2/} dropped, no
+   * trailing lone slash.
+   */
   static String keyOf(String location) {
     String value = location.trim();
     int scheme = value.indexOf("://");
@@ -176,7 +193,9 @@ public final class PullSecretCredentials implements CredentialSource {
 
   private static String[] splitHostPath(String s) {
     int slash = s.indexOf('/');
-    return slash < 0 ? new String[] {s, ""} : new String[] {s.substring(0, slash), s.substring(slash)};
+    return slash < 0
+        ? new String[] {s, ""}
+        : new String[] {s.substring(0, slash), s.substring(slash)};
   }
 
   /** Go's net.SplitHostPort, falling back to the whole string as host with no port. */
@@ -186,7 +205,9 @@ public final class PullSecretCredentials implements CredentialSource {
       if (end > 0) {
         String host = hostPort.substring(1, end);
         String rest = hostPort.substring(end + 1);
-        return rest.startsWith(":") ? new String[] {host, rest.substring(1)} : new String[] {hostPort, ""};
+        return rest.startsWith(":")
+            ? new String[] {host, rest.substring(1)}
+            : new String[] {hostPort, ""};
       }
     }
     int colon = hostPort.lastIndexOf(':');
@@ -207,7 +228,8 @@ public final class PullSecretCredentials implements CredentialSource {
         case '[' -> {
           int end = glob.indexOf(']', i + 1);
           if (end < 0) {
-            return Pattern.compile("(?!)"); // a malformed pattern matches nothing, as Go's errors do
+            return Pattern.compile(
+                "(?!)"); // a malformed pattern matches nothing, as Go's errors do
           }
           String body = glob.substring(i + 1, end);
           if (body.startsWith("^")) {

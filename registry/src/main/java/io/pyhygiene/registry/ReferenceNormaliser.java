@@ -10,26 +10,29 @@ import java.util.regex.Pattern;
  *
  * <ul>
  *   <li>the first path component is a registry only when it contains {@code .} or {@code :}, is
- *       {@code localhost}, or has an upper-case letter; otherwise the registry is {@code
- *       docker.io} ({@code org/app} is {@code docker.io/org/app});
- *   <li>{@code index.docker.io} is written {@code docker.io}; a one-component Docker Hub name
- *       gets {@code library/} ({@code python} is {@code docker.io/library/python});
+ *       {@code localhost}, or has an upper-case letter; otherwise the registry is {@code docker.io}
+ *       ({@code org/app} is {@code docker.io/org/app});
+ *   <li>{@code index.docker.io} is written {@code docker.io}; a one-component Docker Hub name gets
+ *       {@code library/} ({@code python} is {@code docker.io/library/python});
  *   <li>no tag and no digest means {@code :latest}; {@code name:tag@digest} keeps both, and the
  *       digest is what is pulled;
- *   <li>repository paths are lower case; a bare 64-hex string is refused (it reads as an image
- *       ID, not a name).
+ *   <li>repository paths are lower case; a bare 64-hex string is refused (it reads as an image ID,
+ *       not a name).
  * </ul>
  */
 public final class ReferenceNormaliser {
 
-  private static final String DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+  private static final String DOMAIN_COMPONENT =
+      "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
   private static final String IPV6 = "\\[[a-fA-F0-9:]+\\]";
-  private static final Pattern DOMAIN = Pattern.compile(
-      "(?:" + DOMAIN_COMPONENT + "(?:\\." + DOMAIN_COMPONENT + ")*|" + IPV6 + ")(?::[0-9]+)?");
-  private static final Pattern PATH_COMPONENT = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
+  private static final Pattern DOMAIN =
+      Pattern.compile(
+          "(?:" + DOMAIN_COMPONENT + "(?:\\." + DOMAIN_COMPONENT + ")*|" + IPV6 + ")(?::[0-9]+)?");
+  private static final Pattern PATH_COMPONENT =
+      Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
   private static final Pattern TAG = Pattern.compile("[\\w][\\w.-]{0,127}");
-  private static final Pattern DIGEST = Pattern.compile(
-      "([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*):([0-9a-fA-F]{32,})");
+  private static final Pattern DIGEST =
+      Pattern.compile("([A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*):([0-9a-fA-F]{32,})");
   private static final Pattern IMAGE_ID = Pattern.compile("[a-f0-9]{64}");
   private static final int MAX_NAME_LENGTH = 255;
 
@@ -41,7 +44,8 @@ public final class ReferenceNormaliser {
       throw new InvalidReferenceException(String.valueOf(reference), "empty reference");
     }
     if (IMAGE_ID.matcher(reference).matches()) {
-      throw new InvalidReferenceException(reference, "a 64-hex string is an image ID, not a reference");
+      throw new InvalidReferenceException(
+          reference, "a 64-hex string is an image ID, not a reference");
     }
     String rest = reference;
     String digest = null;
@@ -54,7 +58,8 @@ public final class ReferenceNormaliser {
         throw new InvalidReferenceException(reference, "invalid digest '" + digest + "'");
       }
       if (d.group(1).equals("sha256") && !d.group(2).matches("[0-9a-f]{64}")) {
-        throw new InvalidReferenceException(reference, "a sha256 digest is 64 lower-case hex digits");
+        throw new InvalidReferenceException(
+            reference, "a sha256 digest is 64 lower-case hex digits");
       }
     }
     String tag = null;
@@ -72,9 +77,12 @@ public final class ReferenceNormaliser {
     String path;
     int slash = rest.indexOf('/');
     String first = slash < 0 ? rest : rest.substring(0, slash);
-    boolean firstIsRegistry = slash >= 0
-        && (first.contains(".") || first.contains(":") || first.equals("localhost")
-            || !first.toLowerCase(java.util.Locale.ROOT).equals(first));
+    boolean firstIsRegistry =
+        slash >= 0
+            && (first.contains(".")
+                || first.contains(":")
+                || first.equals("localhost")
+                || !first.toLowerCase(java.util.Locale.ROOT).equals(first));
     if (firstIsRegistry) {
       registry = first;
       path = rest.substring(slash + 1);
@@ -96,14 +104,18 @@ public final class ReferenceNormaliser {
     }
     for (String component : path.split("/", -1)) {
       if (!PATH_COMPONENT.matcher(component).matches()) {
-        String why = component.isEmpty() ? "an empty path component"
-            : !component.toLowerCase(java.util.Locale.ROOT).equals(component)
-                ? "repository names are lower case" : "invalid path component '" + component + "'";
+        String why =
+            component.isEmpty()
+                ? "an empty path component"
+                : !component.toLowerCase(java.util.Locale.ROOT).equals(component)
+                    ? "repository names are lower case"
+                    : "invalid path component '" + component + "'";
         throw new InvalidReferenceException(reference, why);
       }
     }
     if (registry.length() + 1 + path.length() > MAX_NAME_LENGTH) {
-      throw new InvalidReferenceException(reference, "name longer than " + MAX_NAME_LENGTH + " characters");
+      throw new InvalidReferenceException(
+          reference, "name longer than " + MAX_NAME_LENGTH + " characters");
     }
     if (tag == null && digest == null) {
       tag = "latest";

@@ -3,9 +3,9 @@ package io.pyhygiene.registry;
 import java.util.Objects;
 
 /**
- * A username and secret for one registry. The secret is a password, or an identity (OAuth2
- * refresh) token when {@code identityToken} is true, as Docker's {@code identitytoken} and a
- * credential helper's {@code <token>} user mean. Never logged: {@link #toString()} shows nothing.
+ * A username and secret for one registry. The secret is a password, or an identity (OAuth2 refresh)
+ * token when {@code identityToken} is true, as Docker's {@code identitytoken} and a credential
+ * helper's {@code <token>} user mean. Never logged: {@link #toString()} shows nothing.
  */
 public final class RegistryCredential {
 
@@ -44,8 +44,10 @@ public final class RegistryCredential {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof RegistryCredential c && c.username.equals(username)
-        && c.secret.equals(secret) && c.identityToken == identityToken;
+    return o instanceof RegistryCredential c
+        && c.username.equals(username)
+        && c.secret.equals(secret)
+        && c.identityToken == identityToken;
   }
 
   @Override

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 
 /**
  * The module's one Jackson setup: it only reads JSON trees (image configs, Docker config files,
- * pull-secret payloads, registry error bodies). Kept here rather than shared with the engine so
- * the resolver stays a library of its own.
+ * pull-secret payloads, registry error bodies). Kept here rather than shared with the engine so the
+ * resolver stays a library of its own.
  */
 final class RegistryJson {
 

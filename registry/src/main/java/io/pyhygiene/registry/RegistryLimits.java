@@ -6,10 +6,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * Per-registry politeness: at most {@code maxConcurrent} resolutions at a time against one
- * registry host, and at most {@code requestsPerSecond} registry operations per second (a token
- * bucket holding up to {@code burst}). A caller that would wait past its deadline is refused
- * at once instead, so a limit never turns into an unbounded wait.
+ * Per-registry politeness: at most {@code maxConcurrent} resolutions at a time against one registry
+ * host, and at most {@code requestsPerSecond} registry operations per second (a token bucket
+ * holding up to {@code burst}). A caller that would wait past its deadline is refused at once
+ * instead, so a limit never turns into an unbounded wait.
  *
  * <p>One entry per registry host seen; hosts come from pod specs, and a cluster names few
  * registries, so the map is not bounded.
@@ -63,10 +63,11 @@ public final class RegistryLimits {
   }
 
   /**
-   * Takes one request token for the host, sleeping until it is due; refuses when it would not
-   * be due before {@code deadlineNanos}.
+   * Takes one request token for the host, sleeping until it is due; refuses when it would not be
+   * due before {@code deadlineNanos}.
    */
-  void awaitRequestToken(String host, long deadlineNanos) throws LimitExceeded, InterruptedException {
+  void awaitRequestToken(String host, long deadlineNanos)
+      throws LimitExceeded, InterruptedException {
     long waitNanos = reserve(host, deadlineNanos);
     if (waitNanos > 0) {
       TimeUnit.NANOSECONDS.sleep(waitNanos);
@@ -82,8 +83,12 @@ public final class RegistryLimits {
       b.updatedNanos = now;
       long wait = b.tokens >= 1 ? 0 : (long) Math.ceil((1 - b.tokens) * 1e9 / requestsPerSecond);
       if (now + wait > deadlineNanos) {
-        throw new LimitExceeded("rate limit of " + requestsPerSecond + " requests/s to " + host
-            + " would pass the deadline");
+        throw new LimitExceeded(
+            "rate limit of "
+                + requestsPerSecond
+                + " requests/s to "
+                + host
+                + " would pass the deadline");
       }
       b.tokens -= 1; // may go negative: later callers queue behind this reservation
       return wait;

@@ -6,8 +6,8 @@ import java.time.Duration;
 /**
  * Callbacks per registry host, for metrics (the operator maps them to Micrometer counters; this
  * module depends on no metrics library). Called on resolver threads and on callers' threads:
- * implementations must be thread-safe and fast. The host comes from pod specs, so a metrics
- * adapter must bound it (see {@link RegistryStats}, which folds hosts past a limit into "other").
+ * implementations must be thread-safe and fast. The host comes from pod specs, so a metrics adapter
+ * must bound it (see {@link RegistryStats}, which folds hosts past a limit into "other").
  */
 public interface RegistryListener {
 
@@ -24,8 +24,8 @@ public interface RegistryListener {
   default void failed(String registry, Reason reason) {}
 
   /**
-   * A tag re-checked after its TTL points to another digest than before (only known while the
-   * old entry is still cached). The operator re-audits the Deployments naming {@code reference}.
+   * A tag re-checked after its TTL points to another digest than before (only known while the old
+   * entry is still cached). The operator re-audits the Deployments naming {@code reference}.
    */
   default void tagMoved(String reference, String previousDigest, String digest) {}
 

@@ -33,13 +33,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Resolves image references to their configs: cache first, then the registry, within a
- * deadline, never throwing and never blocking past the deadline.
+ * Resolves image references to their configs: cache first, then the registry, within a deadline,
+ * never throwing and never blocking past the deadline.
  *
  * <ul>
- *   <li>{@link #resolveAsync} runs on a bounded pool (the operator's reconcile thread never
- *       waits on a registry); {@link #resolve} waits for it (the CLI). Concurrent requests for the
- *       same image, platform and credentials share one registry conversation.
+ *   <li>{@link #resolveAsync} runs on a bounded pool (the operator's reconcile thread never waits
+ *       on a registry); {@link #resolve} waits for it (the CLI). Concurrent requests for the same
+ *       image, platform and credentials share one registry conversation.
  *   <li>{@link #cachedOnly} answers from memory only (admission never waits on a registry).
  *   <li>A tag is re-checked after the tag TTL with one manifest request; a digest already seen
  *       needs no further request (content-addressed).
@@ -50,10 +50,10 @@ public final class RegistryResolver implements AutoCloseable {
   private static final int MAX_VARIANT_CANDIDATES = 4;
 
   /**
-   * google-http-client (under jib) logs request headers through java.util.logging at CONFIG,
-   * and the Authorization header too when the level is ALL. Registry traffic carries
-   * credentials and tokens, so its logger is capped at INFO whatever the application's logging
-   * configuration says. Held in a field: JUL keeps loggers only weakly.
+   * google-http-client (under jib) logs request headers through java.util.logging at CONFIG, and
+   * the Authorization header too when the level is ALL. Registry traffic carries credentials and
+   * tokens, so its logger is capped at INFO whatever the application's logging configuration says.
+   * Held in a field: JUL keeps loggers only weakly.
    */
   private static final java.util.logging.Logger HTTP_LOG = capHttpLogging();
 
@@ -70,20 +70,38 @@ public final class RegistryResolver implements AutoCloseable {
   private final RegistryLimits limits;
   private final ThreadPoolExecutor executor;
   private final ScheduledExecutorService scheduler;
-  private final ConcurrentHashMap<String, CompletableFuture<Resolution>> inFlight = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, CompletableFuture<Resolution>> inFlight =
+      new ConcurrentHashMap<>();
 
-  public RegistryResolver(ResolverOptions options, CredentialSource defaultCredentials, RegistryListener listener) {
+  public RegistryResolver(
+      ResolverOptions options, CredentialSource defaultCredentials, RegistryListener listener) {
     this.options = options;
-    this.defaultCredentials = defaultCredentials == null ? CredentialSource.NONE : defaultCredentials;
+    this.defaultCredentials =
+        defaultCredentials == null ? CredentialSource.NONE : defaultCredentials;
     this.listener = new SafeListener(listener == null ? RegistryListener.NONE : listener);
-    this.cache = new ImageConfigCache(options.maxEntries(), options.maxBytes(), options.tagTtl(),
-        options.negativeTtl(), options.clock());
-    this.limits = new RegistryLimits(options.maxConcurrentPerRegistry(),
-        options.requestsPerSecondPerRegistry(), options.burstPerRegistry());
-    this.executor = new ThreadPoolExecutor(options.threads(), options.threads(), 30, TimeUnit.SECONDS,
-        new ArrayBlockingQueue<>(options.queueCapacity()), daemonThreads("pyhygiene-registry"));
+    this.cache =
+        new ImageConfigCache(
+            options.maxEntries(),
+            options.maxBytes(),
+            options.tagTtl(),
+            options.negativeTtl(),
+            options.clock());
+    this.limits =
+        new RegistryLimits(
+            options.maxConcurrentPerRegistry(),
+            options.requestsPerSecondPerRegistry(),
+            options.burstPerRegistry());
+    this.executor =
+        new ThreadPoolExecutor(
+            options.threads(),
+            options.threads(),
+            30,
+            TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(options.queueCapacity()),
+            daemonThreads("pyhygiene-registry"));
     this.executor.allowCoreThreadTimeOut(true);
-    this.scheduler = Executors.newSingleThreadScheduledExecutor(daemonThreads("pyhygiene-registry-watchdog"));
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(daemonThreads("pyhygiene-registry-watchdog"));
   }
 
   public ImageConfigCache cache() {
@@ -113,10 +131,12 @@ public final class RegistryResolver implements AutoCloseable {
     try {
       ref = ReferenceNormaliser.normalise(request.image());
     } catch (InvalidReferenceException e) {
-      return CompletableFuture.completedFuture(new Unresolved(Reason.INVALID_REFERENCE, e.getMessage()));
+      return CompletableFuture.completedFuture(
+          new Unresolved(Reason.INVALID_REFERENCE, e.getMessage()));
     }
     Platform platform = request.platform() != null ? request.platform() : options.platform();
-    CredentialSource credentials = request.credentials() != null ? request.credentials() : defaultCredentials;
+    CredentialSource credentials =
+        request.credentials() != null ? request.credentials() : defaultCredentials;
 
     Optional<Resolved> hit = fromCache(ref, platform, false);
     if (hit.isPresent()) {
@@ -143,26 +163,32 @@ public final class RegistryResolver implements AutoCloseable {
       inFlight.remove(key, running);
     }
     long deadline = System.nanoTime() + options.deadline().toNanos();
-    Unresolved late = new Unresolved(Reason.TIMEOUT,
-        ref + ": no answer within the " + seconds(options.deadline()) + " deadline");
+    Unresolved late =
+        new Unresolved(
+            Reason.TIMEOUT,
+            ref + ": no answer within the " + seconds(options.deadline()) + " deadline");
     mine.completeOnTimeout(late, options.deadline().toNanos(), TimeUnit.NANOSECONDS);
     try {
-      executor.execute(() -> {
-        Resolution result;
-        try {
-          result = fetch(ref, platform, credentials, deadline);
-        } catch (RuntimeException | LinkageError e) {
-          // fetch maps every failure it knows; this is the net under it, so the caller never waits
-          result = new Unresolved(Reason.ERROR, ref + ": " + e.getClass().getSimpleName());
-        }
-        // leave the in-flight map before completing: a caller woken by the completion must
-        // find the cache, not this finished conversation
-        inFlight.remove(key, mine);
-        mine.complete(result);
-      });
+      executor.execute(
+          () -> {
+            Resolution result;
+            try {
+              result = fetch(ref, platform, credentials, deadline);
+            } catch (RuntimeException | LinkageError e) {
+              // fetch maps every failure it knows; this is the net under it, so the caller never
+              // waits
+              result = new Unresolved(Reason.ERROR, ref + ": " + e.getClass().getSimpleName());
+            }
+            // leave the in-flight map before completing: a caller woken by the completion must
+            // find the cache, not this finished conversation
+            inFlight.remove(key, mine);
+            mine.complete(result);
+          });
     } catch (RejectedExecutionException e) {
-      Unresolved busy = new Unresolved(Reason.RATE_LIMITED, ref + ": resolver queue full ("
-          + options.queueCapacity() + " waiting)");
+      Unresolved busy =
+          new Unresolved(
+              Reason.RATE_LIMITED,
+              ref + ": resolver queue full (" + options.queueCapacity() + " waiting)");
       listener.failed(ref.registry(), busy.reason());
       inFlight.remove(key, mine);
       mine.complete(busy);
@@ -170,14 +196,16 @@ public final class RegistryResolver implements AutoCloseable {
     return mine.copy();
   }
 
-  /** The resolver's default platform and credential scope: see {@link #cachedOnly(ResolveRequest)}. */
+  /**
+   * The resolver's default platform and credential scope: see {@link #cachedOnly(ResolveRequest)}.
+   */
   public Resolution cachedOnly(String image) {
     return cachedOnly(ResolveRequest.of(image));
   }
 
   /**
-   * From memory only, never a request: for admission. A tag whose TTL has passed still answers
-   * with its last known digest ({@link Resolved#confirmedAt()} says since when); a cached failure
+   * From memory only, never a request: for admission. A tag whose TTL has passed still answers with
+   * its last known digest ({@link Resolved#confirmedAt()} says since when); a cached failure
    * answers with its reason; otherwise {@link Reason#NOT_CACHED}.
    */
   public Resolution cachedOnly(ResolveRequest request) {
@@ -188,32 +216,38 @@ public final class RegistryResolver implements AutoCloseable {
       return new Unresolved(Reason.INVALID_REFERENCE, e.getMessage());
     }
     Platform p = request.platform() != null ? request.platform() : options.platform();
-    CredentialSource credentials = request.credentials() != null ? request.credentials() : defaultCredentials;
+    CredentialSource credentials =
+        request.credentials() != null ? request.credentials() : defaultCredentials;
     Optional<Resolved> hit = fromCache(ref, p, true);
     if (hit.isPresent()) {
       listener.cacheHit(ref.registry());
       return hit.get();
     }
-    return cache.failure(ref, p, credentials.scope()).<Resolution>map(f -> f)
+    return cache
+        .failure(ref, p, credentials.scope())
+        .<Resolution>map(f -> f)
         .orElseGet(() -> new Unresolved(Reason.NOT_CACHED, ref + ": not resolved yet"));
   }
 
   private Optional<Resolved> fromCache(ImageRef ref, Platform platform, boolean acceptStaleTag) {
     Instant now = options.clock().instant();
     if (ref.digest() != null) {
-      return cache.config(ref, ref.digest(), platform)
+      return cache
+          .config(ref, ref.digest(), platform)
           .map(c -> new Resolved(c.withReference(ref.toString()), true, now));
     }
     Optional<TagEntry> tag = cache.tag(ref);
     if (tag.isEmpty() || !(tag.get().fresh() || acceptStaleTag)) {
       return Optional.empty();
     }
-    return cache.config(ref, tag.get().digest(), platform)
+    return cache
+        .config(ref, tag.get().digest(), platform)
         .map(c -> new Resolved(c.withReference(ref.toString()), true, tag.get().confirmedAt()));
   }
 
   /** One resolution against the registry; every failure becomes an Unresolved. */
-  private Resolution fetch(ImageRef ref, Platform platform, CredentialSource credentials, long deadline) {
+  private Resolution fetch(
+      ImageRef ref, Platform platform, CredentialSource credentials, long deadline) {
     String host = ref.registry();
     listener.cacheMiss(host);
     long start = System.nanoTime();
@@ -221,20 +255,25 @@ public final class RegistryResolver implements AutoCloseable {
     RegistryLimits.Permit permit = null;
     try {
       permit = limits.acquire(host, deadline);
-      try (JibRegistrySession session = new JibRegistrySession(ref, options.isInsecure(ref),
-          options.userAgent(), credentials, scheduler)) {
+      try (JibRegistrySession session =
+          new JibRegistrySession(
+              ref, options.isInsecure(ref), options.userAgent(), credentials, scheduler)) {
         Steps steps = new Steps(session, host, deadline);
         try {
           result = fetchWith(steps, ref, platform);
         } catch (Exception e) {
-          result = session.aborted() || System.nanoTime() >= deadline ? timeout(ref, steps.current)
-              : FailureClassifier.classify(e, ref, session);
+          result =
+              session.aborted() || System.nanoTime() >= deadline
+                  ? timeout(ref, steps.current)
+                  : FailureClassifier.classify(e, ref, session);
         }
       }
     } catch (Exception e) {
       // no slot at this registry before the deadline (or the resolver is closing)
-      result = System.nanoTime() >= deadline ? timeout(ref, "waiting for a slot")
-          : FailureClassifier.classify(e, ref, null);
+      result =
+          System.nanoTime() >= deadline
+              ? timeout(ref, "waiting for a slot")
+              : FailureClassifier.classify(e, ref, null);
     } finally {
       if (permit != null) {
         permit.close();
@@ -251,20 +290,35 @@ public final class RegistryResolver implements AutoCloseable {
   }
 
   private Unresolved timeout(ImageRef ref, String step) {
-    return new Unresolved(Reason.TIMEOUT, ref + ": no answer from " + ref.apiHost() + " within "
-        + seconds(options.requestTimeout()) + " per request / " + seconds(options.deadline())
-        + " in all (" + step + ")");
+    return new Unresolved(
+        Reason.TIMEOUT,
+        ref
+            + ": no answer from "
+            + ref.apiHost()
+            + " within "
+            + seconds(options.requestTimeout())
+            + " per request / "
+            + seconds(options.deadline())
+            + " in all ("
+            + step
+            + ")");
   }
 
   private Resolution fetchWith(Steps steps, ImageRef ref, Platform platform) throws Exception {
-    ManifestAndDigest<ManifestTemplate> top = steps.run("manifest " + ref.qualifier(),
-        s -> s.pullManifest(ref.qualifier()));
+    ManifestAndDigest<ManifestTemplate> top =
+        steps.run("manifest " + ref.qualifier(), s -> s.pullManifest(ref.qualifier()));
     String digest = top.getDigest().toString();
-    if (ref.digest() != null && ref.digest().startsWith("sha256:") && !ref.digest().equals(digest)) {
-      return new Unresolved(Reason.ERROR, ref + ": the registry served content with digest " + digest);
+    if (ref.digest() != null
+        && ref.digest().startsWith("sha256:")
+        && !ref.digest().equals(digest)) {
+      return new Unresolved(
+          Reason.ERROR, ref + ": the registry served content with digest " + digest);
     }
-    if (ref.digest() == null) { // a name:tag@digest reference says nothing about where the tag points now
-      cache.putTag(ref, digest).ifPresent(before -> listener.tagMoved(ref.toString(), before, digest));
+    if (ref.digest()
+        == null) { // a name:tag@digest reference says nothing about where the tag points now
+      cache
+          .putTag(ref, digest)
+          .ifPresent(before -> listener.tagMoved(ref.toString(), before, digest));
     }
     Instant now = options.clock().instant();
     Optional<ImageConfig> known = cache.config(ref, digest, platform);
@@ -277,24 +331,38 @@ public final class RegistryResolver implements AutoCloseable {
       Platform want = platform.normalised();
       List<String> candidates = list.getDigestsForPlatform(want.architecture(), want.os());
       if (candidates.isEmpty()) {
-        return new Unresolved(Reason.NO_PLATFORM, ref + ": the index has no " + want.os() + "/"
-            + want.architecture() + " image (it has " + String.join(", ", platformsOf(list)) + ")");
+        return new Unresolved(
+            Reason.NO_PLATFORM,
+            ref
+                + ": the index has no "
+                + want.os()
+                + "/"
+                + want.architecture()
+                + " image (it has "
+                + String.join(", ", platformsOf(list))
+                + ")");
       }
       Unresolved variantMiss = null;
-      for (String candidate : candidates.subList(0, Math.min(candidates.size(), MAX_VARIANT_CANDIDATES))) {
-        ManifestAndDigest<ManifestTemplate> m = steps.run("manifest " + candidate, s -> s.pullManifest(candidate));
+      for (String candidate :
+          candidates.subList(0, Math.min(candidates.size(), MAX_VARIANT_CANDIDATES))) {
+        ManifestAndDigest<ManifestTemplate> m =
+            steps.run("manifest " + candidate, s -> s.pullManifest(candidate));
         if (candidate.startsWith("sha256:") && !candidate.equals(m.getDigest().toString())) {
-          return new Unresolved(Reason.ERROR, ref + ": the registry served " + m.getDigest() + " for " + candidate);
+          return new Unresolved(
+              Reason.ERROR, ref + ": the registry served " + m.getDigest() + " for " + candidate);
         }
-        ImageConfig config = readConfig(steps, ref, digest, m.getDigest().toString(), m.getManifest());
+        ImageConfig config =
+            readConfig(steps, ref, digest, m.getDigest().toString(), m.getManifest());
         // jib's index model has no variant: an entry is checked against its config's variant.
         // A config that names no platform is taken on the index's word.
         if (config.platform().isEmpty() || platform.matches(Platform.parse(config.platform()))) {
           cache.putConfig(ref, digest, platform, config);
           return new Resolved(config, false, now);
         }
-        variantMiss = new Unresolved(Reason.NO_PLATFORM, ref + ": no " + want + " image in the index (found "
-            + config.platform() + ")");
+        variantMiss =
+            new Unresolved(
+                Reason.NO_PLATFORM,
+                ref + ": no " + want + " image in the index (found " + config.platform() + ")");
       }
       return variantMiss;
     }
@@ -303,44 +371,78 @@ public final class RegistryResolver implements AutoCloseable {
     return new Resolved(config, false, now);
   }
 
-  private ImageConfig readConfig(Steps steps, ImageRef ref, String digest, String manifestDigest,
-      ManifestTemplate manifest) throws Exception {
+  private ImageConfig readConfig(
+      Steps steps, ImageRef ref, String digest, String manifestDigest, ManifestTemplate manifest)
+      throws Exception {
     if (manifest instanceof V21ManifestTemplate) {
-      throw new UnsupportedManifest("a Docker schema 1 manifest (deprecated; containerd 2 refuses it too)");
+      throw new UnsupportedManifest(
+          "a Docker schema 1 manifest (deprecated; containerd 2 refuses it too)");
     }
     if (!(manifest instanceof BuildableManifestTemplate image)) {
       throw new UnsupportedManifest("a nested index where an image manifest was expected");
     }
-    BuildableManifestTemplate.ContentDescriptorTemplate descriptor = image.getContainerConfiguration();
+    BuildableManifestTemplate.ContentDescriptorTemplate descriptor =
+        image.getContainerConfiguration();
     if (descriptor == null || descriptor.getDigest() == null) {
       throw new UnsupportedManifest("a manifest without a config descriptor");
     }
     if (descriptor.getSize() > options.maxConfigBytes()) {
-      throw new UnsupportedManifest("a config of " + descriptor.getSize() + " bytes (limit "
-          + options.maxConfigBytes() + ")");
+      throw new UnsupportedManifest(
+          "a config of "
+              + descriptor.getSize()
+              + " bytes (limit "
+              + options.maxConfigBytes()
+              + ")");
     }
-    byte[] blob = steps.run("config " + descriptor.getDigest(),
-        s -> s.pullBlob(descriptor.getDigest(), options.maxConfigBytes()));
+    byte[] blob =
+        steps.run(
+            "config " + descriptor.getDigest(),
+            s -> s.pullBlob(descriptor.getDigest(), options.maxConfigBytes()));
     ImageConfigJson.Parsed p = ImageConfigJson.parse(blob);
-    String platform = p.platform().os().isEmpty() || p.platform().architecture().isEmpty()
-        ? "" : p.platform().toString();
-    return new ImageConfig(ref.toString(), digest, manifestDigest, platform, p.entrypoint(), p.cmd(),
-        p.user(), p.env(), p.workingDir(), p.stopSignal(), p.labels());
+    String platform =
+        p.platform().os().isEmpty() || p.platform().architecture().isEmpty()
+            ? ""
+            : p.platform().toString();
+    return new ImageConfig(
+        ref.toString(),
+        digest,
+        manifestDigest,
+        platform,
+        p.entrypoint(),
+        p.cmd(),
+        p.user(),
+        p.env(),
+        p.workingDir(),
+        p.stopSignal(),
+        p.labels());
   }
 
   private static List<String> platformsOf(ManifestListTemplate list) {
     Set<String> out = new LinkedHashSet<>();
     if (list instanceof OciIndexTemplate oci) {
-      oci.getManifests().forEach(m -> out.add(m.getPlatform() == null ? "?"
-          : m.getPlatform().getOs() + "/" + m.getPlatform().getArchitecture()));
+      oci.getManifests()
+          .forEach(
+              m ->
+                  out.add(
+                      m.getPlatform() == null
+                          ? "?"
+                          : m.getPlatform().getOs() + "/" + m.getPlatform().getArchitecture()));
     } else if (list instanceof V22ManifestListTemplate v22) {
-      v22.getManifests().forEach(m -> out.add(m.getPlatform() == null ? "?"
-          : m.getPlatform().getOs() + "/" + m.getPlatform().getArchitecture()));
+      v22.getManifests()
+          .forEach(
+              m ->
+                  out.add(
+                      m.getPlatform() == null
+                          ? "?"
+                          : m.getPlatform().getOs() + "/" + m.getPlatform().getArchitecture()));
     }
     return new ArrayList<>(out);
   }
 
-  /** Runs each registry step under the rate limit and a watchdog for the request timeout and deadline. */
+  /**
+   * Runs each registry step under the rate limit and a watchdog for the request timeout and
+   * deadline.
+   */
   private final class Steps {
     private final JibRegistrySession session;
     private final String host;
@@ -361,7 +463,8 @@ public final class RegistryResolver implements AutoCloseable {
         throw new LimitExceeded("deadline passed before " + what);
       }
       session.beginStep();
-      ScheduledFuture<?> watchdog = scheduler.schedule(session::abort, timeout, TimeUnit.NANOSECONDS);
+      ScheduledFuture<?> watchdog =
+          scheduler.schedule(session::abort, timeout, TimeUnit.NANOSECONDS);
       try {
         return call.run(session);
       } finally {

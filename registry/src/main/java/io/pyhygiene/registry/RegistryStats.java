@@ -9,8 +9,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A {@link RegistryListener} that counts per registry host: enough for the CLI's summary, for
- * tests, and as the shape of the operator's metrics. Hosts past {@code maxHosts} are counted
- * under {@code other}, so the label set stays bounded whatever images pods name.
+ * tests, and as the shape of the operator's metrics. Hosts past {@code maxHosts} are counted under
+ * {@code other}, so the label set stays bounded whatever images pods name.
  */
 public final class RegistryStats implements RegistryListener {
 
@@ -65,11 +65,14 @@ public final class RegistryStats implements RegistryListener {
   /** A snapshot, hosts sorted. */
   public Map<String, Counts> snapshot() {
     Map<String, Counts> out = new TreeMap<>();
-    hosts.forEach((name, h) -> {
-      Map<Reason, Long> failures = new TreeMap<>();
-      h.failures.forEach((r, n) -> failures.put(r, n.sum()));
-      out.put(name, new Counts(h.hits.sum(), h.misses.sum(), h.resolved.sum(), Map.copyOf(failures)));
-    });
+    hosts.forEach(
+        (name, h) -> {
+          Map<Reason, Long> failures = new TreeMap<>();
+          h.failures.forEach((r, n) -> failures.put(r, n.sum()));
+          out.put(
+              name,
+              new Counts(h.hits.sum(), h.misses.sum(), h.resolved.sum(), Map.copyOf(failures)));
+        });
     return out;
   }
 

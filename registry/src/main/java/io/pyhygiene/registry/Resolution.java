@@ -16,7 +16,8 @@ public sealed interface Resolution permits Resolution.Resolved, Resolution.Unres
    *     RegistryResolver#cachedOnly} may return an answer whose tag TTL has passed, and this says
    *     how old it is
    */
-  record Resolved(ImageConfig config, boolean fromCache, Instant confirmedAt) implements Resolution {
+  record Resolved(ImageConfig config, boolean fromCache, Instant confirmedAt)
+      implements Resolution {
     public Resolved {
       Objects.requireNonNull(config, "config");
       Objects.requireNonNull(confirmedAt, "confirmedAt");
@@ -37,9 +38,9 @@ public sealed interface Resolution permits Resolution.Resolved, Resolution.Unres
     }
 
     /**
-     * The detail without the reference it starts with, for a finding that already names the
-     * image: {@code HTTP 401 from ghcr.io (no credentials for ghcr.io were found)}, {@code cannot
-     * connect to 127.0.0.1:5000}. Kept to one bounded line.
+     * The detail without the reference it starts with, for a finding that already names the image:
+     * {@code HTTP 401 from ghcr.io (no credentials for ghcr.io were found)}, {@code cannot connect
+     * to 127.0.0.1:5000}. Kept to one bounded line.
      *
      * @param image the reference as written in the pod spec
      */
@@ -76,13 +77,18 @@ public sealed interface Resolution permits Resolution.Resolved, Resolution.Unres
     UNAUTHORIZED,
     /** The repository, tag or digest does not exist (404). */
     NOT_FOUND,
-    /** An index without an entry for the wanted platform, or a single-platform image for another one. */
+    /**
+     * An index without an entry for the wanted platform, or a single-platform image for another
+     * one.
+     */
     NO_PLATFORM,
     /** The reference is not one Docker would accept. */
     INVALID_REFERENCE,
     /** The registry said 429, or the resolver's own queue or rate limit refused the request. */
     RATE_LIMITED,
-    /** {@link RegistryResolver#cachedOnly}: nothing cached for this reference (no request is made). */
+    /**
+     * {@link RegistryResolver#cachedOnly}: nothing cached for this reference (no request is made).
+     */
     NOT_CACHED,
     /** Anything else: TLS failure, 5xx, an unreadable or unsupported manifest or config. */
     ERROR

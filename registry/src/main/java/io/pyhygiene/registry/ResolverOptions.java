@@ -47,65 +47,196 @@ public record ResolverOptions(
     Clock clock) {
 
   public ResolverOptions {
-    insecureRegistries = insecureRegistries.stream().map(s -> s.toLowerCase(Locale.ROOT))
-        .collect(Collectors.toUnmodifiableSet());
-    if (requestTimeout.isNegative() || requestTimeout.isZero() || deadline.isNegative() || deadline.isZero()) {
+    insecureRegistries =
+        insecureRegistries.stream()
+            .map(s -> s.toLowerCase(Locale.ROOT))
+            .collect(Collectors.toUnmodifiableSet());
+    if (requestTimeout.isNegative()
+        || requestTimeout.isZero()
+        || deadline.isNegative()
+        || deadline.isZero()) {
       throw new IllegalArgumentException("timeouts must be positive");
     }
   }
 
   public static ResolverOptions defaults() {
-    return new ResolverOptions(Platform.LINUX_AMD64, Set.of(), Duration.ofSeconds(5),
-        Duration.ofSeconds(15), Duration.ofMinutes(5), Duration.ofSeconds(30), 10_000,
-        64L * 1024 * 1024, 4L * 1024 * 1024, 4, 10.0, 20, 4, 256, "pyhygiene-registry", Clock.systemUTC());
+    return new ResolverOptions(
+        Platform.LINUX_AMD64,
+        Set.of(),
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(15),
+        Duration.ofMinutes(5),
+        Duration.ofSeconds(30),
+        10_000,
+        64L * 1024 * 1024,
+        4L * 1024 * 1024,
+        4,
+        10.0,
+        20,
+        4,
+        256,
+        "pyhygiene-registry",
+        Clock.systemUTC());
   }
 
   public ResolverOptions withPlatform(Platform p) {
-    return new ResolverOptions(p, insecureRegistries, requestTimeout, deadline, tagTtl, negativeTtl,
-        maxEntries, maxBytes, maxConfigBytes, maxConcurrentPerRegistry, requestsPerSecondPerRegistry,
-        burstPerRegistry, threads, queueCapacity, userAgent, clock);
+    return new ResolverOptions(
+        p,
+        insecureRegistries,
+        requestTimeout,
+        deadline,
+        tagTtl,
+        negativeTtl,
+        maxEntries,
+        maxBytes,
+        maxConfigBytes,
+        maxConcurrentPerRegistry,
+        requestsPerSecondPerRegistry,
+        burstPerRegistry,
+        threads,
+        queueCapacity,
+        userAgent,
+        clock);
   }
 
   public ResolverOptions withInsecureRegistries(Set<String> hosts) {
-    return new ResolverOptions(platform, hosts, requestTimeout, deadline, tagTtl, negativeTtl,
-        maxEntries, maxBytes, maxConfigBytes, maxConcurrentPerRegistry, requestsPerSecondPerRegistry,
-        burstPerRegistry, threads, queueCapacity, userAgent, clock);
+    return new ResolverOptions(
+        platform,
+        hosts,
+        requestTimeout,
+        deadline,
+        tagTtl,
+        negativeTtl,
+        maxEntries,
+        maxBytes,
+        maxConfigBytes,
+        maxConcurrentPerRegistry,
+        requestsPerSecondPerRegistry,
+        burstPerRegistry,
+        threads,
+        queueCapacity,
+        userAgent,
+        clock);
   }
 
   public ResolverOptions withTimeouts(Duration request, Duration whole) {
-    return new ResolverOptions(platform, insecureRegistries, request, whole, tagTtl, negativeTtl,
-        maxEntries, maxBytes, maxConfigBytes, maxConcurrentPerRegistry, requestsPerSecondPerRegistry,
-        burstPerRegistry, threads, queueCapacity, userAgent, clock);
+    return new ResolverOptions(
+        platform,
+        insecureRegistries,
+        request,
+        whole,
+        tagTtl,
+        negativeTtl,
+        maxEntries,
+        maxBytes,
+        maxConfigBytes,
+        maxConcurrentPerRegistry,
+        requestsPerSecondPerRegistry,
+        burstPerRegistry,
+        threads,
+        queueCapacity,
+        userAgent,
+        clock);
   }
 
   public ResolverOptions withTtls(Duration tag, Duration negative) {
-    return new ResolverOptions(platform, insecureRegistries, requestTimeout, deadline, tag, negative,
-        maxEntries, maxBytes, maxConfigBytes, maxConcurrentPerRegistry, requestsPerSecondPerRegistry,
-        burstPerRegistry, threads, queueCapacity, userAgent, clock);
+    return new ResolverOptions(
+        platform,
+        insecureRegistries,
+        requestTimeout,
+        deadline,
+        tag,
+        negative,
+        maxEntries,
+        maxBytes,
+        maxConfigBytes,
+        maxConcurrentPerRegistry,
+        requestsPerSecondPerRegistry,
+        burstPerRegistry,
+        threads,
+        queueCapacity,
+        userAgent,
+        clock);
   }
 
   public ResolverOptions withCacheBounds(int entries, long bytes) {
-    return new ResolverOptions(platform, insecureRegistries, requestTimeout, deadline, tagTtl, negativeTtl,
-        entries, bytes, maxConfigBytes, maxConcurrentPerRegistry, requestsPerSecondPerRegistry,
-        burstPerRegistry, threads, queueCapacity, userAgent, clock);
+    return new ResolverOptions(
+        platform,
+        insecureRegistries,
+        requestTimeout,
+        deadline,
+        tagTtl,
+        negativeTtl,
+        entries,
+        bytes,
+        maxConfigBytes,
+        maxConcurrentPerRegistry,
+        requestsPerSecondPerRegistry,
+        burstPerRegistry,
+        threads,
+        queueCapacity,
+        userAgent,
+        clock);
   }
 
   public ResolverOptions withRegistryLimits(int concurrent, double requestsPerSecond, int burst) {
-    return new ResolverOptions(platform, insecureRegistries, requestTimeout, deadline, tagTtl, negativeTtl,
-        maxEntries, maxBytes, maxConfigBytes, concurrent, requestsPerSecond, burst, threads,
-        queueCapacity, userAgent, clock);
+    return new ResolverOptions(
+        platform,
+        insecureRegistries,
+        requestTimeout,
+        deadline,
+        tagTtl,
+        negativeTtl,
+        maxEntries,
+        maxBytes,
+        maxConfigBytes,
+        concurrent,
+        requestsPerSecond,
+        burst,
+        threads,
+        queueCapacity,
+        userAgent,
+        clock);
   }
 
   public ResolverOptions withExecutor(int workerThreads, int queue) {
-    return new ResolverOptions(platform, insecureRegistries, requestTimeout, deadline, tagTtl, negativeTtl,
-        maxEntries, maxBytes, maxConfigBytes, maxConcurrentPerRegistry, requestsPerSecondPerRegistry,
-        burstPerRegistry, workerThreads, queue, userAgent, clock);
+    return new ResolverOptions(
+        platform,
+        insecureRegistries,
+        requestTimeout,
+        deadline,
+        tagTtl,
+        negativeTtl,
+        maxEntries,
+        maxBytes,
+        maxConfigBytes,
+        maxConcurrentPerRegistry,
+        requestsPerSecondPerRegistry,
+        burstPerRegistry,
+        workerThreads,
+        queue,
+        userAgent,
+        clock);
   }
 
   public ResolverOptions withClock(Clock c) {
-    return new ResolverOptions(platform, insecureRegistries, requestTimeout, deadline, tagTtl, negativeTtl,
-        maxEntries, maxBytes, maxConfigBytes, maxConcurrentPerRegistry, requestsPerSecondPerRegistry,
-        burstPerRegistry, threads, queueCapacity, userAgent, c);
+    return new ResolverOptions(
+        platform,
+        insecureRegistries,
+        requestTimeout,
+        deadline,
+        tagTtl,
+        negativeTtl,
+        maxEntries,
+        maxBytes,
+        maxConfigBytes,
+        maxConcurrentPerRegistry,
+        requestsPerSecondPerRegistry,
+        burstPerRegistry,
+        threads,
+        queueCapacity,
+        userAgent,
+        c);
   }
 
   /** Whether {@code ref}'s registry gets Docker's insecure treatment (TLS optional). */

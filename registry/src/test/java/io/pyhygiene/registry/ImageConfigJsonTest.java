@@ -11,12 +11,15 @@ class ImageConfigJsonTest {
 
   @Test
   void readsWhatTheRulesNeed() throws Exception {
-    ImageConfigJson.Parsed p = ImageConfigJson.parse("""
+    ImageConfigJson.Parsed p =
+        ImageConfigJson.parse(
+            """
         {"architecture": "arm64", "os": "linux", "variant": "v8",
          "config": {"User": "10001", "Env": ["PATH=/usr/bin", "PYTHONUNBUFFERED=1"],
                     "Entrypoint": ["tini", "--"], "Cmd": ["/bin/sh", "-c", "exec gunicorn app:app"],
                     "WorkingDir": "/app", "StopSignal": "SIGINT", "Labels": {"a": "b"}},
-         "rootfs": {"type": "layers", "diff_ids": []}}""".getBytes(StandardCharsets.UTF_8));
+         "rootfs": {"type": "layers", "diff_ids": []}}"""
+                .getBytes(StandardCharsets.UTF_8));
     assertThat(p.platform()).hasToString("linux/arm64/v8");
     assertThat(p.user()).isEqualTo("10001");
     assertThat(p.env()).containsExactly("PATH=/usr/bin", "PYTHONUNBUFFERED=1");
@@ -29,9 +32,11 @@ class ImageConfigJsonTest {
 
   @Test
   void absentAndNullFieldsAreEmptyAndAStringCmdIsOneElement() throws Exception {
-    ImageConfigJson.Parsed p = ImageConfigJson.parse("""
+    ImageConfigJson.Parsed p =
+        ImageConfigJson.parse(
+            """
         {"os": "linux", "architecture": "amd64", "config": {"Cmd": "python", "Entrypoint": null}}"""
-        .getBytes(StandardCharsets.UTF_8));
+                .getBytes(StandardCharsets.UTF_8));
     assertThat(p.cmd()).containsExactly("python");
     assertThat(p.entrypoint()).isEmpty();
     assertThat(p.user()).isEmpty();
@@ -42,8 +47,19 @@ class ImageConfigJsonTest {
 
   @Test
   void imageConfigPrintsEnvNamesNotValues() {
-    ImageConfig c = new ImageConfig("r", "d", "d", "linux/amd64", List.of(), List.of(), "", 
-        List.of("API_KEY=hunter2", "PYTHONUNBUFFERED=1"), "", "", Map.of());
+    ImageConfig c =
+        new ImageConfig(
+            "r",
+            "d",
+            "d",
+            "linux/amd64",
+            List.of(),
+            List.of(),
+            "",
+            List.of("API_KEY=hunter2", "PYTHONUNBUFFERED=1"),
+            "",
+            "",
+            Map.of());
     assertThat(c.toString()).contains("API_KEY", "PYTHONUNBUFFERED").doesNotContain("hunter2");
     assertThat(c.envNames()).containsExactly("API_KEY", "PYTHONUNBUFFERED");
   }

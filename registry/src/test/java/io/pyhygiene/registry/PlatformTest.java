@@ -10,7 +10,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 class PlatformTest {
 
   @ParameterizedTest(name = "{0} ~ {1}: {2}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       linux/amd64     | linux/amd64     | true
       linux/amd64     | linux/x86_64    | true
       linux/amd64     | linux/arm64     | false
@@ -32,7 +35,8 @@ class PlatformTest {
   @ParameterizedTest
   @ValueSource(strings = {"linux", "linux/", "/amd64", "linux/arm/", "a/b/c/d"})
   void refusesMalformed(String text) {
-    assertThatThrownBy(() -> Platform.parse(text)).isInstanceOf(IllegalArgumentException.class)
+    assertThatThrownBy(() -> Platform.parse(text))
+        .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("os/arch[/variant]");
   }
 

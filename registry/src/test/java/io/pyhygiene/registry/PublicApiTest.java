@@ -14,12 +14,28 @@ import org.junit.jupiter.api.Test;
 /** The module's public API is plain Java: no jib, google-http-client or Jackson type leaks out. */
 class PublicApiTest {
 
-  private static final List<Class<?>> PUBLIC = List.of(RegistryResolver.class, ResolveRequest.class,
-      ResolverOptions.class, Resolution.class, Resolution.Resolved.class, Resolution.Unresolved.class,
-      Resolution.Reason.class, ImageConfig.class, ImageRef.class, ReferenceNormaliser.class, Platform.class,
-      CredentialSource.class, RegistryCredential.class, DockerConfigCredentials.class,
-      PullSecretCredentials.class, PullSecretCredentials.PullSecret.class, ImageConfigCache.class,
-      RegistryLimits.class, RegistryListener.class, RegistryStats.class);
+  private static final List<Class<?>> PUBLIC =
+      List.of(
+          RegistryResolver.class,
+          ResolveRequest.class,
+          ResolverOptions.class,
+          Resolution.class,
+          Resolution.Resolved.class,
+          Resolution.Unresolved.class,
+          Resolution.Reason.class,
+          ImageConfig.class,
+          ImageRef.class,
+          ReferenceNormaliser.class,
+          Platform.class,
+          CredentialSource.class,
+          RegistryCredential.class,
+          DockerConfigCredentials.class,
+          PullSecretCredentials.class,
+          PullSecretCredentials.PullSecret.class,
+          ImageConfigCache.class,
+          RegistryLimits.class,
+          RegistryListener.class,
+          RegistryStats.class);
 
   @Test
   void noThirdPartyTypeInAPublicSignature() {
@@ -51,7 +67,9 @@ class PublicApiTest {
 
   private static void check(String where, Type type, List<String> leaks) {
     String name = type.getTypeName();
-    if (name.contains("com.google.") || name.contains("com.fasterxml.") || name.contains("org.apache.")) {
+    if (name.contains("com.google.")
+        || name.contains("com.fasterxml.")
+        || name.contains("org.apache.")) {
       leaks.add(where + ": " + name);
     }
   }

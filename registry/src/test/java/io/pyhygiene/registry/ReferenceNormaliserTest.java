@@ -12,7 +12,10 @@ class ReferenceNormaliserTest {
   private static final String D = "sha256:" + "a".repeat(64);
 
   @ParameterizedTest(name = "{0} -> {1}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       python                                  | docker.io/library/python:latest
       python:3.12                             | docker.io/library/python:3.12
       python:3.12-slim-bookworm               | docker.io/library/python:3.12-slim-bookworm
@@ -39,13 +42,16 @@ class ReferenceNormaliserTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       python@DIGEST                 | docker.io | library/python |        | DIGEST
       python:3.12@DIGEST            | docker.io | library/python | 3.12   | DIGEST
       registry:5000/app@DIGEST      | registry:5000 | app        |        | DIGEST
       """)
-  void keepsDigestsAndTheirTags(String written, String registry, String repo, String tag, String digest)
-      throws Exception {
+  void keepsDigestsAndTheirTags(
+      String written, String registry, String repo, String tag, String digest) throws Exception {
     ImageRef ref = ReferenceNormaliser.normalise(written.replace("DIGEST", D));
     assertThat(ref.registry()).isEqualTo(registry);
     assertThat(ref.repository()).isEqualTo(repo);
@@ -55,7 +61,10 @@ class ReferenceNormaliserTest {
   }
 
   @ParameterizedTest(name = "{0}: {1}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       ''                              | empty
       Python                          | lower case
       org/App                         | lower case
@@ -77,7 +86,10 @@ class ReferenceNormaliserTest {
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       localhost:5000/app     | true  | localhost:5000
       127.0.0.1:5000/app     | true  | 127.0.0.1:5000
       127.1.2.3/app          | true  | 127.1.2.3

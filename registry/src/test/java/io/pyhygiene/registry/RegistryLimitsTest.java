@@ -20,7 +20,9 @@ class RegistryLimitsTest {
     assertThat(limits.reserve("r", far)).isZero();
     assertThat(limits.reserve("r", far)).isZero();
     assertThat(limits.reserve("r", far)).isZero();
-    assertThat(limits.reserve("r", far)).as("fourth waits half a second at 2/s").isEqualTo(SECOND / 2);
+    assertThat(limits.reserve("r", far))
+        .as("fourth waits half a second at 2/s")
+        .isEqualTo(SECOND / 2);
     assertThat(limits.reserve("r", far)).as("and the fifth queues behind it").isEqualTo(SECOND);
     now.addAndGet(10 * SECOND);
     assertThat(limits.reserve("r", far)).as("refilled, but never above the burst").isZero();
@@ -32,8 +34,11 @@ class RegistryLimitsTest {
     RegistryLimits limits = new RegistryLimits(4, 1.0, 1, now::get);
     assertThat(limits.reserve("r", now.get() + SECOND)).isZero();
     assertThatThrownBy(() -> limits.reserve("r", now.get() + SECOND / 2))
-        .isInstanceOf(LimitExceeded.class).hasMessageContaining("rate limit");
-    assertThat(limits.reserve("r", now.get() + SECOND)).as("a refusal takes no token").isEqualTo(SECOND);
+        .isInstanceOf(LimitExceeded.class)
+        .hasMessageContaining("rate limit");
+    assertThat(limits.reserve("r", now.get() + SECOND))
+        .as("a refusal takes no token")
+        .isEqualTo(SECOND);
   }
 
   @Test
@@ -43,7 +48,8 @@ class RegistryLimitsTest {
     RegistryLimits.Permit a = limits.acquire("r", soon);
     RegistryLimits.Permit b = limits.acquire("r", soon);
     assertThat(limits.inUse("r")).isEqualTo(2);
-    assertThatThrownBy(() -> limits.acquire("r", soon)).isInstanceOf(LimitExceeded.class)
+    assertThatThrownBy(() -> limits.acquire("r", soon))
+        .isInstanceOf(LimitExceeded.class)
         .hasMessageContaining("2 resolutions already running against r");
     limits.acquire("other", System.nanoTime() + SECOND).close();
     a.close();

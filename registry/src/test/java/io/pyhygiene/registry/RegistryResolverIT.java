@@ -42,10 +42,10 @@ class RegistryResolverIT {
   // A made-up password for a registry that listens on 127.0.0.1 for the length of this class.
   private static final String USER = "tester";
   private static final String PASSWORD = "loopback-only-test-password";
-  private static final String HTPASSWD = "tester:$2y$05$WBfteUZlY0nAwWnCjqqBVOcUhWJMxasw7Tx8C9K60EXOceX2yd9GG";
+  private static final String HTPASSWD =
+      "tester:$2y$05$WBfteUZlY0nAwWnCjqqBVOcUhWJMxasw7Tx8C9K60EXOceX2yd9GG";
 
-  @TempDir
-  static Path tmp;
+  @TempDir static Path tmp;
 
   private TestRegistry open;
   private TestRegistry secured;
@@ -61,27 +61,47 @@ class RegistryResolverIT {
   @BeforeAll
   void startRegistriesAndPushImages() throws Exception {
     open = TestRegistry.start(Files.createDirectories(tmp.resolve("open")), null, null, null);
-    secured = TestRegistry.start(Files.createDirectories(tmp.resolve("secured")), HTPASSWD, USER, PASSWORD);
+    secured =
+        TestRegistry.start(
+            Files.createDirectories(tmp.resolve("secured")), HTPASSWD, USER, PASSWORD);
     TestImages images = new TestImages(open);
-    exec = images.oci("app/exec", "1", Spec.of()
-        .entrypoint("gunicorn").cmd("app:app", "-b", "0.0.0.0:8000").user("10001")
-        .env("PATH=/usr/local/bin:/usr/bin", "PYTHONUNBUFFERED=1", "PYTHON_VERSION=3.12.7")
-        .workingDir("/app").labels(Map.of("org.opencontainers.image.title", "exec")));
-    shell = images.docker("app/shell", "1", Spec.of()
-        .cmd("/bin/sh", "-c", "gunicorn app:app --timeout 60").stopSignal("SIGINT"));
+    exec =
+        images.oci(
+            "app/exec",
+            "1",
+            Spec.of()
+                .entrypoint("gunicorn")
+                .cmd("app:app", "-b", "0.0.0.0:8000")
+                .user("10001")
+                .env("PATH=/usr/local/bin:/usr/bin", "PYTHONUNBUFFERED=1", "PYTHON_VERSION=3.12.7")
+                .workingDir("/app")
+                .labels(Map.of("org.opencontainers.image.title", "exec")));
+    shell =
+        images.docker(
+            "app/shell",
+            "1",
+            Spec.of().cmd("/bin/sh", "-c", "gunicorn app:app --timeout 60").stopSignal("SIGINT"));
     images.oci("app/users", "unset", Spec.of().cmd("python", "app.py"));
     images.oci("app/users", "zero", Spec.of().user("0"));
     images.oci("app/users", "numeric", Spec.of().user("10001"));
     images.oci("app/users", "named", Spec.of().user("app"));
     images.oci("app/users", "named-group", Spec.of().user("app:app"));
     amd64 = images.oci("app/multi", "amd64-only", Spec.of().cmd("python", "amd64.py").user("1000"));
-    arm64 = images.oci("app/multi", "arm64-only", Spec.of().platform("linux", "arm64", "v8")
-        .cmd("python", "arm64.py").user("2000"));
+    arm64 =
+        images.oci(
+            "app/multi",
+            "arm64-only",
+            Spec.of().platform("linux", "arm64", "v8").cmd("python", "arm64.py").user("2000"));
     multi = images.index("app/multi", "1", TestImages.OCI_INDEX, List.of(arm64, amd64), Map.of());
     Pushed dockerAmd64 = images.docker("app/list", "amd64-only", Spec.of().cmd("celery", "worker"));
-    Pushed dockerArm = images.docker("app/list", "arm-only", Spec.of().platform("linux", "arm", "v7").cmd("celery", "arm"));
-    list = images.index("app/list", "1", TestImages.DOCKER_LIST, List.of(dockerArm, dockerAmd64), Map.of());
-    new TestImages(secured).oci("private/app", "1", Spec.of().cmd("python", "-m", "private").user("10001"));
+    Pushed dockerArm =
+        images.docker(
+            "app/list", "arm-only", Spec.of().platform("linux", "arm", "v7").cmd("celery", "arm"));
+    list =
+        images.index(
+            "app/list", "1", TestImages.DOCKER_LIST, List.of(dockerArm, dockerAmd64), Map.of());
+    new TestImages(secured)
+        .oci("private/app", "1", Spec.of().cmd("python", "-m", "private").user("10001"));
   }
 
   @AfterAll
@@ -101,10 +121,13 @@ class RegistryResolverIT {
   }
 
   private ResolverOptions options() {
-    return ResolverOptions.defaults().withClock(clock).withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5));
+    return ResolverOptions.defaults()
+        .withClock(clock)
+        .withTimeouts(Duration.ofSeconds(2), Duration.ofSeconds(5));
   }
 
-  private RegistryResolver resolver(ResolverOptions options, CredentialSource credentials, RegistryListener listener) {
+  private RegistryResolver resolver(
+      ResolverOptions options, CredentialSource credentials, RegistryListener listener) {
     RegistryResolver r = new RegistryResolver(options, credentials, listener);
     resolvers.add(r);
     return r;
@@ -120,7 +143,9 @@ class RegistryResolverIT {
   }
 
   private static Unresolved failure(Resolution r, Reason reason) {
-    assertThat(r).isInstanceOfSatisfying(Unresolved.class, u -> assertThat(u.reason()).as(u.detail()).isEqualTo(reason));
+    assertThat(r)
+        .isInstanceOfSatisfying(
+            Unresolved.class, u -> assertThat(u.reason()).as(u.detail()).isEqualTo(reason));
     return (Unresolved) r;
   }
 
@@ -151,7 +176,10 @@ class RegistryResolverIT {
   }
 
   @ParameterizedTest(name = "USER {1}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       unset       | ''
       zero        | 0
       numeric     | 10001
@@ -159,7 +187,8 @@ class RegistryResolverIT {
       named-group | app:app
       """)
   void userAsWritten(String tag, String user) {
-    assertThat(config(resolver().resolve(open.hostPort() + "/app/users:" + tag)).user()).isEqualTo(user);
+    assertThat(config(resolver().resolve(open.hostPort() + "/app/users:" + tag)).user())
+        .isEqualTo(user);
   }
 
   @Test
@@ -171,16 +200,23 @@ class RegistryResolverIT {
     assertThat(def.cmd()).containsExactly("python", "amd64.py");
     assertThat(def.platform()).isEqualTo("linux/amd64");
 
-    ImageConfig arm = config(r.resolve(ResolveRequest.of(open.hostPort() + "/app/multi:1")
-        .withPlatform(Platform.parse("linux/arm64"))));
+    ImageConfig arm =
+        config(
+            r.resolve(
+                ResolveRequest.of(open.hostPort() + "/app/multi:1")
+                    .withPlatform(Platform.parse("linux/arm64"))));
     assertThat(arm.digest()).isEqualTo(multi.digest());
     assertThat(arm.manifestDigest()).isEqualTo(arm64.digest());
     assertThat(arm.cmd()).containsExactly("python", "arm64.py");
     assertThat(arm.user()).isEqualTo("2000");
     assertThat(arm.platform()).isEqualTo("linux/arm64/v8");
 
-    Unresolved none = failure(r.resolve(ResolveRequest.of(open.hostPort() + "/app/multi:1")
-        .withPlatform(Platform.parse("linux/s390x"))), Reason.NO_PLATFORM);
+    Unresolved none =
+        failure(
+            r.resolve(
+                ResolveRequest.of(open.hostPort() + "/app/multi:1")
+                    .withPlatform(Platform.parse("linux/s390x"))),
+            Reason.NO_PLATFORM);
     assertThat(none.detail()).contains("linux/s390x", "linux/arm64", "linux/amd64");
   }
 
@@ -189,11 +225,18 @@ class RegistryResolverIT {
     ImageConfig c = config(resolver().resolve(open.hostPort() + "/app/list:1"));
     assertThat(c.cmd()).containsExactly("celery", "worker");
     assertThat(c.digest()).isEqualTo(list.digest());
-    RegistryResolver armResolver = resolver(options().withPlatform(Platform.parse("linux/arm/v7")),
-        CredentialSource.NONE, RegistryListener.NONE);
-    assertThat(config(armResolver.resolve(open.hostPort() + "/app/list:1")).cmd()).containsExactly("celery", "arm");
-    failure(armResolver.resolve(ResolveRequest.of(open.hostPort() + "/app/list:1")
-        .withPlatform(Platform.parse("linux/arm/v6"))), Reason.NO_PLATFORM);
+    RegistryResolver armResolver =
+        resolver(
+            options().withPlatform(Platform.parse("linux/arm/v7")),
+            CredentialSource.NONE,
+            RegistryListener.NONE);
+    assertThat(config(armResolver.resolve(open.hostPort() + "/app/list:1")).cmd())
+        .containsExactly("celery", "arm");
+    failure(
+        armResolver.resolve(
+            ResolveRequest.of(open.hostPort() + "/app/list:1")
+                .withPlatform(Platform.parse("linux/arm/v6"))),
+        Reason.NO_PLATFORM);
   }
 
   @Test
@@ -202,7 +245,8 @@ class RegistryResolverIT {
     ImageConfig byDigest = config(r.resolve(open.hostPort() + "/app/exec@" + exec.digest()));
     assertThat(byDigest.digest()).isEqualTo(exec.digest());
     assertThat(byDigest.reference()).isEqualTo(open.hostPort() + "/app/exec@" + exec.digest());
-    assertThat(config(r.resolve(open.hostPort() + "/app/exec:ignored@" + exec.digest())).user()).isEqualTo("10001");
+    assertThat(config(r.resolve(open.hostPort() + "/app/exec:ignored@" + exec.digest())).user())
+        .isEqualTo("10001");
     failure(r.resolve(open.hostPort() + "/app/exec@sha256:" + "0".repeat(64)), Reason.NOT_FOUND);
   }
 
@@ -211,7 +255,8 @@ class RegistryResolverIT {
     RegistryResolver r = resolver();
     assertThat(failure(r.resolve(open.hostPort() + "/app/exec:nope"), Reason.NOT_FOUND).detail())
         .contains("404", "MANIFEST_UNKNOWN");
-    assertThat(failure(r.resolve(open.hostPort() + "/nobody/here:1"), Reason.NOT_FOUND).detail()).contains("404");
+    assertThat(failure(r.resolve(open.hostPort() + "/nobody/here:1"), Reason.NOT_FOUND).detail())
+        .contains("404");
     failure(r.resolve(open.hostPort() + "/App:1"), Reason.INVALID_REFERENCE);
   }
 
@@ -223,38 +268,82 @@ class RegistryResolverIT {
 
     Path dockerConfig = tmp.resolve("docker/config.json");
     Files.createDirectories(dockerConfig.getParent());
-    Files.writeString(dockerConfig, "{\"auths\": {\"" + secured.hostPort() + "\": {\"auth\": \""
-        + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8)) + "\"}}}");
-    RegistryResolver cli = resolver(options(), DockerConfigCredentials.fromFile(dockerConfig), RegistryListener.NONE);
+    Files.writeString(
+        dockerConfig,
+        "{\"auths\": {\""
+            + secured.hostPort()
+            + "\": {\"auth\": \""
+            + Base64.getEncoder()
+                .encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8))
+            + "\"}}}");
+    RegistryResolver cli =
+        resolver(options(), DockerConfigCredentials.fromFile(dockerConfig), RegistryListener.NONE);
     ImageConfig c = config(cli.resolve(image));
     assertThat(c.cmd()).containsExactly("python", "-m", "private");
 
-    PullSecret secret = new PullSecret("team/regcred", Kind.DOCKER_CONFIG_JSON, ("{\"auths\": {\"http://"
-        + secured.hostPort() + "\": {\"username\": \"" + USER + "\", \"password\": \"" + PASSWORD + "\"}}}")
-        .getBytes(StandardCharsets.UTF_8));
+    PullSecret secret =
+        new PullSecret(
+            "team/regcred",
+            Kind.DOCKER_CONFIG_JSON,
+            ("{\"auths\": {\"http://"
+                    + secured.hostPort()
+                    + "\": {\"username\": \""
+                    + USER
+                    + "\", \"password\": \""
+                    + PASSWORD
+                    + "\"}}}")
+                .getBytes(StandardCharsets.UTF_8));
     RegistryResolver operator = resolver();
-    assertThat(config(operator.resolve(ResolveRequest.of(image)
-        .withCredentials(PullSecretCredentials.of(List.of(secret))))).user()).isEqualTo("10001");
+    assertThat(
+            config(
+                    operator.resolve(
+                        ResolveRequest.of(image)
+                            .withCredentials(PullSecretCredentials.of(List.of(secret)))))
+                .user())
+        .isEqualTo("10001");
 
-    PullSecret wrong = new PullSecret("team/stale", Kind.DOCKER_CONFIG_JSON, ("{\"auths\": {\""
-        + secured.hostPort() + "\": {\"username\": \"" + USER + "\", \"password\": \"expired\"}}}")
-        .getBytes(StandardCharsets.UTF_8));
-    Unresolved refused = failure(resolver().resolve(ResolveRequest.of(image)
-        .withCredentials(PullSecretCredentials.of(List.of(wrong)))), Reason.UNAUTHORIZED);
-    assertThat(refused.detail()).contains("1 credential was refused").doesNotContain(PASSWORD, "expired");
+    PullSecret wrong =
+        new PullSecret(
+            "team/stale",
+            Kind.DOCKER_CONFIG_JSON,
+            ("{\"auths\": {\""
+                    + secured.hostPort()
+                    + "\": {\"username\": \""
+                    + USER
+                    + "\", \"password\": \"expired\"}}}")
+                .getBytes(StandardCharsets.UTF_8));
+    Unresolved refused =
+        failure(
+            resolver()
+                .resolve(
+                    ResolveRequest.of(image)
+                        .withCredentials(PullSecretCredentials.of(List.of(wrong)))),
+            Reason.UNAUTHORIZED);
+    assertThat(refused.detail())
+        .contains("1 credential was refused")
+        .doesNotContain(PASSWORD, "expired");
 
     // the stale secret first, the good one second: tried in turn, as the kubelet does
-    assertThat(resolver().resolve(ResolveRequest.of(image)
-        .withCredentials(PullSecretCredentials.of(List.of(wrong, secret)))).isResolved()).isTrue();
+    assertThat(
+            resolver()
+                .resolve(
+                    ResolveRequest.of(image)
+                        .withCredentials(PullSecretCredentials.of(List.of(wrong, secret))))
+                .isResolved())
+        .isTrue();
   }
 
   @Test
   void registryDownIsUnreachableAtOnce() throws Exception {
     int closedPort = TestRegistry.freePort();
     long start = System.nanoTime();
-    Unresolved down = failure(patientResolver(Set.of()).resolve("127.0.0.1:" + closedPort + "/app:1"),
-        Reason.UNREACHABLE);
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("no retries").isLessThan(Duration.ofSeconds(5));
+    Unresolved down =
+        failure(
+            patientResolver(Set.of()).resolve("127.0.0.1:" + closedPort + "/app:1"),
+            Reason.UNREACHABLE);
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .as("no retries")
+        .isLessThan(Duration.ofSeconds(5));
     assertThat(down.detail()).contains("cannot connect to 127.0.0.1:" + closedPort);
   }
 
@@ -262,8 +351,13 @@ class RegistryResolverIT {
   void silentRegistryTimesOutWithinTheBoundAndFreesTheWorker() throws Exception {
     try (SilentServer silent = new SilentServer()) {
       // one worker thread: the resolve after the timeout proves the stuck request was ended
-      RegistryResolver r = resolver(options().withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(3))
-          .withExecutor(1, 8), CredentialSource.NONE, RegistryListener.NONE);
+      RegistryResolver r =
+          resolver(
+              options()
+                  .withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(3))
+                  .withExecutor(1, 8),
+              CredentialSource.NONE,
+              RegistryListener.NONE);
       long start = System.nanoTime();
       Unresolved slow = failure(r.resolve(silent.hostPort() + "/app:1"), Reason.TIMEOUT);
       Duration took = Duration.ofNanos(System.nanoTime() - start);
@@ -281,36 +375,46 @@ class RegistryResolverIT {
   @Test
   void cacheHitsMakeNoRequestAndATagIsRecheckedAfterItsTtl() throws Exception {
     RegistryStats stats = new RegistryStats(16);
-    RegistryResolver r = resolver(options().withTtls(Duration.ofMinutes(5), Duration.ofSeconds(30)),
-        CredentialSource.NONE, stats);
+    RegistryResolver r =
+        resolver(
+            options().withTtls(Duration.ofMinutes(5), Duration.ofSeconds(30)),
+            CredentialSource.NONE,
+            stats);
     String image = open.hostPort() + "/app/exec:1";
 
     String m0 = open.mark();
     assertThat(r.resolve(image).isResolved()).isTrue();
     String m1 = open.mark();
-    assertThat(paths(open.between(m0, m1))).containsExactly(
-        "GET /v2/app/exec/manifests/1 200", "GET /v2/app/exec/blobs/" + exec.configDigest() + " 200");
+    assertThat(paths(open.between(m0, m1)))
+        .containsExactly(
+            "GET /v2/app/exec/manifests/1 200",
+            "GET /v2/app/exec/blobs/" + exec.configDigest() + " 200");
 
     Resolution again = r.resolve(image);
     Resolution byDigest = r.resolve(open.hostPort() + "/app/exec@" + exec.digest());
     String m2 = open.mark();
-    assertThat(open.between(m1, m2)).as("same tag within its TTL, and its digest: from the cache").isEmpty();
+    assertThat(open.between(m1, m2))
+        .as("same tag within its TTL, and its digest: from the cache")
+        .isEmpty();
     assertThat(((Resolved) again).fromCache()).isTrue();
     assertThat(((Resolved) byDigest).fromCache()).isTrue();
 
     clock.advance(Duration.ofMinutes(5));
     Resolution rechecked = r.resolve(image);
     String m3 = open.mark();
-    assertThat(paths(open.between(m2, m3))).as("one manifest request, config from the digest cache")
+    assertThat(paths(open.between(m2, m3)))
+        .as("one manifest request, config from the digest cache")
         .containsExactly("GET /v2/app/exec/manifests/1 200");
     assertThat(((Resolved) rechecked).fromCache()).isFalse();
     assertThat(((Resolved) rechecked).config().digest()).isEqualTo(exec.digest());
 
-    assertThat(stats.counts(open.hostPort())).satisfies(c -> {
-      assertThat(c.hits()).isEqualTo(2);
-      assertThat(c.misses()).isEqualTo(2);
-      assertThat(c.resolved()).isEqualTo(2);
-    });
+    assertThat(stats.counts(open.hostPort()))
+        .satisfies(
+            c -> {
+              assertThat(c.hits()).isEqualTo(2);
+              assertThat(c.misses()).isEqualTo(2);
+              assertThat(c.resolved()).isEqualTo(2);
+            });
   }
 
   @Test
@@ -318,20 +422,25 @@ class RegistryResolverIT {
     TestImages images = new TestImages(open);
     Pushed before = images.oci("app/moving", "1", Spec.of().cmd("python", "v1.py"));
     List<String> moves = new java.util.concurrent.CopyOnWriteArrayList<>();
-    RegistryResolver r = resolver(options().withTtls(Duration.ofMinutes(5), Duration.ofSeconds(30)),
-        CredentialSource.NONE, new RegistryListener() {
-          @Override
-          public void tagMoved(String reference, String previousDigest, String digest) {
-            moves.add(reference + " " + previousDigest + " -> " + digest);
-          }
-        });
+    RegistryResolver r =
+        resolver(
+            options().withTtls(Duration.ofMinutes(5), Duration.ofSeconds(30)),
+            CredentialSource.NONE,
+            new RegistryListener() {
+              @Override
+              public void tagMoved(String reference, String previousDigest, String digest) {
+                moves.add(reference + " " + previousDigest + " -> " + digest);
+              }
+            });
     String image = open.hostPort() + "/app/moving:1";
     assertThat(config(r.resolve(image)).digest()).isEqualTo(before.digest());
 
     Pushed after = images.oci("app/moving", "1", Spec.of().cmd("python", "v2.py"));
     assertThat(after.digest()).isNotEqualTo(before.digest());
     String m0 = open.mark();
-    assertThat(config(r.resolve(image)).digest()).as("within the TTL: the cached digest").isEqualTo(before.digest());
+    assertThat(config(r.resolve(image)).digest())
+        .as("within the TTL: the cached digest")
+        .isEqualTo(before.digest());
     String m1 = open.mark();
     assertThat(open.between(m0, m1)).isEmpty();
 
@@ -340,14 +449,20 @@ class RegistryResolverIT {
     String m2 = open.mark();
     assertThat(moved.digest()).isEqualTo(after.digest());
     assertThat(moved.cmd()).containsExactly("python", "v2.py");
-    assertThat(paths(open.between(m1, m2))).hasSize(2).first().isEqualTo("GET /v2/app/moving/manifests/1 200");
+    assertThat(paths(open.between(m1, m2)))
+        .hasSize(2)
+        .first()
+        .isEqualTo("GET /v2/app/moving/manifests/1 200");
     assertThat(moves).containsExactly(image + " " + before.digest() + " -> " + after.digest());
   }
 
   @Test
   void cachedOnlyNeverAsksTheRegistry() throws Exception {
-    RegistryResolver r = resolver(options().withTtls(Duration.ofMinutes(5), Duration.ofSeconds(30)),
-        CredentialSource.NONE, RegistryListener.NONE);
+    RegistryResolver r =
+        resolver(
+            options().withTtls(Duration.ofMinutes(5), Duration.ofSeconds(30)),
+            CredentialSource.NONE,
+            RegistryListener.NONE);
     String image = open.hostPort() + "/app/shell:1";
     String m0 = open.mark();
     failure(r.cachedOnly(image), Reason.NOT_CACHED);
@@ -361,17 +476,25 @@ class RegistryResolverIT {
     Resolution stale = r.cachedOnly(image);
     String m3 = open.mark();
     assertThat(open.between(m2, m3)).isEmpty();
-    assertThat(stale).isInstanceOfSatisfying(Resolved.class, s -> {
-      assertThat(s.fromCache()).isTrue();
-      assertThat(s.confirmedAt()).as("says how old the tag's digest is").isEqualTo(resolvedAt);
-      assertThat(s.config().stopSignal()).isEqualTo("SIGINT");
-    });
+    assertThat(stale)
+        .isInstanceOfSatisfying(
+            Resolved.class,
+            s -> {
+              assertThat(s.fromCache()).isTrue();
+              assertThat(s.confirmedAt())
+                  .as("says how old the tag's digest is")
+                  .isEqualTo(resolvedAt);
+              assertThat(s.config().stopSignal()).isEqualTo("SIGINT");
+            });
   }
 
   @Test
   void failuresAreCachedForTheNegativeTtl() throws Exception {
-    RegistryResolver r = resolver(options().withTtls(Duration.ofMinutes(5), Duration.ofSeconds(30)),
-        CredentialSource.NONE, RegistryListener.NONE);
+    RegistryResolver r =
+        resolver(
+            options().withTtls(Duration.ofMinutes(5), Duration.ofSeconds(30)),
+            CredentialSource.NONE,
+            RegistryListener.NONE);
     String image = open.hostPort() + "/app/exec:missing";
     String m0 = open.mark();
     failure(r.resolve(image), Reason.NOT_FOUND);
@@ -405,8 +528,14 @@ class RegistryResolverIT {
     // OCI 1.1 lets index descriptors carry "artifactType"; plain jib-core 0.27.3 fails on it
     // (jib issue 4506). JibRegistrySession makes jib's parser ignore unknown fields.
     assertThat(JibRegistrySession.LENIENT_MANIFESTS).isTrue();
-    Pushed withArtifactType = new TestImages(open).index("app/multi", "artifact-type", TestImages.OCI_INDEX,
-        List.of(amd64), Map.of("artifactType", "application/vnd.example+type", "data", ""));
+    Pushed withArtifactType =
+        new TestImages(open)
+            .index(
+                "app/multi",
+                "artifact-type",
+                TestImages.OCI_INDEX,
+                List.of(amd64),
+                Map.of("artifactType", "application/vnd.example+type", "data", ""));
     ImageConfig c = config(resolver().resolve(open.hostPort() + "/app/multi:artifact-type"));
     assertThat(c.digest()).isEqualTo(withArtifactType.digest());
     assertThat(c.cmd()).containsExactly("python", "amd64.py");
@@ -414,8 +543,12 @@ class RegistryResolverIT {
 
   /** Generous timeouts, so a quick answer below cannot be a timeout in disguise. */
   private RegistryResolver patientResolver(Set<String> insecure) {
-    return resolver(options().withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(20))
-        .withInsecureRegistries(insecure), CredentialSource.NONE, RegistryListener.NONE);
+    return resolver(
+        options()
+            .withTimeouts(Duration.ofSeconds(10), Duration.ofSeconds(20))
+            .withInsecureRegistries(insecure),
+        CredentialSource.NONE,
+        RegistryListener.NONE);
   }
 
   @Test
@@ -425,9 +558,12 @@ class RegistryResolverIT {
     long start = System.nanoTime();
     Unresolved tls = failure(patientResolver(Set.of()).resolve(image), Reason.ERROR);
     assertThat(tls.detail()).contains("TLS", "insecure");
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("no retries").isLessThan(Duration.ofSeconds(5));
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .as("no retries")
+        .isLessThan(Duration.ofSeconds(5));
 
-    assertThat(config(patientResolver(Set.of("registry.test:" + open.port())).resolve(image)).digest())
+    assertThat(
+            config(patientResolver(Set.of("registry.test:" + open.port())).resolve(image)).digest())
         .isEqualTo(exec.digest());
   }
 
@@ -435,32 +571,48 @@ class RegistryResolverIT {
   void aDownTlsRegistryIsUnreachableAtOnce() throws Exception {
     int closedPort = TestRegistry.freePort();
     long start = System.nanoTime();
-    failure(patientResolver(Set.of()).resolve("registry.test:" + closedPort + "/app:1"), Reason.UNREACHABLE);
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).as("no retries").isLessThan(Duration.ofSeconds(5));
+    failure(
+        patientResolver(Set.of()).resolve("registry.test:" + closedPort + "/app:1"),
+        Reason.UNREACHABLE);
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .as("no retries")
+        .isLessThan(Duration.ofSeconds(5));
   }
 
   @Test
   void theRateLimitSpacesRequestsToARegistry() {
     // 4 requests/s, burst 1: three images, two requests each, cannot take less than 5 x 250 ms
-    RegistryResolver r = resolver(options().withRegistryLimits(4, 4.0, 1), CredentialSource.NONE,
-        RegistryListener.NONE);
+    RegistryResolver r =
+        resolver(
+            options().withRegistryLimits(4, 4.0, 1), CredentialSource.NONE, RegistryListener.NONE);
     long start = System.nanoTime();
     for (String tag : List.of("zero", "named", "named-group")) {
       assertThat(r.resolve(open.hostPort() + "/app/users:" + tag).isResolved()).isTrue();
     }
-    assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(1200));
+    assertThat(Duration.ofNanos(System.nanoTime() - start))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(1200));
   }
 
   @Test
   void aFullQueueAndABusyRegistryAnswerAtOnceOrByTheDeadline() throws Exception {
     try (SilentServer silent = new SilentServer()) {
-      RegistryResolver r = resolver(options().withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(2))
-          .withExecutor(2, 1).withRegistryLimits(1, 100, 100), CredentialSource.NONE, RegistryListener.NONE);
+      RegistryResolver r =
+          resolver(
+              options()
+                  .withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(2))
+                  .withExecutor(2, 1)
+                  .withRegistryLimits(1, 100, 100),
+              CredentialSource.NONE,
+              RegistryListener.NONE);
       long start = System.nanoTime();
-      CompletableFuture<Resolution> first = r.resolveAsync(ResolveRequest.of(silent.hostPort() + "/a:1"));
-      CompletableFuture<Resolution> second = r.resolveAsync(ResolveRequest.of(silent.hostPort() + "/b:1"));
-      CompletableFuture<Resolution> third = r.resolveAsync(ResolveRequest.of(silent.hostPort() + "/c:1"));
-      CompletableFuture<Resolution> fourth = r.resolveAsync(ResolveRequest.of(silent.hostPort() + "/d:1"));
+      CompletableFuture<Resolution> first =
+          r.resolveAsync(ResolveRequest.of(silent.hostPort() + "/a:1"));
+      CompletableFuture<Resolution> second =
+          r.resolveAsync(ResolveRequest.of(silent.hostPort() + "/b:1"));
+      CompletableFuture<Resolution> third =
+          r.resolveAsync(ResolveRequest.of(silent.hostPort() + "/c:1"));
+      CompletableFuture<Resolution> fourth =
+          r.resolveAsync(ResolveRequest.of(silent.hostPort() + "/d:1"));
       assertThat(fourth).as("two running, one queued: the fourth is refused at once").isCompleted();
       assertThat(failure(fourth.join(), Reason.RATE_LIMITED).detail()).contains("queue full");
       failure(first.join(), Reason.TIMEOUT);
@@ -476,15 +628,30 @@ class RegistryResolverIT {
   void aCredentialHelperFromTheDockerConfigEndToEnd() throws Exception {
     Path bin = Files.createDirectories(tmp.resolve("helper-bin"));
     Path helper = bin.resolve("docker-credential-pyhygiene-test");
-    Files.writeString(helper, "#!/bin/sh\nread -r server\n"
-        + "[ \"$server\" = \"" + secured.hostPort() + "\" ] || { echo 'credentials not found in native keychain'; exit 1; }\n"
-        + "printf '{\"ServerURL\":\"%s\",\"Username\":\"" + USER + "\",\"Secret\":\"" + PASSWORD + "\"}' \"$server\"\n");
-    Files.setPosixFilePermissions(helper, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-    Path dockerConfig = Files.createDirectories(tmp.resolve("helper-config")).resolve("config.json");
-    Files.writeString(dockerConfig, "{\"credHelpers\": {\"" + secured.hostPort() + "\": \"pyhygiene-test\"}}");
-    RegistryResolver cli = resolver(options(), new DockerConfigCredentials(dockerConfig, bin.toString(),
-        Duration.ofSeconds(5)), RegistryListener.NONE);
-    assertThat(config(cli.resolve(secured.hostPort() + "/private/app:1")).user()).isEqualTo("10001");
+    Files.writeString(
+        helper,
+        "#!/bin/sh\nread -r server\n"
+            + "[ \"$server\" = \""
+            + secured.hostPort()
+            + "\" ] || { echo 'credentials not found in native keychain'; exit 1; }\n"
+            + "printf '{\"ServerURL\":\"%s\",\"Username\":\""
+            + USER
+            + "\",\"Secret\":\""
+            + PASSWORD
+            + "\"}' \"$server\"\n");
+    Files.setPosixFilePermissions(
+        helper, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+    Path dockerConfig =
+        Files.createDirectories(tmp.resolve("helper-config")).resolve("config.json");
+    Files.writeString(
+        dockerConfig, "{\"credHelpers\": {\"" + secured.hostPort() + "\": \"pyhygiene-test\"}}");
+    RegistryResolver cli =
+        resolver(
+            options(),
+            new DockerConfigCredentials(dockerConfig, bin.toString(), Duration.ofSeconds(5)),
+            RegistryListener.NONE);
+    assertThat(config(cli.resolve(secured.hostPort() + "/private/app:1")).user())
+        .isEqualTo("10001");
   }
 
   @Test
@@ -493,8 +660,14 @@ class RegistryResolverIT {
     // A caller woken by a completion used to find that finished future still "in flight" and
     // reuse its answer without asking (measured: 24 registry round trips for 2,200 resolves).
     RegistryStats stats = new RegistryStats(4);
-    RegistryResolver r = resolver(options().withTtls(Duration.ZERO, Duration.ZERO).withCacheBounds(1, 1 << 20)
-        .withRegistryLimits(4, 1000, 1000), CredentialSource.NONE, stats);
+    RegistryResolver r =
+        resolver(
+            options()
+                .withTtls(Duration.ZERO, Duration.ZERO)
+                .withCacheBounds(1, 1 << 20)
+                .withRegistryLimits(4, 1000, 1000),
+            CredentialSource.NONE,
+            stats);
     String image = open.hostPort() + "/app/exec:1";
     for (int i = 0; i < 10; i++) {
       r.resolve(image); // the pool starts its threads
@@ -507,14 +680,28 @@ class RegistryResolverIT {
     String m1 = open.mark();
     assertThat(open.between(m0, m1)).hasSize(100);
     assertThat(stats.counts(open.hostPort()).misses()).isEqualTo(60);
-    assertThat(Thread.activeCount()).as("no thread per resolution").isLessThanOrEqualTo(threads + 1);
+    assertThat(Thread.activeCount())
+        .as("no thread per resolution")
+        .isLessThanOrEqualTo(threads + 1);
   }
 
   @Test
   void anIndexEntryWhoseConfigNamesNoPlatformAndAPinnedTagThatDoesNotMoveTheTag() throws Exception {
     TestImages images = new TestImages(open);
-    Pushed bare = images.oci("app/bare", "config-only", Spec.of().platform(null, null, null).cmd("python", "bare.py"));
-    Pushed asAmd64 = new Pushed(bare.digest(), bare.size(), bare.mediaType(), "linux", "amd64", null, bare.configDigest());
+    Pushed bare =
+        images.oci(
+            "app/bare",
+            "config-only",
+            Spec.of().platform(null, null, null).cmd("python", "bare.py"));
+    Pushed asAmd64 =
+        new Pushed(
+            bare.digest(),
+            bare.size(),
+            bare.mediaType(),
+            "linux",
+            "amd64",
+            null,
+            bare.configDigest());
     Pushed index = images.index("app/bare", "1", TestImages.OCI_INDEX, List.of(asAmd64), Map.of());
     RegistryResolver r = resolver();
     ImageConfig c = config(r.resolve(open.hostPort() + "/app/bare:1"));
@@ -522,8 +709,10 @@ class RegistryResolverIT {
     assertThat(c.cmd()).containsExactly("python", "bare.py");
     assertThat(c.digest()).isEqualTo(index.digest());
 
-    // app/exec:other@<exec digest>: the digest is pulled, and tag "other" is not recorded as pointing there
-    assertThat(config(r.resolve(open.hostPort() + "/app/exec:other@" + exec.digest())).digest()).isEqualTo(exec.digest());
+    // app/exec:other@<exec digest>: the digest is pulled, and tag "other" is not recorded as
+    // pointing there
+    assertThat(config(r.resolve(open.hostPort() + "/app/exec:other@" + exec.digest())).digest())
+        .isEqualTo(exec.digest());
     failure(r.resolve(open.hostPort() + "/app/exec:other"), Reason.NOT_FOUND);
   }
 

@@ -16,15 +16,18 @@ final class SilentServer implements AutoCloseable {
 
   SilentServer() throws IOException {
     server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    acceptor = new Thread(() -> {
-      while (!server.isClosed()) {
-        try {
-          accepted.add(server.accept());
-        } catch (IOException closed) {
-          return;
-        }
-      }
-    }, "silent-server");
+    acceptor =
+        new Thread(
+            () -> {
+              while (!server.isClosed()) {
+                try {
+                  accepted.add(server.accept());
+                } catch (IOException closed) {
+                  return;
+                }
+              }
+            },
+            "silent-server");
     acceptor.setDaemon(true);
     acceptor.start();
   }

@@ -17,10 +17,10 @@ import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 
 /**
- * Writes test images into a registry through the distribution API (upload blob, put
- * manifest), without Docker: a config with the fields under test, one real (empty) gzipped tar
- * layer, and an OCI or Docker v2.2 manifest; indexes and manifest lists over those. Jib's own
- * builder cannot write STOPSIGNAL (its config template has no such field), hence this.
+ * Writes test images into a registry through the distribution API (upload blob, put manifest),
+ * without Docker: a config with the fields under test, one real (empty) gzipped tar layer, and an
+ * OCI or Docker v2.2 manifest; indexes and manifest lists over those. Jib's own builder cannot
+ * write STOPSIGNAL (its config template has no such field), hence this.
  */
 public final class TestImages {
 
@@ -36,8 +36,17 @@ public final class TestImages {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /** A config under test; null fields are left out of the JSON. */
-  public record Spec(String os, String arch, String variant, List<String> entrypoint, List<String> cmd,
-      String user, List<String> env, String workingDir, String stopSignal, Map<String, String> labels) {
+  public record Spec(
+      String os,
+      String arch,
+      String variant,
+      List<String> entrypoint,
+      List<String> cmd,
+      String user,
+      List<String> env,
+      String workingDir,
+      String stopSignal,
+      Map<String, String> labels) {
     public static Spec of() {
       return new Spec("linux", "amd64", null, null, null, null, null, null, null, null);
     }
@@ -47,11 +56,13 @@ public final class TestImages {
     }
 
     public Spec entrypoint(String... e) {
-      return new Spec(os, arch, variant, List.of(e), cmd, user, env, workingDir, stopSignal, labels);
+      return new Spec(
+          os, arch, variant, List.of(e), cmd, user, env, workingDir, stopSignal, labels);
     }
 
     public Spec cmd(String... c) {
-      return new Spec(os, arch, variant, entrypoint, List.of(c), user, env, workingDir, stopSignal, labels);
+      return new Spec(
+          os, arch, variant, entrypoint, List.of(c), user, env, workingDir, stopSignal, labels);
     }
 
     public Spec user(String u) {
@@ -59,7 +70,8 @@ public final class TestImages {
     }
 
     public Spec env(String... e) {
-      return new Spec(os, arch, variant, entrypoint, cmd, user, List.of(e), workingDir, stopSignal, labels);
+      return new Spec(
+          os, arch, variant, entrypoint, cmd, user, List.of(e), workingDir, stopSignal, labels);
     }
 
     public Spec workingDir(String w) {
@@ -76,11 +88,18 @@ public final class TestImages {
   }
 
   /** What a push produced: the manifest's digest, size and media type. */
-  public record Pushed(String digest, long size, String mediaType, String os, String arch, String variant,
+  public record Pushed(
+      String digest,
+      long size,
+      String mediaType,
+      String os,
+      String arch,
+      String variant,
       String configDigest) {}
 
   private final TestRegistry registry;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   public TestImages(TestRegistry registry) {
     this.registry = registry;
@@ -96,8 +115,9 @@ public final class TestImages {
     return image(repo, tag, spec, DOCKER_MANIFEST, DOCKER_CONFIG, DOCKER_LAYER);
   }
 
-  private Pushed image(String repo, String tag, Spec spec, String manifestType, String configType,
-      String layerType) throws Exception {
+  private Pushed image(
+      String repo, String tag, Spec spec, String manifestType, String configType, String layerType)
+      throws Exception {
     byte[] tar = new byte[1024]; // an empty tar archive: two zero blocks
     byte[] layer = gzip(tar);
     String layerDigest = pushBlob(repo, layer);
@@ -137,17 +157,32 @@ public final class TestImages {
 
     ObjectNode manifest = JSON.createObjectNode();
     manifest.put("schemaVersion", 2).put("mediaType", manifestType);
-    manifest.putObject("config").put("mediaType", configType).put("digest", configDigest)
+    manifest
+        .putObject("config")
+        .put("mediaType", configType)
+        .put("digest", configDigest)
         .put("size", configBytes.length);
-    manifest.putArray("layers").addObject().put("mediaType", layerType).put("digest", layerDigest)
+    manifest
+        .putArray("layers")
+        .addObject()
+        .put("mediaType", layerType)
+        .put("digest", layerDigest)
         .put("size", layer.length);
     byte[] body = JSON.writeValueAsBytes(manifest);
     String digest = putManifest(repo, tag, manifestType, body);
-    return new Pushed(digest, body.length, manifestType, spec.os(), spec.arch(), spec.variant(), configDigest);
+    return new Pushed(
+        digest, body.length, manifestType, spec.os(), spec.arch(), spec.variant(), configDigest);
   }
 
-  /** An OCI index or Docker manifest list over pushed images, with optional extra descriptor fields. */
-  Pushed index(String repo, String tag, String indexType, List<Pushed> entries, Map<String, String> extraDescriptorFields)
+  /**
+   * An OCI index or Docker manifest list over pushed images, with optional extra descriptor fields.
+   */
+  Pushed index(
+      String repo,
+      String tag,
+      String indexType,
+      List<Pushed> entries,
+      Map<String, String> extraDescriptorFields)
       throws Exception {
     ObjectNode index = JSON.createObjectNode();
     index.put("schemaVersion", 2).put("mediaType", indexType);
@@ -163,7 +198,8 @@ public final class TestImages {
       }
     }
     byte[] body = JSON.writeValueAsBytes(index);
-    return new Pushed(putManifest(repo, tag, indexType, body), body.length, indexType, null, null, null, null);
+    return new Pushed(
+        putManifest(repo, tag, indexType, body), body.length, indexType, null, null, null, null);
   }
 
   private static void putList(ObjectNode node, String field, List<String> values) {
@@ -175,21 +211,31 @@ public final class TestImages {
 
   private String pushBlob(String repo, byte[] data) throws Exception {
     String digest = digest(data);
-    HttpResponse<Void> start = send(HttpRequest.newBuilder(URI.create(registry.url("/v2/" + repo + "/blobs/uploads/")))
-        .POST(HttpRequest.BodyPublishers.noBody()));
+    HttpResponse<Void> start =
+        send(
+            HttpRequest.newBuilder(URI.create(registry.url("/v2/" + repo + "/blobs/uploads/")))
+                .POST(HttpRequest.BodyPublishers.noBody()));
     expect(start, 202, "start upload");
     String location = start.headers().firstValue("Location").orElseThrow();
     URI put = URI.create(registry.url("/")).resolve(location);
     String sep = put.getQuery() == null ? "?" : "&";
-    HttpResponse<Void> done = send(HttpRequest.newBuilder(URI.create(put + sep + "digest=" + digest))
-        .header("Content-Type", "application/octet-stream").PUT(HttpRequest.BodyPublishers.ofByteArray(data)));
+    HttpResponse<Void> done =
+        send(
+            HttpRequest.newBuilder(URI.create(put + sep + "digest=" + digest))
+                .header("Content-Type", "application/octet-stream")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(data)));
     expect(done, 201, "upload blob");
     return digest;
   }
 
-  private String putManifest(String repo, String reference, String mediaType, byte[] body) throws Exception {
-    HttpResponse<Void> r = send(HttpRequest.newBuilder(URI.create(registry.url("/v2/" + repo + "/manifests/" + reference)))
-        .header("Content-Type", mediaType).PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
+  private String putManifest(String repo, String reference, String mediaType, byte[] body)
+      throws Exception {
+    HttpResponse<Void> r =
+        send(
+            HttpRequest.newBuilder(
+                    URI.create(registry.url("/v2/" + repo + "/manifests/" + reference)))
+                .header("Content-Type", mediaType)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(body)));
     expect(r, 201, "put manifest " + repo + ":" + reference);
     return digest(body);
   }

@@ -20,23 +20,24 @@ import java.util.regex.Pattern;
 
 /**
  * A real registry for the ITs: Debian's {@code docker-registry} (distribution 2.8) on a free
- * loopback port, storage in a temp dir, optionally behind htpasswd basic auth. Its access log
- * (one line per request, written by the registry itself) is how tests count requests.
+ * loopback port, storage in a temp dir, optionally behind htpasswd basic auth. Its access log (one
+ * line per request, written by the registry itself) is how tests count requests.
  */
 public final class TestRegistry implements AutoCloseable {
 
   /** One line of distribution's combined access log. */
   public record Request(String method, String path, int status) {}
 
-  private static final Pattern ACCESS = Pattern.compile(
-      "^\\S+ - \\S+ \\[[^]]+] \"([A-Z]+) (\\S+) HTTP/[0-9.]+\" (\\d{3}) .*");
+  private static final Pattern ACCESS =
+      Pattern.compile("^\\S+ - \\S+ \\[[^]]+] \"([A-Z]+) (\\S+) HTTP/[0-9.]+\" (\\d{3}) .*");
   private static final AtomicInteger MARKS = new AtomicInteger();
 
   private final Process process;
   private final Path log;
   private final int port;
   private final String pushAuthorization;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
   private TestRegistry(Process process, Path log, int port, String pushAuthorization) {
     this.process = process;
@@ -50,7 +51,8 @@ public final class TestRegistry implements AutoCloseable {
     String explicit = System.getenv("PYHYGIENE_DOCKER_REGISTRY");
     if (explicit != null && !explicit.isEmpty()) {
       if (!Files.isExecutable(Path.of(explicit))) {
-        throw new IllegalStateException("PYHYGIENE_DOCKER_REGISTRY=" + explicit + " is not an executable");
+        throw new IllegalStateException(
+            "PYHYGIENE_DOCKER_REGISTRY=" + explicit + " is not an executable");
       }
       return Path.of(explicit);
     }
@@ -60,49 +62,64 @@ public final class TestRegistry implements AutoCloseable {
         return p;
       }
     }
-    throw new IllegalStateException("docker-registry is not installed (Debian package docker-registry,"
-        + " distribution 2.8): run `make test-deps` (scripts/test-deps.sh installs it), or point"
-        + " PYHYGIENE_DOCKER_REGISTRY at the binary");
+    throw new IllegalStateException(
+        "docker-registry is not installed (Debian package docker-registry,"
+            + " distribution 2.8): run `make test-deps` (scripts/test-deps.sh installs it), or point"
+            + " PYHYGIENE_DOCKER_REGISTRY at the binary");
   }
 
   /**
-   * Starts a registry. With {@code htpasswdLine} (user:bcrypt-hash) every request needs basic
-   * auth; distribution 2.8 accepts it over plain HTTP, so no TLS is needed on loopback.
+   * Starts a registry. With {@code htpasswdLine} (user:bcrypt-hash) every request needs basic auth;
+   * distribution 2.8 accepts it over plain HTTP, so no TLS is needed on loopback.
    */
-  public static TestRegistry start(Path dir, String htpasswdLine, String user, String password) throws Exception {
+  public static TestRegistry start(Path dir, String htpasswdLine, String user, String password)
+      throws Exception {
     String authYaml = null;
     if (htpasswdLine != null) {
       Path htpasswd = dir.resolve("htpasswd");
       Files.writeString(htpasswd, htpasswdLine + "\n");
-      authYaml = """
+      authYaml =
+          """
           auth:
             htpasswd:
               realm: pyhygiene-test
               path: %s
-          """.formatted(htpasswd);
+          """
+              .formatted(htpasswd);
     }
-    String push = user == null ? null : "Basic " + java.util.Base64.getEncoder()
-        .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+    String push =
+        user == null
+            ? null
+            : "Basic "
+                + java.util.Base64.getEncoder()
+                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     return start(dir, authYaml, push);
   }
 
   /** A registry behind a token server: Bearer auth, as hosted registries do it. */
-  static TestRegistry startWithTokens(Path dir, TokenServer tokens, String pushToken) throws Exception {
-    String authYaml = """
+  static TestRegistry startWithTokens(Path dir, TokenServer tokens, String pushToken)
+      throws Exception {
+    String authYaml =
+        """
         auth:
           token:
             realm: %s
             service: %s
             issuer: %s
             rootcertbundle: %s
-        """.formatted(tokens.realm(), TokenServer.SERVICE, TokenServer.ISSUER, tokens.rootCertBundle());
+        """
+            .formatted(
+                tokens.realm(), TokenServer.SERVICE, TokenServer.ISSUER, tokens.rootCertBundle());
     return start(dir, authYaml, "Bearer " + pushToken);
   }
 
-  private static TestRegistry start(Path dir, String authYaml, String pushAuthorization) throws Exception {
+  private static TestRegistry start(Path dir, String authYaml, String pushAuthorization)
+      throws Exception {
     Path binary = binary();
     int port = freePort();
-    StringBuilder config = new StringBuilder("""
+    StringBuilder config =
+        new StringBuilder(
+            """
         version: 0.1
         log:
           level: info
@@ -114,15 +131,19 @@ public final class TestRegistry implements AutoCloseable {
             enabled: true
         http:
           addr: 127.0.0.1:%d
-        """.formatted(dir.resolve("data"), port));
+        """
+                .formatted(dir.resolve("data"), port));
     if (authYaml != null) {
       config.append(authYaml);
     }
     Path configFile = dir.resolve("config.yml");
     Files.writeString(configFile, config);
     Path log = dir.resolve("registry.log");
-    Process p = new ProcessBuilder(binary.toString(), "serve", configFile.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    Process p =
+        new ProcessBuilder(binary.toString(), "serve", configFile.toString())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
     TestRegistry registry = new TestRegistry(p, log, port, pushAuthorization);
     registry.awaitReady();
     return registry;
@@ -141,11 +162,15 @@ public final class TestRegistry implements AutoCloseable {
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
     while (System.nanoTime() < until) {
       if (!process.isAlive()) {
-        throw new IllegalStateException("docker-registry exited " + process.exitValue() + ":\n" + tail());
+        throw new IllegalStateException(
+            "docker-registry exited " + process.exitValue() + ":\n" + tail());
       }
       try {
-        int status = http.send(HttpRequest.newBuilder(URI.create(url("/v2/"))).build(),
-            HttpResponse.BodyHandlers.discarding()).statusCode();
+        int status =
+            http.send(
+                    HttpRequest.newBuilder(URI.create(url("/v2/"))).build(),
+                    HttpResponse.BodyHandlers.discarding())
+                .statusCode();
         if (status == 200 || status == 401) {
           return;
         }
@@ -154,7 +179,8 @@ public final class TestRegistry implements AutoCloseable {
       }
       Thread.sleep(20);
     }
-    throw new IllegalStateException("docker-registry did not answer on port " + port + " within 20 s:\n" + tail());
+    throw new IllegalStateException(
+        "docker-registry did not answer on port " + port + " within 20 s:\n" + tail());
   }
 
   public String hostPort() {
@@ -175,12 +201,14 @@ public final class TestRegistry implements AutoCloseable {
   }
 
   /**
-   * Writes a marker request into the access log and waits until the registry has logged it;
-   * every request the registry served before the marker is then in the log. Returns the marker.
+   * Writes a marker request into the access log and waits until the registry has logged it; every
+   * request the registry served before the marker is then in the log. Returns the marker.
    */
   public String mark() throws Exception {
     String marker = "/v2/?mark=" + MARKS.incrementAndGet();
-    http.send(HttpRequest.newBuilder(URI.create(url(marker))).build(), HttpResponse.BodyHandlers.discarding());
+    http.send(
+        HttpRequest.newBuilder(URI.create(url(marker))).build(),
+        HttpResponse.BodyHandlers.discarding());
     long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (System.nanoTime() < until) {
       if (requests().stream().anyMatch(r -> r.path().equals(marker))) {

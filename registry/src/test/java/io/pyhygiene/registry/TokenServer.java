@@ -24,11 +24,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A Docker token server (the Bearer flow Docker Hub, GHCR and most hosted registries use), for
- * a docker-registry configured with {@code auth: token}: it signs JWTs with a key whose
- * self-signed certificate (made by the JDK's keytool) is the registry's root bundle, the
- * certificate travelling in the JWT's {@code x5c} header. Repositories under {@code public/}
- * may be pulled by anyone (an anonymous token); others need the one user and password.
+ * A Docker token server (the Bearer flow Docker Hub, GHCR and most hosted registries use), for a
+ * docker-registry configured with {@code auth: token}: it signs JWTs with a key whose self-signed
+ * certificate (made by the JDK's keytool) is the registry's root bundle, the certificate travelling
+ * in the JWT's {@code x5c} header. Repositories under {@code public/} may be pulled by anyone (an
+ * anonymous token); others need the one user and password.
  */
 final class TokenServer implements AutoCloseable {
 
@@ -45,7 +45,13 @@ final class TokenServer implements AutoCloseable {
   private final AtomicInteger tokens = new AtomicInteger();
   private final AtomicInteger refusals = new AtomicInteger();
 
-  private TokenServer(HttpServer server, PrivateKey key, String certBase64, Path certPem, String user, String password) {
+  private TokenServer(
+      HttpServer server,
+      PrivateKey key,
+      String certBase64,
+      Path certPem,
+      String user,
+      String password) {
     this.server = server;
     this.key = key;
     this.certBase64 = certBase64;
@@ -57,11 +63,32 @@ final class TokenServer implements AutoCloseable {
   static TokenServer start(Path dir, String user, String password) throws Exception {
     Path keystore = dir.resolve("token.p12");
     String storePass = "token-test-store";
-    Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-        "-genkeypair", "-alias", "token", "-keyalg", "RSA", "-keysize", "2048", "-sigalg", "SHA256withRSA",
-        "-dname", "CN=pyhygiene-test-token", "-validity", "2", "-keystore", keystore.toString(),
-        "-storetype", "PKCS12", "-storepass", storePass, "-keypass", storePass)
-        .redirectErrorStream(true).start();
+    Process keytool =
+        new ProcessBuilder(
+                Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
+                "-genkeypair",
+                "-alias",
+                "token",
+                "-keyalg",
+                "RSA",
+                "-keysize",
+                "2048",
+                "-sigalg",
+                "SHA256withRSA",
+                "-dname",
+                "CN=pyhygiene-test-token",
+                "-validity",
+                "2",
+                "-keystore",
+                keystore.toString(),
+                "-storetype",
+                "PKCS12",
+                "-storepass",
+                storePass,
+                "-keypass",
+                storePass)
+            .redirectErrorStream(true)
+            .start();
     byte[] out = keytool.getInputStream().readAllBytes();
     if (!keytool.waitFor(60, TimeUnit.SECONDS) || keytool.exitValue() != 0) {
       throw new IllegalStateException("keytool failed: " + new String(out, StandardCharsets.UTF_8));
@@ -74,9 +101,12 @@ final class TokenServer implements AutoCloseable {
     Certificate cert = ks.getCertificate("token");
     String der = Base64.getEncoder().encodeToString(cert.getEncoded());
     Path pem = dir.resolve("token.pem");
-    Files.writeString(pem, "-----BEGIN CERTIFICATE-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(cert.getEncoded())
-        + "\n-----END CERTIFICATE-----\n");
+    Files.writeString(
+        pem,
+        "-----BEGIN CERTIFICATE-----\n"
+            + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(cert.getEncoded())
+            + "\n-----END CERTIFICATE-----\n");
     HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     TokenServer ts = new TokenServer(http, key, der, pem, user, password);
     http.createContext("/token", ts::handle);
@@ -124,8 +154,10 @@ final class TokenServer implements AutoCloseable {
       String subject = "";
       String header = exchange.getRequestHeaders().getFirst("Authorization");
       if (header != null) {
-        String expected = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password)
-            .getBytes(StandardCharsets.UTF_8));
+        String expected =
+            "Basic "
+                + Base64.getEncoder()
+                    .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
         if (!header.equals(expected)) {
           refusals.incrementAndGet();
           exchange.sendResponseHeaders(401, -1);
@@ -136,15 +168,20 @@ final class TokenServer implements AutoCloseable {
       List<String[]> access = new ArrayList<>();
       for (String scope : scopes) {
         String[] parts = scope.split(":"); // repository:name:actions
-        if (parts.length == 3 && parts[0].equals("repository")
+        if (parts.length == 3
+            && parts[0].equals("repository")
             && (parts[1].startsWith("public/") || !subject.isEmpty())) {
           access.add(new String[] {parts[1], "pull"});
         }
       }
       String token = jwt(subject, access);
       tokens.incrementAndGet();
-      byte[] body = JSON.writeValueAsBytes(JSON.createObjectNode().put("token", token)
-          .put("access_token", token).put("expires_in", 300));
+      byte[] body =
+          JSON.writeValueAsBytes(
+              JSON.createObjectNode()
+                  .put("token", token)
+                  .put("access_token", token)
+                  .put("expires_in", 300));
       exchange.getResponseHeaders().add("Content-Type", "application/json");
       exchange.sendResponseHeaders(200, body.length);
       exchange.getResponseBody().write(body);
@@ -157,8 +194,15 @@ final class TokenServer implements AutoCloseable {
     ObjectNode header = JSON.createObjectNode().put("typ", "JWT").put("alg", "RS256");
     header.putArray("x5c").add(certBase64);
     long now = Instant.now().getEpochSecond();
-    ObjectNode claims = JSON.createObjectNode().put("iss", ISSUER).put("sub", subject).put("aud", SERVICE)
-        .put("exp", now + 300).put("nbf", now - 60).put("iat", now - 60).put("jti", UUID.randomUUID().toString());
+    ObjectNode claims =
+        JSON.createObjectNode()
+            .put("iss", ISSUER)
+            .put("sub", subject)
+            .put("aud", SERVICE)
+            .put("exp", now + 300)
+            .put("nbf", now - 60)
+            .put("iat", now - 60)
+            .put("jti", UUID.randomUUID().toString());
     var accessArray = claims.putArray("access");
     for (String[] a : access) {
       ObjectNode entry = accessArray.addObject().put("type", "repository").put("name", a[0]);
@@ -168,8 +212,10 @@ final class TokenServer implements AutoCloseable {
       }
     }
     Base64.Encoder b64 = Base64.getUrlEncoder().withoutPadding();
-    String signingInput = b64.encodeToString(JSON.writeValueAsBytes(header)) + "."
-        + b64.encodeToString(JSON.writeValueAsBytes(claims));
+    String signingInput =
+        b64.encodeToString(JSON.writeValueAsBytes(header))
+            + "."
+            + b64.encodeToString(JSON.writeValueAsBytes(claims));
     Signature rs256 = Signature.getInstance("SHA256withRSA");
     rs256.initSign(key);
     rs256.update(signingInput.getBytes(StandardCharsets.US_ASCII));

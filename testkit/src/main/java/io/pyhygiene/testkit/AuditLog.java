@@ -15,18 +15,28 @@ import java.util.Set;
 /**
  * The API server's audit log ({@code e2e/.work/audit.log}, JSON lines; the cluster's audit policy
  * records writes of Deployments, {@code pyhygiene.io} and {@code wgpolicyk8s.io} objects at
- * Metadata level). A {@link Mark} remembers where the log ended, so a test reads only what the
- * API server recorded after it.
+ * Metadata level). A {@link Mark} remembers where the log ended, so a test reads only what the API
+ * server recorded after it.
  */
 public final class AuditLog {
 
-  public static final Set<String> WRITE_VERBS = Set.of("create", "update", "patch", "delete",
-      "deletecollection");
+  public static final Set<String> WRITE_VERBS =
+      Set.of("create", "update", "patch", "delete", "deletecollection");
   private static final ObjectMapper JSON = JsonMapper.builder().build();
 
   /** One recorded request. */
-  public record Request(String verb, String user, String userAgent, String resource, String subresource,
-      String namespace, String name, int code, String received, String uri, JsonNode raw) {
+  public record Request(
+      String verb,
+      String user,
+      String userAgent,
+      String resource,
+      String subresource,
+      String namespace,
+      String name,
+      int code,
+      String received,
+      String uri,
+      JsonNode raw) {
     /** A request with a write verb, whatever came of it (dry runs and rejected ones too). */
     public boolean write() {
       return WRITE_VERBS.contains(verb);
@@ -44,9 +54,23 @@ public final class AuditLog {
 
     @Override
     public String toString() {
-      return verb + (dryRun() ? " (dry run)" : "") + " " + resource + (subresource.isEmpty() ? "" : "/" + subresource) + " "
-          + (namespace.isEmpty() ? "" : namespace + "/") + name + " -> " + code + " at "
-          + received + " by " + user + " (" + userAgent + ")";
+      return verb
+          + (dryRun() ? " (dry run)" : "")
+          + " "
+          + resource
+          + (subresource.isEmpty() ? "" : "/" + subresource)
+          + " "
+          + (namespace.isEmpty() ? "" : namespace + "/")
+          + name
+          + " -> "
+          + code
+          + " at "
+          + received
+          + " by "
+          + user
+          + " ("
+          + userAgent
+          + ")";
     }
   }
 
@@ -90,11 +114,19 @@ public final class AuditLog {
       }
       JsonNode n = JSON.readTree(line);
       JsonNode ref = n.path("objectRef");
-      out.add(new Request(n.path("verb").asText(), n.path("user").path("username").asText(),
-          n.path("userAgent").asText(), ref.path("resource").asText(),
-          ref.path("subresource").asText(), ref.path("namespace").asText(),
-          ref.path("name").asText(), n.path("responseStatus").path("code").asInt(),
-          n.path("requestReceivedTimestamp").asText(), n.path("requestURI").asText(), n));
+      out.add(
+          new Request(
+              n.path("verb").asText(),
+              n.path("user").path("username").asText(),
+              n.path("userAgent").asText(),
+              ref.path("resource").asText(),
+              ref.path("subresource").asText(),
+              ref.path("namespace").asText(),
+              ref.path("name").asText(),
+              n.path("responseStatus").path("code").asInt(),
+              n.path("requestReceivedTimestamp").asText(),
+              n.path("requestURI").asText(),
+              n));
     }
     return out;
   }
@@ -106,13 +138,12 @@ public final class AuditLog {
   }
 
   /** Write requests made between two marks by a client with this user agent prefix and user. */
-  public static List<Request> writesBetween(Mark mark, Mark to, String userAgentPrefix,
-      String user) throws IOException {
+  public static List<Request> writesBetween(Mark mark, Mark to, String userAgentPrefix, String user)
+      throws IOException {
     return writes(between(mark, to), userAgentPrefix, user);
   }
 
-  private static List<Request> writes(List<Request> requests, String userAgentPrefix,
-      String user) {
+  private static List<Request> writes(List<Request> requests, String userAgentPrefix, String user) {
     return requests.stream()
         .filter(Request::write)
         .filter(r -> r.userAgent().startsWith(userAgentPrefix))

@@ -13,8 +13,10 @@ public final class PromText {
   /** One sample: metric name, labels, value. */
   public record Sample(String name, Map<String, String> labels, double value) {}
 
-  private static final Pattern LINE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})?\\s+(\\S+)(\\s+\\S+)?$");
-  private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\",?");
+  private static final Pattern LINE =
+      Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})?\\s+(\\S+)(\\s+\\S+)?$");
+  private static final Pattern LABEL =
+      Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\",?");
 
   private PromText() {}
 
@@ -44,11 +46,13 @@ public final class PromText {
   public static double value(String text, String name, Map<String, String> labels) {
     return parse(text).stream()
         .filter(s -> s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet()))
-        .mapToDouble(Sample::value).sum();
+        .mapToDouble(Sample::value)
+        .sum();
   }
 
   public static boolean has(String text, String name, Map<String, String> labels) {
     return parse(text).stream()
-        .anyMatch(s -> s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet()));
+        .anyMatch(
+            s -> s.name().equals(name) && s.labels().entrySet().containsAll(labels.entrySet()));
   }
 }

@@ -22,9 +22,9 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * JUnit 5 extension giving integration tests the real local control plane of
- * {@code make cluster-up} (etcd + kube-apiserver + kube-controller-manager built from upstream,
- * see {@code e2e/README.md}).
+ * JUnit 5 extension giving integration tests the real local control plane of {@code make
+ * cluster-up} (etcd + kube-apiserver + kube-controller-manager built from upstream, see {@code
+ * e2e/README.md}).
  *
  * <pre>{@code
  * @RegisterExtension static final RealCluster cluster = new RealCluster();
@@ -36,8 +36,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * <p>Before the first test it makes sure the cluster is up: when the kubeconfig is missing or
  * {@code /readyz} does not answer {@code ok}, it runs {@code e2e/bin/cluster-up.sh} (idempotent;
  * builds the binaries on a fresh machine) from the repository root. If the cluster cannot be
- * started the tests <em>fail</em>; they are never skipped. The cluster is left running for the
- * next test class; {@code make cluster-down} stops it.
+ * started the tests <em>fail</em>; they are never skipped. The cluster is left running for the next
+ * test class; {@code make cluster-down} stops it.
  *
  * <p>Settings: repository root from the system property {@code pyhygiene.repoRoot}, the env var
  * {@code PYHYGIENE_REPO_ROOT}, or the first parent of the working directory holding {@code
@@ -108,18 +108,26 @@ public final class RealCluster implements BeforeAllCallback, AfterEachCallback, 
   /** An admin client (system:masters) for the cluster. */
   public KubernetesClient client() {
     if (client == null) {
-      throw new IllegalStateException("RealCluster is not started: register it with @RegisterExtension");
+      throw new IllegalStateException(
+          "RealCluster is not started: register it with @RegisterExtension");
     }
     return client;
   }
 
   /** Creates a throwaway namespace, deleted after the current test. */
   public String createNamespace() {
-    String name = "it-" + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
+    String name =
+        "it-" + Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
     name = name.substring(0, Math.min(name.length(), 15)).toLowerCase(Locale.ROOT);
-    client().namespaces()
-        .resource(new NamespaceBuilder().withNewMetadata().withName(name)
-            .addToLabels("pyhygiene.io/test", "true").endMetadata().build())
+    client()
+        .namespaces()
+        .resource(
+            new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .addToLabels("pyhygiene.io/test", "true")
+                .endMetadata()
+                .build())
         .create();
     namespaces.add(name);
     return name;
@@ -134,12 +142,13 @@ public final class RealCluster implements BeforeAllCallback, AfterEachCallback, 
   /** A client for the cluster's API server authenticating with a bearer token only. */
   public KubernetesClient clientWithToken(String token) {
     Config admin = client().getConfiguration();
-    Config config = new ConfigBuilder(Config.empty())
-        .withMasterUrl(admin.getMasterUrl())
-        .withCaCertData(admin.getCaCertData())
-        .withOauthToken(token)
-        .withRequestRetryBackoffLimit(0)
-        .build();
+    Config config =
+        new ConfigBuilder(Config.empty())
+            .withMasterUrl(admin.getMasterUrl())
+            .withCaCertData(admin.getCaCertData())
+            .withOauthToken(token)
+            .withRequestRetryBackoffLimit(0)
+            .build();
     return new KubernetesClientBuilder().withConfig(config).build();
   }
 
@@ -160,16 +169,20 @@ public final class RealCluster implements BeforeAllCallback, AfterEachCallback, 
     try {
       // Output goes to a file, not to this (forked) JVM's stdout: the control-plane daemons
       // detach from it, and the test runner's channel stays clean.
-      Process process = new ProcessBuilder("bash", script.toString())
-          .directory(root.toFile())
-          .redirectErrorStream(true)
-          .redirectOutput(output.toFile())
-          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-          .start();
+      Process process =
+          new ProcessBuilder("bash", script.toString())
+              .directory(root.toFile())
+              .redirectErrorStream(true)
+              .redirectOutput(output.toFile())
+              .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+              .start();
       if (!process.waitFor(CLUSTER_UP_TIMEOUT_MINUTES, TimeUnit.MINUTES)) {
         process.destroyForcibly();
-        throw new AssertionError("e2e/bin/cluster-up.sh did not finish within "
-            + CLUSTER_UP_TIMEOUT_MINUTES + " min; output:\n" + read(output));
+        throw new AssertionError(
+            "e2e/bin/cluster-up.sh did not finish within "
+                + CLUSTER_UP_TIMEOUT_MINUTES
+                + " min; output:\n"
+                + read(output));
       }
       exit = process.exitValue();
     } catch (IOException e) {
@@ -184,8 +197,11 @@ public final class RealCluster implements BeforeAllCallback, AfterEachCallback, 
       throw new AssertionError("e2e/bin/cluster-up.sh failed (exit " + exit + "):\n" + log);
     }
     if (!isReady()) {
-      throw new AssertionError("cluster-up.sh succeeded but " + kubeconfig()
-          + " does not give a ready API server (/readyz)\n" + log);
+      throw new AssertionError(
+          "cluster-up.sh succeeded but "
+              + kubeconfig()
+              + " does not give a ready API server (/readyz)\n"
+              + log);
     }
   }
 
@@ -209,11 +225,12 @@ public final class RealCluster implements BeforeAllCallback, AfterEachCallback, 
   private static KubernetesClient newClient(Path kubeconfig, int requestTimeoutMillis) {
     try {
       String yaml = Files.readString(kubeconfig, StandardCharsets.UTF_8);
-      Config config = new ConfigBuilder(Config.fromKubeconfig(yaml))
-          .withRequestTimeout(requestTimeoutMillis)
-          .withConnectionTimeout(5_000)
-          .withRequestRetryBackoffLimit(0)
-          .build();
+      Config config =
+          new ConfigBuilder(Config.fromKubeconfig(yaml))
+              .withRequestTimeout(requestTimeoutMillis)
+              .withConnectionTimeout(5_000)
+              .withRequestRetryBackoffLimit(0)
+              .build();
       return new KubernetesClientBuilder().withConfig(config).build();
     } catch (IOException e) {
       throw new IllegalStateException("cannot read " + kubeconfig, e);

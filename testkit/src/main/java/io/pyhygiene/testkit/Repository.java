@@ -9,8 +9,8 @@ import java.nio.file.Paths;
  * cluster involved: unit tests use it too.
  *
  * <p>The root comes from the system property {@code pyhygiene.repoRoot}, the env var {@code
- * PYHYGIENE_REPO_ROOT} (both set by the parent pom for surefire and failsafe), or the first
- * parent of the working directory holding {@code e2e/bin/cluster-up.sh}.
+ * PYHYGIENE_REPO_ROOT} (both set by the parent pom for surefire and failsafe), or the first parent
+ * of the working directory holding {@code e2e/bin/cluster-up.sh}.
  */
 public final class Repository {
 

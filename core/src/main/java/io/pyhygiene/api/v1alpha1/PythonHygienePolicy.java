@@ -1,10 +1,10 @@
 package io.pyhygiene.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.ShortNames;
 import io.fabric8.kubernetes.model.annotation.Version;
-import io.fabric8.kubernetes.client.CustomResource;
 
 /**
  * The cluster-scoped policy that says which Deployments pyhygiene audits, with which rules and
@@ -14,19 +14,33 @@ import io.fabric8.kubernetes.client.CustomResource;
 @Group("pyhygiene.io")
 @Version("v1alpha1")
 @ShortNames("pyhp")
-@AdditionalPrinterColumn(name = "Mode", jsonPath = ".spec.mode",
+@AdditionalPrinterColumn(
+    name = "Mode",
+    jsonPath = ".spec.mode",
     type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Matched", jsonPath = ".status.matched",
+@AdditionalPrinterColumn(
+    name = "Matched",
+    jsonPath = ".status.matched",
     type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Pass", jsonPath = ".status.passing",
+@AdditionalPrinterColumn(
+    name = "Pass",
+    jsonPath = ".status.passing",
     type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Warn", jsonPath = ".status.warning",
+@AdditionalPrinterColumn(
+    name = "Warn",
+    jsonPath = ".status.warning",
     type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Fail", jsonPath = ".status.failing",
+@AdditionalPrinterColumn(
+    name = "Fail",
+    jsonPath = ".status.failing",
     type = AdditionalPrinterColumn.Type.INTEGER)
-@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
+@AdditionalPrinterColumn(
+    name = "Ready",
+    jsonPath = ".status.conditions[?(@.type==\"Ready\")].status",
     type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp",
+@AdditionalPrinterColumn(
+    name = "Age",
+    jsonPath = ".metadata.creationTimestamp",
     type = AdditionalPrinterColumn.Type.DATE)
 public class PythonHygienePolicy
     extends CustomResource<PythonHygienePolicySpec, PythonHygienePolicyStatus> {

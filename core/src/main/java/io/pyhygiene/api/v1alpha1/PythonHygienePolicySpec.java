@@ -23,11 +23,22 @@ public class PythonHygienePolicySpec {
   /** Quantity syntax for memory sizes (binary or decimal suffix, or plain bytes). */
   static final String QUANTITY = "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$";
 
-  public enum Mode { Audit, Warn, Deny }
+  public enum Mode {
+    Audit,
+    Warn,
+    Deny
+  }
 
-  public enum Detection { Auto, LabelOnly }
+  public enum Detection {
+    Auto,
+    LabelOnly
+  }
 
-  public enum RuleSeverity { error, warning, info }
+  public enum RuleSeverity {
+    error,
+    warning,
+    info
+  }
 
   @JsonPropertyDescription("Namespaces whose workloads this policy audits; empty selects all.")
   private LabelSelector namespaceSelector;
@@ -35,19 +46,22 @@ public class PythonHygienePolicySpec {
   @JsonPropertyDescription("Workloads (by their labels) this policy audits; empty selects all.")
   private LabelSelector selector;
 
-  @JsonPropertyDescription("Auto: Deployments labelled pyhygiene.io/runtime=python plus those"
-      + " that look like Python (image, command, PYTHON* env). LabelOnly: only labelled ones.")
+  @JsonPropertyDescription(
+      "Auto: Deployments labelled pyhygiene.io/runtime=python plus those"
+          + " that look like Python (image, command, PYTHON* env). LabelOnly: only labelled ones.")
   @Default("Auto")
   private Detection detection;
 
-  @JsonPropertyDescription("Audit: annotate, report, export metrics. Warn: also admission"
-      + " warnings. Deny: admission rejects Deployments with error findings.")
+  @JsonPropertyDescription(
+      "Audit: annotate, report, export metrics. Warn: also admission"
+          + " warnings. Deny: admission rejects Deployments with error findings.")
   @Default("Audit")
   private Mode mode;
 
   @JsonPropertyDescription("Per-rule overrides keyed by rule id: enabled, severity.")
   @Size(max = 64)
-  @ValidationRule(value = "self.all(k, k in " + RuleIdLists.ALL + ")",
+  @ValidationRule(
+      value = "self.all(k, k in " + RuleIdLists.ALL + ")",
       message = "rules: unknown rule id (see `pyhygiene rules` for the catalogue)")
   private Map<String, RuleSetting> rules;
 
@@ -69,17 +83,27 @@ public class PythonHygienePolicySpec {
   private List<Exemption> exemptions;
 
   /** A per-rule override. */
-  @JsonPropertyDescription("Workload kinds this policy audits (Deployment, StatefulSet,"
-      + " DaemonSet, ReplicaSet, Job, CronJob, Pod); empty audits all of them.")
+  @JsonPropertyDescription(
+      "Workload kinds this policy audits (Deployment, StatefulSet,"
+          + " DaemonSet, ReplicaSet, Job, CronJob, Pod); empty audits all of them.")
   @Size(max = 7)
   private List<WorkloadKindName> kinds;
 
-  @JsonPropertyDescription("Image resolution: read each image's ENTRYPOINT, CMD, USER, ENV and"
-      + " STOPSIGNAL from its registry so the rules see what really runs.")
+  @JsonPropertyDescription(
+      "Image resolution: read each image's ENTRYPOINT, CMD, USER, ENV and"
+          + " STOPSIGNAL from its registry so the rules see what really runs.")
   private Images images;
 
   /** The kinds a policy can name. */
-  public enum WorkloadKindName { Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, Pod }
+  public enum WorkloadKindName {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    ReplicaSet,
+    Job,
+    CronJob,
+    Pod
+  }
 
   public List<WorkloadKindName> getKinds() {
     return kinds;
@@ -103,13 +127,13 @@ public class PythonHygienePolicySpec {
     @JsonPropertyDescription("Read image configs from their registries (default false).")
     private Boolean resolve;
 
-    @JsonPropertyDescription("Registries (HOST[:PORT]) reached over plain HTTP; loopback ones"
-        + " always are.")
+    @JsonPropertyDescription(
+        "Registries (HOST[:PORT]) reached over plain HTTP; loopback ones" + " always are.")
     @Size(max = 32)
     private List<String> insecureRegistries;
 
-    @JsonPropertyDescription("Platform picked from a multi-arch image (os/arch[/variant],"
-        + " default linux/amd64).")
+    @JsonPropertyDescription(
+        "Platform picked from a multi-arch image (os/arch[/variant]," + " default linux/amd64).")
     @Pattern("^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$")
     private String platform;
 
@@ -171,7 +195,8 @@ public class PythonHygienePolicySpec {
     @Max(3600)
     private Integer marginSeconds;
 
-    @JsonPropertyDescription("preStop sleep seconds that prestop-missing remediation adds (default 5).")
+    @JsonPropertyDescription(
+        "preStop sleep seconds that prestop-missing remediation adds (default 5).")
     @Min(0)
     @Max(600)
     private Integer preStopSeconds;
@@ -196,7 +221,8 @@ public class PythonHygienePolicySpec {
   /** Memory parameters. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @ValidationRule(
-      value = "!has(self.min) || !has(self.max) || quantity(self.min).compareTo(quantity(self.max)) <= 0",
+      value =
+          "!has(self.min) || !has(self.max) || quantity(self.min).compareTo(quantity(self.max)) <= 0",
       message = "memory.min must not be greater than memory.max")
   public static class Memory {
     @JsonPropertyDescription("Smallest allowed memory limit (memory-limit-out-of-bounds).")
@@ -211,7 +237,8 @@ public class PythonHygienePolicySpec {
     @Pattern(QUANTITY)
     private String perWorker;
 
-    @JsonPropertyDescription("Memory limit that memory-limit-missing remediation sets (default 512Mi).")
+    @JsonPropertyDescription(
+        "Memory limit that memory-limit-missing remediation sets (default 512Mi).")
     @Pattern(QUANTITY)
     @JsonProperty("default")
     private String defaultLimit;
@@ -259,7 +286,8 @@ public class PythonHygienePolicySpec {
 
     @JsonPropertyDescription("Rule ids to fix; only auto-fixable rules are accepted.")
     @Size(max = 32)
-    @ValidationRule(value = "self.all(r, r in " + RuleIdLists.FIXABLE + ")",
+    @ValidationRule(
+        value = "self.all(r, r in " + RuleIdLists.FIXABLE + ")",
         message = "remediation.rules: only auto-fixable rules can be remediated")
     private List<String> rules;
 
@@ -268,7 +296,8 @@ public class PythonHygienePolicySpec {
     @Max(100)
     private Integer maxConcurrentRollouts;
 
-    @JsonPropertyDescription("Compute the patch with a server-side dry run and report it, without applying it.")
+    @JsonPropertyDescription(
+        "Compute the patch with a server-side dry run and report it, without applying it.")
     private Boolean dryRun;
 
     public Boolean getEnabled() {
@@ -319,7 +348,8 @@ public class PythonHygienePolicySpec {
     @JsonPropertyDescription("Rule ids waived.")
     @Required
     @Size(min = 1, max = 32)
-    @ValidationRule(value = "self.all(r, r in " + RuleIdLists.ALL + ")",
+    @ValidationRule(
+        value = "self.all(r, r in " + RuleIdLists.ALL + ")",
         message = "exemptions[].rules: unknown rule id")
     private List<String> rules;
 

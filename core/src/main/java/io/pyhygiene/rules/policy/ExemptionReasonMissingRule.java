@@ -13,15 +13,18 @@ import java.util.List;
 /** An exemption annotation without a reason. */
 public final class ExemptionReasonMissingRule implements Rule {
 
-  private static final RuleInfo INFO = new RuleInfo(
-      "exemption-reason-missing", Severity.INFO, Category.POLICY,
-      "An exemption has no reason",
-      "`pyhygiene.io/exempt` waives rules for one workload. Without"
-          + " `pyhygiene.io/exempt-reason` nobody can tell later whether the waiver was a"
-          + " considered decision or a way to make CI green.",
-      "Add the annotation `pyhygiene.io/exempt-reason` explaining why the listed rules do not"
-          + " apply.",
-      """
+  private static final RuleInfo INFO =
+      new RuleInfo(
+          "exemption-reason-missing",
+          Severity.INFO,
+          Category.POLICY,
+          "An exemption has no reason",
+          "`pyhygiene.io/exempt` waives rules for one workload. Without"
+              + " `pyhygiene.io/exempt-reason` nobody can tell later whether the waiver was a"
+              + " considered decision or a way to make CI green.",
+          "Add the annotation `pyhygiene.io/exempt-reason` explaining why the listed rules do not"
+              + " apply.",
+          """
       # reported
       annotations:
         pyhygiene.io/exempt: "python-pid1"
@@ -45,7 +48,13 @@ public final class ExemptionReasonMissingRule implements Rule {
     if (reason != null && !reason.isBlank()) {
       return List.of();
     }
-    return List.of(finding("", "exempts " + String.join(", ", Auditor.exemptionAnnotation(w))
-        + " without a " + Auditor.EXEMPT_REASON_ANNOTATION + " annotation."));
+    return List.of(
+        finding(
+            "",
+            "exempts "
+                + String.join(", ", Auditor.exemptionAnnotation(w))
+                + " without a "
+                + Auditor.EXEMPT_REASON_ANNOTATION
+                + " annotation."));
   }
 }

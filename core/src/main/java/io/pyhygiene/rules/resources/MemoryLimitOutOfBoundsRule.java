@@ -15,14 +15,17 @@ import java.util.Optional;
 /** The memory limit is outside the policy's bounds. */
 public final class MemoryLimitOutOfBoundsRule extends ContainerRule {
 
-  private static final RuleInfo INFO = new RuleInfo(
-      "memory-limit-out-of-bounds", Severity.WARNING, Category.RESOURCES,
-      "The memory limit is outside the policy's bounds",
-      "Platform teams bound limits: too low and a Python process OOM-kills on its first large"
-          + " request (the interpreter alone takes tens of MiB); too high and one pod can starve"
-          + " a node. Only checked when the policy sets `memory.min` or `memory.max`.",
-      "Set `resources.limits.memory` within the policy's `memory.min` and `memory.max`.",
-      """
+  private static final RuleInfo INFO =
+      new RuleInfo(
+          "memory-limit-out-of-bounds",
+          Severity.WARNING,
+          Category.RESOURCES,
+          "The memory limit is outside the policy's bounds",
+          "Platform teams bound limits: too low and a Python process OOM-kills on its first large"
+              + " request (the interpreter alone takes tens of MiB); too high and one pod can starve"
+              + " a node. Only checked when the policy sets `memory.min` or `memory.max`.",
+          "Set `resources.limits.memory` within the policy's `memory.min` and `memory.max`.",
+          """
       # fails under a policy with memory.max: 2Gi
       limits: {memory: 8Gi}
       # passes
@@ -48,12 +51,24 @@ public final class MemoryLimitOutOfBoundsRule extends ContainerRule {
     }
     long bytes = limit.get().bytes().getAsLong();
     if (p.memoryMinBytes() != null && bytes < p.memoryMinBytes()) {
-      return Optional.of(finding(c.name(), "memory limit " + limit.get().raw()
-          + " is below the policy minimum " + MemoryQuantity.format(p.memoryMinBytes()) + "."));
+      return Optional.of(
+          finding(
+              c.name(),
+              "memory limit "
+                  + limit.get().raw()
+                  + " is below the policy minimum "
+                  + MemoryQuantity.format(p.memoryMinBytes())
+                  + "."));
     }
     if (p.memoryMaxBytes() != null && bytes > p.memoryMaxBytes()) {
-      return Optional.of(finding(c.name(), "memory limit " + limit.get().raw()
-          + " is above the policy maximum " + MemoryQuantity.format(p.memoryMaxBytes()) + "."));
+      return Optional.of(
+          finding(
+              c.name(),
+              "memory limit "
+                  + limit.get().raw()
+                  + " is above the policy maximum "
+                  + MemoryQuantity.format(p.memoryMaxBytes())
+                  + "."));
     }
     return Optional.empty();
   }

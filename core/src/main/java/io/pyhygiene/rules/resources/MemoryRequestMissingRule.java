@@ -13,14 +13,17 @@ import java.util.Optional;
 /** No memory request, and no limit for Kubernetes to default it from. */
 public final class MemoryRequestMissingRule extends ContainerRule {
 
-  private static final RuleInfo INFO = new RuleInfo(
-      "memory-request-missing", Severity.WARNING, Category.RESOURCES,
-      "No memory request",
-      "The scheduler places pods by their requests. With none, the pod lands on nodes without"
-          + " room for it and is the first to be evicted under memory pressure. (Kubernetes"
-          + " defaults the request to the limit when only a limit is set.)",
-      "Set `resources.requests.memory` to the service's steady-state usage.",
-      """
+  private static final RuleInfo INFO =
+      new RuleInfo(
+          "memory-request-missing",
+          Severity.WARNING,
+          Category.RESOURCES,
+          "No memory request",
+          "The scheduler places pods by their requests. With none, the pod lands on nodes without"
+              + " room for it and is the first to be evicted under memory pressure. (Kubernetes"
+              + " defaults the request to the limit when only a limit is set.)",
+          "Set `resources.requests.memory` to the service's steady-state usage.",
+          """
       # fails
       resources: {}
       # passes

@@ -8,23 +8,26 @@ import io.pyhygiene.engine.RuleInfo;
 import io.pyhygiene.engine.Severity;
 import io.pyhygiene.workload.ContainerView;
 import io.pyhygiene.workload.MemoryQuantity;
-import io.pyhygiene.workload.process.ServerOptions;
 import io.pyhygiene.workload.WorkloadView;
+import io.pyhygiene.workload.process.ServerOptions;
 import java.util.Optional;
 
 /** Worker processes times per-worker memory exceed the memory limit. */
 public final class WorkerMemoryRule extends ContainerRule {
 
-  private static final RuleInfo INFO = new RuleInfo(
-      "worker-memory", Severity.WARNING, Category.RESOURCES,
-      "More worker processes than the memory limit can hold",
-      "Each gunicorn/uvicorn worker or celery pool process is a full Python interpreter with its"
-          + " own copy of the app. Workers x per-worker memory (the policy's `memory.perWorker`,"
-          + " default 128Mi) above the limit means OOM kills under load, typically right after a"
-          + " deploy when every worker warms up.",
-      "Lower the worker count (`--workers`, `WEB_CONCURRENCY`, celery `--concurrency`) or raise"
-          + " `resources.limits.memory` to at least workers x per-worker memory.",
-      """
+  private static final RuleInfo INFO =
+      new RuleInfo(
+          "worker-memory",
+          Severity.WARNING,
+          Category.RESOURCES,
+          "More worker processes than the memory limit can hold",
+          "Each gunicorn/uvicorn worker or celery pool process is a full Python interpreter with its"
+              + " own copy of the app. Workers x per-worker memory (the policy's `memory.perWorker`,"
+              + " default 128Mi) above the limit means OOM kills under load, typically right after a"
+              + " deploy when every worker warms up.",
+          "Lower the worker count (`--workers`, `WEB_CONCURRENCY`, celery `--concurrency`) or raise"
+              + " `resources.limits.memory` to at least workers x per-worker memory.",
+          """
       # fails: 8 x 128Mi = 1Gi > 512Mi
       command: ["gunicorn", "-w", "8", "app:app"]
       limits: {memory: 512Mi}
@@ -63,10 +66,22 @@ public final class WorkerMemoryRule extends ContainerRule {
       return Optional.empty();
     }
     String program = c.process().app().map(a -> a.kind().program()).orElse("the server");
-    return Optional.of(finding(c.name(),
-        program + " runs " + workers + " worker" + (workers == 1 ? "" : "s") + " ("
-            + s.workersSource() + ") x " + MemoryQuantity.format(perWorker) + " per worker = "
-            + MemoryQuantity.format(needed) + ", above the " + limit.get().raw()
-            + " memory limit."));
+    return Optional.of(
+        finding(
+            c.name(),
+            program
+                + " runs "
+                + workers
+                + " worker"
+                + (workers == 1 ? "" : "s")
+                + " ("
+                + s.workersSource()
+                + ") x "
+                + MemoryQuantity.format(perWorker)
+                + " per worker = "
+                + MemoryQuantity.format(needed)
+                + ", above the "
+                + limit.get().raw()
+                + " memory limit."));
   }
 }

@@ -13,14 +13,17 @@ import java.util.Optional;
 /** A Python image on Alpine/musl. */
 public final class AlpinePythonRule extends ContainerRule {
 
-  private static final RuleInfo INFO = new RuleInfo(
-      "alpine-python", Severity.WARNING, Category.RUNTIME,
-      "A Python image built on Alpine (musl)",
-      "Most binary wheels on PyPI are built for glibc (manylinux). On musl, pip falls back to"
-          + " source builds that need compilers, take minutes, and can behave differently; musl's"
-          + " allocator and DNS resolver also differ from what the code was tested on.",
-      "Use a Debian-based slim image (`python:3.12-slim`) instead of `-alpine`.",
-      """
+  private static final RuleInfo INFO =
+      new RuleInfo(
+          "alpine-python",
+          Severity.WARNING,
+          Category.RUNTIME,
+          "A Python image built on Alpine (musl)",
+          "Most binary wheels on PyPI are built for glibc (manylinux). On musl, pip falls back to"
+              + " source builds that need compilers, take minutes, and can behave differently; musl's"
+              + " allocator and DNS resolver also differ from what the code was tested on.",
+          "Use a Debian-based slim image (`python:3.12-slim`) instead of `-alpine`.",
+          """
       # fails
       image: python:3.12-alpine
       # passes

@@ -17,16 +17,19 @@ import java.util.Set;
 /** A debug switch is on. */
 public final class DebugEnabledRule extends ContainerRule {
 
-  private static final RuleInfo INFO = new RuleInfo(
-      "debug-enabled", Severity.ERROR, Category.RUNTIME,
-      "A debug or auto-reload switch is on",
-      "Flask's and Django's debug modes show stack traces, settings and sometimes an interactive"
-          + " console (Werkzeug's debugger executes code) to anyone who triggers an error."
-          + " `--reload` watches the filesystem and restarts workers: slow, memory hungry, and not"
-          + " meant for production.",
-      "Remove `FLASK_DEBUG`/`DJANGO_DEBUG`/`DEBUG` (or set them to 0/false) and drop `--reload`"
-          + " and `--debug` from the command.",
-      """
+  private static final RuleInfo INFO =
+      new RuleInfo(
+          "debug-enabled",
+          Severity.ERROR,
+          Category.RUNTIME,
+          "A debug or auto-reload switch is on",
+          "Flask's and Django's debug modes show stack traces, settings and sometimes an interactive"
+              + " console (Werkzeug's debugger executes code) to anyone who triggers an error."
+              + " `--reload` watches the filesystem and restarts workers: slow, memory hungry, and not"
+              + " meant for production.",
+          "Remove `FLASK_DEBUG`/`DJANGO_DEBUG`/`DEBUG` (or set them to 0/false) and drop `--reload`"
+              + " and `--debug` from the command.",
+          """
       # fails
       env: [{name: FLASK_DEBUG, value: "1"}]
       command: ["uvicorn", "app:app", "--reload"]
@@ -35,7 +38,8 @@ public final class DebugEnabledRule extends ContainerRule {
       command: ["uvicorn", "app:app"]
       """);
 
-  private static final List<String> DEBUG_VARIABLES = List.of("FLASK_DEBUG", "DJANGO_DEBUG", "DEBUG");
+  private static final List<String> DEBUG_VARIABLES =
+      List.of("FLASK_DEBUG", "DJANGO_DEBUG", "DEBUG");
   private static final Set<String> TRUE_VALUES = Set.of("1", "true", "yes", "on");
 
   @Override
@@ -58,7 +62,8 @@ public final class DebugEnabledRule extends ContainerRule {
   protected Optional<Finding> check(ContainerView c, WorkloadView w, RuleContext ctx) {
     List<String> switches = new ArrayList<>();
     for (String name : DEBUG_VARIABLES) {
-      c.env().literal(name)
+      c.env()
+          .literal(name)
           .filter(v -> TRUE_VALUES.contains(v.trim().toLowerCase(Locale.ROOT)))
           .ifPresent(v -> switches.add("env " + name + " turns debug mode on"));
     }

@@ -14,17 +14,20 @@ import java.util.Optional;
 /** Image resolution was asked for and the image's config could not be read. */
 public final class ImageUnresolvedRule extends ContainerRule {
 
-  private static final RuleInfo INFO = new RuleInfo(
-      "image-unresolved", Severity.INFO, Category.RUNTIME,
-      "The image's config could not be read, so verdicts rest on the manifest alone",
-      "With image resolution on, pyhygiene reads each image's ENTRYPOINT, CMD, USER, ENV and"
-          + " STOPSIGNAL from its registry to see what really runs. When the registry is down,"
-          + " slow, refuses the credentials or does not know the image, the audit carries on with"
-          + " what the manifest says and tells you it did.",
-      "Make the image readable: check the reference, give pyhygiene pull credentials (the CLI's"
-          + " Docker config, the operator's opt-in pull-secret access), or list a plain-HTTP"
-          + " registry as insecure.",
-      """
+  private static final RuleInfo INFO =
+      new RuleInfo(
+          "image-unresolved",
+          Severity.INFO,
+          Category.RUNTIME,
+          "The image's config could not be read, so verdicts rest on the manifest alone",
+          "With image resolution on, pyhygiene reads each image's ENTRYPOINT, CMD, USER, ENV and"
+              + " STOPSIGNAL from its registry to see what really runs. When the registry is down,"
+              + " slow, refuses the credentials or does not know the image, the audit carries on with"
+              + " what the manifest says and tells you it did.",
+          "Make the image readable: check the reference, give pyhygiene pull credentials (the CLI's"
+              + " Docker config, the operator's opt-in pull-secret access), or list a plain-HTTP"
+              + " registry as insecure.",
+          """
       # reported when resolution is on and the registry answers 401
       image: registry.example/private/app:1.4
       """);
@@ -51,7 +54,13 @@ public final class ImageUnresolvedRule extends ContainerRule {
     if (facts.state() != ImageFacts.State.UNRESOLVED) {
       return Optional.empty();
     }
-    return Optional.of(finding(c.name(), "the config of image " + c.image()
-        + " could not be read (" + facts.reason() + "); its verdicts use the manifest only."));
+    return Optional.of(
+        finding(
+            c.name(),
+            "the config of image "
+                + c.image()
+                + " could not be read ("
+                + facts.reason()
+                + "); its verdicts use the manifest only."));
   }
 }

@@ -17,20 +17,23 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * A secret written as a literal env value. Only variable names ever appear in findings: the
- * value itself is never printed, logged, annotated or exported.
+ * A secret written as a literal env value. Only variable names ever appear in findings: the value
+ * itself is never printed, logged, annotated or exported.
  */
 public final class PlaintextSecretEnvRule extends ContainerRule {
 
-  private static final RuleInfo INFO = new RuleInfo(
-      "plaintext-secret-env", Severity.ERROR, Category.SECURITY,
-      "A secret is written as a literal env value",
-      "A literal `value` lives in the manifest, in Git, in the Deployment object readable by"
-          + " anyone who can read Deployments, and in every `kubectl describe`. Secrets belong in"
-          + " a Secret, referenced with `valueFrom.secretKeyRef` or mounted as a file.",
-      "Move the value into a Secret and reference it with `valueFrom.secretKeyRef` (or mount it"
-          + " and point a `*_FILE` variable at it), then rotate the exposed secret.",
-      """
+  private static final RuleInfo INFO =
+      new RuleInfo(
+          "plaintext-secret-env",
+          Severity.ERROR,
+          Category.SECURITY,
+          "A secret is written as a literal env value",
+          "A literal `value` lives in the manifest, in Git, in the Deployment object readable by"
+              + " anyone who can read Deployments, and in every `kubectl describe`. Secrets belong in"
+              + " a Secret, referenced with `valueFrom.secretKeyRef` or mounted as a file.",
+          "Move the value into a Secret and reference it with `valueFrom.secretKeyRef` (or mount it"
+              + " and point a `*_FILE` variable at it), then rotate the exposed secret.",
+          """
       # fails
       env:
         - {name: DB_PASSWORD, value: "hunter2"}
@@ -41,26 +44,51 @@ public final class PlaintextSecretEnvRule extends ContainerRule {
       """);
 
   /** Name segments that mark a secret (compared case-insensitively, split at _ - .). */
-  private static final Set<String> SECRET_WORDS = Set.of(
-      "password", "passwd", "secret", "token", "apikey", "credential", "credentials", "bearer");
+  private static final Set<String> SECRET_WORDS =
+      Set.of(
+          "password", "passwd", "secret", "token", "apikey", "credential", "credentials", "bearer");
+
   /** Two-segment secret names such as API_KEY. */
   private static final Set<String> SECRET_PAIRS = Set.of("api key", "private key", "access key");
+
   // The value checks look only around the literal text they need ("PRIVATE KEY", "://") with
   // bounded windows: a regex searched over the whole value was quadratic in its length (a 1 MiB
   // env value took minutes, longer than the webhook's timeout; found by the fault suite).
   private static final Pattern PEM_PRIVATE_KEY =
       Pattern.compile("-{1,64}\\s{0,16}BEGIN [A-Z0-9 ]{0,64}PRIVATE KEY\\s{0,16}-");
-  /** Longest scheme, user name and password of a URL checked for a password (longer ones: by name). */
+
+  /**
+   * Longest scheme, user name and password of a URL checked for a password (longer ones: by name).
+   */
   private static final int URL_SCHEME_MAX = 64;
+
   private static final int URL_PART_MAX = 256;
+
   /**
    * Name endings that describe a secret rather than hold one: where it is mounted, how long it
    * lives, how long it must be (TOKEN_TTL_SECONDS, PASSWORD_MIN_LENGTH, SSH_PRIVATE_KEY_PATH).
    */
-  private static final Set<String> DESCRIPTIVE_SUFFIXES = Set.of("file", "path", "dir", "ttl",
-      "seconds", "minutes", "hours", "days", "length", "timeout", "expiry", "enabled", "disabled",
-      "header", "type", "name");
-  private static final Pattern ONLY_REFERENCES = Pattern.compile("(\\$\\([A-Za-z_][A-Za-z0-9_]*\\))+");
+  private static final Set<String> DESCRIPTIVE_SUFFIXES =
+      Set.of(
+          "file",
+          "path",
+          "dir",
+          "ttl",
+          "seconds",
+          "minutes",
+          "hours",
+          "days",
+          "length",
+          "timeout",
+          "expiry",
+          "enabled",
+          "disabled",
+          "header",
+          "type",
+          "name");
+
+  private static final Pattern ONLY_REFERENCES =
+      Pattern.compile("(\\$\\([A-Za-z_][A-Za-z0-9_]*\\))+");
 
   @Override
   public String withImage() {
@@ -95,17 +123,21 @@ public final class PlaintextSecretEnvRule extends ContainerRule {
     if (names.isEmpty()) {
       return Optional.empty();
     }
-    String message = (names.size() == 1 ? "env " + names.get(0) + " holds"
-        : "env " + String.join(", ", names) + " hold")
-        + " a secret as a literal value (value not shown).";
+    String message =
+        (names.size() == 1
+                ? "env " + names.get(0) + " holds"
+                : "env " + String.join(", ", names) + " hold")
+            + " a secret as a literal value (value not shown).";
     if (!inImage) {
       return Optional.of(finding(c.name(), message));
     }
-    String image = "Rebuild the image without the secret in its ENV (anyone who can pull the"
-        + " image can read it), pass it from a Secret with `valueFrom.secretKeyRef`, and rotate"
-        + " it.";
-    return Optional.of(finding(c.name(), message,
-        inPod ? image + " For the pod's own env: " + INFO.fix() : image));
+    String image =
+        "Rebuild the image without the secret in its ENV (anyone who can pull the"
+            + " image can read it), pass it from a Secret with `valueFrom.secretKeyRef`, and rotate"
+            + " it.";
+    return Optional.of(
+        finding(
+            c.name(), message, inPod ? image + " For the pod's own env: " + INFO.fix() : image));
   }
 
   static boolean isSecret(String name, String value) {

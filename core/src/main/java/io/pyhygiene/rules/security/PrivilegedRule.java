@@ -13,14 +13,17 @@ import java.util.Optional;
 /** The container is privileged. */
 public final class PrivilegedRule extends ContainerRule {
 
-  private static final RuleInfo INFO = new RuleInfo(
-      "privileged", Severity.ERROR, Category.SECURITY,
-      "The container runs privileged",
-      "A privileged container has every capability and the host's devices: it is root on the"
-          + " node. A Python web service never needs it.",
-      "Remove `securityContext.privileged: true`; grant a single capability with"
-          + " `capabilities.add` if the service truly needs one.",
-      """
+  private static final RuleInfo INFO =
+      new RuleInfo(
+          "privileged",
+          Severity.ERROR,
+          Category.SECURITY,
+          "The container runs privileged",
+          "A privileged container has every capability and the host's devices: it is root on the"
+              + " node. A Python web service never needs it.",
+          "Remove `securityContext.privileged: true`; grant a single capability with"
+              + " `capabilities.add` if the service truly needs one.",
+          """
       # fails
       securityContext:
         privileged: true

@@ -13,14 +13,17 @@ import java.util.Optional;
 /** The root filesystem is writable. */
 public final class WritableRootFsRule extends ContainerRule {
 
-  private static final RuleInfo INFO = new RuleInfo(
-      "writable-root-fs", Severity.WARNING, Category.SECURITY,
-      "The root filesystem is writable",
-      "A writable root filesystem lets an intruder drop tools or modify the installed Python"
-          + " packages (site-packages) and persist until the pod is replaced.",
-      "Set `securityContext.readOnlyRootFilesystem: true` and mount an `emptyDir` where the app"
-          + " writes (for example /tmp, and set PYTHONDONTWRITEBYTECODE=1).",
-      """
+  private static final RuleInfo INFO =
+      new RuleInfo(
+          "writable-root-fs",
+          Severity.WARNING,
+          Category.SECURITY,
+          "The root filesystem is writable",
+          "A writable root filesystem lets an intruder drop tools or modify the installed Python"
+              + " packages (site-packages) and persist until the pod is replaced.",
+          "Set `securityContext.readOnlyRootFilesystem: true` and mount an `emptyDir` where the app"
+              + " writes (for example /tmp, and set PYTHONDONTWRITEBYTECODE=1).",
+          """
       # fails
       securityContext: {}
       # passes

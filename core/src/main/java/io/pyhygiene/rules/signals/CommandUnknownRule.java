@@ -13,15 +13,18 @@ import java.util.Optional;
 /** A Python container whose command line is left to the image. */
 public final class CommandUnknownRule extends ContainerRule {
 
-  private static final RuleInfo INFO = new RuleInfo(
-      "command-unknown", Severity.INFO, Category.SIGNALS,
-      "The image decides the command, so signal handling cannot be verified",
-      "With neither `command` nor `args` the image's ENTRYPOINT and CMD decide what runs as"
-          + " PID 1. Whether a shell swallows SIGTERM, or Python runs as PID 1, cannot be seen"
-          + " from the manifest.",
-      "Set `command` (and `args`) explicitly so the PID 1 process is visible and reviewable, or"
-          + " exempt this rule with a reason when the image's entrypoint is known to be safe.",
-      """
+  private static final RuleInfo INFO =
+      new RuleInfo(
+          "command-unknown",
+          Severity.INFO,
+          Category.SIGNALS,
+          "The image decides the command, so signal handling cannot be verified",
+          "With neither `command` nor `args` the image's ENTRYPOINT and CMD decide what runs as"
+              + " PID 1. Whether a shell swallows SIGTERM, or Python runs as PID 1, cannot be seen"
+              + " from the manifest.",
+          "Set `command` (and `args`) explicitly so the PID 1 process is visible and reviewable, or"
+              + " exempt this rule with a reason when the image's entrypoint is known to be safe.",
+          """
       # reported: nothing to verify
       image: ghcr.io/acme/api:1.4.2
       # passes
@@ -50,12 +53,19 @@ public final class CommandUnknownRule extends ContainerRule {
     if (!c.effectiveArgv().isEmpty()) {
       return Optional.empty();
     }
-    String why = switch (c.imageFacts().state()) {
-      case UNRESOLVED -> " and its config could not be read (see image-unresolved)";
-      case RESOLVED -> ", whose config sets neither ENTRYPOINT nor CMD";
-      case NOT_REQUESTED -> " (image resolution is off: `--resolve-images` reads it)";
-    };
-    return Optional.of(finding(c.name(),
-        "no command or args: the image " + c.image() + " decides what runs as PID 1" + why + "."));
+    String why =
+        switch (c.imageFacts().state()) {
+          case UNRESOLVED -> " and its config could not be read (see image-unresolved)";
+          case RESOLVED -> ", whose config sets neither ENTRYPOINT nor CMD";
+          case NOT_REQUESTED -> " (image resolution is off: `--resolve-images` reads it)";
+        };
+    return Optional.of(
+        finding(
+            c.name(),
+            "no command or args: the image "
+                + c.image()
+                + " decides what runs as PID 1"
+                + why
+                + "."));
   }
 }

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A recognised Python launch: which program, how it was invoked, and the arguments that follow
- * it. Never rendered verbatim into output (arguments may hold secrets): messages use
- * {@link #describe()}.
+ * A recognised Python launch: which program, how it was invoked, and the arguments that follow it.
+ * Never rendered verbatim into output (arguments may hold secrets): messages use {@link
+ * #describe()}.
  *
  * @param kind which launcher
  * @param program the executable as written ({@code /usr/local/bin/gunicorn}, {@code python3.12})
@@ -15,7 +15,8 @@ import java.util.Optional;
  * @param script for {@code python path.py}, the script path; {@code -c} for inline code
  * @param args the arguments after the launcher (after the module for {@code -m}), where server
  *     options live
- * @param interpreterOptions options given to the Python interpreter itself ({@code -u}, {@code -X dev})
+ * @param interpreterOptions options given to the Python interpreter itself ({@code -u}, {@code -X
+ *     dev})
  */
 public record Launcher(
     LauncherKind kind,
@@ -28,8 +29,11 @@ public record Launcher(
   /** Whether the Python interpreter's stdout is unbuffered by {@code -u}. */
   public boolean unbufferedFlag() {
     for (String o : interpreterOptions) {
-      if (o.startsWith("-") && !o.startsWith("--") && o.indexOf('u') > 0
-          && o.indexOf('X') < 0 && o.indexOf('W') < 0) {
+      if (o.startsWith("-")
+          && !o.startsWith("--")
+          && o.indexOf('u') > 0
+          && o.indexOf('X') < 0
+          && o.indexOf('W') < 0) {
         return true;
       }
     }
@@ -37,15 +41,25 @@ public record Launcher(
   }
 
   /** Django management commands that run a worker which handles SIGTERM (warm shutdown). */
-  private static final java.util.Set<String> DJANGO_WORKERS = java.util.Set.of("rqworker",
-      "rqscheduler", "rqworker-pool", "celery", "qcluster", "run_huey", "runworker", "consumer");
+  private static final java.util.Set<String> DJANGO_WORKERS =
+      java.util.Set.of(
+          "rqworker",
+          "rqscheduler",
+          "rqworker-pool",
+          "celery",
+          "qcluster",
+          "run_huey",
+          "runworker",
+          "consumer");
 
   /**
    * What this launch does with SIGTERM as PID 1: the program's own behaviour, refined by its
    * command line ({@code manage.py rqworker} is an rq worker; uWSGI's {@code --die-on-term}).
    */
   public LauncherKind.Sigterm sigterm() {
-    if (kind == LauncherKind.PYTHON && isDjangoManage() && !args.isEmpty()
+    if (kind == LauncherKind.PYTHON
+        && isDjangoManage()
+        && !args.isEmpty()
         && DJANGO_WORKERS.contains(args.get(0))) {
       return LauncherKind.Sigterm.HANDLES;
     }
@@ -68,11 +82,17 @@ public record Launcher(
 
   /** uWSGI told to exit on SIGTERM: {@code --die-on-term} (uWSGI 2.1 does by default). */
   public boolean uwsgiDiesOnTerm() {
-    return args.stream().anyMatch(a -> a.equals("--die-on-term") || a.equals("--die-on-term=true")
-        || a.equals("--die-on-term=1"));
+    return args.stream()
+        .anyMatch(
+            a ->
+                a.equals("--die-on-term")
+                    || a.equals("--die-on-term=true")
+                    || a.equals("--die-on-term=1"));
   }
 
-  /** uWSGI reading a config file the manifest does not show ({@code --ini x.ini}, ...), or empty. */
+  /**
+   * uWSGI reading a config file the manifest does not show ({@code --ini x.ini}, ...), or empty.
+   */
   public String uwsgiConfigFile() {
     for (int i = 0; i < args.size(); i++) {
       String a = args.get(i);
@@ -100,7 +120,9 @@ public record Launcher(
     if (kind == LauncherKind.PYTHON && script.equals("-c")) {
       return prog + " -c";
     }
-    if (kind == LauncherKind.PYTHON && isDjangoManage() && !djangoCommand().isEmpty()
+    if (kind == LauncherKind.PYTHON
+        && isDjangoManage()
+        && !djangoCommand().isEmpty()
         && !djangoCommand().startsWith("-")) {
       return (prog.equals("manage.py") ? "" : prog + " ") + "manage.py " + djangoCommand();
     }
@@ -131,8 +153,8 @@ public record Launcher(
       return Optional.of(parseInterpreter(program, rest));
     }
     if (base.equals("manage.py")) { // ./manage.py with a python shebang
-      return Optional.of(new Launcher(LauncherKind.PYTHON, program, "", program, List.copyOf(rest),
-          List.of()));
+      return Optional.of(
+          new Launcher(LauncherKind.PYTHON, program, "", program, List.copyOf(rest), List.of()));
     }
     Optional<LauncherKind> kind = LauncherKind.ofProgram(base);
     if (kind.isPresent()) {
@@ -163,7 +185,8 @@ public record Launcher(
       for (int k = 1; k < a.length(); k++) {
         char f = a.charAt(k);
         if (f == 'm' || f == 'c') {
-          String value = k + 1 < a.length() ? a.substring(k + 1) : i + 1 < rest.size() ? rest.get(i + 1) : "";
+          String value =
+              k + 1 < a.length() ? a.substring(k + 1) : i + 1 < rest.size() ? rest.get(i + 1) : "";
           int next = k + 1 < a.length() ? i + 1 : i + 2;
           options.add(a.substring(0, k));
           List<String> after = List.copyOf(rest.subList(Math.min(next, rest.size()), rest.size()));
@@ -185,7 +208,8 @@ public record Launcher(
       i++;
     }
     String script = i < rest.size() ? rest.get(i) : "";
-    List<String> after = i < rest.size() ? List.copyOf(rest.subList(i + 1, rest.size())) : List.of();
+    List<String> after =
+        i < rest.size() ? List.copyOf(rest.subList(i + 1, rest.size())) : List.of();
     return new Launcher(LauncherKind.PYTHON, program, "", script, after, cleanOptions(options));
   }
 

@@ -1,18 +1,21 @@
 package io.pyhygiene.workload.process;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.List;
 
 /**
- * The Python programs pyhygiene recognises in a command line, by their console-script or
- * {@code -m} module names, and what each does with SIGTERM. Where the behaviour was measured as
- * PID 1 of a fresh PID namespace the table says so (corpus/groundtruth/RESULTS.md, re-measured
- * by the ground-truth ITs); the rest is from the program's source.
+ * The Python programs pyhygiene recognises in a command line, by their console-script or {@code -m}
+ * module names, and what each does with SIGTERM. Where the behaviour was measured as PID 1 of a
+ * fresh PID namespace the table says so (corpus/groundtruth/RESULTS.md, re-measured by the
+ * ground-truth ITs); the rest is from the program's source.
  */
 public enum LauncherKind {
-  /** The interpreter running a script, {@code -m module} or {@code -c code}: no handler unless the code installs one. */
+  /**
+   * The interpreter running a script, {@code -m module} or {@code -c code}: no handler unless the
+   * code installs one.
+   */
   PYTHON(Sigterm.NO_HANDLER),
   GUNICORN(Sigterm.HANDLES, "gunicorn"), // measured: drains up to --graceful-timeout
   UVICORN(Sigterm.HANDLES, "uvicorn"), // measured
@@ -56,6 +59,7 @@ public enum LauncherKind {
   }
 
   private final Sigterm sigterm;
+
   /** Console-script and module names; the first is how it is usually run. */
   private final List<String> names;
 

@@ -2,7 +2,6 @@ package io.pyhygiene.workload.process;
 
 import io.pyhygiene.workload.shell.ShellDialect;
 import io.pyhygiene.workload.shell.ShellScript;
-
 import io.pyhygiene.workload.shell.ShellScript.Compound;
 import io.pyhygiene.workload.shell.ShellScript.Group;
 import io.pyhygiene.workload.shell.ShellScript.Node;
@@ -15,10 +14,10 @@ import java.util.Locale;
 import java.util.Optional;
 
 /**
- * Which process a container's command line makes PID 1, and where the Python launcher ends up.
- * PID 1 matters because the kernel gives it no default signal actions: SIGTERM reaches the app
- * only if PID 1 is the app (with a handler), an init that forwards it, or a shell that traps and
- * forwards it. Built only by {@link #analyze}; every part has a named accessor.
+ * Which process a container's command line makes PID 1, and where the Python launcher ends up. PID
+ * 1 matters because the kernel gives it no default signal actions: SIGTERM reaches the app only if
+ * PID 1 is the app (with a handler), an init that forwards it, or a shell that traps and forwards
+ * it. Built only by {@link #analyze}; every part has a named accessor.
  */
 public final class ProcessModel {
 
@@ -88,8 +87,8 @@ public final class ProcessModel {
   }
 
   /**
-   * What this model takes for granted that the manifest does not show, such as {@code
-   * /entrypoint ends in exec "$@"}; findings that depend on it say so.
+   * What this model takes for granted that the manifest does not show, such as {@code /entrypoint
+   * ends in exec "$@"}; findings that depend on it say so.
    */
   public List<String> assumptions() {
     return assumptions;
@@ -158,10 +157,16 @@ public final class ProcessModel {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof ProcessModel p && pid1 == p.pid1 && pid1Program.equals(p.pid1Program)
-        && shell == p.shell && app.equals(p.app) && placement == p.placement
-        && shellReason.equals(p.shellReason) && forwardsSignals == p.forwardsSignals
-        && launchers.equals(p.launchers) && mainProgram.equals(p.mainProgram)
+    return o instanceof ProcessModel p
+        && pid1 == p.pid1
+        && pid1Program.equals(p.pid1Program)
+        && shell == p.shell
+        && app.equals(p.app)
+        && placement == p.placement
+        && shellReason.equals(p.shellReason)
+        && forwardsSignals == p.forwardsSignals
+        && launchers.equals(p.launchers)
+        && mainProgram.equals(p.mainProgram)
         && scriptIndex == p.scriptIndex;
   }
 
@@ -172,14 +177,27 @@ public final class ProcessModel {
 
   @Override
   public String toString() {
-    return "ProcessModel[pid1=" + pid1 + " " + pid1Program + ", app="
-        + app.map(Launcher::describe).orElse("-") + ", placement=" + placement + "]";
+    return "ProcessModel[pid1="
+        + pid1
+        + " "
+        + pid1Program
+        + ", app="
+        + app.map(Launcher::describe).orElse("-")
+        + ", placement="
+        + placement
+        + "]";
   }
 
   private Builder toBuilder() {
-    Builder b = new Builder(pid1, pid1Program).shell(shell).app(app, placement)
-        .keepsPid1Because(shellReason, forwardsSignals).launchers(launchers).main(mainProgram)
-        .programs(programs).assume(assumptions);
+    Builder b =
+        new Builder(pid1, pid1Program)
+            .shell(shell)
+            .app(app, placement)
+            .keepsPid1Because(shellReason, forwardsSignals)
+            .launchers(launchers)
+            .main(mainProgram)
+            .programs(programs)
+            .assume(assumptions);
     return b.script(scriptIndex, script);
   }
 
@@ -267,7 +285,8 @@ public final class ProcessModel {
 
   /** Whether the Python program itself is PID 1 and installs no SIGTERM handler. */
   public boolean pythonWithoutHandlerIsPid1() {
-    return pid1 == Pid1.APP && app.isPresent()
+    return pid1 == Pid1.APP
+        && app.isPresent()
         && app.get().sigterm() == LauncherKind.Sigterm.NO_HANDLER;
   }
 
@@ -278,13 +297,17 @@ public final class ProcessModel {
 
   /** Whether a shell sits in PID 1 in front of the app and does not pass SIGTERM on. */
   public boolean shellSwallowsSigterm() {
-    return (pid1 == Pid1.SHELL || pid1 == Pid1.INIT) && placement == Placement.CHILD_OF_SHELL
+    return (pid1 == Pid1.SHELL || pid1 == Pid1.INIT)
+        && placement == Placement.CHILD_OF_SHELL
         && !forwardsSignals;
   }
 
-  /** The program that runs the shell script, for messages ({@code sh}, or the shell under an init). */
+  /**
+   * The program that runs the shell script, for messages ({@code sh}, or the shell under an init).
+   */
   public String shellProgram() {
-    return pid1 == Pid1.INIT ? pid1Program + " -- " + (shell == null ? "sh" : shellName(shell))
+    return pid1 == Pid1.INIT
+        ? pid1Program + " -- " + (shell == null ? "sh" : shellName(shell))
         : pid1Program;
   }
 
@@ -310,8 +333,8 @@ public final class ProcessModel {
    * Analyses the argv with the contents of script files the container is known to have (mounted
    * from ConfigMaps in the input), by absolute path.
    */
-  public static ProcessModel analyze(List<String> argv, ShellDialect shDialect,
-      java.util.Map<String, String> scriptFiles) {
+  public static ProcessModel analyze(
+      List<String> argv, ShellDialect shDialect, java.util.Map<String, String> scriptFiles) {
     return analyze(argv, new Ctx(shDialect, scriptFiles), 0, 0);
   }
 
@@ -323,8 +346,8 @@ public final class ProcessModel {
   }
 
   /**
-   * @param offset where {@code argv} starts in the top-level command line, or -1 when it comes
-   *     from inside a script (then no script index is recorded)
+   * @param offset where {@code argv} starts in the top-level command line, or -1 when it comes from
+   *     inside a script (then no script index is recorded)
    */
   private static ProcessModel analyze(List<String> argv, Ctx ctx, int depth, int offset) {
     if (argv == null || argv.isEmpty() || depth > 6) {
@@ -354,32 +377,59 @@ public final class ProcessModel {
     String program = Programs.basename(cmd.get(0));
     if (Programs.isInit(program)) {
       List<String> childArgv = initChild(program, cmd);
-      ProcessModel child = analyze(childArgv, ctx, depth + 1,
-          shift(at, cmd.size() - childArgv.size()));
-      Builder init = pid1(Pid1.INIT, program).shell(child.shell()).launchers(child.launchers())
-          .main(child.mainProgram()).script(child.scriptIndex, child.script)
-          .programs(List.of(program)).programs(child.programs).assume(child.assumptions);
-      if (child.pid1() == Pid1.SHELL && child.placement() == Placement.CHILD_OF_SHELL
+      ProcessModel child =
+          analyze(childArgv, ctx, depth + 1, shift(at, cmd.size() - childArgv.size()));
+      Builder init =
+          pid1(Pid1.INIT, program)
+              .shell(child.shell())
+              .launchers(child.launchers())
+              .main(child.mainProgram())
+              .script(child.scriptIndex, child.script)
+              .programs(List.of(program))
+              .programs(child.programs)
+              .assume(child.assumptions);
+      if (child.pid1() == Pid1.SHELL
+          && child.placement() == Placement.CHILD_OF_SHELL
           && !child.forwardsSignals()) {
         // Measured: the init signals the shell (dumb-init its whole group), the shell is not
         // PID 1 so it dies at once without waiting for its child, the init exits with it, and
         // the kernel SIGKILLs the app, mid-shutdown at best.
         return init.app(child.app(), Placement.CHILD_OF_SHELL)
-            .keepsPid1Because(program + " signals the shell, which exits at once without"
-                + " waiting for " + child.mainProgram() + "; " + program + " exits with it and the"
-                + " kernel SIGKILLs " + child.mainProgram(), false)
+            .keepsPid1Because(
+                program
+                    + " signals the shell, which exits at once without"
+                    + " waiting for "
+                    + child.mainProgram()
+                    + "; "
+                    + program
+                    + " exits with it and the"
+                    + " kernel SIGKILLs "
+                    + child.mainProgram(),
+                false)
             .build();
       }
-      return init.app(child.app(), child.app().isPresent() ? Placement.CHILD_OF_INIT : Placement.NONE)
-          .keepsPid1Because("", true).build();
+      return init.app(
+              child.app(), child.app().isPresent() ? Placement.CHILD_OF_INIT : Placement.NONE)
+          .keepsPid1Because("", true)
+          .build();
     }
     if (Programs.isBusybox(program) && cmd.size() > 1 && Programs.isShell(cmd.get(1))) {
-      return analyzeShell("busybox " + cmd.get(1), ShellDialect.ASH,
-          cmd.subList(2, cmd.size()), ctx, depth, shift(at, 2));
+      return analyzeShell(
+          "busybox " + cmd.get(1),
+          ShellDialect.ASH,
+          cmd.subList(2, cmd.size()),
+          ctx,
+          depth,
+          shift(at, 2));
     }
     if (Programs.isShell(program)) {
-      return analyzeShell(program, dialectOf(program, ctx.sh()), cmd.subList(1, cmd.size()),
-          ctx, depth, shift(at, 1));
+      return analyzeShell(
+          program,
+          dialectOf(program, ctx.sh()),
+          cmd.subList(1, cmd.size()),
+          ctx,
+          depth,
+          shift(at, 1));
     }
     Optional<String> file = ctx.file(cmd.get(0));
     if (file.isPresent()) {
@@ -392,29 +442,44 @@ public final class ProcessModel {
         return analyzeUnwrapped(python, ctx, depth, -1);
       }
       String shell = Programs.SHELLS.contains(interpreter) ? interpreter : "sh";
-      return scriptFile(shell, dialectOf(shell, ctx.sh()), cmd.get(0), file.get(),
-          cmd.subList(1, cmd.size()), ctx, depth);
+      return scriptFile(
+          shell,
+          dialectOf(shell, ctx.sh()),
+          cmd.get(0),
+          file.get(),
+          cmd.subList(1, cmd.size()),
+          ctx,
+          depth);
     }
     if (Programs.isEntrypointScript(program) && cmd.size() > 1) {
       // Entry-point scripts by convention end in exec "$@": seen through, with that stated.
       ProcessModel child = analyze(cmd.subList(1, cmd.size()), ctx, depth + 1, shift(at, 1));
-      return child.toBuilder().programs(List.of(program))
-          .assume(List.of(cmd.get(0) + " ends in exec \"$@\"")).build();
+      return child.toBuilder()
+          .programs(List.of(program))
+          .assume(List.of(cmd.get(0) + " ends in exec \"$@\""))
+          .build();
     }
     if (Programs.RUNNERS.contains(program) && cmd.size() > 2 && cmd.get(1).equals("run")) {
       List<String> childArgv = skipRunnerOptions(cmd);
-      ProcessModel child = analyze(childArgv, ctx, depth + 1,
-          shift(at, cmd.size() - childArgv.size()));
+      ProcessModel child =
+          analyze(childArgv, ctx, depth + 1, shift(at, cmd.size() - childArgv.size()));
       return pid1(Pid1.OTHER, program)
           .app(child.app(), child.app().isPresent() ? Placement.CHILD_OF_OTHER : Placement.NONE)
-          .launchers(child.launchers()).main(child.mainProgram())
-          .programs(List.of(program)).programs(child.programs).assume(child.assumptions).build();
+          .launchers(child.launchers())
+          .main(child.mainProgram())
+          .programs(List.of(program))
+          .programs(child.programs)
+          .assume(child.assumptions)
+          .build();
     }
     Optional<Launcher> launcher = Launcher.recognize(cmd);
     if (launcher.isPresent()) {
-      return pid1(Pid1.APP, program).app(launcher, Placement.DIRECT)
-          .launchers(List.of(launcher.get())).main(launcher.get().describe())
-          .programs(List.of(program)).build();
+      return pid1(Pid1.APP, program)
+          .app(launcher, Placement.DIRECT)
+          .launchers(List.of(launcher.get()))
+          .main(launcher.get().describe())
+          .programs(List.of(program))
+          .build();
     }
     return pid1(Pid1.OTHER, program).main(program).programs(List.of(program)).build();
   }
@@ -445,8 +510,9 @@ public final class ProcessModel {
         break;
       }
       // tini -p SIG / -e CODE, dumb-init -r s:r take a value
-      boolean takesValue = (init.startsWith("tini") && (a.equals("-p") || a.equals("-e")))
-          || (init.equals("dumb-init") && (a.equals("-r") || a.equals("--rewrite")));
+      boolean takesValue =
+          (init.startsWith("tini") && (a.equals("-p") || a.equals("-e")))
+              || (init.equals("dumb-init") && (a.equals("-r") || a.equals("--rewrite")));
       i += takesValue ? 2 : 1;
     }
     return i < cmd.size() ? cmd.subList(i, cmd.size()) : List.of();
@@ -460,8 +526,13 @@ public final class ProcessModel {
     return i < cmd.size() ? cmd.subList(i, cmd.size()) : List.of();
   }
 
-  private static ProcessModel analyzeShell(String shellName, ShellDialect dialect,
-      List<String> shellArgs, Ctx ctx, int depth, int offset) {
+  private static ProcessModel analyzeShell(
+      String shellName,
+      ShellDialect dialect,
+      List<String> shellArgs,
+      Ctx ctx,
+      int depth,
+      int offset) {
     String script = null;
     int scriptAt = -1;
     List<String> positional = List.of();
@@ -498,33 +569,54 @@ public final class ProcessModel {
       }
       // "sh start.sh": a script file.
       String path = shellArgs.get(i);
-      return scriptFile(program, dialect, path, ctx.file(path).orElse(null),
-          shellArgs.subList(i + 1, shellArgs.size()), ctx, depth);
+      return scriptFile(
+          program,
+          dialect,
+          path,
+          ctx.file(path).orElse(null),
+          shellArgs.subList(i + 1, shellArgs.size()),
+          ctx,
+          depth);
     }
     ShellScript parsed = ShellScript.parse(script);
-    ProcessModel result = new ScriptAnalysis(parsed, dialect, positional, ctx, depth, "")
-        .result(program);
+    ProcessModel result =
+        new ScriptAnalysis(parsed, dialect, positional, ctx, depth, "").result(program);
     // The script decides PID 1 unless it exec'd something that itself holds another script.
-    return result.scriptIndex >= 0 || result.pid1 == Pid1.INIT ? result
+    return result.scriptIndex >= 0 || result.pid1 == Pid1.INIT
+        ? result
         : result.toBuilder().script(scriptAt, parsed).programs(List.of(program)).build();
   }
 
   /**
    * A shell running a script file. Measured: bash, dash and busybox ash alike keep PID 1 while a
-   * script file runs, exec'ing nothing by themselves. With the body unknown, the shell is taken
-   * to keep PID 1 unless the file ends in exec, and that is stated.
+   * script file runs, exec'ing nothing by themselves. With the body unknown, the shell is taken to
+   * keep PID 1 unless the file ends in exec, and that is stated.
    */
-  private static ProcessModel scriptFile(String shell, ShellDialect dialect, String path,
-      String body, List<String> args, Ctx ctx, int depth) {
+  private static ProcessModel scriptFile(
+      String shell,
+      ShellDialect dialect,
+      String path,
+      String body,
+      List<String> args,
+      Ctx ctx,
+      int depth) {
     String name = Programs.basename(path);
     if (body == null) {
-      return pid1(Pid1.SHELL, shell).shell(dialect)
+      return pid1(Pid1.SHELL, shell)
+          .shell(dialect)
           .app(Optional.empty(), Placement.CHILD_OF_SHELL)
-          .keepsPid1Because(shell + " runs the script file " + name + " and stays PID 1 while it"
-              + " runs: a shell running a script file does not replace itself with its last"
-              + " command (measured)", false)
-          .main("the script's commands").programs(List.of(shell, path))
-          .assume(List.of(name + " does not end in exec")).build();
+          .keepsPid1Because(
+              shell
+                  + " runs the script file "
+                  + name
+                  + " and stays PID 1 while it"
+                  + " runs: a shell running a script file does not replace itself with its last"
+                  + " command (measured)",
+              false)
+          .main("the script's commands")
+          .programs(List.of(shell, path))
+          .assume(List.of(name + " does not end in exec"))
+          .build();
     }
     List<String> positional = new ArrayList<>();
     positional.add(path);
@@ -577,13 +669,20 @@ public final class ProcessModel {
     private final List<String> positional;
     private final Ctx ctx;
     private final int depth;
+
     /** The script file's name, or empty for a {@code -c} script. */
     private final String file;
+
     private final List<Site> sites = new ArrayList<>();
     private final List<Simple> all;
 
-    ScriptAnalysis(ShellScript script, ShellDialect dialect, List<String> positional,
-        Ctx ctx, int depth, String file) {
+    ScriptAnalysis(
+        ShellScript script,
+        ShellDialect dialect,
+        List<String> positional,
+        Ctx ctx,
+        int depth,
+        String file) {
       this.dialect = dialect;
       this.positional = positional;
       this.ctx = ctx;
@@ -591,12 +690,24 @@ public final class ProcessModel {
       this.file = file;
       this.all = script.allCommands();
       // A script file's last command is never exec'd implicitly (measured for bash, dash, ash).
-      walk(script.statements(), true, file.isEmpty() && dialect.execsFinalCommand(), false,
-          false, "", true);
+      walk(
+          script.statements(),
+          true,
+          file.isEmpty() && dialect.execsFinalCommand(),
+          false,
+          false,
+          "",
+          true);
     }
 
-    private void walk(List<Statement> statements, boolean main, boolean finalEligible,
-        boolean inSubshell, boolean inBraces, String inCompound, boolean topLevel) {
+    private void walk(
+        List<Statement> statements,
+        boolean main,
+        boolean finalEligible,
+        boolean inSubshell,
+        boolean inBraces,
+        String inCompound,
+        boolean topLevel) {
       for (int s = 0; s < statements.size(); s++) {
         Statement st = statements.get(s);
         boolean lastStatement = s == statements.size() - 1;
@@ -604,43 +715,93 @@ public final class ProcessModel {
         for (int p = 0; p < pipelines.size(); p++) {
           Pipeline pipe = pipelines.get(p);
           boolean single = pipe.commands().size() == 1;
-          boolean finalHere = finalEligible && lastStatement && p == pipelines.size() - 1
-              && !st.background() && single && !pipe.negated();
+          boolean finalHere =
+              finalEligible
+                  && lastStatement
+                  && p == pipelines.size() - 1
+                  && !st.background()
+                  && single
+                  && !pipe.negated();
           boolean mainHere = main && !st.background() && single;
           boolean lastOfScript = topLevel && lastStatement && p == pipelines.size() - 1;
           for (Node node : pipe.commands()) {
-            visit(node, mainHere, finalHere, st.background(), !single, pipe.negated(),
-                inSubshell, inBraces, inCompound, lastOfScript);
+            visit(
+                node,
+                mainHere,
+                finalHere,
+                st.background(),
+                !single,
+                pipe.negated(),
+                inSubshell,
+                inBraces,
+                inCompound,
+                lastOfScript);
           }
         }
       }
     }
 
-    private void visit(Node node, boolean main, boolean finalHere, boolean background,
-        boolean piped, boolean negated, boolean inSubshell, boolean inBraces, String inCompound,
+    private void visit(
+        Node node,
+        boolean main,
+        boolean finalHere,
+        boolean background,
+        boolean piped,
+        boolean negated,
+        boolean inSubshell,
+        boolean inBraces,
+        String inCompound,
         boolean lastOfScript) {
       if (node instanceof Simple simple) {
         if (simple.isEmpty()) {
           return;
         }
         // bash does not exec a redirected command or one inside a group or compound command.
-        boolean fin = finalHere && (dialect == ShellDialect.ASH
-            || (!simple.redirected() && !inSubshell && !inBraces && inCompound.isEmpty()));
-        sites.add(new Site(simple, main, fin, background, piped, negated, inSubshell, inBraces,
-            inCompound, lastOfScript));
+        boolean fin =
+            finalHere
+                && (dialect == ShellDialect.ASH
+                    || (!simple.redirected() && !inSubshell && !inBraces && inCompound.isEmpty()));
+        sites.add(
+            new Site(
+                simple,
+                main,
+                fin,
+                background,
+                piped,
+                negated,
+                inSubshell,
+                inBraces,
+                inCompound,
+                lastOfScript));
       } else if (node instanceof Group g) {
         // busybox ash runs a final subshell in its own process (measured); other subshells fork.
         boolean subshellForks = g.subshell() && !(dialect == ShellDialect.ASH && finalHere);
-        walk(g.body(), main && !subshellForks, finalHere, inSubshell || g.subshell(),
-            inBraces || !g.subshell(), inCompound, lastOfScript);
+        walk(
+            g.body(),
+            main && !subshellForks,
+            finalHere,
+            inSubshell || g.subshell(),
+            inBraces || !g.subshell(),
+            inCompound,
+            lastOfScript);
       } else if (node instanceof Compound c) {
         List<Simple> cmds = c.commands();
         for (int k = 0; k < cmds.size(); k++) {
           boolean last = k == cmds.size() - 1;
-          boolean fin = finalHere && last && dialect == ShellDialect.ASH && !c.isLoop()
-              && !c.isFunction();
-          sites.add(new Site(cmds.get(k), main && !c.isFunction(), fin, background, piped,
-              negated, inSubshell, inBraces, c.keyword(), lastOfScript && last));
+          boolean fin =
+              finalHere && last && dialect == ShellDialect.ASH && !c.isLoop() && !c.isFunction();
+          sites.add(
+              new Site(
+                  cmds.get(k),
+                  main && !c.isFunction(),
+                  fin,
+                  background,
+                  piped,
+                  negated,
+                  inSubshell,
+                  inBraces,
+                  c.keyword(),
+                  lastOfScript && last));
         }
       }
     }
@@ -671,29 +832,45 @@ public final class ProcessModel {
       Site target = appSite != null ? appSite : lastLongRunning;
       boolean traps = all.stream().anyMatch(c -> c.name().equals("trap"));
       if (target == null) {
-        return pid1(Pid1.SHELL, shellProgram).shell(dialect).launchers(launchers)
-            .programs(programs).build();
+        return pid1(Pid1.SHELL, shellProgram)
+            .shell(dialect)
+            .launchers(launchers)
+            .programs(programs)
+            .build();
       }
       List<String> argv = expandPositional(target.argv());
       if (argv.isEmpty()) {
-        return pid1(Pid1.SHELL, shellProgram).shell(dialect).launchers(launchers)
-            .programs(programs).build();
+        return pid1(Pid1.SHELL, shellProgram)
+            .shell(dialect)
+            .launchers(launchers)
+            .programs(programs)
+            .build();
       }
       boolean explicitExec = target.isExec() && target.mainShell();
       boolean implicitExec = !target.isExec() && target.finalPosition() && !traps;
       if (explicitExec || implicitExec) {
         ProcessModel inner = analyze(argv, ctx, depth + 1, -1);
-        Placement placement = inner.pid1() == Pid1.APP
-            ? (explicitExec ? Placement.EXPLICIT_EXEC : Placement.IMPLICIT_EXEC)
-            : inner.placement();
-        return inner.toBuilder().shell(inner.shell() != null ? inner.shell() : dialect)
-            .placement(placement).launchers(launchers).programs(programs).build();
+        Placement placement =
+            inner.pid1() == Pid1.APP
+                ? (explicitExec ? Placement.EXPLICIT_EXEC : Placement.IMPLICIT_EXEC)
+                : inner.placement();
+        return inner.toBuilder()
+            .shell(inner.shell() != null ? inner.shell() : dialect)
+            .placement(placement)
+            .launchers(launchers)
+            .programs(programs)
+            .build();
       }
       String main = app != null ? app.describe() : Programs.basename(argv.get(0));
-      return pid1(Pid1.SHELL, shellProgram).shell(dialect)
+      return pid1(Pid1.SHELL, shellProgram)
+          .shell(dialect)
           .app(Optional.ofNullable(app), Placement.CHILD_OF_SHELL)
           .keepsPid1Because(reason(target, traps), forwardsSigterm())
-          .launchers(launchers).main(main).programs(programs).assume(assumed).build();
+          .launchers(launchers)
+          .main(main)
+          .programs(programs)
+          .assume(assumed)
+          .build();
     }
 
     private List<String> expandPositional(List<String> words) {
@@ -733,10 +910,12 @@ public final class ProcessModel {
           continue;
         }
         String action = w.get(1);
-        boolean term = w.subList(2, w.size()).stream()
-            .map(sig -> sig.toUpperCase(Locale.ROOT))
-            .anyMatch(sig -> sig.equals("TERM") || sig.equals("SIGTERM") || sig.equals("15"));
-        if (term && action.contains("kill")
+        boolean term =
+            w.subList(2, w.size()).stream()
+                .map(sig -> sig.toUpperCase(Locale.ROOT))
+                .anyMatch(sig -> sig.equals("TERM") || sig.equals("SIGTERM") || sig.equals("15"));
+        if (term
+            && action.contains("kill")
             && (!mustWait || action.contains("wait") || waits >= 2)) {
           return true;
         }
@@ -747,7 +926,10 @@ public final class ProcessModel {
     private String reason(Site site, boolean traps) {
       String sh = dialect.label();
       if (!file.isEmpty() && !site.background() && !site.piped() && !termTrap(false)) {
-        return sh + " runs the script file " + file + " and stays PID 1: a script file's last"
+        return sh
+            + " runs the script file "
+            + file
+            + " and stays PID 1: a script file's last"
             + " command is not exec'd unless it says exec (measured)";
       }
       if (termTrap(false)) {
@@ -764,7 +946,8 @@ public final class ProcessModel {
         return "its exec runs in a subshell, not in the PID 1 shell";
       }
       if (dialect == ShellDialect.DASH) {
-        return sh + " (the /bin/sh of Debian-based images) never replaces itself with the last"
+        return sh
+            + " (the /bin/sh of Debian-based images) never replaces itself with the last"
             + " command unless it is prefixed with exec";
       }
       if (site.negated()) {

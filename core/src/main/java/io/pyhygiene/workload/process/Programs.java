@@ -1,7 +1,6 @@
 package io.pyhygiene.workload.process;
 
 import io.pyhygiene.workload.shell.ShellScript;
-
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -14,8 +13,7 @@ public final class Programs {
 
   private static final Pattern SHELL_VARIABLE = Pattern.compile("[A-Z_][A-Z0-9_]*");
 
-  private static final Pattern PYTHON =
-      Pattern.compile("(python|pypy)(\\d+(\\.\\d+)?)?[a-z]?");
+  private static final Pattern PYTHON = Pattern.compile("(python|pypy)(\\d+(\\.\\d+)?)?[a-z]?");
 
   /** Init processes that reap zombies and forward signals to their child. */
   static final Set<String> INITS = Set.of("tini", "tini-static", "dumb-init", "catatonit");
@@ -23,12 +21,20 @@ public final class Programs {
   static final Set<String> SHELLS = Set.of("sh", "dash", "bash", "ash", "zsh", "ksh", "mksh");
 
   /**
-   * Programs that replace themselves with their argument (exec), so the argument ends up with
-   * their PID: privilege droppers, {@code env}, and the APM bootstrap wrappers of Python services.
+   * Programs that replace themselves with their argument (exec), so the argument ends up with their
+   * PID: privilege droppers, {@code env}, and the APM bootstrap wrappers of Python services.
    */
   static final Set<String> EXEC_WRAPPERS =
-      Set.of("env", "gosu", "su-exec", "nice", "stdbuf", "ddtrace-run", "opentelemetry-instrument",
-          "chpst", "setpriv");
+      Set.of(
+          "env",
+          "gosu",
+          "su-exec",
+          "nice",
+          "stdbuf",
+          "ddtrace-run",
+          "opentelemetry-instrument",
+          "chpst",
+          "setpriv");
 
   /** Python project runners that start the program as their child (they stay its parent). */
   static final Set<String> RUNNERS = Set.of("uv", "pdm", "hatch", "rye");
@@ -38,35 +44,173 @@ public final class Programs {
 
   /** Shell builtins and set-up commands that are never the long-running process of a script. */
   static final Set<String> NOT_LONG_RUNNING =
-      Set.of("cd", "export", "set", "unset", "echo", "printf", "true", "false", ":", "test", "[",
-          "[[", "source", ".", "trap", "wait", "ulimit", "umask", "shift", "read", "exit",
-          "return", "local", "readonly", "alias", "mkdir", "chmod", "chown", "cp", "mv", "rm",
-          "ln", "touch", "cat", "sleep", "exec");
+      Set.of(
+          "cd",
+          "export",
+          "set",
+          "unset",
+          "echo",
+          "printf",
+          "true",
+          "false",
+          ":",
+          "test",
+          "[",
+          "[[",
+          "source",
+          ".",
+          "trap",
+          "wait",
+          "ulimit",
+          "umask",
+          "shift",
+          "read",
+          "exit",
+          "return",
+          "local",
+          "readonly",
+          "alias",
+          "mkdir",
+          "chmod",
+          "chown",
+          "cp",
+          "mv",
+          "rm",
+          "ln",
+          "touch",
+          "cat",
+          "sleep",
+          "exec");
 
   /**
    * Entry-point scripts by their conventional names: images' {@code ENTRYPOINT} wrappers that set
    * up and then {@code exec "$@"}. Seen through, with that assumption stated.
    */
-  static final Set<String> ENTRYPOINT_SCRIPTS = Set.of("entrypoint", "entrypoint.sh",
-      "docker-entrypoint", "docker-entrypoint.sh", "docker-entrypoint.bash", "entrypoint.bash",
-      "container-entrypoint", "container-entrypoint.sh");
+  static final Set<String> ENTRYPOINT_SCRIPTS =
+      Set.of(
+          "entrypoint",
+          "entrypoint.sh",
+          "docker-entrypoint",
+          "docker-entrypoint.sh",
+          "docker-entrypoint.bash",
+          "entrypoint.bash",
+          "container-entrypoint",
+          "container-entrypoint.sh");
 
   /** Programs that are not Python: an nginx or node process is not a Python service. */
-  static final Set<String> NOT_PYTHON = Set.of("nginx", "node", "nodejs", "java", "redis-server",
-      "redis-sentinel", "redis-cli", "postgres", "postmaster", "pgbouncer", "envoy", "traefik",
-      "caddy", "httpd", "apache2", "haproxy", "memcached", "clickhouse-server", "clickhouse",
-      "mysqld", "mariadbd", "mongod", "dotnet", "ruby", "bundle", "rails", "puma", "unicorn",
-      "php", "php-fpm", "npm", "npx", "yarn", "pnpm", "deno", "bun", "configurable-http-proxy",
-      "relay", "socat", "nc", "netcat", "curl", "wget", "kubectl", "psql", "vector", "fluent-bit",
-      "fluentd", "otelcol", "kafka-server-start.sh", "zookeeper-server-start.sh", "pause",
-      "coredns", "statsd_exporter", "prometheus", "grafana-server", "minio", "etcd");
+  static final Set<String> NOT_PYTHON =
+      Set.of(
+          "nginx",
+          "node",
+          "nodejs",
+          "java",
+          "redis-server",
+          "redis-sentinel",
+          "redis-cli",
+          "postgres",
+          "postmaster",
+          "pgbouncer",
+          "envoy",
+          "traefik",
+          "caddy",
+          "httpd",
+          "apache2",
+          "haproxy",
+          "memcached",
+          "clickhouse-server",
+          "clickhouse",
+          "mysqld",
+          "mariadbd",
+          "mongod",
+          "dotnet",
+          "ruby",
+          "bundle",
+          "rails",
+          "puma",
+          "unicorn",
+          "php",
+          "php-fpm",
+          "npm",
+          "npx",
+          "yarn",
+          "pnpm",
+          "deno",
+          "bun",
+          "configurable-http-proxy",
+          "relay",
+          "socat",
+          "nc",
+          "netcat",
+          "curl",
+          "wget",
+          "kubectl",
+          "psql",
+          "vector",
+          "fluent-bit",
+          "fluentd",
+          "otelcol",
+          "kafka-server-start.sh",
+          "zookeeper-server-start.sh",
+          "pause",
+          "coredns",
+          "statsd_exporter",
+          "prometheus",
+          "grafana-server",
+          "minio",
+          "etcd");
 
   /** Utilities and builtins scripts use around their real work: not Python. */
-  static final Set<String> UTILITIES = Set.of("find", "wc", "date", "grep", "sed", "awk", "tail",
-      "head", "sort", "uniq", "xargs", "tee", "ls", "du", "df", "tar", "gzip", "gunzip", "id",
-      "whoami", "hostname", "env", "printenv", "basename", "dirname", "expr", "seq", "tr", "cut",
-      "stat", "touch", "kill", "pkill", "ps", "nohup", "timeout", "realpath", "readlink", "md5sum",
-      "sha256sum", "base64", "getent", "su", "sudo", "chgrp", "install", "logger", "yes", "watch");
+  static final Set<String> UTILITIES =
+      Set.of(
+          "find",
+          "wc",
+          "date",
+          "grep",
+          "sed",
+          "awk",
+          "tail",
+          "head",
+          "sort",
+          "uniq",
+          "xargs",
+          "tee",
+          "ls",
+          "du",
+          "df",
+          "tar",
+          "gzip",
+          "gunzip",
+          "id",
+          "whoami",
+          "hostname",
+          "env",
+          "printenv",
+          "basename",
+          "dirname",
+          "expr",
+          "seq",
+          "tr",
+          "cut",
+          "stat",
+          "touch",
+          "kill",
+          "pkill",
+          "ps",
+          "nohup",
+          "timeout",
+          "realpath",
+          "readlink",
+          "md5sum",
+          "sha256sum",
+          "base64",
+          "getent",
+          "su",
+          "sudo",
+          "chgrp",
+          "install",
+          "logger",
+          "yes",
+          "watch");
 
   /** For documentation: init processes that stay PID 1 and forward signals, sorted. */
   public static List<String> inits() {
@@ -96,14 +240,27 @@ public final class Programs {
     return NOT_PYTHON.stream().sorted().toList();
   }
 
-  /** Whether every program seen is known and none is Python (so env or image hints must not win). */
+  /**
+   * Whether every program seen is known and none is Python (so env or image hints must not win).
+   */
   public static boolean allKnownNotPython(java.util.List<String> programs) {
-    return !programs.isEmpty() && programs.stream().map(Programs::basename).allMatch(p ->
-        NOT_PYTHON.contains(p) || UTILITIES.contains(p) || NOT_LONG_RUNNING.contains(p)
-            || SHELLS.contains(p) || INITS.contains(p) || EXEC_WRAPPERS.contains(p)
-            || ENTRYPOINT_SCRIPTS.contains(p) || p.equals("busybox")
-            // (( VAR > 0 )) and stray words of arithmetic read as a command name, not programs
-            || SHELL_VARIABLE.matcher(p).matches() || p.startsWith("("));
+    return !programs.isEmpty()
+        && programs.stream()
+            .map(Programs::basename)
+            .allMatch(
+                p ->
+                    NOT_PYTHON.contains(p)
+                        || UTILITIES.contains(p)
+                        || NOT_LONG_RUNNING.contains(p)
+                        || SHELLS.contains(p)
+                        || INITS.contains(p)
+                        || EXEC_WRAPPERS.contains(p)
+                        || ENTRYPOINT_SCRIPTS.contains(p)
+                        || p.equals("busybox")
+                        // (( VAR > 0 )) and stray words of arithmetic read as a command name, not
+                        // programs
+                        || SHELL_VARIABLE.matcher(p).matches()
+                        || p.startsWith("("));
   }
 
   static boolean isEntrypointScript(String program) {
@@ -158,8 +315,11 @@ public final class Programs {
           String a = argv.get(i);
           if (a.equals("--")) {
             return i + 1;
-          } else if (a.equals("-u") || a.equals("--unset") || a.equals("-C")
-              || a.equals("--chdir") || a.equals("-S")) {
+          } else if (a.equals("-u")
+              || a.equals("--unset")
+              || a.equals("-C")
+              || a.equals("--chdir")
+              || a.equals("-S")) {
             i += 2;
           } else if (a.startsWith("-") || ShellScript.isAssignment(a)) {
             i++;
@@ -203,8 +363,8 @@ public final class Programs {
         // stdbuf -oL, ddtrace-run, opentelemetry-instrument --service_name x, setpriv --reuid=1
         while (i < argv.size() && argv.get(i).startsWith("-")) {
           String a = argv.get(i);
-          boolean takesValue = !a.contains("=") && a.startsWith("--")
-              && prog.equals("opentelemetry-instrument");
+          boolean takesValue =
+              !a.contains("=") && a.startsWith("--") && prog.equals("opentelemetry-instrument");
           i += takesValue ? 2 : 1;
         }
         return i < argv.size() ? i : -1;

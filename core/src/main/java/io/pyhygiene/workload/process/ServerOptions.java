@@ -2,18 +2,17 @@ package io.pyhygiene.workload.process;
 
 import io.pyhygiene.workload.Env;
 import io.pyhygiene.workload.shell.ShellLexer;
-
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * What a Python launcher's options and environment say about its worker processes, its drain
- * time on SIGTERM and its debug switches. Options are read in every spelling the servers accept
- * ({@code -w 4}, {@code -w4}, {@code --workers 4}, {@code --workers=4}); for gunicorn the command
- * line overrides {@code GUNICORN_CMD_ARGS}, which overrides {@code WEB_CONCURRENCY}, as gunicorn
- * itself resolves them.
+ * What a Python launcher's options and environment say about its worker processes, its drain time
+ * on SIGTERM and its debug switches. Options are read in every spelling the servers accept ({@code
+ * -w 4}, {@code -w4}, {@code --workers 4}, {@code --workers=4}); for gunicorn the command line
+ * overrides {@code GUNICORN_CMD_ARGS}, which overrides {@code WEB_CONCURRENCY}, as gunicorn itself
+ * resolves them.
  *
  * @param workers worker processes, when known
  * @param workersSource where the count came from, e.g. {@code --workers} or {@code WEB_CONCURRENCY}
@@ -21,8 +20,8 @@ import java.util.OptionalInt;
  * @param reload whether an auto-reload (development) switch is on
  * @param drainOption the option that bounds the drain ({@code --graceful-timeout}, ...), or empty
  */
-public record ServerOptions(OptionalInt workers, String workersSource, Drain drain, boolean reload,
-    String drainOption) {
+public record ServerOptions(
+    OptionalInt workers, String workersSource, Drain drain, boolean reload, String drainOption) {
 
   public ServerOptions(OptionalInt workers, String workersSource, Drain drain, boolean reload) {
     this(workers, workersSource, drain, reload, "");
@@ -65,43 +64,64 @@ public record ServerOptions(OptionalInt workers, String workersSource, Drain dra
       case GUNICORN -> gunicorn(args, env).bounding("--graceful-timeout");
       case UVICORN -> uvicorn(args, env).bounding("--timeout-graceful-shutdown");
       case UWSGI -> uwsgi(launcher, env).bounding("--harakiri");
-      case HYPERCORN -> new ServerOptions(
-          intOption(args, env, "-w", "--workers").map(OptionalInt::of).orElse(OptionalInt.empty()),
-          "--workers",
-          intOption(args, env, null, "--graceful-timeout")
-              .map(s -> Drain.bounded(s, "--graceful-timeout"))
-              .orElse(Drain.bounded(3, "hypercorn's default --graceful-timeout")),
-          false, "--graceful-timeout");
+      case HYPERCORN ->
+          new ServerOptions(
+              intOption(args, env, "-w", "--workers")
+                  .map(OptionalInt::of)
+                  .orElse(OptionalInt.empty()),
+              "--workers",
+              intOption(args, env, null, "--graceful-timeout")
+                  .map(s -> Drain.bounded(s, "--graceful-timeout"))
+                  .orElse(Drain.bounded(3, "hypercorn's default --graceful-timeout")),
+              false,
+              "--graceful-timeout");
       case CELERY -> celery(args, env);
-      case GRANIAN -> new ServerOptions(
-          intOption(args, env, null, "--workers").map(OptionalInt::of).orElse(OptionalInt.empty()),
-          "--workers", Drain.none(), hasFlag(args, "--reload"));
-      case FLASK -> new ServerOptions(OptionalInt.empty(), "", Drain.none(),
-          hasFlag(args, "--reload") || hasFlag(args, "--debug"));
+      case GRANIAN ->
+          new ServerOptions(
+              intOption(args, env, null, "--workers")
+                  .map(OptionalInt::of)
+                  .orElse(OptionalInt.empty()),
+              "--workers",
+              Drain.none(),
+              hasFlag(args, "--reload"));
+      case FLASK ->
+          new ServerOptions(
+              OptionalInt.empty(),
+              "",
+              Drain.none(),
+              hasFlag(args, "--reload") || hasFlag(args, "--debug"));
       default -> none();
     };
   }
 
   private static ServerOptions gunicorn(List<String> cli, Env env) {
-    List<String> fromEnv = env.literal("GUNICORN_CMD_ARGS").map(ShellLexer::splitWords)
-        .orElse(List.of());
+    List<String> fromEnv =
+        env.literal("GUNICORN_CMD_ARGS").map(ShellLexer::splitWords).orElse(List.of());
     // A config file (-c) may set workers and graceful_timeout where the manifest cannot show it:
     // its worker count is unknown, and the drain default is stated as an assumption.
-    boolean configFile = !optionValues(cli, "-c", "--config").isEmpty()
-        || !optionValues(fromEnv, "-c", "--config").isEmpty();
-    Workers workers = Workers.first(
-        Workers.option(cli, env, "-w", "--workers", "--workers"),
-        Workers.option(fromEnv, env, "-w", "--workers", "GUNICORN_CMD_ARGS"),
-        configFile ? new Workers(OptionalInt.empty(), "config file") : null,
-        Workers.env(env, "WEB_CONCURRENCY"),
-        new Workers(OptionalInt.of(1), "gunicorn default"));
-    Drain drain = intOption(cli, env, null, "--graceful-timeout")
-        .map(s -> Drain.bounded(s, "--graceful-timeout"))
-        .or(() -> intOption(fromEnv, env, null, "--graceful-timeout")
-            .map(s -> Drain.bounded(s, "--graceful-timeout in GUNICORN_CMD_ARGS")))
-        .orElse(Drain.bounded(30, configFile
-            ? "gunicorn's default --graceful-timeout, unless the config file sets graceful_timeout"
-            : "gunicorn's default --graceful-timeout"));
+    boolean configFile =
+        !optionValues(cli, "-c", "--config").isEmpty()
+            || !optionValues(fromEnv, "-c", "--config").isEmpty();
+    Workers workers =
+        Workers.first(
+            Workers.option(cli, env, "-w", "--workers", "--workers"),
+            Workers.option(fromEnv, env, "-w", "--workers", "GUNICORN_CMD_ARGS"),
+            configFile ? new Workers(OptionalInt.empty(), "config file") : null,
+            Workers.env(env, "WEB_CONCURRENCY"),
+            new Workers(OptionalInt.of(1), "gunicorn default"));
+    Drain drain =
+        intOption(cli, env, null, "--graceful-timeout")
+            .map(s -> Drain.bounded(s, "--graceful-timeout"))
+            .or(
+                () ->
+                    intOption(fromEnv, env, null, "--graceful-timeout")
+                        .map(s -> Drain.bounded(s, "--graceful-timeout in GUNICORN_CMD_ARGS")))
+            .orElse(
+                Drain.bounded(
+                    30,
+                    configFile
+                        ? "gunicorn's default --graceful-timeout, unless the config file sets graceful_timeout"
+                        : "gunicorn's default --graceful-timeout"));
     boolean reload = hasFlag(cli, "--reload") || hasFlag(fromEnv, "--reload");
     return new ServerOptions(workers.count(), workers.source(), drain, reload);
   }
@@ -112,67 +132,94 @@ public record ServerOptions(OptionalInt workers, String workersSource, Drain dra
    * flower) do not drain.
    */
   private static ServerOptions celery(List<String> args, Env env) {
-    OptionalInt workers = intOption(args, env, "-c", "--concurrency").map(OptionalInt::of)
-        .orElse(OptionalInt.empty());
+    OptionalInt workers =
+        intOption(args, env, "-c", "--concurrency")
+            .map(OptionalInt::of)
+            .orElse(OptionalInt.empty());
     if (!args.contains("worker")) {
       return new ServerOptions(workers, "--concurrency", Drain.none(), false);
     }
-    Drain drain = intOption(args, env, null, "--time-limit")
-        .map(s -> Drain.bounded(s, "--time-limit (Celery's warm shutdown waits for running"
-            + " tasks up to their hard time limit)"))
-        .orElse(new Drain(Drain.Kind.UNBOUNDED, 0, "no --time-limit (Celery's warm shutdown"
-            + " waits for running tasks however long they take)"));
+    Drain drain =
+        intOption(args, env, null, "--time-limit")
+            .map(
+                s ->
+                    Drain.bounded(
+                        s,
+                        "--time-limit (Celery's warm shutdown waits for running"
+                            + " tasks up to their hard time limit)"))
+            .orElse(
+                new Drain(
+                    Drain.Kind.UNBOUNDED,
+                    0,
+                    "no --time-limit (Celery's warm shutdown"
+                        + " waits for running tasks however long they take)"));
     return new ServerOptions(workers, "--concurrency", drain, false, "--time-limit");
   }
 
   /**
-   * uWSGI: with die-on-term it exits at once on SIGTERM, dropping in-flight requests (measured:
-   * no drain); a {@code gracefully_kill_them_all} hook on signal 15 makes it drain, bounded by
-   * {@code --harakiri} when set. Workers: {@code --processes}/{@code --workers}/{@code -p}.
+   * uWSGI: with die-on-term it exits at once on SIGTERM, dropping in-flight requests (measured: no
+   * drain); a {@code gracefully_kill_them_all} hook on signal 15 makes it drain, bounded by {@code
+   * --harakiri} when set. Workers: {@code --processes}/{@code --workers}/{@code -p}.
    */
   private static ServerOptions uwsgi(Launcher launcher, Env env) {
     List<String> args = launcher.args();
-    OptionalInt workers = intOption(args, env, "-p", "--processes").or(() ->
-        intOption(args, env, null, "--workers")).map(OptionalInt::of).orElse(OptionalInt.empty());
+    OptionalInt workers =
+        intOption(args, env, "-p", "--processes")
+            .or(() -> intOption(args, env, null, "--workers"))
+            .map(OptionalInt::of)
+            .orElse(OptionalInt.empty());
     boolean graceful = args.stream().anyMatch(a -> a.contains("gracefully_kill_them_all"));
-    Drain drain = !graceful ? Drain.none()
-        : intOption(args, env, null, "--harakiri").map(s -> Drain.bounded(s, "--harakiri"))
-            .orElse(new Drain(Drain.Kind.UNBOUNDED, 0, "gracefully_kill_them_all without"
-                + " --harakiri"));
+    Drain drain =
+        !graceful
+            ? Drain.none()
+            : intOption(args, env, null, "--harakiri")
+                .map(s -> Drain.bounded(s, "--harakiri"))
+                .orElse(
+                    new Drain(
+                        Drain.Kind.UNBOUNDED,
+                        0,
+                        "gracefully_kill_them_all without" + " --harakiri"));
     return new ServerOptions(workers, "--processes", drain, hasFlag(args, "--py-autoreload"));
   }
 
   private static ServerOptions uvicorn(List<String> args, Env env) {
-    Workers workers = Workers.first(
-        Workers.option(args, env, null, "--workers", "--workers"),
-        Workers.env(env, "WEB_CONCURRENCY"),
-        new Workers(OptionalInt.of(1), "uvicorn default"));
+    Workers workers =
+        Workers.first(
+            Workers.option(args, env, null, "--workers", "--workers"),
+            Workers.env(env, "WEB_CONCURRENCY"),
+            new Workers(OptionalInt.of(1), "uvicorn default"));
     // Without --timeout-graceful-shutdown uvicorn waits for every open request, however long.
-    Drain drain = intOption(args, env, null, "--timeout-graceful-shutdown")
-        .map(s -> Drain.bounded(s, "--timeout-graceful-shutdown"))
-        .orElse(new Drain(Drain.Kind.UNBOUNDED, 0, "no --timeout-graceful-shutdown"));
+    Drain drain =
+        intOption(args, env, null, "--timeout-graceful-shutdown")
+            .map(s -> Drain.bounded(s, "--timeout-graceful-shutdown"))
+            .orElse(new Drain(Drain.Kind.UNBOUNDED, 0, "no --timeout-graceful-shutdown"));
     return new ServerOptions(workers.count(), workers.source(), drain, hasFlag(args, "--reload"));
   }
 
   /**
-   * A worker count and where it came from; {@code null} from a source that is absent. A source
-   * that is present but unreadable (such as {@code --workers $(UNSET)}) yields an unknown count
-   * rather than falling through to a default.
+   * A worker count and where it came from; {@code null} from a source that is absent. A source that
+   * is present but unreadable (such as {@code --workers $(UNSET)}) yields an unknown count rather
+   * than falling through to a default.
    */
   private record Workers(OptionalInt count, String source) {
-    static Workers option(List<String> args, Env env, String shortName, String longName,
-        String source) {
+    static Workers option(
+        List<String> args, Env env, String shortName, String longName, String source) {
       List<String> values = optionValues(args, shortName, longName);
       if (values.isEmpty()) {
         return null;
       }
-      return new Workers(toOptional(parseInt(env.resolveReference(values.get(values.size() - 1)))),
-          source);
+      return new Workers(
+          toOptional(parseInt(env.resolveReference(values.get(values.size() - 1)))), source);
     }
 
     static Workers env(Env env, String name) {
-      return env.get(name).map(v -> new Workers(toOptional(parseInt(v.literal())),
-          v.fromImage() ? name + " in the image's ENV" : name)).orElse(null);
+      return env.get(name)
+          .map(
+              v ->
+                  new Workers(
+                      toOptional(parseInt(v.literal())),
+                      v.fromImage() ? name + " in the image's ENV" : name))
+          .orElse(null);
     }
 
     static Workers first(Workers... candidates) {
@@ -204,7 +251,9 @@ public record ServerOptions(OptionalInt workers, String workersSource, Drain dra
         }
       } else if (a.startsWith(longName + "=")) {
         values.add(a.substring(longName.length() + 1));
-      } else if (shortName != null && a.startsWith(shortName) && a.length() > shortName.length()
+      } else if (shortName != null
+          && a.startsWith(shortName)
+          && a.length() > shortName.length()
           && !a.startsWith("--")) {
         values.add(a.substring(shortName.length()));
       }
@@ -212,10 +261,11 @@ public record ServerOptions(OptionalInt workers, String workersSource, Drain dra
     return values;
   }
 
-  static Optional<Integer> intOption(List<String> args, Env env, String shortName,
-      String longName) {
+  static Optional<Integer> intOption(
+      List<String> args, Env env, String shortName, String longName) {
     List<String> values = optionValues(args, shortName, longName);
-    return values.isEmpty() ? Optional.empty()
+    return values.isEmpty()
+        ? Optional.empty()
         : parseInt(env.resolveReference(values.get(values.size() - 1)));
   }
 

@@ -40,8 +40,10 @@ public record ExecRewrite(String script, String reason) {
           return notSimple(g.subshell() ? "it has a subshell" : "it has a { } group");
         }
         if (node instanceof Compound c) {
-          return notSimple(c.isFunction() ? "it defines a function"
-              : "it has a compound command (" + c.keyword() + ")");
+          return notSimple(
+              c.isFunction()
+                  ? "it defines a function"
+                  : "it has a compound command (" + c.keyword() + ")");
         }
         Simple simple = (Simple) node;
         if (simple.name().equals("trap")) {

@@ -1,9 +1,9 @@
 package io.pyhygiene.workload.shell;
 
 /**
- * The shell that runs a {@code -c} script, which decides whether its final command replaces it
- * as PID 1. Measured by running each shell as PID 1 of a fresh PID namespace (see DESIGN "Shells
- * and PID 1" and {@code ShellPid1GroundTruthTest}).
+ * The shell that runs a {@code -c} script, which decides whether its final command replaces it as
+ * PID 1. Measured by running each shell as PID 1 of a fresh PID namespace (see DESIGN "Shells and
+ * PID 1" and {@code ShellPid1GroundTruthTest}).
  */
 public enum ShellDialect {
   /** dash 0.5.12, the {@code /bin/sh} of Debian/Ubuntu images: never execs implicitly. */

@@ -6,9 +6,9 @@ import java.util.List;
 /**
  * Splits a shell script into words and operators the way {@code sh}, {@code bash} and busybox
  * {@code ash} do for the constructs that appear in container commands: single and double quotes,
- * backslash escapes, {@code $'...'}, comments, command substitution ({@code $(...)} and
- * backticks, kept inside their word), parameter expansion, here-documents, and the control and
- * redirection operators.
+ * backslash escapes, {@code $'...'}, comments, command substitution ({@code $(...)} and backticks,
+ * kept inside their word), parameter expansion, here-documents, and the control and redirection
+ * operators.
  *
  * <p>The lexer never throws: an unterminated quote or substitution simply ends at the end of the
  * script, which is what matters for deciding which process ends up as PID 1.
@@ -292,7 +292,9 @@ public final class ShellLexer {
     }
   }
 
-  /** Copies {@code $(...)} or {@code ${...}} verbatim into the word, honouring nesting and quotes. */
+  /**
+   * Copies {@code $(...)} or {@code ${...}} verbatim into the word, honouring nesting and quotes.
+   */
   private void readBalanced(StringBuilder out, char open, char close) {
     int start = pos;
     pos += 2; // '$' and the opening bracket

@@ -5,10 +5,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A parsed shell script: just enough structure (lists, and-or chains, pipelines, subshells,
- * brace groups, compound keywords) to tell which command the shell runs last, whether it runs in
- * the shell's own process, and whether it is {@code exec}'d. Parsing never throws; malformed
- * input yields the best structure that can be recovered.
+ * A parsed shell script: just enough structure (lists, and-or chains, pipelines, subshells, brace
+ * groups, compound keywords) to tell which command the shell runs last, whether it runs in the
+ * shell's own process, and whether it is {@code exec}'d. Parsing never throws; malformed input
+ * yields the best structure that can be recovered.
  */
 public final class ShellScript {
 
@@ -24,8 +24,8 @@ public final class ShellScript {
    * @param start the offset in the script of the command name (the first word after the
    *     assignments), or -1 when there is none or it is unknown
    */
-  public record Simple(List<String> assignments, List<String> words, boolean redirected,
-      int start) implements Node {
+  public record Simple(List<String> assignments, List<String> words, boolean redirected, int start)
+      implements Node {
 
     public Simple(List<String> assignments, List<String> words, boolean redirected) {
       this(assignments, words, redirected, -1);
@@ -49,7 +49,9 @@ public final class ShellScript {
    */
   public record Compound(String keyword, List<Simple> commands) implements Node {
     public boolean isLoop() {
-      return keyword.equals("while") || keyword.equals("until") || keyword.equals("for")
+      return keyword.equals("while")
+          || keyword.equals("until")
+          || keyword.equals("for")
           || keyword.equals("select");
     }
 
@@ -145,7 +147,9 @@ public final class ShellScript {
       }
     }
 
-    /** Parses statements until the end, or until {@code terminator} (")" or "}") at a command start. */
+    /**
+     * Parses statements until the end, or until {@code terminator} (")" or "}") at a command start.
+     */
     List<Statement> parseList(String terminator) {
       List<Statement> out = new ArrayList<>();
       while (!atEnd()) {
@@ -154,8 +158,7 @@ public final class ShellScript {
           i++;
           continue;
         }
-        if (terminator != null
-            && (t.isOperator(terminator) || t.isReserved(terminator))) {
+        if (terminator != null && (t.isOperator(terminator) || t.isReserved(terminator))) {
           return out;
         }
         if (t.type() == ShellToken.Type.OPERATOR && !t.isOperator("(")) {
@@ -245,8 +248,10 @@ public final class ShellScript {
         }
         return parseFunctionBody();
       }
-      if (t.isWord() && i + 2 < tokens.size()
-          && tokens.get(i + 1).isOperator("(") && tokens.get(i + 2).isOperator(")")) {
+      if (t.isWord()
+          && i + 2 < tokens.size()
+          && tokens.get(i + 1).isOperator("(")
+          && tokens.get(i + 2).isOperator(")")) {
         i += 3; // name ( )
         return parseFunctionBody();
       }
@@ -269,7 +274,8 @@ public final class ShellScript {
       Node body = parseCommand(null);
       depth--;
       List<Simple> inner = new ArrayList<>();
-      collect(List.of(new Statement(new AndOr(List.of(new Pipeline(List.of(body), false))), false)),
+      collect(
+          List.of(new Statement(new AndOr(List.of(new Pipeline(List.of(body), false))), false)),
           inner);
       return new Compound("function", inner);
     }
@@ -328,8 +334,8 @@ public final class ShellScript {
       return new Compound(keyword, inner);
     }
 
-    private static void flush(List<Simple> inner, List<String> words, List<Integer> starts,
-        boolean redirected) {
+    private static void flush(
+        List<Simple> inner, List<String> words, List<Integer> starts, boolean redirected) {
       if (words.isEmpty()) {
         return;
       }
@@ -408,8 +414,11 @@ public final class ShellScript {
       n++;
     }
     int start = n < words.size() && n < starts.size() ? starts.get(n) : -1;
-    return new Simple(List.copyOf(words.subList(0, n)),
-        List.copyOf(words.subList(n, words.size())), redirected, start);
+    return new Simple(
+        List.copyOf(words.subList(0, n)),
+        List.copyOf(words.subList(n, words.size())),
+        redirected,
+        start);
   }
 
   public static boolean isAssignment(String word) {

@@ -18,7 +18,10 @@ public record ShellToken(Type type, String text, boolean quoted, int start) {
 
   public enum Type {
     WORD,
-    /** {@code ;}, {@code &}, {@code &&}, {@code ||}, {@code |}, {@code |&}, {@code (}, {@code )}, {@code ;;}. */
+    /**
+     * {@code ;}, {@code &}, {@code &&}, {@code ||}, {@code |}, {@code |&}, {@code (}, {@code )},
+     * {@code ;;}.
+     */
     OPERATOR,
     /** A redirection operator; the following word is its target and not an argument. */
     REDIRECT,

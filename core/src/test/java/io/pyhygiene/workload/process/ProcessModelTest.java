@@ -1,11 +1,10 @@
 package io.pyhygiene.workload.process;
 
-import io.pyhygiene.workload.shell.ShellDialect;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pyhygiene.workload.process.ProcessModel.Pid1;
 import io.pyhygiene.workload.process.ProcessModel.Placement;
+import io.pyhygiene.workload.shell.ShellDialect;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,8 +42,11 @@ class ProcessModelTest {
 
   @Test
   void quotedScriptsAndEscapesAreUnderstood() {
-    ProcessModel p = debian("sh", "-c",
-        "echo \"starting; not a separator\" && exec 'gunicorn' --bind \"0.0.0.0:8000\" app:app");
+    ProcessModel p =
+        debian(
+            "sh",
+            "-c",
+            "echo \"starting; not a separator\" && exec 'gunicorn' --bind \"0.0.0.0:8000\" app:app");
     assertThat(p.pid1()).isEqualTo(Pid1.APP);
     assertThat(p.app().orElseThrow().args()).containsExactly("--bind", "0.0.0.0:8000", "app:app");
   }
@@ -57,55 +59,64 @@ class ProcessModelTest {
   }
 
   @ParameterizedTest(name = "bash -c \"{0}\" -> PID 1 is {1}")
-  @CsvSource(delimiterString = "=>", value = {
-      "python3 app.py                       => APP",
-      "true && python3 app.py               => APP",
-      "true; python3 app.py                 => APP",
-      "false || python3 app.py              => APP",
-      "X=1 python3 app.py                   => APP",
-      "python3 app.py; echo done            => SHELL",
-      "python3 app.py | cat                 => SHELL",
-      "python3 app.py &                     => SHELL",
-      "(python3 app.py)                     => SHELL",
-      "{ python3 app.py; }                  => SHELL",
-      "python3 app.py > /dev/null           => SHELL",
-      "! python3 app.py                     => SHELL",
-      "trap 'echo' USR1; python3 app.py     => SHELL",
-      "if true; then python3 app.py; fi     => SHELL",
-      "exec 2>&1; python3 app.py            => APP",
-      "cd /app && exec python3 app.py > log => APP"})
+  @CsvSource(
+      delimiterString = "=>",
+      value = {
+        "python3 app.py                       => APP",
+        "true && python3 app.py               => APP",
+        "true; python3 app.py                 => APP",
+        "false || python3 app.py              => APP",
+        "X=1 python3 app.py                   => APP",
+        "python3 app.py; echo done            => SHELL",
+        "python3 app.py | cat                 => SHELL",
+        "python3 app.py &                     => SHELL",
+        "(python3 app.py)                     => SHELL",
+        "{ python3 app.py; }                  => SHELL",
+        "python3 app.py > /dev/null           => SHELL",
+        "! python3 app.py                     => SHELL",
+        "trap 'echo' USR1; python3 app.py     => SHELL",
+        "if true; then python3 app.py; fi     => SHELL",
+        "exec 2>&1; python3 app.py            => APP",
+        "cd /app && exec python3 app.py > log => APP"
+      })
   void bashExecsOnlyAPlainFinalCommand(String script, Pid1 expected) {
     assertThat(debian("bash", "-c", script).pid1()).isEqualTo(expected);
   }
 
   @ParameterizedTest(name = "busybox ash -c \"{0}\" -> PID 1 is {1}")
-  @CsvSource(delimiterString = "=>", value = {
-      "python3 app.py                   => APP",
-      "true && python3 app.py           => APP",
-      "python3 app.py > /dev/null       => APP",
-      "(python3 app.py)                 => APP",
-      "{ python3 app.py; }              => APP",
-      "if true; then python3 app.py; fi => APP",
-      "python3 app.py; echo done        => SHELL",
-      "python3 app.py | cat             => SHELL",
-      "python3 app.py &                 => SHELL",
-      "! python3 app.py                 => SHELL",
-      "trap 'echo' USR1; python3 app.py => SHELL"})
+  @CsvSource(
+      delimiterString = "=>",
+      value = {
+        "python3 app.py                   => APP",
+        "true && python3 app.py           => APP",
+        "python3 app.py > /dev/null       => APP",
+        "(python3 app.py)                 => APP",
+        "{ python3 app.py; }              => APP",
+        "if true; then python3 app.py; fi => APP",
+        "python3 app.py; echo done        => SHELL",
+        "python3 app.py | cat             => SHELL",
+        "python3 app.py &                 => SHELL",
+        "! python3 app.py                 => SHELL",
+        "trap 'echo' USR1; python3 app.py => SHELL"
+      })
   void busyboxAshExecsTheFinalCommandEvenInGroups(String script, Pid1 expected) {
     assertThat(debian("busybox", "sh", "-c", script).pid1()).isEqualTo(expected);
     assertThat(alpine("sh", "-c", script).pid1()).isEqualTo(expected);
   }
 
   @ParameterizedTest(name = "dash -c \"{0}\" -> PID 1 is {1}")
-  @CsvSource(delimiterString = "=>", value = {
-      "python3 app.py                         => SHELL",
-      "true && python3 app.py                 => SHELL",
-      "exec python3 app.py                    => APP",
-      "{ exec python3 app.py; }               => APP",
-      "if true; then exec python3 app.py; fi  => APP",
-      "exec python3 app.py | cat              => SHELL",
-      "(exec python3 app.py)                  => SHELL",
-      "X=1 exec python3 app.py                => APP"})
+  @CsvSource(
+      delimiterString = "=>",
+      value = {
+        "python3 app.py                         => SHELL",
+        "true && python3 app.py                 => SHELL",
+        "exec python3 app.py                    => APP",
+        "{ exec python3 app.py; }               => APP",
+        "if true; then exec python3 app.py; fi  => APP",
+        "exec python3 app.py | cat              => SHELL",
+        "(exec python3 app.py)                  => SHELL",
+        "X=1 exec python3 app.py                => APP"
+      })
   void dashNeverExecsImplicitly(String script, Pid1 expected) {
     assertThat(debian("sh", "-c", script).pid1()).isEqualTo(expected);
   }
@@ -123,18 +134,18 @@ class ProcessModelTest {
 
   @Test
   void forwardingTrapMustWaitAgain() {
-    ProcessModel waits = debian("sh", "-c",
-        "trap 'kill -TERM $P; wait $P' TERM; gunicorn app:app & P=$!; wait $P");
+    ProcessModel waits =
+        debian("sh", "-c", "trap 'kill -TERM $P; wait $P' TERM; gunicorn app:app & P=$!; wait $P");
     assertThat(waits.pid1()).isEqualTo(Pid1.SHELL);
     assertThat(waits.forwardsSignals()).isTrue();
     assertThat(waits.shellSwallowsSigterm()).isFalse();
 
-    ProcessModel twoWaits = debian("sh", "-c",
-        "trap 'kill -TERM $P' TERM; gunicorn app:app & P=$!; wait $P; wait $P");
+    ProcessModel twoWaits =
+        debian("sh", "-c", "trap 'kill -TERM $P' TERM; gunicorn app:app & P=$!; wait $P; wait $P");
     assertThat(twoWaits.forwardsSignals()).isTrue();
 
-    ProcessModel exitsEarly = debian("sh", "-c",
-        "trap 'kill -TERM $P' TERM; gunicorn app:app & P=$!; wait $P");
+    ProcessModel exitsEarly =
+        debian("sh", "-c", "trap 'kill -TERM $P' TERM; gunicorn app:app & P=$!; wait $P");
     assertThat(exitsEarly.forwardsSignals()).isFalse();
     assertThat(exitsEarly.shellSwallowsSigterm()).isTrue();
     assertThat(exitsEarly.shellReason()).contains("does not wait");
@@ -184,8 +195,7 @@ class ProcessModelTest {
     assertThat(debian("python", "-m", "mypkg").pythonWithoutHandlerIsPid1()).isTrue();
     assertThat(debian("python", "-m", "gunicorn", "app:app").pythonWithoutHandlerIsPid1())
         .isFalse();
-    assertThat(debian("/usr/local/bin/gunicorn", "app:app").pythonWithoutHandlerIsPid1())
-        .isFalse();
+    assertThat(debian("/usr/local/bin/gunicorn", "app:app").pythonWithoutHandlerIsPid1()).isFalse();
     assertThat(debian("celery", "-A", "proj", "worker").pythonWithoutHandlerIsPid1()).isFalse();
     assertThat(debian("bash", "-c", "python3 app.py").placement())
         .isEqualTo(Placement.IMPLICIT_EXEC);
@@ -207,15 +217,21 @@ class ProcessModelTest {
   @Test
   void aKnownScriptFileIsReadNotGuessed() {
     String body = "#!/bin/bash\npip install -r /extra.txt || true\nexec locust \"$@\"\n";
-    ProcessModel execs = ProcessModel.analyze(List.of("sh", "/config/start.sh", "-f", "x.py"),
-        ShellDialect.DASH, java.util.Map.of("/config/start.sh", body));
+    ProcessModel execs =
+        ProcessModel.analyze(
+            List.of("sh", "/config/start.sh", "-f", "x.py"),
+            ShellDialect.DASH,
+            java.util.Map.of("/config/start.sh", body));
     assertThat(execs.pid1()).isEqualTo(Pid1.APP);
     assertThat(execs.app().orElseThrow().kind()).isEqualTo(LauncherKind.LOCUST);
     assertThat(execs.app().orElseThrow().args()).containsExactly("-f", "x.py");
     assertThat(execs.assumptions()).isEmpty();
     // bash running a file does not exec its final command by itself (measured).
-    ProcessModel keeps = ProcessModel.analyze(List.of("/config/run"), ShellDialect.DASH,
-        java.util.Map.of("/config/run", "#!/bin/bash\ncd /app\ngunicorn app:app\n"));
+    ProcessModel keeps =
+        ProcessModel.analyze(
+            List.of("/config/run"),
+            ShellDialect.DASH,
+            java.util.Map.of("/config/run", "#!/bin/bash\ncd /app\ngunicorn app:app\n"));
     assertThat(keeps.pid1()).isEqualTo(Pid1.SHELL);
     assertThat(keeps.shellSwallowsSigterm()).isTrue();
     assertThat(keeps.shellReason()).contains("script file run");
@@ -241,8 +257,19 @@ class ProcessModelTest {
         .isTrue();
     assertThat(debian("uwsgi", "--http", ":8000").appReloadsOnSigterm()).isTrue();
     assertThat(debian("uwsgi", "--http", ":8000", "--die-on-term").appReloadsOnSigterm()).isFalse();
-    for (String program : List.of("sentry", "snuba", "airflow", "jupyterhub", "prefect",
-        "streamlit", "supervisord", "dramatiq", "rq", "locust", "python3.11")) {
+    for (String program :
+        List.of(
+            "sentry",
+            "snuba",
+            "airflow",
+            "jupyterhub",
+            "prefect",
+            "streamlit",
+            "supervisord",
+            "dramatiq",
+            "rq",
+            "locust",
+            "python3.11")) {
       assertThat(debian(program, "x").launchers()).as(program).isNotEmpty();
     }
   }
@@ -263,7 +290,8 @@ class ProcessModelTest {
   @Test
   void launchersInsideScriptsAreFoundForDetection() {
     ProcessModel p = debian("sh", "-c", "python manage.py migrate && exec uvicorn app:app");
-    assertThat(p.launchers()).extracting(Launcher::kind)
+    assertThat(p.launchers())
+        .extracting(Launcher::kind)
         .containsExactly(LauncherKind.PYTHON, LauncherKind.UVICORN);
     assertThat(p.app().orElseThrow().kind()).isEqualTo(LauncherKind.UVICORN);
   }

@@ -1,12 +1,11 @@
 package io.pyhygiene.workload.process;
 
-import io.pyhygiene.workload.Env;
-import io.pyhygiene.workload.EnvVar;
-import io.pyhygiene.workload.shell.ShellLexer;
-
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pyhygiene.workload.Env;
+import io.pyhygiene.workload.EnvVar;
 import io.pyhygiene.workload.process.ServerOptions.Drain;
+import io.pyhygiene.workload.shell.ShellLexer;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -46,8 +45,8 @@ class ServerOptionsTest {
     assertThat(of(env("WEB_CONCURRENCY", "9"), "gunicorn", "app:app").workers()).hasValue(9);
     assertThat(of(Env.empty(), "gunicorn", "app:app").workers()).hasValue(1);
 
-    assertThat(of(e, "gunicorn", "app:app").drain()).isEqualTo(
-        new Drain(Drain.Kind.BOUNDED, 60, "--graceful-timeout in GUNICORN_CMD_ARGS"));
+    assertThat(of(e, "gunicorn", "app:app").drain())
+        .isEqualTo(new Drain(Drain.Kind.BOUNDED, 60, "--graceful-timeout in GUNICORN_CMD_ARGS"));
     assertThat(of(e, "gunicorn", "--graceful-timeout=10", "app:app").drain().seconds())
         .isEqualTo(10);
     assertThat(of(Env.empty(), "gunicorn", "app:app").drain().seconds()).isEqualTo(30);
@@ -65,8 +64,11 @@ class ServerOptionsTest {
   void uvicornDrainIsUnboundedWithoutTheFlag() {
     assertThat(of(Env.empty(), "uvicorn", "app:app").drain().kind())
         .isEqualTo(Drain.Kind.UNBOUNDED);
-    assertThat(of(Env.empty(), "uvicorn", "app:app", "--timeout-graceful-shutdown", "20")
-        .drain().seconds()).isEqualTo(20);
+    assertThat(
+            of(Env.empty(), "uvicorn", "app:app", "--timeout-graceful-shutdown", "20")
+                .drain()
+                .seconds())
+        .isEqualTo(20);
     assertThat(of(env("WEB_CONCURRENCY", "3"), "uvicorn", "app:app").workers()).hasValue(3);
     assertThat(of(Env.empty(), "uvicorn", "app:app", "--reload").reload()).isTrue();
   }
@@ -74,8 +76,11 @@ class ServerOptionsTest {
   @Test
   void hypercornCeleryGranianFlask() {
     assertThat(of(Env.empty(), "hypercorn", "app:app").drain().seconds()).isEqualTo(3);
-    assertThat(of(Env.empty(), "hypercorn", "-w", "3", "--graceful-timeout", "9", "app:app")
-        .drain().seconds()).isEqualTo(9);
+    assertThat(
+            of(Env.empty(), "hypercorn", "-w", "3", "--graceful-timeout", "9", "app:app")
+                .drain()
+                .seconds())
+        .isEqualTo(9);
     assertThat(of(Env.empty(), "celery", "-A", "p", "worker", "-c", "8").workers()).hasValue(8);
     assertThat(of(Env.empty(), "celery", "-A", "p", "worker", "--concurrency=3").workers())
         .hasValue(3);

@@ -14,10 +14,11 @@ class ShellLexerTest {
   @Test
   void quotesEscapesAndOperators() {
     assertThat(texts("a 'b c' \"d $e\" f\\ g && h || i; j & k | l"))
-        .containsExactly("a", "b c", "d $e", "f g", "&&", "h", "||", "i", ";", "j", "&", "k", "|",
-            "l");
+        .containsExactly(
+            "a", "b c", "d $e", "f g", "&&", "h", "||", "i", ";", "j", "&", "k", "|", "l");
     assertThat(texts("echo $'a\\nb'")).containsExactly("echo", "a\nb");
-    assertThat(texts("x=\"$(date +%s; echo ')')\" run")).containsExactly("x=$(date +%s; echo ')')", "run");
+    assertThat(texts("x=\"$(date +%s; echo ')')\" run"))
+        .containsExactly("x=$(date +%s; echo ')')", "run");
   }
 
   @Test

@@ -11,9 +11,9 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
- * The policies in the cluster, read from an informer cache and resolved once per spec
- * generation. The reconciler and the webhook each keep one (the webhook's own informer serves
- * every replica, leader or not).
+ * The policies in the cluster, read from an informer cache and resolved once per spec generation.
+ * The reconciler and the webhook each keep one (the webhook's own informer serves every replica,
+ * leader or not).
  */
 public final class PolicyCatalog {
 
@@ -48,7 +48,9 @@ public final class PolicyCatalog {
       a = ActivePolicy.of(p, resolver);
       resolved.put(key, a);
       // drop resolutions of older generations of the same policy
-      resolved.keySet().removeIf(k -> k.startsWith(p.getMetadata().getUid() + "@") && !k.equals(key));
+      resolved
+          .keySet()
+          .removeIf(k -> k.startsWith(p.getMetadata().getUid() + "@") && !k.equals(key));
     }
     return a;
   }

@@ -38,8 +38,9 @@ public record WorkloadId(WorkloadKind kind, String namespace, String name) {
 
   /** The audited kind of a fabric8 object (list items carry no kind: the class says it). */
   public static WorkloadKind kindOf(HasMetadata o) {
-    return WorkloadKind.of(HasMetadata.getKind(o.getClass())).orElseThrow(
-        () -> new IllegalArgumentException("not an audited kind: " + o.getClass().getName()));
+    return WorkloadKind.of(HasMetadata.getKind(o.getClass()))
+        .orElseThrow(
+            () -> new IllegalArgumentException("not an audited kind: " + o.getClass().getName()));
   }
 
   /** The fabric8 model class of a kind. */

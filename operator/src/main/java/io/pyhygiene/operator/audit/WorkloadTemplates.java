@@ -36,8 +36,10 @@ public final class WorkloadTemplates {
       return j.getSpec() == null ? null : j.getSpec().getTemplate();
     }
     if (o instanceof CronJob cj) {
-      return cj.getSpec() == null || cj.getSpec().getJobTemplate() == null
-          || cj.getSpec().getJobTemplate().getSpec() == null ? null
+      return cj.getSpec() == null
+              || cj.getSpec().getJobTemplate() == null
+              || cj.getSpec().getJobTemplate().getSpec() == null
+          ? null
           : cj.getSpec().getJobTemplate().getSpec().getTemplate();
     }
     if (o instanceof Pod p) {

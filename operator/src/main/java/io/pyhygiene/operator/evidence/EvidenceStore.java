@@ -35,8 +35,8 @@ public final class EvidenceStore {
    * Records a termination; returns whether it is new. {@code onNew} runs once per new one (for
    * counters).
    */
-  public boolean record(String workloadKey, PodTerminations.Observed observed,
-      Consumer<Termination> onNew) {
+  public boolean record(
+      String workloadKey, PodTerminations.Observed observed, Consumer<Termination> onNew) {
     Termination t = observed.termination();
     if (!t.sigkilledAtShutdown() && !t.oomKilled()) {
       return false; // only evidence that a rule reads is kept
@@ -47,18 +47,20 @@ public final class EvidenceStore {
       return false;
     }
     boolean[] added = {false};
-    byWorkload.compute(workloadKey, (k, list) -> {
-      List<Entry> l = list == null ? new ArrayList<>() : new ArrayList<>(list);
-      if (l.stream().noneMatch(e -> e.key().equals(observed.key()))) {
-        l.add(new Entry(observed.key(), t, when));
-        l.sort(Comparator.comparing(Entry::seenAt));
-        while (l.size() > MAX_PER_WORKLOAD) {
-          l.remove(0);
-        }
-        added[0] = true;
-      }
-      return l;
-    });
+    byWorkload.compute(
+        workloadKey,
+        (k, list) -> {
+          List<Entry> l = list == null ? new ArrayList<>() : new ArrayList<>(list);
+          if (l.stream().noneMatch(e -> e.key().equals(observed.key()))) {
+            l.add(new Entry(observed.key(), t, when));
+            l.sort(Comparator.comparing(Entry::seenAt));
+            while (l.size() > MAX_PER_WORKLOAD) {
+              l.remove(0);
+            }
+            added[0] = true;
+          }
+          return l;
+        });
     if (added[0]) {
       onNew.accept(t);
     }

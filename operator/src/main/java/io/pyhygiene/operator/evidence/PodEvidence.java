@@ -14,15 +14,15 @@ import java.util.function.Predicate;
 
 /**
  * Turns a Pod event into evidence and into the workload to re-audit (a pod informer's
- * secondary-to-primary mapper). Records each container termination the Pod shows as evidence of
- * the audited workload that owns it ({@link Ownership#owner}: Pod to ReplicaSet to Deployment,
- * Pod to Job to CronJob, Pod to StatefulSet or DaemonSet, a bare Pod itself), counting each once
- * however often the Pod is seen again, and names the workload only when the Pod carries evidence
- * a rule reads: ordinary pod churn re-audits nothing.
+ * secondary-to-primary mapper). Records each container termination the Pod shows as evidence of the
+ * audited workload that owns it ({@link Ownership#owner}: Pod to ReplicaSet to Deployment, Pod to
+ * Job to CronJob, Pod to StatefulSet or DaemonSet, a bare Pod itself), counting each once however
+ * often the Pod is seen again, and names the workload only when the Pod carries evidence a rule
+ * reads: ordinary pod churn re-audits nothing.
  *
  * <p>Safe to call more than once per event, which JOSDK does (once for its secondary index, once
- * for the event itself): recording is idempotent, and the workload is named every time, since
- * only one of the calls leads to the reconcile.
+ * for the event itself): recording is idempotent, and the workload is named every time, since only
+ * one of the calls leads to the reconcile.
  */
 public final class PodEvidence {
 
@@ -52,15 +52,20 @@ public final class PodEvidence {
   public Set<ResourceID> record(WorkloadKind kind, Pod pod) {
     Optional<WorkloadId> owner = owner(pod, id -> id.kind() == kind);
     return owner.isPresent() && record(owner.get(), pod)
-        ? Set.of(owner.get().resourceId()) : Set.of();
+        ? Set.of(owner.get().resourceId())
+        : Set.of();
   }
 
   /** The audited workload the Pod's evidence belongs to, if it passes {@code wanted}. */
   Optional<WorkloadId> owner(Pod pod, Predicate<WorkloadId> wanted) {
-    return Ownership.owner(pod, this::find, ref -> {
-      Optional<WorkloadId> id = id(ref);
-      return id.isPresent() && wanted.test(id.get()) && owners.exists(id.get());
-    }).flatMap(PodEvidence::id);
+    return Ownership.owner(
+            pod,
+            this::find,
+            ref -> {
+              Optional<WorkloadId> id = id(ref);
+              return id.isPresent() && wanted.test(id.get()) && owners.exists(id.get());
+            })
+        .flatMap(PodEvidence::id);
   }
 
   private Optional<? extends HasMetadata> find(String namespace, OwnerReference ref) {
@@ -77,14 +82,17 @@ public final class PodEvidence {
   public boolean record(WorkloadId workload, Pod pod) {
     boolean evidenceOnPod = false;
     for (PodTerminations.Observed o : PodTerminations.of(pod)) {
-      evidence.record(workload.key(), o, t -> {
-        if (t.oomKilled()) {
-          metrics.oomKilled(workload.namespace(), workload.kind().kind(), workload.name());
-        } else {
-          metrics.shutdownSigkilled(workload.namespace(), workload.kind().kind(),
-              workload.name());
-        }
-      });
+      evidence.record(
+          workload.key(),
+          o,
+          t -> {
+            if (t.oomKilled()) {
+              metrics.oomKilled(workload.namespace(), workload.kind().kind(), workload.name());
+            } else {
+              metrics.shutdownSigkilled(
+                  workload.namespace(), workload.kind().kind(), workload.name());
+            }
+          });
       // Not "only when new": the second call of an event never sees a new termination, and it
       // may be the one whose answer JOSDK acts on. Re-auditing on a known one writes nothing.
       evidenceOnPod |= o.termination().sigkilledAtShutdown() || o.termination().oomKilled();

@@ -12,7 +12,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Reads container terminations out of a Pod's status, and the labels that mark a controller's pods. */
+/**
+ * Reads container terminations out of a Pod's status, and the labels that mark a controller's pods.
+ */
 public final class PodTerminations {
 
   private PodTerminations() {}
@@ -48,8 +50,8 @@ public final class PodTerminations {
     return out;
   }
 
-  private static void add(List<Observed> out, Pod pod, ContainerStatus cs, ContainerState state,
-      Instant deletion) {
+  private static void add(
+      List<Observed> out, Pod pod, ContainerStatus cs, ContainerState state, Instant deletion) {
     ContainerStateTerminated t = state == null ? null : state.getTerminated();
     if (t == null || t.getExitCode() == null) {
       return;
@@ -58,10 +60,26 @@ public final class PodTerminations {
     // A shutdown kill happens after the deletion began; a 137 from before (a liveness kill, say)
     // found on a pod deleted later is not one.
     boolean deleting = deletion != null && (finished == null || !finished.isBefore(deletion));
-    String key = pod.getMetadata().getUid() + "/" + cs.getName() + "/" + cs.getRestartCount()
-        + "/" + t.getFinishedAt() + "/" + t.getExitCode();
-    out.add(new Observed(key, new Termination(pod.getMetadata().getName(), cs.getName(),
-        t.getExitCode(), t.getReason() == null ? "" : t.getReason(), deleting, finished)));
+    String key =
+        pod.getMetadata().getUid()
+            + "/"
+            + cs.getName()
+            + "/"
+            + cs.getRestartCount()
+            + "/"
+            + t.getFinishedAt()
+            + "/"
+            + t.getExitCode();
+    out.add(
+        new Observed(
+            key,
+            new Termination(
+                pod.getMetadata().getName(),
+                cs.getName(),
+                t.getExitCode(),
+                t.getReason() == null ? "" : t.getReason(),
+                deleting,
+                finished)));
   }
 
   private static Instant parse(String time) {

@@ -18,18 +18,23 @@ public final class OpsServer implements AutoCloseable {
 
   private final HttpServer server;
 
-  public OpsServer(int port, PrometheusMeterRegistry registry, BooleanSupplier healthy,
-      BooleanSupplier ready) throws IOException {
+  public OpsServer(
+      int port, PrometheusMeterRegistry registry, BooleanSupplier healthy, BooleanSupplier ready)
+      throws IOException {
     server = HttpServer.create(new InetSocketAddress(port), 0);
-    server.createContext("/metrics", ex -> respond(ex, 200,
-        "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
+    server.createContext(
+        "/metrics",
+        ex -> respond(ex, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
     server.createContext("/healthz", ex -> probe(ex, healthy));
     server.createContext("/readyz", ex -> probe(ex, ready));
-    server.setExecutor(Executors.newFixedThreadPool(2, r -> {
-      Thread t = new Thread(r, "pyhygiene-http");
-      t.setDaemon(true);
-      return t;
-    }));
+    server.setExecutor(
+        Executors.newFixedThreadPool(
+            2,
+            r -> {
+              Thread t = new Thread(r, "pyhygiene-http");
+              t.setDaemon(true);
+              return t;
+            }));
   }
 
   private static void probe(HttpExchange ex, BooleanSupplier check) throws IOException {

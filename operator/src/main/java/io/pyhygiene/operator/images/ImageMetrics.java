@@ -13,9 +13,9 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The resolver's events as Micrometer meters, labelled by registry host. Hosts come from pod
- * specs, so at most {@link #MAX_HOSTS} distinct hosts get a label of their own; later ones are
- * counted as {@code other}. The reason label is a closed set ({@link Reason}).
+ * The resolver's events as Micrometer meters, labelled by registry host. Hosts come from pod specs,
+ * so at most {@link #MAX_HOSTS} distinct hosts get a label of their own; later ones are counted as
+ * {@code other}. The reason label is a closed set ({@link Reason}).
  */
 public final class ImageMetrics implements RegistryListener {
 
@@ -48,14 +48,18 @@ public final class ImageMetrics implements RegistryListener {
   public void cacheHit(String registryHost) {
     Counter.builder("pyhygiene.image.cache.hits")
         .description("Image-config look-ups answered from the cache, by registry")
-        .tag("registry", label(registryHost)).register(registry).increment();
+        .tag("registry", label(registryHost))
+        .register(registry)
+        .increment();
   }
 
   @Override
   public void cacheMiss(String registryHost) {
     Counter.builder("pyhygiene.image.cache.misses")
         .description("Image-config look-ups that needed the registry, by registry")
-        .tag("registry", label(registryHost)).register(registry).increment();
+        .tag("registry", label(registryHost))
+        .register(registry)
+        .increment();
   }
 
   @Override
@@ -63,10 +67,14 @@ public final class ImageMetrics implements RegistryListener {
     String host = label(registryHost);
     Counter.builder("pyhygiene.image.resolutions")
         .description("Image-config resolutions against a registry, by registry and result")
-        .tags("registry", host, "result", "resolved").register(registry).increment();
+        .tags("registry", host, "result", "resolved")
+        .register(registry)
+        .increment();
     Timer.builder("pyhygiene.image.resolution.duration")
         .description("Time of successful image-config resolutions against a registry")
-        .tag("registry", host).register(registry).record(took);
+        .tag("registry", host)
+        .register(registry)
+        .record(took);
   }
 
   @Override
@@ -75,10 +83,14 @@ public final class ImageMetrics implements RegistryListener {
     String why = reason.name().toLowerCase(Locale.ROOT);
     Counter.builder("pyhygiene.image.resolutions")
         .description("Image-config resolutions against a registry, by registry and result")
-        .tags("registry", host, "result", "failed").register(registry).increment();
+        .tags("registry", host, "result", "failed")
+        .register(registry)
+        .increment();
     Counter.builder("pyhygiene.image.resolution.failures")
         .description("Failed image-config resolutions, by registry and reason")
-        .tags("registry", host, "reason", why).register(registry).increment();
+        .tags("registry", host, "reason", why)
+        .register(registry)
+        .increment();
   }
 
   @Override
@@ -92,6 +104,8 @@ public final class ImageMetrics implements RegistryListener {
     }
     Counter.builder("pyhygiene.image.tag.moves")
         .description("Tags found pointing to a new digest (each re-audits its workloads)")
-        .tag("registry", label(host)).register(registry).increment();
+        .tag("registry", label(host))
+        .register(registry)
+        .increment();
   }
 }

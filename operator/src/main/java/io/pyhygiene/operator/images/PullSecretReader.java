@@ -6,8 +6,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
  * Reads the objects pull credentials come from, one {@code get} each (never a list or a watch:
- * Secrets are not cached). Null when the object does not exist; a refused read throws the
- * client's exception.
+ * Secrets are not cached). Null when the object does not exist; a refused read throws the client's
+ * exception.
  */
 interface PullSecretReader {
 

@@ -19,11 +19,11 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * A workload's pull credentials as the kubelet finds them: the pod's {@code imagePullSecrets},
- * then its ServiceAccount's. Read from the API only when a registry asks for credentials (the
- * resolver calls {@link #lookup} on a 401), on a resolver thread, and dropped after that
- * resolution: nothing here keeps, logs or returns a Secret's content beyond the credential the
- * resolver sends to the registry that asked.
+ * A workload's pull credentials as the kubelet finds them: the pod's {@code imagePullSecrets}, then
+ * its ServiceAccount's. Read from the API only when a registry asks for credentials (the resolver
+ * calls {@link #lookup} on a 401), on a resolver thread, and dropped after that resolution: nothing
+ * here keeps, logs or returns a Secret's content beyond the credential the resolver sends to the
+ * registry that asked.
  */
 final class PullSecretSource implements CredentialSource {
 
@@ -35,8 +35,8 @@ final class PullSecretSource implements CredentialSource {
   private final String serviceAccount;
   private final List<String> podSecrets;
 
-  private PullSecretSource(PullSecretReader reader, String namespace, String serviceAccount,
-      List<String> podSecrets) {
+  private PullSecretSource(
+      PullSecretReader reader, String namespace, String serviceAccount, List<String> podSecrets) {
     this.reader = reader;
     this.namespace = namespace;
     this.serviceAccount = serviceAccount;
@@ -45,24 +45,36 @@ final class PullSecretSource implements CredentialSource {
 
   /** The source for a pod spec in a namespace (no API call yet). */
   static PullSecretSource of(PullSecretReader reader, String namespace, PodSpec spec) {
-    String sa = spec == null || spec.getServiceAccountName() == null
-        || spec.getServiceAccountName().isEmpty() ? "default" : spec.getServiceAccountName();
-    return new PullSecretSource(reader, namespace, sa, names(spec == null ? null
-        : spec.getImagePullSecrets()));
+    String sa =
+        spec == null
+                || spec.getServiceAccountName() == null
+                || spec.getServiceAccountName().isEmpty()
+            ? "default"
+            : spec.getServiceAccountName();
+    return new PullSecretSource(
+        reader, namespace, sa, names(spec == null ? null : spec.getImagePullSecrets()));
   }
 
   private static List<String> names(List<LocalObjectReference> refs) {
     if (refs == null) {
       return List.of();
     }
-    return refs.stream().filter(Objects::nonNull).map(LocalObjectReference::getName)
-        .filter(n -> n != null && !n.isEmpty()).toList();
+    return refs.stream()
+        .filter(Objects::nonNull)
+        .map(LocalObjectReference::getName)
+        .filter(n -> n != null && !n.isEmpty())
+        .toList();
   }
 
   /** Names only: the namespace, the ServiceAccount and the pod's Secret names. */
   @Override
   public String scope() {
-    return "pull-secrets:" + namespace + "/sa=" + serviceAccount + "/" + String.join(",", podSecrets);
+    return "pull-secrets:"
+        + namespace
+        + "/sa="
+        + serviceAccount
+        + "/"
+        + String.join(",", podSecrets);
   }
 
   @Override
@@ -82,8 +94,12 @@ final class PullSecretSource implements CredentialSource {
         }
       }
     } catch (KubernetesClientException e) {
-      throw new CredentialException("cannot read the pull Secrets of " + namespace + " (HTTP "
-          + e.getCode() + "): the operator needs get on secrets and serviceaccounts there");
+      throw new CredentialException(
+          "cannot read the pull Secrets of "
+              + namespace
+              + " (HTTP "
+              + e.getCode()
+              + "): the operator needs get on secrets and serviceaccounts there");
     }
     return PullSecretCredentials.of(secrets).lookup(ref);
   }
@@ -106,8 +122,8 @@ final class PullSecretSource implements CredentialSource {
       return null;
     }
     try {
-      return new PullSecret(namespace + "/" + s.getMetadata().getName(), kind,
-          Base64.getDecoder().decode(data));
+      return new PullSecret(
+          namespace + "/" + s.getMetadata().getName(), kind, Base64.getDecoder().decode(data));
     } catch (IllegalArgumentException notBase64) {
       return null;
     }

@@ -40,19 +40,19 @@ import org.slf4j.LoggerFactory;
  * Image configs for the operator's audits, never waited for:
  *
  * <ul>
- *   <li>{@link #forReconcile} answers from the resolver's cache and starts a background
- *       resolution for what is missing or past its tag TTL; when that ends with other facts than
- *       the audit used, the workloads naming the image are re-audited ({@link #reaudits()});
+ *   <li>{@link #forReconcile} answers from the resolver's cache and starts a background resolution
+ *       for what is missing or past its tag TTL; when that ends with other facts than the audit
+ *       used, the workloads naming the image are re-audited ({@link #reaudits()});
  *   <li>tags in use are re-checked every tag TTL; a tag that moved ({@link
- *       RegistryListener#tagMoved}, counted and logged) re-audits the workloads naming it once
- *       the new digest's config is read;
- *   <li>{@link #forAdmission} answers from memory only and starts nothing: the webhook never
- *       causes a registry request.
+ *       RegistryListener#tagMoved}, counted and logged) re-audits the workloads naming it once the
+ *       new digest's config is read;
+ *   <li>{@link #forAdmission} answers from memory only and starts nothing: the webhook never causes
+ *       a registry request.
  * </ul>
  *
- * A registry that is down, slow or refuses degrades the image to {@link ImageFacts#unresolved}
- * (the {@code image-unresolved} finding); credentials are read only when a registry asks for
- * them, and only when {@link ImageSettings#pullSecrets()} is on.
+ * A registry that is down, slow or refuses degrades the image to {@link ImageFacts#unresolved} (the
+ * {@code image-unresolved} finding); credentials are read only when a registry asks for them, and
+ * only when {@link ImageSettings#pullSecrets()} is on.
  */
 public final class WorkloadImages implements AutoCloseable {
 
@@ -62,72 +62,88 @@ public final class WorkloadImages implements AutoCloseable {
   private final PullSecretReader pullSecrets;
   private final Duration tagTtl;
   private final Clock clock;
+
   /** One event source per kind: each kind's reconciler registers its own. */
   private final ConcurrentHashMap<WorkloadKind, SimpleInboundEventSource<?>> reaudits =
       new ConcurrentHashMap<>();
+
   /** normalised reference: the workloads naming it, with the request each last used */
   private final ConcurrentHashMap<String, Map<WorkloadId, ResolveRequest>> users =
       new ConcurrentHashMap<>();
+
   private final ConcurrentHashMap<WorkloadId, Set<String>> imagesOf = new ConcurrentHashMap<>();
+
   /** normalised reference: the facts the last audit naming it used */
   private final ConcurrentHashMap<String, ImageFacts> used = new ConcurrentHashMap<>();
+
   private final ScheduledExecutorService refresher;
 
   /**
    * @param client reads pull Secrets when {@code settings.pullSecrets()}; may be null otherwise
    * @param metrics told of every resolution, cache hit and failure
    */
-  public WorkloadImages(ImageSettings settings, KubernetesClient client, RegistryListener metrics,
-      Clock clock) {
-    this(settings, settings.pullSecrets() && client != null ? PullSecretReader.of(client) : null,
-        metrics, clock);
+  public WorkloadImages(
+      ImageSettings settings, KubernetesClient client, RegistryListener metrics, Clock clock) {
+    this(
+        settings,
+        settings.pullSecrets() && client != null ? PullSecretReader.of(client) : null,
+        metrics,
+        clock);
   }
 
-  /** @param pullSecrets where pull Secrets are read from; null: anonymous pulls only */
-  WorkloadImages(ImageSettings settings, PullSecretReader pullSecrets, RegistryListener metrics,
-      Clock clock) {
+  /**
+   * @param pullSecrets where pull Secrets are read from; null: anonymous pulls only
+   */
+  WorkloadImages(
+      ImageSettings settings, PullSecretReader pullSecrets, RegistryListener metrics, Clock clock) {
     this.pullSecrets = pullSecrets;
     this.tagTtl = settings.tagTtl();
     this.clock = clock;
-    RegistryListener listener = new RegistryListener() {
-      @Override
-      public void cacheHit(String registry) {
-        metrics.cacheHit(registry);
-      }
+    RegistryListener listener =
+        new RegistryListener() {
+          @Override
+          public void cacheHit(String registry) {
+            metrics.cacheHit(registry);
+          }
 
-      @Override
-      public void cacheMiss(String registry) {
-        metrics.cacheMiss(registry);
-      }
+          @Override
+          public void cacheMiss(String registry) {
+            metrics.cacheMiss(registry);
+          }
 
-      @Override
-      public void resolved(String registry, Duration took) {
-        metrics.resolved(registry, took);
-      }
+          @Override
+          public void resolved(String registry, Duration took) {
+            metrics.resolved(registry, took);
+          }
 
-      @Override
-      public void failed(String registry, Reason reason) {
-        metrics.failed(registry, reason);
-      }
+          @Override
+          public void failed(String registry, Reason reason) {
+            metrics.failed(registry, reason);
+          }
 
-      @Override
-      public void tagMoved(String reference, String previousDigest, String digest) {
-        // Not re-audited here: the resolver calls this before it has read the new digest's
-        // config, and an audit now would flap to manifest-only. The resolution's completion
-        // (resolveInBackground) re-audits every workload naming the tag once the config is in.
-        metrics.tagMoved(reference, previousDigest, digest);
-        LOG.info("image tag {} moved from {} to {}; re-auditing its workloads", reference,
-            previousDigest, digest);
-      }
-    };
+          @Override
+          public void tagMoved(String reference, String previousDigest, String digest) {
+            // Not re-audited here: the resolver calls this before it has read the new digest's
+            // config, and an audit now would flap to manifest-only. The resolution's completion
+            // (resolveInBackground) re-audits every workload naming the tag once the config is in.
+            metrics.tagMoved(reference, previousDigest, digest);
+            LOG.info(
+                "image tag {} moved from {} to {}; re-auditing its workloads",
+                reference,
+                previousDigest,
+                digest);
+          }
+        };
     this.resolver = new RegistryResolver(options(settings, clock), CredentialSource.NONE, listener);
-    this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "pyhygiene-image-tags");
-      t.setDaemon(true);
-      return t;
-    });
-    long period = Math.max(1000, Math.min(settings.tagTtl().toMillis(),
-        settings.negativeTtl().toMillis()));
+    this.refresher =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "pyhygiene-image-tags");
+              t.setDaemon(true);
+              return t;
+            });
+    long period =
+        Math.max(1000, Math.min(settings.tagTtl().toMillis(), settings.negativeTtl().toMillis()));
     refresher.scheduleWithFixedDelay(this::refreshTags, period, period, TimeUnit.MILLISECONDS);
   }
 
@@ -137,20 +153,22 @@ public final class WorkloadImages implements AutoCloseable {
         .withTimeouts(s.requestTimeout(), s.deadline())
         .withTtls(s.tagTtl(), s.negativeTtl())
         .withCacheBounds(s.cacheEntries(), s.cacheBytes())
-        .withRegistryLimits(s.concurrencyPerRegistry(), s.ratePerRegistry(),
+        .withRegistryLimits(
+            s.concurrencyPerRegistry(),
+            s.ratePerRegistry(),
             (int) Math.max(1, Math.ceil(2 * s.ratePerRegistry())))
         .withExecutor(s.threads(), 1024)
         .withClock(clock);
   }
 
   /**
-   * Fires a reconcile of a workload of this kind whose image facts changed; register it with
-   * that kind's reconciler.
+   * Fires a reconcile of a workload of this kind whose image facts changed; register it with that
+   * kind's reconciler.
    */
   @SuppressWarnings("unchecked") // one source per kind, created for that kind's type only
   public <T extends HasMetadata> SimpleInboundEventSource<T> reaudits(WorkloadKind kind) {
-    return (SimpleInboundEventSource<T>) reaudits.computeIfAbsent(kind,
-        k -> new SimpleInboundEventSource<T>("images"));
+    return (SimpleInboundEventSource<T>)
+        reaudits.computeIfAbsent(kind, k -> new SimpleInboundEventSource<T>("images"));
   }
 
   /** The lookup of the reconciler: the cache now, the registry in the background. */
@@ -173,9 +191,10 @@ public final class WorkloadImages implements AutoCloseable {
     for (String image : images(spec)) {
       ResolveRequest request = new ResolveRequest(image, platform, credentials);
       Resolution now = resolver.cachedOnly(request);
-      ImageFacts facts = now instanceof Resolution.Unresolved u && u.reason() == Reason.NOT_CACHED
-          ? ImageFacts.NOT_REQUESTED // pending: manifest-only until the resolution re-audits
-          : facts(image, now);
+      ImageFacts facts =
+          now instanceof Resolution.Unresolved u && u.reason() == Reason.NOT_CACHED
+              ? ImageFacts.NOT_REQUESTED // pending: manifest-only until the resolution re-audits
+              : facts(image, now);
       out.put(image, facts);
       String key = key(image);
       keys.add(key);
@@ -199,16 +218,20 @@ public final class WorkloadImages implements AutoCloseable {
     Map<String, ImageFacts> out = new LinkedHashMap<>();
     for (String image : images(spec)) {
       Resolution now = resolver.cachedOnly(new ResolveRequest(image, platform, credentials));
-      out.put(image, now instanceof Resolution.Unresolved u && u.reason() == Reason.NOT_CACHED
-          ? ImageFacts.unresolved("not in the operator's image cache yet; admission never waits"
-              + " on a registry, the audit after admission resolves it")
-          : facts(image, now));
+      out.put(
+          image,
+          now instanceof Resolution.Unresolved u && u.reason() == Reason.NOT_CACHED
+              ? ImageFacts.unresolved(
+                  "not in the operator's image cache yet; admission never waits"
+                      + " on a registry, the audit after admission resolves it")
+              : facts(image, now));
     }
     return out;
   }
 
   private CredentialSource credentials(HasMetadata d, PodSpec spec) {
-    return pullSecrets == null ? CredentialSource.NONE
+    return pullSecrets == null
+        ? CredentialSource.NONE
         : PullSecretSource.of(pullSecrets, d.getMetadata().getNamespace(), spec);
   }
 
@@ -222,24 +245,32 @@ public final class WorkloadImages implements AutoCloseable {
   }
 
   private void resolveInBackground(ResolveRequest request, String key) {
-    resolver.resolveAsync(request).thenAccept(r -> {
-      if (!facts(request.image(), r).equals(used.get(key))) {
-        reaudit(key);
-      }
-    });
+    resolver
+        .resolveAsync(request)
+        .thenAccept(
+            r -> {
+              if (!facts(request.image(), r).equals(used.get(key))) {
+                reaudit(key);
+              }
+            });
   }
 
   /**
-   * Re-checks the images in use whose tag TTL or cached failure has expired: a moved tag
-   * re-audits through the listener, a registry back up through the changed facts.
+   * Re-checks the images in use whose tag TTL or cached failure has expired: a moved tag re-audits
+   * through the listener, a registry back up through the changed facts.
    */
   private void refreshTags() {
     try {
-      users.forEach((key, byWorkload) -> byWorkload.values().stream().findFirst().ifPresent(request -> {
-        if (stale(resolver.cachedOnly(request))) {
-          resolveInBackground(request, key);
-        }
-      }));
+      users.forEach(
+          (key, byWorkload) ->
+              byWorkload.values().stream()
+                  .findFirst()
+                  .ifPresent(
+                      request -> {
+                        if (stale(resolver.cachedOnly(request))) {
+                          resolveInBackground(request, key);
+                        }
+                      }));
     } catch (RuntimeException e) {
       LOG.warn("re-checking image tags: {}", e.toString());
     }
@@ -268,14 +299,16 @@ public final class WorkloadImages implements AutoCloseable {
   }
 
   private void forget(String key, WorkloadId id) {
-    users.computeIfPresent(key, (k, m) -> {
-      m.remove(id);
-      if (m.isEmpty()) {
-        used.remove(k);
-        return null;
-      }
-      return m;
-    });
+    users.computeIfPresent(
+        key,
+        (k, m) -> {
+          m.remove(id);
+          if (m.isEmpty()) {
+            used.remove(k);
+            return null;
+          }
+          return m;
+        });
   }
 
   private static String key(String image) {
@@ -294,16 +327,26 @@ public final class WorkloadImages implements AutoCloseable {
     if (spec == null || spec.getContainers() == null) {
       return List.of();
     }
-    return spec.getContainers().stream().map(Container::getImage)
-        .filter(i -> i != null && !i.isBlank()).distinct().toList();
+    return spec.getContainers().stream()
+        .map(Container::getImage)
+        .filter(i -> i != null && !i.isBlank())
+        .distinct()
+        .toList();
   }
 
   /** The registry module's answer as the engine's facts (env values stay in memory only). */
   static ImageFacts facts(String image, Resolution resolution) {
     if (resolution instanceof Resolution.Resolved r) {
       ImageConfig c = r.config();
-      return ImageFacts.resolved(new ImageFacts.Config(c.digest(), c.entrypoint(), c.cmd(),
-          c.user(), c.env(), c.stopSignal(), c.workingDir()));
+      return ImageFacts.resolved(
+          new ImageFacts.Config(
+              c.digest(),
+              c.entrypoint(),
+              c.cmd(),
+              c.user(),
+              c.env(),
+              c.stopSignal(),
+              c.workingDir()));
     }
     return ImageFacts.unresolved(((Resolution.Unresolved) resolution).reasonFor(image));
   }

@@ -13,9 +13,9 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * Digests of JSON that say whether two documents hold the same content: object keys sorted (the
- * API server returns fields in its own order) and integers compared by value, not by width.
- * Used to skip writes of unchanged reports and to recognise a pod template seen before.
+ * Digests of JSON that say whether two documents hold the same content: object keys sorted (the API
+ * server returns fields in its own order) and integers compared by value, not by width. Used to
+ * skip writes of unchanged reports and to recognise a pod template seen before.
  */
 public final class CanonicalJson {
 
@@ -24,8 +24,10 @@ public final class CanonicalJson {
   /** SHA-256 (hex) of the node with object keys sorted and integers normalised. */
   public static String digest(JsonNode node) {
     try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-          .digest(Json.MAPPER.writeValueAsBytes(canonical(node))));
+      return HexFormat.of()
+          .formatHex(
+              MessageDigest.getInstance("SHA-256")
+                  .digest(Json.MAPPER.writeValueAsBytes(canonical(node))));
     } catch (NoSuchAlgorithmException | JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

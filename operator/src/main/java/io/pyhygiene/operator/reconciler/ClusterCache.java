@@ -25,8 +25,8 @@ import java.util.stream.Stream;
  * answers as an empty cluster in which nothing is known to be gone.
  *
  * <p>A kind's cache holds every object of the kind, also those audited through their owner (a
- * Deployment's ReplicaSets, a CronJob's Jobs): a Pod's owner chain is followed through them.
- * {@link #workloads} and {@link #exists} count only the ones audited on their own.
+ * Deployment's ReplicaSets, a CronJob's Jobs): a Pod's owner chain is followed through them. {@link
+ * #workloads} and {@link #exists} count only the ones audited on their own.
  */
 public final class ClusterCache {
 
@@ -35,13 +35,17 @@ public final class ClusterCache {
       new ConcurrentHashMap<>();
   private volatile InformerEventSource<Namespace, ?> namespaces;
 
-  /** @param kinds the kinds that have a reconciler (synced only once each has a cache) */
+  /**
+   * @param kinds the kinds that have a reconciler (synced only once each has a cache)
+   */
   public ClusterCache(Set<WorkloadKind> kinds) {
     this.kinds = Set.copyOf(kinds);
   }
 
   /** Called by a reconciler once JOSDK has built its caches. */
-  void attach(WorkloadKind kind, IndexerResourceCache<? extends HasMetadata> cache,
+  void attach(
+      WorkloadKind kind,
+      IndexerResourceCache<? extends HasMetadata> cache,
       InformerEventSource<Namespace, ?> namespaceSource) {
     caches.put(kind, cache);
     if (this.namespaces == null) {
@@ -52,14 +56,16 @@ public final class ClusterCache {
   /** The cached workloads of a kind audited on their own (not through their owner). */
   public Stream<? extends HasMetadata> workloads(WorkloadKind kind) {
     IndexerResourceCache<? extends HasMetadata> cache = caches.get(kind);
-    return cache == null ? Stream.empty()
+    return cache == null
+        ? Stream.empty()
         : cache.list().filter(o -> !Ownership.auditedThroughOwner(o));
   }
 
   /** The cached workloads of a kind in one namespace, audited on their own. */
   public Stream<? extends HasMetadata> workloadsIn(WorkloadKind kind, String namespace) {
     IndexerResourceCache<? extends HasMetadata> cache = caches.get(kind);
-    return cache == null ? Stream.empty()
+    return cache == null
+        ? Stream.empty()
         : cache.list(namespace).filter(o -> !Ownership.auditedThroughOwner(o));
   }
 
@@ -75,13 +81,13 @@ public final class ClusterCache {
   }
 
   /**
-   * Whether the workload is cached and audited on its own; true before its cache exists
-   * (nothing is known gone).
+   * Whether the workload is cached and audited on its own; true before its cache exists (nothing is
+   * known gone).
    */
   public boolean exists(WorkloadId id) {
     IndexerResourceCache<? extends HasMetadata> cache = caches.get(id.kind());
-    return cache == null || cache.get(id.resourceId())
-        .filter(o -> !Ownership.auditedThroughOwner(o)).isPresent();
+    return cache == null
+        || cache.get(id.resourceId()).filter(o -> !Ownership.auditedThroughOwner(o)).isPresent();
   }
 
   /** A namespace's labels (empty when unknown). */
@@ -90,8 +96,10 @@ public final class ClusterCache {
     if (ns == null || namespace == null) {
       return Map.of();
     }
-    return ns.get(new ResourceID(namespace)).map(n -> n.getMetadata().getLabels())
-        .filter(Objects::nonNull).orElse(Map.of());
+    return ns.get(new ResourceID(namespace))
+        .map(n -> n.getMetadata().getLabels())
+        .filter(Objects::nonNull)
+        .orElse(Map.of());
   }
 
   /** Whether every kind's informers have listed everything (an empty cache may not have). */

@@ -5,11 +5,11 @@ import io.pyhygiene.operator.report.AuditStore;
 import io.pyhygiene.operator.writer.WorkloadWriter;
 
 /**
- * What the operator keeps about workloads is bounded by the cluster: evidence leaves its
- * window, and a workload that is gone (or now audited through an owner) from the informer cache is forgotten everywhere (audit
- * store, evidence, selection index, pending own writes). Removing a workload from the audit
- * store marks its namespace and policies for the next publishing round. Runs on the leader,
- * before each publishing round.
+ * What the operator keeps about workloads is bounded by the cluster: evidence leaves its window,
+ * and a workload that is gone (or now audited through an owner) from the informer cache is
+ * forgotten everywhere (audit store, evidence, selection index, pending own writes). Removing a
+ * workload from the audit store marks its namespace and policies for the next publishing round.
+ * Runs on the leader, before each publishing round.
  */
 public final class Housekeeping {
 
@@ -19,8 +19,12 @@ public final class Housekeeping {
   private final SelectionIndex index;
   private final WorkloadWriter writer;
 
-  public Housekeeping(ClusterCache cache, AuditStore store, EvidenceStore evidence,
-      SelectionIndex index, WorkloadWriter writer) {
+  public Housekeeping(
+      ClusterCache cache,
+      AuditStore store,
+      EvidenceStore evidence,
+      SelectionIndex index,
+      WorkloadWriter writer) {
     this.cache = cache;
     this.store = store;
     this.evidence = evidence;

@@ -5,10 +5,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Whether every workload (of every kind) has been reconciled since this process started (then stays true).
- * Until then the audit store is partial, and statuses or reports published from it would show
- * wrong counts for a moment and be rewritten: with this gate, a restart (or a new leader) on an
- * unchanged cluster writes nothing.
+ * Whether every workload (of every kind) has been reconciled since this process started (then stays
+ * true). Until then the audit store is partial, and statuses or reports published from it would
+ * show wrong counts for a moment and be rewritten: with this gate, a restart (or a new leader) on
+ * an unchanged cluster writes nothing.
  */
 public final class InitialSync {
 
@@ -32,8 +32,10 @@ public final class InitialSync {
     if (done) {
       return true;
     }
-    if (!cache.synced() || !cache.kinds().stream().flatMap(cache::workloads)
-        .allMatch(d -> reconciledSinceStart.contains(WorkloadId.of(d)))) {
+    if (!cache.synced()
+        || !cache.kinds().stream()
+            .flatMap(cache::workloads)
+            .allMatch(d -> reconciledSinceStart.contains(WorkloadId.of(d)))) {
       return false;
     }
     done = true;

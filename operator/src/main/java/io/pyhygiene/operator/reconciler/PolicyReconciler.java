@@ -13,9 +13,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Validates each PythonHygienePolicy and keeps its status (observedGeneration, Ready/Invalid with
- * the reason, counts) current. An invalid spec is reported, never a crash; it selects nothing
- * until fixed. Re-auditing the Deployments a policy selects is the Deployment reconciler's job
- * (its policy event source maps a policy to exactly those Deployments).
+ * the reason, counts) current. An invalid spec is reported, never a crash; it selects nothing until
+ * fixed. Re-auditing the Deployments a policy selects is the Deployment reconciler's job (its
+ * policy event source maps a policy to exactly those Deployments).
  */
 @ControllerConfiguration(name = "policies")
 public final class PolicyReconciler implements Reconciler<PythonHygienePolicy> {
@@ -31,8 +31,8 @@ public final class PolicyReconciler implements Reconciler<PythonHygienePolicy> {
   }
 
   @Override
-  public UpdateControl<PythonHygienePolicy> reconcile(PythonHygienePolicy policy,
-      Context<PythonHygienePolicy> context) {
+  public UpdateControl<PythonHygienePolicy> reconcile(
+      PythonHygienePolicy policy, Context<PythonHygienePolicy> context) {
     try (ReconcileMdc ignored = ReconcileMdc.open().put("policy", policy.getMetadata().getName())) {
       ActivePolicy active = catalog.resolve(policy);
       if (!active.valid()) {

@@ -2,14 +2,14 @@ package io.pyhygiene.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.ContainerState;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.pyhygiene.operator.evidence.PodTerminations;
-import io.pyhygiene.workload.Ownership;
 import io.pyhygiene.operator.writer.WorkloadWriter;
+import io.pyhygiene.workload.Ownership;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -32,7 +32,8 @@ public final class Pruning {
       List<ManagedFieldsEntry> kept = new ArrayList<>();
       for (ManagedFieldsEntry e : m.getManagedFields()) {
         if (WorkloadWriter.FIELD_MANAGER.equals(e.getManager())
-            && "Apply".equals(e.getOperation()) && e.getSubresource() == null) {
+            && "Apply".equals(e.getOperation())
+            && e.getSubresource() == null) {
           kept.add(e);
         }
       }
@@ -66,8 +67,11 @@ public final class Pruning {
     out.setOwnerReferences(in.getOwnerReferences());
     if (in.getLabels() != null) {
       Map<String, String> kept = new HashMap<>();
-      for (String label : List.of(PodTerminations.TEMPLATE_HASH_LABEL,
-          PodTerminations.REVISION_HASH_LABEL, PodTerminations.JOB_NAME_LABEL)) {
+      for (String label :
+          List.of(
+              PodTerminations.TEMPLATE_HASH_LABEL,
+              PodTerminations.REVISION_HASH_LABEL,
+              PodTerminations.JOB_NAME_LABEL)) {
         if (in.getLabels().containsKey(label)) {
           kept.put(label, in.getLabels().get(label));
         }

@@ -6,9 +6,9 @@ import io.fabric8.kubernetes.client.informers.cache.Cache;
 import java.util.function.UnaryOperator;
 
 /**
- * An informer store that keeps only what pyhygiene reads: most of a Deployment's or a Pod's size
- * is managedFields, kubectl's last-applied copy and (for pods) the spec, none of which the
- * engine needs. Keeps the cache small enough for tens of thousands of Deployments.
+ * An informer store that keeps only what pyhygiene reads: most of a Deployment's or a Pod's size is
+ * managedFields, kubectl's last-applied copy and (for pods) the spec, none of which the engine
+ * needs. Keeps the cache small enough for tens of thousands of Deployments.
  */
 public final class PruningItemStore<T extends HasMetadata> extends BasicItemStore<T> {
 

@@ -6,10 +6,10 @@ import java.util.UUID;
 import org.slf4j.MDC;
 
 /**
- * The logging context of one reconcile (DESIGN conventions): {@code reconcileId}, a short id
- * that tells the lines of one reconcile from those of another running at the same time, plus the
- * keys the reconciler adds ({@code namespace}, {@code name}, {@code policy}). Closing it removes
- * exactly what it put, so a pooled executor thread carries nothing into the next reconcile.
+ * The logging context of one reconcile (DESIGN conventions): {@code reconcileId}, a short id that
+ * tells the lines of one reconcile from those of another running at the same time, plus the keys
+ * the reconciler adds ({@code namespace}, {@code name}, {@code policy}). Closing it removes exactly
+ * what it put, so a pooled executor thread carries nothing into the next reconcile.
  */
 final class ReconcileMdc implements AutoCloseable {
 

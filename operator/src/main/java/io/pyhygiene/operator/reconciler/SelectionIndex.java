@@ -1,11 +1,11 @@
 package io.pyhygiene.operator.reconciler;
 
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
-import io.pyhygiene.operator.audit.WorkloadId;
-import io.pyhygiene.workload.WorkloadKind;
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
 import io.pyhygiene.operator.audit.PolicyCatalog;
+import io.pyhygiene.operator.audit.WorkloadId;
 import io.pyhygiene.policy.ActivePolicy;
+import io.pyhygiene.workload.WorkloadKind;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +13,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Which workloads each policy selected at their last audit: the policy-to-workload reverse index.
- * A policy event (created, changed, deleted) re-audits what the policy selects now and what it
+ * Which workloads each policy selected at their last audit: the policy-to-workload reverse index. A
+ * policy event (created, changed, deleted) re-audits what the policy selects now and what it
  * selected before, so a workload a policy stops selecting loses pyhygiene's metadata.
  */
 public final class SelectionIndex {
@@ -35,11 +35,12 @@ public final class SelectionIndex {
     for (String name : names) {
       selectedBy.computeIfAbsent(name, k -> ConcurrentHashMap.newKeySet()).add(workload);
     }
-    selectedBy.forEach((name, ids) -> {
-      if (!names.contains(name)) {
-        ids.remove(workload);
-      }
-    });
+    selectedBy.forEach(
+        (name, ids) -> {
+          if (!names.contains(name)) {
+            ids.remove(workload);
+          }
+        });
     selectedBy.values().removeIf(Set::isEmpty);
   }
 
@@ -47,13 +48,20 @@ public final class SelectionIndex {
   public Set<ResourceID> affectedBy(WorkloadKind kind, PythonHygienePolicy policy) {
     Set<ResourceID> out = new HashSet<>();
     selectedBy.getOrDefault(policy.getMetadata().getName(), Set.of()).stream()
-        .filter(id -> id.kind() == kind).map(WorkloadId::resourceId).forEach(out::add);
+        .filter(id -> id.kind() == kind)
+        .map(WorkloadId::resourceId)
+        .forEach(out::add);
     ActivePolicy active = policies.resolve(policy);
     if (active.resolved().kinds().contains(kind)) {
-      cache.workloads(kind)
-          .filter(d -> active.selects(cache.namespaceLabels(d.getMetadata().getNamespace()),
-              d.getMetadata().getLabels() == null ? Map.of() : d.getMetadata().getLabels()))
-          .map(ResourceID::fromResource).forEach(out::add);
+      cache
+          .workloads(kind)
+          .filter(
+              d ->
+                  active.selects(
+                      cache.namespaceLabels(d.getMetadata().getNamespace()),
+                      d.getMetadata().getLabels() == null ? Map.of() : d.getMetadata().getLabels()))
+          .map(ResourceID::fromResource)
+          .forEach(out::add);
     }
     return out;
   }

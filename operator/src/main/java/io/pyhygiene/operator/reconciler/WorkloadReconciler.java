@@ -38,30 +38,38 @@ import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
- * Keeps every workload of one kind audited: selects the policies, audits with the runtime
- * evidence and the remediation state, remediates when a policy asks for it, writes the metadata.
- * One engine path for every kind (a pod template and its owner); JOSDK allows one reconciler per
- * primary type and reads it from the class, so each kind is an anonymous subclass that names its
- * type ({@link WorkloadReconcilers}).
- * It only sequences; the index, the initial sync, the evidence mapping and the remediation are
- * named classes, and the decisions are the engine's.
+ * Keeps every workload of one kind audited: selects the policies, audits with the runtime evidence
+ * and the remediation state, remediates when a policy asks for it, writes the metadata. One engine
+ * path for every kind (a pod template and its owner); JOSDK allows one reconciler per primary type
+ * and reads it from the class, so each kind is an anonymous subclass that names its type ({@link
+ * WorkloadReconcilers}). It only sequences; the index, the initial sync, the evidence mapping and
+ * the remediation are named classes, and the decisions are the engine's.
  *
  * <p>Not generation-aware: labels and annotations (opt-out, exemptions) change without a new
- * generation and must re-audit; writes happen only when something changed. Objects audited
- * through their owner (a Deployment's ReplicaSets, a CronJob's Jobs, a controller's Pods) are
- * filtered out before they reach {@link #reconcile}.
+ * generation and must re-audit; writes happen only when something changed. Objects audited through
+ * their owner (a Deployment's ReplicaSets, a CronJob's Jobs, a controller's Pods) are filtered out
+ * before they reach {@link #reconcile}.
  *
  * @param <T> the fabric8 type of the kind
  */
 public abstract class WorkloadReconciler<T extends HasMetadata> implements Reconciler<T> {
 
   /** Sources of events and facts besides the workloads themselves. */
-  public record Collaborators(PolicyCatalog policies, WorkloadAuditor workloads,
-      ClusterCache cache, SelectionIndex index, InitialSync initialSync, PodEvidence podEvidence,
-      EvidenceStore evidence, WorkloadImages images) {}
+  public record Collaborators(
+      PolicyCatalog policies,
+      WorkloadAuditor workloads,
+      ClusterCache cache,
+      SelectionIndex index,
+      InitialSync initialSync,
+      PodEvidence podEvidence,
+      EvidenceStore evidence,
+      WorkloadImages images) {}
 
   /** What every kind's reconciler shares. */
-  public record Wiring(Collaborators collaborators, AuditStore store, WorkloadWriter writer,
+  public record Wiring(
+      Collaborators collaborators,
+      AuditStore store,
+      WorkloadWriter writer,
       Remediator remediator) {}
 
   private final WorkloadKind kind;
@@ -95,36 +103,47 @@ public abstract class WorkloadReconciler<T extends HasMetadata> implements Recon
    * its evidence.
    */
   public UnaryOperator<T> pruning() {
-    return kind == WorkloadKind.POD ? o -> type.cast(Pruning.primaryPod((Pod) o))
+    return kind == WorkloadKind.POD
+        ? o -> type.cast(Pruning.primaryPod((Pod) o))
         : Pruning::workload;
   }
 
   @Override
   public List<EventSource<?, T>> prepareEventSources(EventSourceContext<T> ctx) {
-    InformerEventSource<PythonHygienePolicy, T> policies = new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(PythonHygienePolicy.class, type)
-            .withName("policies")
-            .withSecondaryToPrimaryMapper(p -> c.index().affectedBy(kind, p))
-            .build(), ctx);
-    InformerEventSource<Namespace, T> namespaces = new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(Namespace.class, type)
-            .withName("namespaces")
-            .withOnUpdateFilter((n, old) -> !Objects.equals(n.getMetadata().getLabels(),
-                old.getMetadata().getLabels()))
-            .withSecondaryToPrimaryMapper(ns -> c.cache()
-                .workloadsIn(kind, ns.getMetadata().getName())
-                .map(ResourceID::fromResource).collect(Collectors.toSet()))
-            .build(), ctx);
+    InformerEventSource<PythonHygienePolicy, T> policies =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(PythonHygienePolicy.class, type)
+                .withName("policies")
+                .withSecondaryToPrimaryMapper(p -> c.index().affectedBy(kind, p))
+                .build(),
+            ctx);
+    InformerEventSource<Namespace, T> namespaces =
+        new InformerEventSource<>(
+            InformerEventSourceConfiguration.from(Namespace.class, type)
+                .withName("namespaces")
+                .withOnUpdateFilter(
+                    (n, old) ->
+                        !Objects.equals(n.getMetadata().getLabels(), old.getMetadata().getLabels()))
+                .withSecondaryToPrimaryMapper(
+                    ns ->
+                        c.cache()
+                            .workloadsIn(kind, ns.getMetadata().getName())
+                            .map(ResourceID::fromResource)
+                            .collect(Collectors.toSet()))
+                .build(),
+            ctx);
     List<EventSource<?, T>> sources = new ArrayList<>(List.of(policies, namespaces));
     if (podLabel != null) {
-      sources.add(new InformerEventSource<>(
-          InformerEventSourceConfiguration.from(Pod.class, type)
-              .withName("pods")
-              .withNamespacesInheritedFromController()
-              .withLabelSelector(podLabel)
-              .withItemStore(new PruningItemStore<>(Pruning::pod))
-              .withSecondaryToPrimaryMapper(p -> c.podEvidence().record(kind, p))
-              .build(), ctx));
+      sources.add(
+          new InformerEventSource<>(
+              InformerEventSourceConfiguration.from(Pod.class, type)
+                  .withName("pods")
+                  .withNamespacesInheritedFromController()
+                  .withLabelSelector(podLabel)
+                  .withItemStore(new PruningItemStore<>(Pruning::pod))
+                  .withSecondaryToPrimaryMapper(p -> c.podEvidence().record(kind, p))
+                  .build(),
+              ctx));
     }
     // re-audits when an image's config is read or its tag moved
     sources.add(c.images().<T>reaudits(kind));
@@ -136,8 +155,11 @@ public abstract class WorkloadReconciler<T extends HasMetadata> implements Recon
   @Override
   public UpdateControl<T> reconcile(T d, Context<T> context) {
     WorkloadId id = WorkloadId.of(d);
-    try (ReconcileMdc mdc = ReconcileMdc.open().put("namespace", d.getMetadata().getNamespace())
-        .put("kind", kind.kind()).put("name", d.getMetadata().getName())) {
+    try (ReconcileMdc mdc =
+        ReconcileMdc.open()
+            .put("namespace", d.getMetadata().getNamespace())
+            .put("kind", kind.kind())
+            .put("name", d.getMetadata().getName())) {
       if (Ownership.auditedThroughOwner(d) || writer.predatesOwnWrite(d)) {
         // Audited through its owner; or queued by an event that came in during our own write:
         // the watch event of that write re-runs this with the written object.
@@ -147,14 +169,16 @@ public abstract class WorkloadReconciler<T extends HasMetadata> implements Recon
         c.podEvidence().record(id, pod); // a bare Pod's own terminations
       }
       List<ActivePolicy> selecting = c.workloads().selecting(d);
-      mdc.put("policy", selecting.stream().map(ActivePolicy::name).collect(Collectors.joining(",")));
+      mdc.put(
+          "policy", selecting.stream().map(ActivePolicy::name).collect(Collectors.joining(",")));
       c.index().record(id, selecting);
 
       RemediationState before = RemediationState.of(d);
       CombinedAudit audit = audit(d, id, selecting, before.conflicts());
-      Remediator.Outcome outcome = audit.python() && d instanceof Deployment deployment
-          ? remediator.remediate(deployment, selecting, audit)
-          : new Remediator.Outcome(false, false, RemediationState.NONE);
+      Remediator.Outcome outcome =
+          audit.python() && d instanceof Deployment deployment
+              ? remediator.remediate(deployment, selecting, audit)
+              : new Remediator.Outcome(false, false, RemediationState.NONE);
       if (!outcome.state().conflicts().equals(before.conflicts())) {
         audit = audit(d, id, selecting, outcome.state().conflicts()); // remediation-conflict
       }
@@ -170,9 +194,9 @@ public abstract class WorkloadReconciler<T extends HasMetadata> implements Recon
     }
   }
 
-  private CombinedAudit audit(T d, WorkloadId id, List<ActivePolicy> selecting,
-      List<RemediationConflict> conflicts) {
-    return c.workloads().audit(d,
-        new Observations(c.evidence().terminations(id.key()), conflicts), selecting);
+  private CombinedAudit audit(
+      T d, WorkloadId id, List<ActivePolicy> selecting, List<RemediationConflict> conflicts) {
+    return c.workloads()
+        .audit(d, new Observations(c.evidence().terminations(id.key()), conflicts), selecting);
   }
 }

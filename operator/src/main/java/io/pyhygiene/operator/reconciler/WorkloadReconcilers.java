@@ -15,12 +15,11 @@ import java.util.List;
 /**
  * One {@link WorkloadReconciler} per audited kind. Each is a small named subclass naming its
  * fabric8 type (JOSDK reads the primary type from the class's type argument, and keys its
- * configurations by the class's name: anonymous subclasses would all share the empty name) and
- * the label its pods carry. Deployments' pods carry the ReplicaSet's template hash;
- * StatefulSets' and DaemonSets' the controller revision hash; Jobs' (also a CronJob's Jobs') the
- * Job's name. A ReplicaSet no Deployment controls gives its pods no label of its own, so no
- * runtime evidence is read for it (a bare ReplicaSet is rare); a bare Pod's own status carries
- * its evidence.
+ * configurations by the class's name: anonymous subclasses would all share the empty name) and the
+ * label its pods carry. Deployments' pods carry the ReplicaSet's template hash; StatefulSets' and
+ * DaemonSets' the controller revision hash; Jobs' (also a CronJob's Jobs') the Job's name. A
+ * ReplicaSet no Deployment controls gives its pods no label of its own, so no runtime evidence is
+ * read for it (a bare ReplicaSet is rare); a bare Pod's own status carries its evidence.
  */
 public final class WorkloadReconcilers {
 
@@ -32,8 +31,14 @@ public final class WorkloadReconcilers {
 
   /** A reconciler for every kind in {@link WorkloadKind}. */
   public static List<WorkloadReconciler<?>> all(Wiring w) {
-    return List.of(new Deployments(w), new StatefulSets(w), new DaemonSets(w),
-        new ReplicaSets(w), new Jobs(w), new CronJobs(w), new Pods(w));
+    return List.of(
+        new Deployments(w),
+        new StatefulSets(w),
+        new DaemonSets(w),
+        new ReplicaSets(w),
+        new Jobs(w),
+        new CronJobs(w),
+        new Pods(w));
   }
 
   static final class Deployments extends WorkloadReconciler<Deployment> {

@@ -19,10 +19,10 @@ import java.util.TreeSet;
 /**
  * What remediation last did to a Deployment, kept on the Deployment itself in the annotation
  * {@value WorkloadMetadata#REMEDIATION_ANNOTATION} (compact JSON) and, for a dry run, the preview
- * in {@value WorkloadMetadata#PREVIEW_ANNOTATION}. It is written in the same request as the rest
- * of pyhygiene's metadata (the apply itself, or the metadata write that follows an audit), so it
- * costs no extra write; and any replica that becomes the leader reads it back from its informer
- * cache, so nothing about remediation lives only in one process's memory.
+ * in {@value WorkloadMetadata#PREVIEW_ANNOTATION}. It is written in the same request as the rest of
+ * pyhygiene's metadata (the apply itself, or the metadata write that follows an audit), so it costs
+ * no extra write; and any replica that becomes the leader reads it back from its informer cache, so
+ * nothing about remediation lives only in one process's memory.
  *
  * <p>Only rule ids, field paths and field-manager names: never a value from the pod template.
  *
@@ -38,8 +38,13 @@ import java.util.TreeSet;
  *     findings) until a new attempt or the plan becoming empty clears them
  * @param preview for a dry run: the changes it would make, one line each; empty otherwise
  */
-public record RemediationState(Result result, String attempt, long revision, Set<String> rules,
-    List<RemediationConflict> conflicts, String preview) {
+public record RemediationState(
+    Result result,
+    String attempt,
+    long revision,
+    Set<String> rules,
+    List<RemediationConflict> conflicts,
+    String preview) {
 
   /** What an attempt did. */
   public enum Result {
@@ -64,13 +69,13 @@ public record RemediationState(Result result, String attempt, long revision, Set
     conflicts = List.copyOf(conflicts);
   }
 
-  static RemediationState applied(String policy, long revision, Set<String> rules,
-      List<RemediationConflict> conflicts) {
+  static RemediationState applied(
+      String policy, long revision, Set<String> rules, List<RemediationConflict> conflicts) {
     return new RemediationState(Result.APPLIED, policy, revision, rules, conflicts, "");
   }
 
-  static RemediationState dryRun(String attempt, List<RemediationConflict> conflicts,
-      String preview) {
+  static RemediationState dryRun(
+      String attempt, List<RemediationConflict> conflicts, String preview) {
     return new RemediationState(Result.DRY_RUN, attempt, 0, Set.of(), conflicts, preview);
   }
 
@@ -80,7 +85,8 @@ public record RemediationState(Result result, String attempt, long revision, Set
 
   /** The same state without conflicts (the plan has nothing left that could conflict). */
   RemediationState withoutConflicts() {
-    return conflicts.isEmpty() ? this
+    return conflicts.isEmpty()
+        ? this
         : new RemediationState(result, attempt, revision, rules, List.of(), preview);
   }
 
@@ -93,8 +99,8 @@ public record RemediationState(Result result, String attempt, long revision, Set
 
   /**
    * Whether the Deployment's template is still the one this applied fix produced: its revision is
-   * the one the fix's rollout got (or the controller has not moved it yet). A later template
-   * change by anyone else creates a newer revision.
+   * the one the fix's rollout got (or the controller has not moved it yet). A later template change
+   * by anyone else creates a newer revision.
    */
   boolean templateIsTheFixed(Deployment d) {
     long current = revision(d);
@@ -113,12 +119,23 @@ public record RemediationState(Result result, String attempt, long revision, Set
       Set<String> rules = new TreeSet<>();
       n.path("rules").forEach(r -> rules.add(r.asText()));
       List<RemediationConflict> conflicts = new ArrayList<>();
-      n.path("conflicts").forEach(c -> conflicts.add(new RemediationConflict(
-          c.path("rule").asText(), c.path("field").asText(), c.path("manager").asText())));
-      String preview = result == Result.DRY_RUN
-          ? a.getOrDefault(WorkloadMetadata.PREVIEW_ANNOTATION, "") : "";
-      return new RemediationState(result, n.path("attempt").asText(""),
-          n.path("revision").asLong(0), rules, conflicts, preview);
+      n.path("conflicts")
+          .forEach(
+              c ->
+                  conflicts.add(
+                      new RemediationConflict(
+                          c.path("rule").asText(),
+                          c.path("field").asText(),
+                          c.path("manager").asText())));
+      String preview =
+          result == Result.DRY_RUN ? a.getOrDefault(WorkloadMetadata.PREVIEW_ANNOTATION, "") : "";
+      return new RemediationState(
+          result,
+          n.path("attempt").asText(""),
+          n.path("revision").asLong(0),
+          rules,
+          conflicts,
+          preview);
     } catch (IOException | IllegalArgumentException e) {
       return NONE; // edited by hand into something else: start afresh
     }
@@ -145,8 +162,12 @@ public record RemediationState(Result result, String attempt, long revision, Set
     }
     if (!conflicts.isEmpty()) {
       ArrayNode c = n.putArray("conflicts");
-      conflicts.forEach(x -> c.addObject().put("rule", x.rule()).put("field", x.field())
-          .put("manager", x.manager()));
+      conflicts.forEach(
+          x ->
+              c.addObject()
+                  .put("rule", x.rule())
+                  .put("field", x.field())
+                  .put("manager", x.manager()));
     }
     return n.toString();
   }

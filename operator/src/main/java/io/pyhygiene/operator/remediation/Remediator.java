@@ -10,8 +10,8 @@ import io.pyhygiene.engine.FixPlan;
 import io.pyhygiene.engine.FixPlanner;
 import io.pyhygiene.operator.json.CanonicalJson;
 import io.pyhygiene.operator.metrics.PyhygieneMetrics;
-import io.pyhygiene.operator.writer.WorkloadWriter;
 import io.pyhygiene.operator.writer.WorkloadMetadata;
+import io.pyhygiene.operator.writer.WorkloadWriter;
 import io.pyhygiene.policy.ActivePolicy;
 import io.pyhygiene.ssa.ApplyMerge;
 import io.pyhygiene.workload.Observations.RemediationConflict;
@@ -28,15 +28,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Opt-in remediation: all fixes for one Deployment in ONE server-side apply of its pod template
- * (one rollout), under pyhygiene's field manager, never forcing a field another manager owns.
- * A conflict becomes a {@code remediation-conflict} finding and an Event, not a fight. Waits
- * while a rollout is in progress and bounds concurrent remediation rollouts ({@link
- * RolloutSlots}). Dry-run mode applies with the API server's dry run and only shows the change.
+ * (one rollout), under pyhygiene's field manager, never forcing a field another manager owns. A
+ * conflict becomes a {@code remediation-conflict} finding and an Event, not a fight. Waits while a
+ * rollout is in progress and bounds concurrent remediation rollouts ({@link RolloutSlots}). Dry-run
+ * mode applies with the API server's dry run and only shows the change.
  *
- * <p>Holds no per-Deployment state: what the last attempt did is read from the Deployment
- * ({@link RemediationState}) and the outcome carries the state to write back with the metadata.
- * So a new leader neither repeats a dry run or a conflicting request its predecessor made, nor
- * loops on a fix something keeps undoing, nor exceeds the rollout bound.
+ * <p>Holds no per-Deployment state: what the last attempt did is read from the Deployment ({@link
+ * RemediationState}) and the outcome carries the state to write back with the metadata. So a new
+ * leader neither repeats a dry run or a conflicting request its predecessor made, nor loops on a
+ * fix something keeps undoing, nor exceeds the rollout bound.
  */
 public final class Remediator {
 
@@ -61,8 +61,8 @@ public final class Remediator {
   private final RolloutSlots slots;
   private final PyhygieneMetrics metrics;
 
-  public Remediator(FixPlanner planner, WorkloadWriter writer, RolloutSlots slots,
-      PyhygieneMetrics metrics) {
+  public Remediator(
+      FixPlanner planner, WorkloadWriter writer, RolloutSlots slots, PyhygieneMetrics metrics) {
     this.planner = planner;
     this.writer = writer;
     this.slots = slots;
@@ -101,13 +101,15 @@ public final class Remediator {
     String policyKey = policy.get().name() + "@" + policy.get().generation();
     Set<String> known = new HashSet<>(state.rules());
     known.addAll(state.conflictingRules());
-    if (state.templateIsTheFixed(d) && policyKey.equals(state.attempt())
+    if (state.templateIsTheFixed(d)
+        && policyKey.equals(state.attempt())
         && known.containsAll(plan.fixedRules())) {
       // On the very template the last fix produced, under the same policy, what is left is
       // either fixes that something (a mutating webhook, an admission default) undid, or fixes
       // another manager blocked. Do not loop on rollouts, nor ask again: the conflicts stand
       // until someone changes the template or the policy changes.
-      plan.fixedRules().stream().filter(state.rules()::contains)
+      plan.fixedRules().stream()
+          .filter(state.rules()::contains)
           .forEach(r -> metrics.remediation(r, "skipped"));
       return Outcome.nothing(state);
     }
@@ -121,8 +123,9 @@ public final class Remediator {
     }
     String key = d.getMetadata().getNamespace() + "/" + d.getMetadata().getName();
     long revision = RemediationState.revision(d);
-    if (!dryRun && !slots.tryAcquire(key, WorkloadWriter.generation(d),
-        p.remediation().maxConcurrentRollouts())) {
+    if (!dryRun
+        && !slots.tryAcquire(
+            key, WorkloadWriter.generation(d), p.remediation().maxConcurrentRollouts())) {
       return new Outcome(false, true, state);
     }
     boolean applied = false;
@@ -137,12 +140,24 @@ public final class Remediator {
     }
   }
 
-  private Outcome attempt(Deployment d, AuditPolicy p, FixPlan plan, CombinedAudit audit,
-      RemediationState before, String attempt, String policyKey, boolean dryRun, long revision) {
+  private Outcome attempt(
+      Deployment d,
+      AuditPolicy p,
+      FixPlan plan,
+      CombinedAudit audit,
+      RemediationState before,
+      String attempt,
+      String policyKey,
+      boolean dryRun,
+      long revision) {
     List<RemediationConflict> found = new ArrayList<>();
     List<String> clean = new ArrayList<>();
     try {
-      apply(d, audit, plan.patch(), dryRun,
+      apply(
+          d,
+          audit,
+          plan.patch(),
+          dryRun,
           RemediationState.applied(policyKey, revision, Set.copyOf(plan.fixedRules()), List.of()),
           false);
       clean.addAll(plan.fixedRules());
@@ -166,8 +181,8 @@ public final class Remediator {
         try {
           apply(d, audit, single.patch(), true, RemediationState.NONE, false);
           clean.add(rule);
-          cleanPatch = cleanPatch == null ? single.patch()
-              : ApplyMerge.merge(cleanPatch, single.patch());
+          cleanPatch =
+              cleanPatch == null ? single.patch() : ApplyMerge.merge(cleanPatch, single.patch());
         } catch (KubernetesClientException conflict) {
           if (conflict.getCode() != 409) {
             throw conflict;
@@ -176,25 +191,35 @@ public final class Remediator {
           if (causes.stream().allMatch(c -> onlyPlainUpdates(d, c.manager()))) {
             clean.add(rule);
             force = true;
-            cleanPatch = cleanPatch == null ? single.patch()
-                : ApplyMerge.merge(cleanPatch, single.patch());
+            cleanPatch =
+                cleanPatch == null ? single.patch() : ApplyMerge.merge(cleanPatch, single.patch());
           } else {
             found.addAll(causes);
           }
         }
       }
       if (cleanPatch != null && !dryRun) {
-        apply(d, audit, cleanPatch, false,
-            RemediationState.applied(policyKey, revision, Set.copyOf(clean), found), force);
+        apply(
+            d,
+            audit,
+            cleanPatch,
+            false,
+            RemediationState.applied(policyKey, revision, Set.copyOf(clean), found),
+            force);
       }
     }
     found.forEach(c -> metrics.remediation(c.rule(), "conflict"));
     if (!found.isEmpty() && !found.equals(before.conflicts())) {
-      writer.event(d, "Warning", "RemediationConflict", "pyhygiene did not apply "
-          + String.join(", ", found.stream().map(RemediationConflict::rule).distinct().toList())
-          + ": the fields are owned by " + String.join(", ",
-              found.stream().map(RemediationConflict::manager).distinct().toList())
-          + " with server-side apply (a conflict is reported, never forced)");
+      writer.event(
+          d,
+          "Warning",
+          "RemediationConflict",
+          "pyhygiene did not apply "
+              + String.join(", ", found.stream().map(RemediationConflict::rule).distinct().toList())
+              + ": the fields are owned by "
+              + String.join(
+                  ", ", found.stream().map(RemediationConflict::manager).distinct().toList())
+              + " with server-side apply (a conflict is reported, never forced)");
     }
     if (clean.isEmpty()) {
       return Outcome.nothing(RemediationState.conflict(attempt, found));
@@ -208,22 +233,31 @@ public final class Remediator {
       return Outcome.nothing(RemediationState.dryRun(attempt, found, preview));
     }
     clean.forEach(r -> metrics.remediation(r, "applied"));
-    writer.event(d, "Normal", "Remediated", "pyhygiene fixed " + String.join(", ", clean)
-        + " in one rollout");
+    writer.event(
+        d,
+        "Normal",
+        "Remediated",
+        "pyhygiene fixed " + String.join(", ", clean) + " in one rollout");
     LOG.info("remediated {}", clean);
-    return new Outcome(true, false,
-        RemediationState.applied(policyKey, revision, Set.copyOf(clean), found));
+    return new Outcome(
+        true, false, RemediationState.applied(policyKey, revision, Set.copyOf(clean), found));
   }
 
   /**
    * One server-side apply: the patch plus all of pyhygiene's metadata, including the remediation
    * state this apply results in (so the state and the fix land together, or neither does).
    */
-  private void apply(Deployment d, CombinedAudit audit, ObjectNode patch, boolean dryRun,
-      RemediationState result, boolean force) {
+  private void apply(
+      Deployment d,
+      CombinedAudit audit,
+      ObjectNode patch,
+      boolean dryRun,
+      RemediationState result,
+      boolean force) {
     // A template change bumps the generation once; the metadata states the resulting one.
-    WorkloadMetadata metadata = WorkloadMetadata.of(audit, result.annotations())
-        .withGeneration(WorkloadWriter.generation(d) + 1);
+    WorkloadMetadata metadata =
+        WorkloadMetadata.of(audit, result.annotations())
+            .withGeneration(WorkloadWriter.generation(d) + 1);
     writer.apply(d, ApplyMerge.merge(writer.metadataApply(d, metadata), patch), dryRun, force);
   }
 
@@ -242,9 +276,13 @@ public final class Remediator {
 
   /** The pod template and the plan (and whether it is a dry run), as digests. */
   static String attemptKey(Deployment d, FixPlan plan, boolean dryRun) {
-    String template = d.getSpec() == null || d.getSpec().getTemplate() == null ? ""
-        : CanonicalJson.digestOf(d.getSpec().getTemplate()).substring(0, 16);
-    return (dryRun ? "dry-run:" : "apply:") + template + ":"
+    String template =
+        d.getSpec() == null || d.getSpec().getTemplate() == null
+            ? ""
+            : CanonicalJson.digestOf(d.getSpec().getTemplate()).substring(0, 16);
+    return (dryRun ? "dry-run:" : "apply:")
+        + template
+        + ":"
         + CanonicalJson.digest(plan.patch()).substring(0, 16);
   }
 
@@ -255,20 +293,33 @@ public final class Remediator {
 
   private static AuditPolicy onlyRule(AuditPolicy p, String rule) {
     AuditPolicy.Remediation r = p.remediation();
-    return new AuditPolicy(p.name(), p.mode(), p.labelOnly(), p.rules(), p.marginSeconds(),
-        p.preStopSeconds(), p.memoryMinBytes(), p.memoryMaxBytes(), p.memoryPerWorkerBytes(),
-        p.memoryDefaultBytes(), p.runAsUser(), p.exemptions(),
-        new AuditPolicy.Remediation(r.enabled(), Set.of(rule), r.maxConcurrentRollouts(), r.dryRun()));
+    return new AuditPolicy(
+        p.name(),
+        p.mode(),
+        p.labelOnly(),
+        p.rules(),
+        p.marginSeconds(),
+        p.preStopSeconds(),
+        p.memoryMinBytes(),
+        p.memoryMaxBytes(),
+        p.memoryPerWorkerBytes(),
+        p.memoryDefaultBytes(),
+        p.runAsUser(),
+        p.exemptions(),
+        new AuditPolicy.Remediation(
+            r.enabled(), Set.of(rule), r.maxConcurrentRollouts(), r.dryRun()));
   }
 
   private static List<RemediationConflict> causes(String rule, KubernetesClientException e) {
     List<RemediationConflict> out = new ArrayList<>();
-    if (e.getStatus() != null && e.getStatus().getDetails() != null
+    if (e.getStatus() != null
+        && e.getStatus().getDetails() != null
         && e.getStatus().getDetails().getCauses() != null) {
       for (StatusCause c : e.getStatus().getDetails().getCauses()) {
         Matcher m = MANAGER.matcher(String.valueOf(c.getMessage()));
-        out.add(new RemediationConflict(rule, String.valueOf(c.getField()),
-            m.find() ? m.group(1) : "another manager"));
+        out.add(
+            new RemediationConflict(
+                rule, String.valueOf(c.getField()), m.find() ? m.group(1) : "another manager"));
       }
     }
     if (out.isEmpty()) {

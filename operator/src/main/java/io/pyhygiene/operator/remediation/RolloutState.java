@@ -11,12 +11,13 @@ public final class RolloutState {
   public static boolean inProgress(Deployment d) {
     DeploymentStatus s = d.getStatus();
     Long generation = d.getMetadata().getGeneration();
-    if (s == null || s.getObservedGeneration() == null
+    if (s == null
+        || s.getObservedGeneration() == null
         || (generation != null && s.getObservedGeneration() < generation)) {
       return true; // the controller has not caught up with the latest spec
     }
-    int desired = d.getSpec() == null || d.getSpec().getReplicas() == null
-        ? 1 : d.getSpec().getReplicas();
+    int desired =
+        d.getSpec() == null || d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
     int updated = nz(s.getUpdatedReplicas());
     int total = nz(s.getReplicas());
     return updated < desired || total > updated || nz(s.getUnavailableReplicas()) > 0;

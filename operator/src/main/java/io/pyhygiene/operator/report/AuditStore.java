@@ -32,8 +32,13 @@ public final class AuditStore {
    * @param audit the combined audit
    * @param changedAt when the audit last changed (stable across unchanged re-audits)
    */
-  public record Entry(WorkloadKind kind, String namespace, String name, String uid,
-      CombinedAudit audit, Instant changedAt) {
+  public record Entry(
+      WorkloadKind kind,
+      String namespace,
+      String name,
+      String uid,
+      CombinedAudit audit,
+      Instant changedAt) {
     public WorkloadId id() {
       return new WorkloadId(kind, namespace, name);
     }

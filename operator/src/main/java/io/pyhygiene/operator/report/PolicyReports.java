@@ -31,16 +31,17 @@ public final class PolicyReports {
    * with hundreds of failing workloads easily exceeds it with full messages.
    */
   public static final int MAX_BYTES = 1024 * 1024;
+
   public static final String TRUNCATED_ANNOTATION = "pyhygiene.io/truncated";
 
   /**
    * The report, kept under {@link #MAX_BYTES}: if the full report is too large, messages are
-   * shortened, then left out, then the least severe results (pass, then info, then warn) are
-   * left out. The summary always counts every result, and an annotation says what was left out
-   * (each workload's pyhygiene.io/findings annotation still lists everything).
+   * shortened, then left out, then the least severe results (pass, then info, then warn) are left
+   * out. The summary always counts every result, and an annotation says what was left out (each
+   * workload's pyhygiene.io/findings annotation still lists everything).
    */
-  public static ObjectNode build(String namespace, List<AuditStore.Entry> entries,
-      Map<String, RuleInfo> rules) {
+  public static ObjectNode build(
+      String namespace, List<AuditStore.Entry> entries, Map<String, RuleInfo> rules) {
     int budget = MAX_BYTES - 2048; // room for the truncation annotation
     ObjectNode report = build(namespace, entries, rules, Integer.MAX_VALUE);
     for (int limit : new int[] {200, 0}) {
@@ -66,15 +67,23 @@ public final class PolicyReports {
       results.remove(results.size() - 1);
     }
     ObjectNode annotations = ((ObjectNode) report.get("metadata")).putObject("annotations");
-    annotations.put(TRUNCATED_ANNOTATION, (before - results.size() > 0
-        ? (before - results.size()) + " of " + before + " results and all messages left out"
-        : "messages left out") + " to stay under " + (MAX_BYTES / 1024) + " KiB; the summary"
-        + " counts everything, and each workload's pyhygiene.io/findings lists its findings");
+    annotations.put(
+        TRUNCATED_ANNOTATION,
+        (before - results.size() > 0
+                ? (before - results.size()) + " of " + before + " results and all messages left out"
+                : "messages left out")
+            + " to stay under "
+            + (MAX_BYTES / 1024)
+            + " KiB; the summary"
+            + " counts everything, and each workload's pyhygiene.io/findings lists its findings");
     return report;
   }
 
-  static ObjectNode build(String namespace, List<AuditStore.Entry> entries,
-      Map<String, RuleInfo> rules, int messageLimit) {
+  static ObjectNode build(
+      String namespace,
+      List<AuditStore.Entry> entries,
+      Map<String, RuleInfo> rules,
+      int messageLimit) {
     ObjectNode report = Json.MAPPER.createObjectNode();
     report.put("apiVersion", API_VERSION);
     report.put("kind", "PolicyReport");
@@ -88,8 +97,7 @@ public final class PolicyReports {
     }
     ArrayNode results = Json.MAPPER.createArrayNode();
     List<AuditStore.Entry> sorted = new ArrayList<>(entries);
-    sorted.sort(Comparator.comparing(AuditStore.Entry::name)
-        .thenComparing(e -> e.kind().kind()));
+    sorted.sort(Comparator.comparing(AuditStore.Entry::name).thenComparing(e -> e.kind().kind()));
     for (AuditStore.Entry e : sorted) {
       CombinedAudit a = e.audit();
       if (!a.python()) {
@@ -100,16 +108,26 @@ public final class PolicyReports {
         byRule.computeIfAbsent(f.finding().rule(), r -> new ArrayList<>()).add(f);
       }
       if (byRule.isEmpty()) {
-        ObjectNode r = result(results, e, String.join(",", a.policyNames()), "pyhygiene", "pass",
-            "info", shorten("no findings", messageLimit));
+        ObjectNode r =
+            result(
+                results,
+                e,
+                String.join(",", a.policyNames()),
+                "pyhygiene",
+                "pass",
+                "info",
+                shorten("no findings", messageLimit));
         r.put("category", "all");
         summary.merge("pass", 1, Integer::sum);
         continue;
       }
       for (Map.Entry<String, List<CombinedAudit.AttributedFinding>> byR : byRule.entrySet()) {
         List<CombinedAudit.AttributedFinding> fs = byR.getValue();
-        Severity worst = fs.stream().map(f -> f.finding().severity()).min(Comparator.naturalOrder())
-            .orElse(Severity.INFO);
+        Severity worst =
+            fs.stream()
+                .map(f -> f.finding().severity())
+                .min(Comparator.naturalOrder())
+                .orElse(Severity.INFO);
         TreeSet<String> policies = new TreeSet<>();
         TreeSet<String> containers = new TreeSet<>();
         List<String> messages = new ArrayList<>();
@@ -119,20 +137,29 @@ public final class PolicyReports {
           if (!finding.container().isEmpty()) {
             containers.add(finding.container());
           }
-          messages.add((finding.container().isEmpty() ? "" : finding.container() + ": ")
-              + finding.message());
+          messages.add(
+              (finding.container().isEmpty() ? "" : finding.container() + ": ")
+                  + finding.message());
         }
-        String outcome = switch (worst) {
-          case ERROR -> "fail";
-          case WARNING -> "warn";
-          case INFO -> "pass";
-        };
-        ObjectNode r = result(results, e, String.join(",", policies), byR.getKey(), outcome,
+        String outcome =
             switch (worst) {
-              case ERROR -> "high";
-              case WARNING -> "medium";
-              case INFO -> "info";
-            }, shorten(String.join(" ", messages), messageLimit));
+              case ERROR -> "fail";
+              case WARNING -> "warn";
+              case INFO -> "pass";
+            };
+        ObjectNode r =
+            result(
+                results,
+                e,
+                String.join(",", policies),
+                byR.getKey(),
+                outcome,
+                switch (worst) {
+                  case ERROR -> "high";
+                  case WARNING -> "medium";
+                  case INFO -> "info";
+                },
+                shorten(String.join(" ", messages), messageLimit));
         RuleInfo info = rules.get(byR.getKey());
         r.put("category", info == null ? "" : info.category().label());
         if (!containers.isEmpty()) {
@@ -154,8 +181,14 @@ public final class PolicyReports {
     return limit <= 3 ? "" : message.substring(0, limit - 3) + "...";
   }
 
-  private static ObjectNode result(ArrayNode results, AuditStore.Entry e, String policy,
-      String rule, String outcome, String severity, String message) {
+  private static ObjectNode result(
+      ArrayNode results,
+      AuditStore.Entry e,
+      String policy,
+      String rule,
+      String outcome,
+      String severity,
+      String message) {
     ObjectNode r = results.addObject();
     r.put("policy", policy);
     r.put("rule", rule);
@@ -186,11 +219,14 @@ public final class PolicyReports {
     copy.set("summary", report.get("summary"));
     ArrayNode results = copy.putArray("results");
     if (report.get("results") != null) {
-      report.get("results").forEach(r -> {
-        ObjectNode c = ((ObjectNode) r).deepCopy();
-        c.remove("timestamp");
-        results.add(c);
-      });
+      report
+          .get("results")
+          .forEach(
+              r -> {
+                ObjectNode c = ((ObjectNode) r).deepCopy();
+                c.remove("timestamp");
+                results.add(c);
+              });
     }
     return copy;
   }

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes a policy's status subresource, only when it changed. What it cannot write now (the audit
- * store is still partial, or the write failed) it marks dirty in the store, so the next
- * publishing round tries again.
+ * store is still partial, or the write failed) it marks dirty in the store, so the next publishing
+ * round tries again.
  */
 public final class PolicyStatusWriter {
 
@@ -49,15 +49,23 @@ public final class PolicyStatusWriter {
     apply.setSpec(null);
     apply.setStatus(desired);
     try {
-      client.resources(PythonHygienePolicy.class).resource(apply).subresource("status")
-          .patch(new PatchContext.Builder().withPatchType(PatchType.SERVER_SIDE_APPLY)
-              .withFieldManager(WorkloadWriter.FIELD_MANAGER).withForce(true).build());
+      client
+          .resources(PythonHygienePolicy.class)
+          .resource(apply)
+          .subresource("status")
+          .patch(
+              new PatchContext.Builder()
+                  .withPatchType(PatchType.SERVER_SIDE_APPLY)
+                  .withFieldManager(WorkloadWriter.FIELD_MANAGER)
+                  .withForce(true)
+                  .build());
       return true;
     } catch (KubernetesClientException e) {
       if (e.getCode() == 404) {
         return false; // deleted meanwhile
       }
-      LOG.warn("could not write status of policy {}, will retry: {}",
+      LOG.warn(
+          "could not write status of policy {}, will retry: {}",
           policy.getMetadata().getName(),
           e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage());
       store.markPolicyDirty(policy.getMetadata().getName());

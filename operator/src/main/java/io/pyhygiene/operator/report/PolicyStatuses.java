@@ -18,8 +18,11 @@ public final class PolicyStatuses {
 
   private PolicyStatuses() {}
 
-  public static PythonHygienePolicyStatus compute(ActivePolicy policy, List<AuditStore.Entry> entries,
-      PythonHygienePolicyStatus previous, Instant now) {
+  public static PythonHygienePolicyStatus compute(
+      ActivePolicy policy,
+      List<AuditStore.Entry> entries,
+      PythonHygienePolicyStatus previous,
+      Instant now) {
     PythonHygienePolicyStatus s = new PythonHygienePolicyStatus();
     s.setObservedGeneration(policy.generation());
     int matched = 0;
@@ -53,31 +56,54 @@ public final class PolicyStatuses {
     s.setViolations(violations.isEmpty() ? null : violations);
     List<Condition> conditions = new ArrayList<>();
     String invalidMessage = String.join("; ", policy.errors());
-    conditions.add(condition(previous, "Ready", policy.valid() ? "True" : "False",
-        policy.valid() ? "Audited" : "InvalidSpec",
-        policy.valid() ? "audited " + matched + " Python workloads" : invalidMessage,
-        policy.generation(), now));
-    conditions.add(condition(previous, "Invalid", policy.valid() ? "False" : "True",
-        policy.valid() ? "SpecValid" : "InvalidSpec",
-        policy.valid() ? "the spec is valid" : invalidMessage, policy.generation(), now));
+    conditions.add(
+        condition(
+            previous,
+            "Ready",
+            policy.valid() ? "True" : "False",
+            policy.valid() ? "Audited" : "InvalidSpec",
+            policy.valid() ? "audited " + matched + " Python workloads" : invalidMessage,
+            policy.generation(),
+            now));
+    conditions.add(
+        condition(
+            previous,
+            "Invalid",
+            policy.valid() ? "False" : "True",
+            policy.valid() ? "SpecValid" : "InvalidSpec",
+            policy.valid() ? "the spec is valid" : invalidMessage,
+            policy.generation(),
+            now));
     s.setConditions(conditions);
     return s;
   }
 
   /** A condition whose lastTransitionTime moves only when its status changes. */
-  private static Condition condition(PythonHygienePolicyStatus previous, String type,
-      String status, String reason, String message, long generation, Instant now) {
+  private static Condition condition(
+      PythonHygienePolicyStatus previous,
+      String type,
+      String status,
+      String reason,
+      String message,
+      long generation,
+      Instant now) {
     String since = now.toString();
     if (previous != null && previous.getConditions() != null) {
       for (Condition c : previous.getConditions()) {
-        if (type.equals(c.getType()) && status.equals(c.getStatus())
+        if (type.equals(c.getType())
+            && status.equals(c.getStatus())
             && c.getLastTransitionTime() != null) {
           since = c.getLastTransitionTime();
         }
       }
     }
-    return new ConditionBuilder().withType(type).withStatus(status).withReason(reason)
-        .withMessage(message).withObservedGeneration(generation).withLastTransitionTime(since)
+    return new ConditionBuilder()
+        .withType(type)
+        .withStatus(status)
+        .withReason(reason)
+        .withMessage(message)
+        .withObservedGeneration(generation)
+        .withLastTransitionTime(since)
         .build();
   }
 
@@ -103,8 +129,16 @@ public final class PolicyStatuses {
     List<String> out = new ArrayList<>();
     if (s.getConditions() != null) {
       for (Condition c : s.getConditions()) {
-        out.add(c.getType() + "|" + c.getStatus() + "|" + c.getReason() + "|" + c.getMessage()
-            + "|" + c.getObservedGeneration());
+        out.add(
+            c.getType()
+                + "|"
+                + c.getStatus()
+                + "|"
+                + c.getReason()
+                + "|"
+                + c.getMessage()
+                + "|"
+                + c.getObservedGeneration());
       }
     }
     out.sort(String::compareTo);

@@ -33,10 +33,17 @@ import org.slf4j.LoggerFactory;
 public final class ReportPublisher {
 
   private static final Logger LOG = LoggerFactory.getLogger(ReportPublisher.class);
+
   /** Named explicitly, so a missing CRD is a plain 404 rather than a discovery failure. */
-  private static final ResourceDefinitionContext POLICY_REPORT = new ResourceDefinitionContext.Builder()
-      .withGroup("wgpolicyk8s.io").withVersion("v1alpha2").withKind("PolicyReport")
-      .withPlural("policyreports").withNamespaced(true).build();
+  private static final ResourceDefinitionContext POLICY_REPORT =
+      new ResourceDefinitionContext.Builder()
+          .withGroup("wgpolicyk8s.io")
+          .withVersion("v1alpha2")
+          .withKind("PolicyReport")
+          .withPlural("policyreports")
+          .withNamespaced(true)
+          .build();
+
   /** How long to wait before looking again for a missing PolicyReport CRD. */
   private static final Duration CRD_RECHECK = Duration.ofMinutes(5);
 
@@ -46,13 +53,20 @@ public final class ReportPublisher {
   private final PolicyStatusWriter statuses;
   private final PyhygieneMetrics metrics;
   private final Map<String, RuleInfo> rules;
+
   /** Digest of each namespace's last written report (without timestamps): a report can be a MiB. */
   private final Map<String, String> published = new ConcurrentHashMap<>();
+
   private volatile long reportsUnavailableUntil;
   private long gaugesAt = -1;
 
-  public ReportPublisher(KubernetesClient client, AuditStore store, PolicyCatalog policies,
-      PolicyStatusWriter statuses, PyhygieneMetrics metrics, Map<String, RuleInfo> rules) {
+  public ReportPublisher(
+      KubernetesClient client,
+      AuditStore store,
+      PolicyCatalog policies,
+      PolicyStatusWriter statuses,
+      PyhygieneMetrics metrics,
+      Map<String, RuleInfo> rules) {
     this.client = client;
     this.store = store;
     this.policies = policies;
@@ -105,28 +119,34 @@ public final class ReportPublisher {
       if (last == null) {
         GenericKubernetesResource existing = reports.withName(PolicyReports.NAME).get();
         if (existing != null) {
-          last = CanonicalJson.digest(
-              PolicyReports.comparable(Json.MAPPER.valueToTree(existing)));
+          last = CanonicalJson.digest(PolicyReports.comparable(Json.MAPPER.valueToTree(existing)));
         }
       }
       if (comparable.equals(last)) {
         published.put(namespace, comparable);
         return true;
       }
-      reports.resource(Json.MAPPER.convertValue(desired, GenericKubernetesResource.class))
-          .fieldManager(WorkloadWriter.FIELD_MANAGER).forceConflicts().serverSideApply();
+      reports
+          .resource(Json.MAPPER.convertValue(desired, GenericKubernetesResource.class))
+          .fieldManager(WorkloadWriter.FIELD_MANAGER)
+          .forceConflicts()
+          .serverSideApply();
       published.put(namespace, comparable);
       return true;
     } catch (KubernetesClientException e) {
       if (e.getCode() == 404) {
-        LOG.warn("the wgpolicyk8s.io PolicyReport CRD is not installed: PolicyReports are not"
-            + " written (install it, e.g. the chart's policyReportCRD.install); checking again in"
-            + " {}", CRD_RECHECK);
+        LOG.warn(
+            "the wgpolicyk8s.io PolicyReport CRD is not installed: PolicyReports are not"
+                + " written (install it, e.g. the chart's policyReportCRD.install); checking again in"
+                + " {}",
+            CRD_RECHECK);
         reportsUnavailableUntil = System.nanoTime() + CRD_RECHECK.toNanos();
         published.clear();
         return false;
       }
-      LOG.warn("could not write the PolicyReport of {}: {}", namespace,
+      LOG.warn(
+          "could not write the PolicyReport of {}: {}",
+          namespace,
           e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage());
       return false;
     }
@@ -140,12 +160,13 @@ public final class ReportPublisher {
       if (!a.python()) {
         continue;
       }
-      workloads.merge(List.of(e.namespace(), e.kind().kind(), a.verdict().label()), 1L,
-          Long::sum);
+      workloads.merge(List.of(e.namespace(), e.kind().kind(), a.verdict().label()), 1L, Long::sum);
       for (CombinedAudit.AttributedFinding f : a.findings()) {
         Finding finding = f.finding();
-        violations.merge(List.of(e.namespace(), e.kind().kind(), finding.rule(),
-            finding.severity().label()), 1L, Long::sum);
+        violations.merge(
+            List.of(e.namespace(), e.kind().kind(), finding.rule(), finding.severity().label()),
+            1L,
+            Long::sum);
       }
     }
     metrics.setWorkloads(workloads, violations);

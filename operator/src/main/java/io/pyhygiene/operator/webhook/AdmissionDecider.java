@@ -1,13 +1,13 @@
 package io.pyhygiene.operator.webhook;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.pyhygiene.operator.audit.WorkloadId;
-import io.pyhygiene.operator.audit.WorkloadTemplates;
 import io.pyhygiene.engine.CombinedAudit;
 import io.pyhygiene.engine.Finding;
 import io.pyhygiene.engine.PolicyMode;
 import io.pyhygiene.engine.Severity;
 import io.pyhygiene.operator.audit.WorkloadAuditor;
+import io.pyhygiene.operator.audit.WorkloadId;
+import io.pyhygiene.operator.audit.WorkloadTemplates;
 import io.pyhygiene.policy.ActivePolicy;
 import io.pyhygiene.workload.Observations;
 import java.util.ArrayList;
@@ -28,9 +28,9 @@ import java.util.Set;
  *   <li>Deny: {@code error} findings reject the request, naming the rules and how to exempt.
  * </ul>
  *
- * <p>An UPDATE that leaves the pod template as it was (scaling, labels, annotations,
- * pyhygiene's own metadata write) is never denied and gets no warnings: Deny guards what gets
- * rolled out, and must not block a {@code kubectl scale} in an incident.
+ * <p>An UPDATE that leaves the pod template as it was (scaling, labels, annotations, pyhygiene's
+ * own metadata write) is never denied and gets no warnings: Deny guards what gets rolled out, and
+ * must not block a {@code kubectl scale} in an incident.
  */
 public final class AdmissionDecider {
 
@@ -49,8 +49,8 @@ public final class AdmissionDecider {
   }
 
   /** The decision for a workload under these selecting policies. */
-  public AdmissionDecision decide(String operation, HasMetadata object, HasMetadata oldObject,
-      List<ActivePolicy> selecting) {
+  public AdmissionDecision decide(
+      String operation, HasMetadata object, HasMetadata oldObject, List<ActivePolicy> selecting) {
     if (selecting.isEmpty()) {
       return AdmissionDecision.allow();
     }
@@ -68,8 +68,8 @@ public final class AdmissionDecider {
       if (f.severity() == Severity.ERROR) {
         errors.add(f.rule() + where);
       }
-      warnings.add(shorten(f.rule() + " (" + f.severity().label() + ")" + where + ": "
-          + f.message()));
+      warnings.add(
+          shorten(f.rule() + " (" + f.severity().label() + ")" + where + ": " + f.message()));
     }
     Map<String, String> annotations = new LinkedHashMap<>();
     annotations.put("verdict", audit.verdict().label());
@@ -77,22 +77,30 @@ public final class AdmissionDecider {
     annotations.put("rules", String.join(",", ruleIds));
     annotations.put("mode", audit.mode().name());
 
-    boolean templateChanged = !"UPDATE".equals(operation) || oldObject == null
-        || !Objects.equals(template(object), template(oldObject));
+    boolean templateChanged =
+        !"UPDATE".equals(operation)
+            || oldObject == null
+            || !Objects.equals(template(object), template(oldObject));
     if (!templateChanged || audit.mode() == PolicyMode.Audit) {
       return new AdmissionDecision(true, "", List.of(), annotations, "allowed");
     }
     if (audit.mode() == PolicyMode.Deny && !errors.isEmpty()) {
-      String message = "pyhygiene policy " + String.join(",", audit.policyNames())
-          + " (mode Deny) rejects this " + WorkloadId.kindOf(object).kind() + ": " + String.join(", ", errors)
-          + ". Fix them (see docs/rules.md), or waive rules with the annotations"
-          + " pyhygiene.io/exempt: \"" + String.join(",", errors.stream()
-              .map(e -> e.replaceAll(" \\[.*\\]$", "")).distinct().toList())
-          + "\" and pyhygiene.io/exempt-reason: \"<why>\".";
+      String message =
+          "pyhygiene policy "
+              + String.join(",", audit.policyNames())
+              + " (mode Deny) rejects this "
+              + WorkloadId.kindOf(object).kind()
+              + ": "
+              + String.join(", ", errors)
+              + ". Fix them (see docs/rules.md), or waive rules with the annotations"
+              + " pyhygiene.io/exempt: \""
+              + String.join(
+                  ",", errors.stream().map(e -> e.replaceAll(" \\[.*\\]$", "")).distinct().toList())
+              + "\" and pyhygiene.io/exempt-reason: \"<why>\".";
       return new AdmissionDecision(false, message, warnings, annotations, "denied");
     }
-    return new AdmissionDecision(true, "", warnings, annotations,
-        warnings.isEmpty() ? "allowed" : "warned");
+    return new AdmissionDecision(
+        true, "", warnings, annotations, warnings.isEmpty() ? "allowed" : "warned");
   }
 
   /** What the audit reads besides metadata: the pod template, wherever the kind keeps it. */

@@ -13,8 +13,12 @@ import java.util.Map;
  *     keys with the webhook's name)
  * @param decision for metrics: allowed, warned or denied
  */
-public record AdmissionDecision(boolean allowed, String message, List<String> warnings,
-    Map<String, String> auditAnnotations, String decision) {
+public record AdmissionDecision(
+    boolean allowed,
+    String message,
+    List<String> warnings,
+    Map<String, String> auditAnnotations,
+    String decision) {
 
   public static AdmissionDecision allow() {
     return new AdmissionDecision(true, "", List.of(), Map.of(), "allowed");

@@ -4,18 +4,18 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import io.fabric8.kubernetes.api.model.GroupVersionKind;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponseBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
-import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.pyhygiene.json.Json;
 import io.pyhygiene.operator.audit.WorkloadId;
+import io.pyhygiene.operator.metrics.PyhygieneMetrics;
 import io.pyhygiene.workload.Ownership;
 import io.pyhygiene.workload.WorkloadKind;
-import io.pyhygiene.operator.metrics.PyhygieneMetrics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -37,11 +37,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The validating admission webhook: {@code POST /validate} with an {@code admission.k8s.io/v1}
  * AdmissionReview of any audited workload kind (fabric8's typed model, in and out), answered by
- * {@link AdmissionDecider}. Served by
- * every replica (no leader needed), over TLS from files that are reloaded when they change.
- * Errors fail open: the request is allowed with a warning (the webhook configuration also says
- * {@code failurePolicy: Ignore}). Dry-run requests are answered the same way: nothing here has
- * side effects on the cluster.
+ * {@link AdmissionDecider}. Served by every replica (no leader needed), over TLS from files that
+ * are reloaded when they change. Errors fail open: the request is allowed with a warning (the
+ * webhook configuration also says {@code failurePolicy: Ignore}). Dry-run requests are answered the
+ * same way: nothing here has side effects on the cluster.
  */
 public final class AdmissionServer implements AutoCloseable {
 
@@ -55,12 +54,18 @@ public final class AdmissionServer implements AutoCloseable {
   private final PyhygieneMetrics metrics;
 
   /**
-   * A server on {@code port} (0 picks a free one), not started. For latency, the JDK's
-   * {@code sun.net.httpserver.nodelay} must be set before the first server of the process is
-   * created; the operator's composition root does that.
+   * A server on {@code port} (0 picks a free one), not started. For latency, the JDK's {@code
+   * sun.net.httpserver.nodelay} must be set before the first server of the process is created; the
+   * operator's composition root does that.
    */
-  public AdmissionServer(int port, Path certFile, Path keyFile, AdmissionDecider decider,
-      Set<String> excludedNamespaces, PyhygieneMetrics metrics) throws Exception {
+  public AdmissionServer(
+      int port,
+      Path certFile,
+      Path keyFile,
+      AdmissionDecider decider,
+      Set<String> excludedNamespaces,
+      PyhygieneMetrics metrics)
+      throws Exception {
     this.decider = decider;
     this.excludedNamespaces = excludedNamespaces;
     this.metrics = metrics;
@@ -69,11 +74,14 @@ public final class AdmissionServer implements AutoCloseable {
     this.server = HttpsServer.create(new InetSocketAddress(port), 64);
     server.setHttpsConfigurator(new HttpsConfigurator(tls));
     server.createContext("/validate", this::handle);
-    this.executor = Executors.newFixedThreadPool(4, r -> {
-      Thread t = new Thread(r, "pyhygiene-webhook");
-      t.setDaemon(true);
-      return t;
-    });
+    this.executor =
+        Executors.newFixedThreadPool(
+            4,
+            r -> {
+              Thread t = new Thread(r, "pyhygiene-webhook");
+              t.setDaemon(true);
+              return t;
+            });
     server.setExecutor(executor);
   }
 
@@ -109,28 +117,41 @@ public final class AdmissionServer implements AutoCloseable {
       decision = decide(request, operation);
     } catch (RuntimeException e) {
       LOG.warn("could not evaluate an admission request, allowing it: {}", e.toString());
-      decision = new AdmissionDecision(true, "", List.of("pyhygiene could not evaluate this"
-          + " workload (allowed): " + e.getClass().getSimpleName()), Map.of(), "error");
+      decision =
+          new AdmissionDecision(
+              true,
+              "",
+              List.of(
+                  "pyhygiene could not evaluate this"
+                      + " workload (allowed): "
+                      + e.getClass().getSimpleName()),
+              Map.of(),
+              "error");
     }
-    AdmissionReview answer = new AdmissionReviewBuilder()
-        .withApiVersion(review.getApiVersion() == null ? API_VERSION : review.getApiVersion())
-        .withResponse(response(request.getUid(), decision)).build();
+    AdmissionReview answer =
+        new AdmissionReviewBuilder()
+            .withApiVersion(review.getApiVersion() == null ? API_VERSION : review.getApiVersion())
+            .withResponse(response(request.getUid(), decision))
+            .build();
     reply(ex, 200, Json.MAPPER.writeValueAsBytes(answer));
-    metrics.admission(operation.isEmpty() ? "UNKNOWN" : operation, decision.decision(),
+    metrics.admission(
+        operation.isEmpty() ? "UNKNOWN" : operation,
+        decision.decision(),
         Duration.ofNanos(System.nanoTime() - start));
   }
 
   private AdmissionDecision decide(AdmissionRequest request, String operation) {
     Optional<WorkloadKind> kind = kind(request.getKind());
     String namespace = request.getNamespace() == null ? "" : request.getNamespace();
-    if (kind.isEmpty() || !(operation.equals("CREATE") || operation.equals("UPDATE"))
-        || excludedNamespaces.contains(namespace) || request.getObject() == null) {
+    if (kind.isEmpty()
+        || !(operation.equals("CREATE") || operation.equals("UPDATE"))
+        || excludedNamespaces.contains(namespace)
+        || request.getObject() == null) {
       return AdmissionDecision.allow();
     }
     Class<? extends HasMetadata> type = WorkloadId.type(kind.get());
     HasMetadata object = typed(request.getObject(), type);
-    HasMetadata old = request.getOldObject() == null ? null
-        : typed(request.getOldObject(), type);
+    HasMetadata old = request.getOldObject() == null ? null : typed(request.getOldObject(), type);
     if (object.getMetadata() != null && object.getMetadata().getNamespace() == null) {
       object.getMetadata().setNamespace(namespace); // CREATE without metadata.namespace
     }
@@ -155,11 +176,15 @@ public final class AdmissionServer implements AutoCloseable {
   }
 
   private static AdmissionResponse response(String uid, AdmissionDecision d) {
-    AdmissionResponseBuilder r = new AdmissionResponseBuilder().withUid(uid)
-        .withAllowed(d.allowed());
+    AdmissionResponseBuilder r =
+        new AdmissionResponseBuilder().withUid(uid).withAllowed(d.allowed());
     if (!d.allowed()) {
-      r.withStatus(new StatusBuilder().withCode(403).withReason("Forbidden")
-          .withMessage(d.message()).build());
+      r.withStatus(
+          new StatusBuilder()
+              .withCode(403)
+              .withReason("Forbidden")
+              .withMessage(d.message())
+              .build());
     }
     if (!d.warnings().isEmpty()) {
       r.withWarnings(d.warnings());
@@ -171,7 +196,10 @@ public final class AdmissionServer implements AutoCloseable {
   }
 
   private static byte[] error(String message) {
-    return Json.MAPPER.createObjectNode().put("error", message).toString()
+    return Json.MAPPER
+        .createObjectNode()
+        .put("error", message)
+        .toString()
         .getBytes(StandardCharsets.UTF_8);
   }
 

@@ -32,26 +32,45 @@ import javax.net.ssl.X509KeyManager;
  * <ul>
  *   <li>{@code BEGIN PRIVATE KEY}: PKCS#8, RSA, EC or Ed25519 (openssl 3 by default; cert-manager
  *       with {@code privateKey.encoding: PKCS8});
- *   <li>{@code BEGIN RSA PRIVATE KEY}: PKCS#1 (cert-manager's default for RSA, Helm's
- *       {@code genSignedCert}, {@code openssl genrsa -traditional});
+ *   <li>{@code BEGIN RSA PRIVATE KEY}: PKCS#1 (cert-manager's default for RSA, Helm's {@code
+ *       genSignedCert}, {@code openssl genrsa -traditional});
  *   <li>{@code BEGIN EC PRIVATE KEY}: SEC1 / RFC 5915 with its named curve (cert-manager's default
  *       for ECDSA, {@code openssl ecparam -genkey}).
  * </ul>
  *
  * <p>PKCS#1 and SEC1 keys are wrapped into PKCS#8 (RFC 5208), the one form {@link KeyFactory}
- * reads: the inner key is unchanged, only the algorithm identifier is put in front of it.
- * Encrypted keys are not supported (a Secret-mounted key is not encrypted).
+ * reads: the inner key is unchanged, only the algorithm identifier is put in front of it. Encrypted
+ * keys are not supported (a Secret-mounted key is not encrypted).
  */
 final class PemKeyStore {
 
-  private static final Pattern BLOCK = Pattern.compile(
-      "-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
+  private static final Pattern BLOCK =
+      Pattern.compile("-----BEGIN ([A-Z0-9 ]+)-----([A-Za-z0-9+/=\\s]*?)-----END \\1-----");
+
   /** rsaEncryption, 1.2.840.113549.1.1.1, with its NULL parameters, DER-encoded. */
-  private static final byte[] RSA_ALGORITHM = {0x30, 0x0d, 0x06, 0x09, 0x2a, (byte) 0x86, 0x48,
-      (byte) 0x86, (byte) 0xf7, 0x0d, 0x01, 0x01, 0x01, 0x05, 0x00};
+  private static final byte[] RSA_ALGORITHM = {
+    0x30,
+    0x0d,
+    0x06,
+    0x09,
+    0x2a,
+    (byte) 0x86,
+    0x48,
+    (byte) 0x86,
+    (byte) 0xf7,
+    0x0d,
+    0x01,
+    0x01,
+    0x01,
+    0x05,
+    0x00
+  };
+
   /** id-ecPublicKey, 1.2.840.10045.2.1, DER-encoded (the curve follows it). */
-  private static final byte[] EC_PUBLIC_KEY = {0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce,
-      0x3d, 0x02, 0x01};
+  private static final byte[] EC_PUBLIC_KEY = {
+    0x06, 0x07, 0x2a, (byte) 0x86, 0x48, (byte) 0xce, 0x3d, 0x02, 0x01
+  };
+
   /** Protects the key inside the in-memory store only (PKCS#12 wants one). */
   private static final char[] STORE_PASSWORD = "webhook".toCharArray();
 
@@ -72,17 +91,19 @@ final class PemKeyStore {
 
   /** A PKCS#12 key store with the chain and the key under the alias {@code webhook}. */
   static KeyStore load(Path certFile, Path keyFile) throws IOException, GeneralSecurityException {
-    List<? extends Certificate> chain = CertificateFactory.getInstance("X.509")
-        .generateCertificates(new ByteArrayInputStream(Files.readAllBytes(certFile)))
-        .stream().toList();
+    List<? extends Certificate> chain =
+        CertificateFactory.getInstance("X.509")
+            .generateCertificates(new ByteArrayInputStream(Files.readAllBytes(certFile)))
+            .stream()
+            .toList();
     if (chain.isEmpty()) {
       throw new GeneralSecurityException("no certificate in " + certFile);
     }
     PrivateKey key = privateKey(Files.readString(keyFile, StandardCharsets.US_ASCII));
     if (!pair(key, chain.get(0).getPublicKey())) {
       // A rotation caught half-way (one file new, the other old) must not replace a working pair.
-      throw new GeneralSecurityException(keyFile + " is not the key of the first certificate in "
-          + certFile);
+      throw new GeneralSecurityException(
+          keyFile + " is not the key of the first certificate in " + certFile);
     }
     KeyStore store = KeyStore.getInstance("PKCS12");
     store.load(null, null);
@@ -92,11 +113,12 @@ final class PemKeyStore {
 
   /** Whether the private key signs what the public key verifies. */
   static boolean pair(PrivateKey key, PublicKey publicKey) throws GeneralSecurityException {
-    String algorithm = switch (key.getAlgorithm()) {
-      case "RSA" -> "SHA256withRSA";
-      case "EC" -> "SHA256withECDSA";
-      default -> key.getAlgorithm(); // Ed25519, EdDSA
-    };
+    String algorithm =
+        switch (key.getAlgorithm()) {
+          case "RSA" -> "SHA256withRSA";
+          case "EC" -> "SHA256withECDSA";
+          default -> key.getAlgorithm(); // Ed25519, EdDSA
+        };
     byte[] probe = "pyhygiene webhook key check".getBytes(StandardCharsets.US_ASCII);
     Signature signer = Signature.getInstance(algorithm);
     signer.initSign(key);
@@ -121,20 +143,20 @@ final class PemKeyStore {
         case "PRIVATE KEY":
           return pkcs8(der);
         case "RSA PRIVATE KEY":
-          return KeyFactory.getInstance("RSA").generatePrivate(
-              new PKCS8EncodedKeySpec(pkcs8(RSA_ALGORITHM, der)));
+          return KeyFactory.getInstance("RSA")
+              .generatePrivate(new PKCS8EncodedKeySpec(pkcs8(RSA_ALGORITHM, der)));
         case "EC PRIVATE KEY":
           byte[] algorithm = sequence(concat(EC_PUBLIC_KEY, curveOf(der)));
-          return KeyFactory.getInstance("EC").generatePrivate(
-              new PKCS8EncodedKeySpec(pkcs8(algorithm, der)));
+          return KeyFactory.getInstance("EC")
+              .generatePrivate(new PKCS8EncodedKeySpec(pkcs8(algorithm, der)));
         case "ENCRYPTED PRIVATE KEY":
           throw new GeneralSecurityException("the webhook key is encrypted: mount it unencrypted");
         default:
           // EC PARAMETERS (openssl ecparam writes it first), a certificate: not the key.
       }
     }
-    throw new GeneralSecurityException("no PEM private key (PRIVATE KEY, RSA PRIVATE KEY or"
-        + " EC PRIVATE KEY) found");
+    throw new GeneralSecurityException(
+        "no PEM private key (PRIVATE KEY, RSA PRIVATE KEY or" + " EC PRIVATE KEY) found");
   }
 
   /** A PKCS#8 key of whichever algorithm reads it. */
@@ -177,8 +199,9 @@ final class PemKeyStore {
       }
       at = field.end;
     }
-    throw new GeneralSecurityException("an EC PRIVATE KEY without its named curve (write it with"
-        + " openssl ec -param_enc named_curve, or as PKCS#8)");
+    throw new GeneralSecurityException(
+        "an EC PRIVATE KEY without its named curve (write it with"
+            + " openssl ec -param_enc named_curve, or as PKCS#8)");
   }
 
   /** One DER element: its tag, where its content starts and where it ends. */

@@ -14,9 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves the webhook's certificate from PEM files and picks up new files (cert-manager or the
- * chart rotating them) on the next handshake, without a restart. The files are read with the JDK
- * alone ({@link PemKeyStore}: PKCS#8, PKCS#1 RSA and SEC1 EC keys).
+ * Serves the webhook's certificate from PEM files and picks up new files (cert-manager or the chart
+ * rotating them) on the next handshake, without a restart. The files are read with the JDK alone
+ * ({@link PemKeyStore}: PKCS#8, PKCS#1 RSA and SEC1 EC keys).
  */
 final class ReloadingKeyManager extends X509ExtendedKeyManager {
 
@@ -55,8 +55,8 @@ final class ReloadingKeyManager extends X509ExtendedKeyManager {
           LOG.info("reloaded the webhook certificate from {}", certFile);
         }
       } catch (Exception e) {
-        LOG.warn("could not reload the webhook certificate, keeping the current one: {}",
-            e.toString());
+        LOG.warn(
+            "could not reload the webhook certificate, keeping the current one: {}", e.toString());
       }
     }
     return delegate;

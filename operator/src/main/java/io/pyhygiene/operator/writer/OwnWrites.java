@@ -5,17 +5,17 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The resourceVersion each of pyhygiene's own Deployment writes produced, until the informer
- * cache has caught up with it.
+ * The resourceVersion each of pyhygiene's own Deployment writes produced, until the informer cache
+ * has caught up with it.
  *
  * <p>A reconcile queued by an event that arrived during a write (the controller-manager updating
  * status, say) can run before the watch delivers the write itself. It then sees an object without
- * pyhygiene's metadata and would write the same thing again: idempotent, but a second request.
- * Such a reconcile is skipped instead; the watch event of the write re-runs it.
+ * pyhygiene's metadata and would write the same thing again: idempotent, but a second request. Such
+ * a reconcile is skipped instead; the watch event of the write re-runs it.
  *
- * <p>Comparing resourceVersions as integers is what the API server guarantees since Kubernetes
- * 1.35 (comparable resource versions); a value that does not parse turns the check off for that
- * object. Entries live only until the cache holds the write or the Deployment is gone.
+ * <p>Comparing resourceVersions as integers is what the API server guarantees since Kubernetes 1.35
+ * (comparable resource versions); a value that does not parse turns the check off for that object.
+ * Entries live only until the cache holds the write or the Deployment is gone.
  */
 final class OwnWrites {
 

@@ -5,15 +5,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pyhygiene.engine.CombinedAudit;
 import io.pyhygiene.engine.Finding;
 import io.pyhygiene.json.Json;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
- * The labels and annotations pyhygiene keeps on an audited Deployment: metadata only, never the
- * pod template. Only rule ids, severities, container and policy names: never a message (which
- * could quote a manifest) and never an env value.
+ * The labels and annotations pyhygiene keeps on an audited Deployment: metadata only, never the pod
+ * template. Only rule ids, severities, container and policy names: never a message (which could
+ * quote a manifest) and never an env value.
  *
  * @param labels pyhygiene's labels (empty when the Deployment is not audited)
  * @param annotations pyhygiene's annotations (empty when not audited)
@@ -25,15 +25,21 @@ public record WorkloadMetadata(Map<String, String> labels, Map<String, String> a
   public static final String POLICY_ANNOTATION = "pyhygiene.io/policy";
   public static final String GENERATION_ANNOTATION = "pyhygiene.io/audited-generation";
   public static final String PREVIEW_ANNOTATION = "pyhygiene.io/remediation-preview";
+
   /**
-   * What remediation last did on the Deployment, as compact JSON (see the remediation package):
-   * the state a new leader reads back instead of remembering it.
+   * What remediation last did on the Deployment, as compact JSON (see the remediation package): the
+   * state a new leader reads back instead of remembering it.
    */
   public static final String REMEDIATION_ANNOTATION = "pyhygiene.io/remediation";
 
   /** Every annotation pyhygiene keeps; anything else on the object is not pyhygiene's business. */
-  static final List<String> ANNOTATIONS = List.of(FINDINGS_ANNOTATION, POLICY_ANNOTATION,
-      GENERATION_ANNOTATION, PREVIEW_ANNOTATION, REMEDIATION_ANNOTATION);
+  static final List<String> ANNOTATIONS =
+      List.of(
+          FINDINGS_ANNOTATION,
+          POLICY_ANNOTATION,
+          GENERATION_ANNOTATION,
+          PREVIEW_ANNOTATION,
+          REMEDIATION_ANNOTATION);
 
   public static WorkloadMetadata none() {
     return new WorkloadMetadata(Map.of(), Map.of());
@@ -65,17 +71,20 @@ public record WorkloadMetadata(Map<String, String> labels, Map<String, String> a
     Map<String, String> annotations = new LinkedHashMap<>();
     annotations.put(FINDINGS_ANNOTATION, findings.toString());
     annotations.put(POLICY_ANNOTATION, String.join(",", audit.policyNames()));
-    remediation.forEach((key, value) -> {
-      if (!ANNOTATIONS.contains(key) || key.equals(FINDINGS_ANNOTATION)
-          || key.equals(POLICY_ANNOTATION) || key.equals(GENERATION_ANNOTATION)) {
-        throw new IllegalArgumentException("not a remediation annotation: " + key);
-      }
-      if (!value.isEmpty()) {
-        annotations.put(key, value);
-      }
-    });
-    return new WorkloadMetadata(Map.of(VERDICT_LABEL, audit.verdict().label()),
-        Map.copyOf(annotations));
+    remediation.forEach(
+        (key, value) -> {
+          if (!ANNOTATIONS.contains(key)
+              || key.equals(FINDINGS_ANNOTATION)
+              || key.equals(POLICY_ANNOTATION)
+              || key.equals(GENERATION_ANNOTATION)) {
+            throw new IllegalArgumentException("not a remediation annotation: " + key);
+          }
+          if (!value.isEmpty()) {
+            annotations.put(key, value);
+          }
+        });
+    return new WorkloadMetadata(
+        Map.of(VERDICT_LABEL, audit.verdict().label()), Map.copyOf(annotations));
   }
 
   /** The same metadata stating the generation it describes (when audited at all). */

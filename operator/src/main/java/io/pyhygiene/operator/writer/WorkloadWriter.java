@@ -2,18 +2,18 @@ package io.pyhygiene.operator.writer;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.EventBuilder;
-import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.pyhygiene.engine.CombinedAudit;
 import io.pyhygiene.json.Json;
 import io.pyhygiene.operator.audit.WorkloadId;
-import io.pyhygiene.workload.WorkloadKind;
 import io.pyhygiene.ssa.ApplyMerge;
 import io.pyhygiene.ssa.ManagedFields;
+import io.pyhygiene.workload.WorkloadKind;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -25,14 +25,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes pyhygiene's verdict label and annotations onto a workload of any audited kind by
- * server-side apply under
- * the field manager {@value #FIELD_MANAGER}, only when they differ from what is there, and
- * records an Event when the verdict changes.
+ * server-side apply under the field manager {@value #FIELD_MANAGER}, only when they differ from
+ * what is there, and records an Event when the verdict changes.
  *
  * <p>Server-side apply treats each apply as the manager's whole intent: fields the manager owned
- * and leaves out are removed. So every apply carries, besides the metadata, the pod-template
- * fields pyhygiene owns from earlier remediations (read from its managedFields entry); a
- * metadata update never reverts a fix.
+ * and leaves out are removed. So every apply carries, besides the metadata, the pod-template fields
+ * pyhygiene owns from earlier remediations (read from its managedFields entry); a metadata update
+ * never reverts a fix.
  */
 public final class WorkloadWriter {
 
@@ -65,22 +64,35 @@ public final class WorkloadWriter {
     // copied to ReplicaSets), so an annotation write states the generation it will produce.
     // Other kinds bump it on spec changes only.
     boolean bumps = !annotationsOk && WorkloadId.kindOf(d) == WorkloadKind.DEPLOYMENT;
-    apply(d, metadataApply(d, bumps ? metadata.withGeneration(generation + 1) : desired),
-        false, true);
+    apply(
+        d,
+        metadataApply(d, bumps ? metadata.withGeneration(generation + 1) : desired),
+        false,
+        true);
     String before = labels == null ? null : labels.get(WorkloadMetadata.VERDICT_LABEL);
     String after = desired.labels().get(WorkloadMetadata.VERDICT_LABEL);
-    if (after != null && !Objects.equals(before, after) && !(before == null && "pass".equals(after))) {
-      event(d, "fail".equals(after) || "warn".equals(after) ? "Warning" : "Normal",
-          "VerdictChanged", "pyhygiene verdict " + after
-              + (before == null ? "" : " (was " + before + ")") + rulesSuffix(audit));
+    if (after != null
+        && !Objects.equals(before, after)
+        && !(before == null && "pass".equals(after))) {
+      event(
+          d,
+          "fail".equals(after) || "warn".equals(after) ? "Warning" : "Normal",
+          "VerdictChanged",
+          "pyhygiene verdict "
+              + after
+              + (before == null ? "" : " (was " + before + ")")
+              + rulesSuffix(audit));
     }
     LOG.info("wrote pyhygiene metadata: verdict {}", after == null ? "none" : after);
     return true;
   }
 
   private static String rulesSuffix(CombinedAudit audit) {
-    List<String> rules = audit.findings().stream().map(f -> f.finding().rule()).distinct()
-        .collect(Collectors.toList());
+    List<String> rules =
+        audit.findings().stream()
+            .map(f -> f.finding().rule())
+            .distinct()
+            .collect(Collectors.toList());
     return rules.isEmpty() ? "" : ": " + String.join(", ", rules);
   }
 
@@ -113,10 +125,15 @@ public final class WorkloadWriter {
 
   /** Server-side apply under {@value #FIELD_MANAGER}: one PATCH request, no read before it. */
   public void apply(HasMetadata d, ObjectNode config, boolean dryRun, boolean force) {
-    GenericKubernetesResource item = Json.MAPPER.convertValue(config, GenericKubernetesResource.class);
-    var op = client.genericKubernetesResources(context(WorkloadId.kindOf(d)))
-        .inNamespace(d.getMetadata().getNamespace()).resource(item).dryRun(dryRun)
-        .fieldManager(FIELD_MANAGER);
+    GenericKubernetesResource item =
+        Json.MAPPER.convertValue(config, GenericKubernetesResource.class);
+    var op =
+        client
+            .genericKubernetesResources(context(WorkloadId.kindOf(d)))
+            .inNamespace(d.getMetadata().getNamespace())
+            .resource(item)
+            .dryRun(dryRun)
+            .fieldManager(FIELD_MANAGER);
     GenericKubernetesResource written = (force ? op.forceConflicts() : op).serverSideApply();
     if (!dryRun && written != null && written.getMetadata() != null) {
       ownWrites.wrote(key(d), written.getMetadata().getResourceVersion());
@@ -124,8 +141,8 @@ public final class WorkloadWriter {
   }
 
   /**
-   * Whether this copy of the workload predates pyhygiene's own last write to it (the cache has
-   * not caught up yet): acting on it would repeat that write. See {@link OwnWrites}.
+   * Whether this copy of the workload predates pyhygiene's own last write to it (the cache has not
+   * caught up yet): acting on it would repeat that write. See {@link OwnWrites}.
    */
   public boolean predatesOwnWrite(HasMetadata d) {
     return ownWrites.predatesOwnWrite(key(d), d.getMetadata().getResourceVersion());
@@ -143,38 +160,58 @@ public final class WorkloadWriter {
   /** The kind's resource, named explicitly (no discovery request). */
   static ResourceDefinitionContext context(WorkloadKind kind) {
     String version = kind.apiVersion().substring(kind.apiVersion().indexOf('/') + 1);
-    return new ResourceDefinitionContext.Builder().withGroup(WorkloadId.group(kind))
-        .withVersion(version).withKind(kind.kind()).withPlural(WorkloadId.plural(kind))
-        .withNamespaced(true).build();
+    return new ResourceDefinitionContext.Builder()
+        .withGroup(WorkloadId.group(kind))
+        .withVersion(version)
+        .withKind(kind.kind())
+        .withPlural(WorkloadId.plural(kind))
+        .withNamespaced(true)
+        .build();
   }
 
   /** A core/v1 Event on the workload; never fails the reconcile. */
   public void event(HasMetadata d, String type, String reason, String message) {
     String now = clock.instant().toString();
     try {
-      client.v1().events().inNamespace(d.getMetadata().getNamespace()).resource(new EventBuilder()
-          .withNewMetadata()
-          .withName(d.getMetadata().getName() + "." + UUID.randomUUID().toString().substring(0, 8))
-          .withNamespace(d.getMetadata().getNamespace())
-          .endMetadata()
-          .withInvolvedObject(new ObjectReferenceBuilder()
-              .withApiVersion(WorkloadId.kindOf(d).apiVersion())
-              .withKind(WorkloadId.kindOf(d).kind()).withName(d.getMetadata().getName())
-              .withNamespace(d.getMetadata().getNamespace()).withUid(d.getMetadata().getUid())
-              .build())
-          .withType(type)
-          .withReason(reason)
-          .withMessage(message.length() > 1000 ? message.substring(0, 1000) : message)
-          .withNewSource().withComponent("pyhygiene").endSource()
-          .withReportingComponent("pyhygiene")
-          .withReportingInstance(instance)
-          .withFirstTimestamp(now)
-          .withLastTimestamp(now)
-          .withCount(1)
-          .build()).create();
+      client
+          .v1()
+          .events()
+          .inNamespace(d.getMetadata().getNamespace())
+          .resource(
+              new EventBuilder()
+                  .withNewMetadata()
+                  .withName(
+                      d.getMetadata().getName()
+                          + "."
+                          + UUID.randomUUID().toString().substring(0, 8))
+                  .withNamespace(d.getMetadata().getNamespace())
+                  .endMetadata()
+                  .withInvolvedObject(
+                      new ObjectReferenceBuilder()
+                          .withApiVersion(WorkloadId.kindOf(d).apiVersion())
+                          .withKind(WorkloadId.kindOf(d).kind())
+                          .withName(d.getMetadata().getName())
+                          .withNamespace(d.getMetadata().getNamespace())
+                          .withUid(d.getMetadata().getUid())
+                          .build())
+                  .withType(type)
+                  .withReason(reason)
+                  .withMessage(message.length() > 1000 ? message.substring(0, 1000) : message)
+                  .withNewSource()
+                  .withComponent("pyhygiene")
+                  .endSource()
+                  .withReportingComponent("pyhygiene")
+                  .withReportingInstance(instance)
+                  .withFirstTimestamp(now)
+                  .withLastTimestamp(now)
+                  .withCount(1)
+                  .build())
+          .create();
     } catch (KubernetesClientException e) {
-      LOG.warn("could not record event {}: {}", reason, e.getStatus() == null ? e.getMessage()
-          : e.getStatus().getMessage());
+      LOG.warn(
+          "could not record event {}: {}",
+          reason,
+          e.getStatus() == null ? e.getMessage() : e.getStatus().getMessage());
     }
   }
 }

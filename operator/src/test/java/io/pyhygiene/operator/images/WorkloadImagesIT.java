@@ -45,21 +45,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The operator's image path against a real registry (Debian's docker-registry on a loopback
- * port, images pushed by the registry module's {@link TestImages}): the reconcile lookup never
- * waits, a finished resolution re-audits, a moved tag re-audits, a registry that is down gives
- * {@code image-unresolved}, and the admission lookup makes no registry request (counted in the
- * registry's own access log). The same {@link WorkloadAuditor} assembly the operator uses.
+ * The operator's image path against a real registry (Debian's docker-registry on a loopback port,
+ * images pushed by the registry module's {@link TestImages}): the reconcile lookup never waits, a
+ * finished resolution re-audits, a moved tag re-audits, a registry that is down gives {@code
+ * image-unresolved}, and the admission lookup makes no registry request (counted in the registry's
+ * own access log). The same {@link WorkloadAuditor} assembly the operator uses.
  */
 class WorkloadImagesIT {
 
   /** Generous: the machine running the suite may be loaded; the waits end on a condition. */
   static final Duration WAIT = Duration.ofSeconds(60);
 
-  @TempDir
-  static Path tmp;
+  @TempDir static Path tmp;
 
-  static final String HTPASSWD = "tester:$2y$05$WBfteUZlY0nAwWnCjqqBVOcUhWJMxasw7Tx8C9K60EXOceX2yd9GG";
+  static final String HTPASSWD =
+      "tester:$2y$05$WBfteUZlY0nAwWnCjqqBVOcUhWJMxasw7Tx8C9K60EXOceX2yd9GG";
   static final String USER = "tester";
   static final String PASSWORD = "loopback-only-test-password";
 
@@ -76,8 +76,9 @@ class WorkloadImagesIT {
   static void startRegistry() throws Exception {
     registry = TestRegistry.start(Files.createDirectories(tmp.resolve("open")), null, null, null);
     images = new TestImages(registry);
-    secured = TestRegistry.start(Files.createDirectories(tmp.resolve("secured")), HTPASSWD, USER,
-        PASSWORD);
+    secured =
+        TestRegistry.start(
+            Files.createDirectories(tmp.resolve("secured")), HTPASSWD, USER, PASSWORD);
     securedImages = new TestImages(secured);
   }
 
@@ -102,17 +103,31 @@ class WorkloadImagesIT {
   }
 
   WorkloadImages start(Duration tagTtl, PullSecretReader pullSecrets) {
-    ImageSettings s = new ImageSettings(1000, 16L * 1024 * 1024, tagTtl, Duration.ofSeconds(30),
-        Duration.ofSeconds(5), Duration.ofSeconds(15), 4, 50, 2, Set.of(), pullSecrets != null);
-    workloadImages = new WorkloadImages(s, pullSecrets, new ImageMetrics(meters), Clock.systemUTC());
-    workloadImages.<Deployment>reaudits(WorkloadKind.DEPLOYMENT).setEventHandler((Event e) -> reaudited.add(e.getRelatedCustomResourceID()));
+    ImageSettings s =
+        new ImageSettings(
+            1000,
+            16L * 1024 * 1024,
+            tagTtl,
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(5),
+            Duration.ofSeconds(15),
+            4,
+            50,
+            2,
+            Set.of(),
+            pullSecrets != null);
+    workloadImages =
+        new WorkloadImages(s, pullSecrets, new ImageMetrics(meters), Clock.systemUTC());
+    workloadImages
+        .<Deployment>reaudits(WorkloadKind.DEPLOYMENT)
+        .setEventHandler((Event e) -> reaudited.add(e.getRelatedCustomResourceID()));
     workloadImages.<Deployment>reaudits(WorkloadKind.DEPLOYMENT).start();
     return workloadImages;
   }
 
   static ActivePolicy policy(boolean resolve) throws Exception {
-    PythonHygienePolicySpec spec = Json.YAML.readValue(
-        "images: {resolve: " + resolve + "}\n", PythonHygienePolicySpec.class);
+    PythonHygienePolicySpec spec =
+        Json.YAML.readValue("images: {resolve: " + resolve + "}\n", PythonHygienePolicySpec.class);
     PolicyResolver.Result r = new PolicyResolver(RuleCatalog.all()).resolve("images", spec);
     assertThat(r.errors()).isEmpty();
     return new ActivePolicy("images", 1, null, null, r.policy(), r.errors());
@@ -120,11 +135,27 @@ class WorkloadImagesIT {
 
   /** A Python Deployment that sets no command: the image decides what runs. */
   static Deployment deployment(String name, String image) {
-    return new DeploymentBuilder().withNewMetadata().withName(name).withNamespace("shop")
-        .withUid("uid-" + name).addToLabels("pyhygiene.io/runtime", "python").endMetadata()
-        .withNewSpec().withNewTemplate().withNewMetadata().addToLabels("app", name).endMetadata()
-        .withNewSpec().addNewContainer().withName("app").withImage(image).endContainer()
-        .endSpec().endTemplate().endSpec().build();
+    return new DeploymentBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace("shop")
+        .withUid("uid-" + name)
+        .addToLabels("pyhygiene.io/runtime", "python")
+        .endMetadata()
+        .withNewSpec()
+        .withNewTemplate()
+        .withNewMetadata()
+        .addToLabels("app", name)
+        .endMetadata()
+        .withNewSpec()
+        .addNewContainer()
+        .withName("app")
+        .withImage(image)
+        .endContainer()
+        .endSpec()
+        .endTemplate()
+        .endSpec()
+        .build();
   }
 
   static List<String> rules(CombinedAudit audit) {
@@ -132,39 +163,59 @@ class WorkloadImagesIT {
   }
 
   CombinedAudit reconcileAudit(Deployment d, ActivePolicy p) {
-    return new WorkloadAuditor(new Auditor(RuleCatalog.all(), Clock.systemUTC()), List::of,
-        ns -> Map.of(), workloadImages.reconcileLookup()).audit(d, Observations.NONE, List.of(p));
+    return new WorkloadAuditor(
+            new Auditor(RuleCatalog.all(), Clock.systemUTC()),
+            List::of,
+            ns -> Map.of(),
+            workloadImages.reconcileLookup())
+        .audit(d, Observations.NONE, List.of(p));
   }
 
   CombinedAudit admissionAudit(Deployment d, ActivePolicy p) {
-    return new WorkloadAuditor(new Auditor(RuleCatalog.all(), Clock.systemUTC()), List::of,
-        ns -> Map.of(), workloadImages.admissionLookup()).audit(d, Observations.NONE, List.of(p));
+    return new WorkloadAuditor(
+            new Auditor(RuleCatalog.all(), Clock.systemUTC()),
+            List::of,
+            ns -> Map.of(),
+            workloadImages.admissionLookup())
+        .audit(d, Observations.NONE, List.of(p));
   }
 
   @Test
   void theImageConfigChangesTheVerdictAfterABackgroundResolution() throws Exception {
-    images.oci("shell-cmd", "1", Spec.of().cmd("/bin/sh", "-c", "gunicorn app:app")
-        .env("PYTHONUNBUFFERED=1").user("10001"));
+    images.oci(
+        "shell-cmd",
+        "1",
+        Spec.of().cmd("/bin/sh", "-c", "gunicorn app:app").env("PYTHONUNBUFFERED=1").user("10001"));
     start(Duration.ofMinutes(5));
     Deployment d = deployment("api", registry.hostPort() + "/shell-cmd:1");
     ActivePolicy resolving = policy(true);
 
     CombinedAudit first = reconcileAudit(d, resolving);
-    assertThat(rules(first)).as("manifest only while the image resolves")
-        .contains("python-unbuffered").doesNotContain("shell-wrapper", "image-unresolved");
+    assertThat(rules(first))
+        .as("manifest only while the image resolves")
+        .contains("python-unbuffered")
+        .doesNotContain("shell-wrapper", "image-unresolved");
     await().atMost(WAIT).until(() -> reaudited.contains(ResourceID.fromResource(d)));
 
     CombinedAudit second = reconcileAudit(d, resolving);
-    assertThat(rules(second)).as("the image's CMD and ENV").contains("shell-wrapper")
+    assertThat(rules(second))
+        .as("the image's CMD and ENV")
+        .contains("shell-wrapper")
         .doesNotContain("python-unbuffered", "image-unresolved", "command-unknown");
-    assertThat(second.findings()).filteredOn(f -> f.finding().rule().equals("shell-wrapper"))
+    assertThat(second.findings())
+        .filteredOn(f -> f.finding().rule().equals("shell-wrapper"))
         .allSatisfy(f -> assertThat(f.finding().message()).contains("image"));
 
     CombinedAudit manifestOnly = reconcileAudit(d, policy(false));
-    assertThat(rules(manifestOnly)).as("a policy without images.resolve")
-        .contains("python-unbuffered").doesNotContain("shell-wrapper");
-    assertThat(meters.scrape()).contains("pyhygiene_image_resolutions_total{registry=\""
-        + registry.hostPort() + "\",result=\"resolved\"} 1.0");
+    assertThat(rules(manifestOnly))
+        .as("a policy without images.resolve")
+        .contains("python-unbuffered")
+        .doesNotContain("shell-wrapper");
+    assertThat(meters.scrape())
+        .contains(
+            "pyhygiene_image_resolutions_total{registry=\""
+                + registry.hostPort()
+                + "\",result=\"resolved\"} 1.0");
   }
 
   @Test
@@ -178,8 +229,10 @@ class WorkloadImagesIT {
     assertThat(rules(reconcileAudit(d, resolving))).doesNotContain("shell-wrapper");
     reaudited.clear();
 
-    images.oci("moving", "stable", Spec.of().cmd("/bin/sh", "-c", "gunicorn app:app")
-        .env("PYTHONUNBUFFERED=1"));
+    images.oci(
+        "moving",
+        "stable",
+        Spec.of().cmd("/bin/sh", "-c", "gunicorn app:app").env("PYTHONUNBUFFERED=1"));
     // no reconcile of ours: the tag re-check (every tag TTL) finds the move and re-audits
     String moves = "pyhygiene_image_tag_moves_total{registry=\"" + registry.hostPort() + "\"} 1.0";
     await().atMost(WAIT).until(() -> meters.scrape().contains(moves));
@@ -198,17 +251,25 @@ class WorkloadImagesIT {
     ActivePolicy resolving = policy(true);
     long t0 = System.nanoTime();
     CombinedAudit first = reconcileAudit(d, resolving);
-    assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("the reconcile never waits")
+    assertThat(Duration.ofNanos(System.nanoTime() - t0))
+        .as("the reconcile never waits")
         .isLessThan(Duration.ofSeconds(1));
     assertThat(rules(first)).doesNotContain("image-unresolved");
     await().atMost(WAIT).until(() -> reaudited.contains(ResourceID.fromResource(d)));
 
     CombinedAudit second = reconcileAudit(d, resolving);
-    assertThat(second.findings()).filteredOn(f -> f.finding().rule().equals("image-unresolved"))
-        .singleElement().satisfies(f -> assertThat(f.finding().message()).contains("127.0.0.1:" + closed));
-    assertThat(rules(second)).as("manifest-only verdicts remain").contains("command-unknown",
-        "python-unbuffered");
-    assertThat(meters.scrape()).contains("pyhygiene_image_resolution_failures_total{reason=\"unreachable\",registry=\"127.0.0.1:" + closed + "\"} 1.0");
+    assertThat(second.findings())
+        .filteredOn(f -> f.finding().rule().equals("image-unresolved"))
+        .singleElement()
+        .satisfies(f -> assertThat(f.finding().message()).contains("127.0.0.1:" + closed));
+    assertThat(rules(second))
+        .as("manifest-only verdicts remain")
+        .contains("command-unknown", "python-unbuffered");
+    assertThat(meters.scrape())
+        .contains(
+            "pyhygiene_image_resolution_failures_total{reason=\"unreachable\",registry=\"127.0.0.1:"
+                + closed
+                + "\"} 1.0");
   }
 
   @Test
@@ -222,27 +283,37 @@ class WorkloadImagesIT {
 
     String from = registry.mark();
     CombinedAudit admitted = admissionAudit(cached, resolving);
-    CombinedAudit unknown = admissionAudit(deployment("new", registry.hostPort() + "/never:1"),
-        resolving);
+    CombinedAudit unknown =
+        admissionAudit(deployment("new", registry.hostPort() + "/never:1"), resolving);
     String to = registry.mark();
 
     assertThat(registry.between(from, to)).as("registry requests during admission").isEmpty();
     assertThat(rules(admitted)).contains("shell-wrapper").doesNotContain("image-unresolved");
-    assertThat(unknown.findings()).filteredOn(f -> f.finding().rule().equals("image-unresolved"))
-        .singleElement().satisfies(f -> assertThat(f.finding().message())
-            .contains("not in the operator's image cache"));
+    assertThat(unknown.findings())
+        .filteredOn(f -> f.finding().rule().equals("image-unresolved"))
+        .singleElement()
+        .satisfies(
+            f -> assertThat(f.finding().message()).contains("not in the operator's image cache"));
   }
 
-  /** Namespace "shop": its default ServiceAccount names the pull Secret; other namespaces: nothing. */
+  /**
+   * Namespace "shop": its default ServiceAccount names the pull Secret; other namespaces: nothing.
+   */
   static final class Secrets implements PullSecretReader {
     final AtomicInteger reads = new AtomicInteger();
 
     @Override
     public ServiceAccount serviceAccount(String namespace, String name) {
       reads.incrementAndGet();
-      return !namespace.equals("shop") || !name.equals("default") ? null
-          : new ServiceAccountBuilder().withNewMetadata().withName(name).withNamespace(namespace)
-              .endMetadata().addNewImagePullSecret("registry-login").build();
+      return !namespace.equals("shop") || !name.equals("default")
+          ? null
+          : new ServiceAccountBuilder()
+              .withNewMetadata()
+              .withName(name)
+              .withNamespace(namespace)
+              .endMetadata()
+              .addNewImagePullSecret("registry-login")
+              .build();
     }
 
     @Override
@@ -251,12 +322,20 @@ class WorkloadImagesIT {
       if (!namespace.equals("shop") || !name.equals("registry-login")) {
         return null;
       }
-      String auth = Base64.getEncoder().encodeToString((USER + ":" + PASSWORD)
-          .getBytes(StandardCharsets.UTF_8));
+      String auth =
+          Base64.getEncoder()
+              .encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
       String config = "{\"auths\":{\"" + secured.hostPort() + "\":{\"auth\":\"" + auth + "\"}}}";
-      return new SecretBuilder().withNewMetadata().withName(name).withNamespace(namespace)
-          .endMetadata().withType("kubernetes.io/dockerconfigjson").addToData(".dockerconfigjson",
-              Base64.getEncoder().encodeToString(config.getBytes(StandardCharsets.UTF_8))).build();
+      return new SecretBuilder()
+          .withNewMetadata()
+          .withName(name)
+          .withNamespace(namespace)
+          .endMetadata()
+          .withType("kubernetes.io/dockerconfigjson")
+          .addToData(
+              ".dockerconfigjson",
+              Base64.getEncoder().encodeToString(config.getBytes(StandardCharsets.UTF_8)))
+          .build();
     }
   }
 
@@ -277,18 +356,23 @@ class WorkloadImagesIT {
     Deployment mine = deployment("private", secured.hostPort() + "/private:v1");
     reconcileAudit(mine, resolving);
     await().atMost(WAIT).until(() -> reaudited.contains(ResourceID.fromResource(mine)));
-    assertThat(rules(reconcileAudit(mine, resolving))).contains("shell-wrapper")
+    assertThat(rules(reconcileAudit(mine, resolving)))
+        .contains("shell-wrapper")
         .doesNotContain("image-unresolved");
     assertThat(secrets.reads.get()).as("read after the registry's 401").isPositive();
 
-    Deployment foreign = new DeploymentBuilder(deployment("foreign",
-        secured.hostPort() + "/elsewhere:v1")).editMetadata().withNamespace("billing")
-        .withUid("uid-foreign").endMetadata().build();
+    Deployment foreign =
+        new DeploymentBuilder(deployment("foreign", secured.hostPort() + "/elsewhere:v1"))
+            .editMetadata()
+            .withNamespace("billing")
+            .withUid("uid-foreign")
+            .endMetadata()
+            .build();
     reconcileAudit(foreign, resolving);
     await().atMost(WAIT).until(() -> reaudited.contains(ResourceID.fromResource(foreign)));
     assertThat(reconcileAudit(foreign, resolving).findings())
-        .filteredOn(f -> f.finding().rule().equals("image-unresolved")).singleElement()
-        .satisfies(f -> assertThat(f.finding().message()).contains("401")
-            .doesNotContain(PASSWORD));
+        .filteredOn(f -> f.finding().rule().equals("image-unresolved"))
+        .singleElement()
+        .satisfies(f -> assertThat(f.finding().message()).contains("401").doesNotContain(PASSWORD));
   }
 }

@@ -38,17 +38,29 @@ final class Fixtures {
   static final String AUDITED_GENERATION = "pyhygiene.io/audited-generation";
   static final String PREVIEW = "pyhygiene.io/remediation-preview";
   static final Set<String> PYHYGIENE_LABELS = Set.of(VERDICT);
-  static final Set<String> PYHYGIENE_ANNOTATIONS = Set.of(FINDINGS, POLICY, AUDITED_GENERATION,
-      PREVIEW);
+  static final Set<String> PYHYGIENE_ANNOTATIONS =
+      Set.of(FINDINGS, POLICY, AUDITED_GENERATION, PREVIEW);
+
   /** The field manager the tests use for "the user's" Deployment manifests. */
   static final String GITOPS = "it-gitops";
+
   static final String POLICY_API_VERSION = "pyhygiene.io/v1alpha1";
-  static final ResourceDefinitionContext POLICY_REPORTS = new ResourceDefinitionContext.Builder()
-      .withGroup("wgpolicyk8s.io").withVersion("v1alpha2").withKind("PolicyReport")
-      .withPlural("policyreports").withNamespaced(true).build();
-  static final ResourceDefinitionContext POLICIES = new ResourceDefinitionContext.Builder()
-      .withGroup("pyhygiene.io").withVersion("v1alpha1").withKind("PythonHygienePolicy")
-      .withPlural("pythonhygienepolicies").withNamespaced(false).build();
+  static final ResourceDefinitionContext POLICY_REPORTS =
+      new ResourceDefinitionContext.Builder()
+          .withGroup("wgpolicyk8s.io")
+          .withVersion("v1alpha2")
+          .withKind("PolicyReport")
+          .withPlural("policyreports")
+          .withNamespaced(true)
+          .build();
+  static final ResourceDefinitionContext POLICIES =
+      new ResourceDefinitionContext.Builder()
+          .withGroup("pyhygiene.io")
+          .withVersion("v1alpha1")
+          .withKind("PythonHygienePolicy")
+          .withPlural("pythonhygienepolicies")
+          .withNamespaced(false)
+          .build();
   static final ObjectMapper JSON = Json.MAPPER;
 
   private final KubernetesClient k8s;
@@ -71,8 +83,9 @@ final class Fixtures {
     try (InputStream in = Fixtures.class.getResourceAsStream(path)) {
       assertThat(in).as("test resource %s", path).isNotNull();
       String yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8).replace("{{name}}", name);
-      Deployment d = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
-          new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), Deployment.class);
+      Deployment d =
+          io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+              new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)), Deployment.class);
       d.getMetadata().setNamespace(namespace);
       return d;
     } catch (IOException e) {
@@ -102,9 +115,13 @@ final class Fixtures {
 
   void mergePatch(String ns, String name, Map<String, ?> patch) {
     try {
-      k8s.apps().deployments().inNamespace(ns).withName(name)
-          .patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
-              io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+      k8s.apps()
+          .deployments()
+          .inNamespace(ns)
+          .withName(name)
+          .patch(
+              io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                  io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
               JSON.writeValueAsString(patch));
     } catch (IOException e) {
       throw new IllegalStateException(e);
@@ -134,9 +151,12 @@ final class Fixtures {
     try {
       List<Finding> out = new ArrayList<>();
       for (JsonNode n : JSON.readTree(raw)) {
-        out.add(new Finding(n.path("rule").asText(), n.path("severity").asText(),
-            n.hasNonNull("container") ? n.get("container").asText() : null,
-            n.path("policy").asText()));
+        out.add(
+            new Finding(
+                n.path("rule").asText(),
+                n.path("severity").asText(),
+                n.hasNonNull("container") ? n.get("container").asText() : null,
+                n.path("policy").asText()));
       }
       return out;
     } catch (IOException e) {
@@ -148,9 +168,12 @@ final class Fixtures {
     return findings(d).stream().map(Finding::rule).collect(Collectors.toCollection(TreeSet::new));
   }
 
-  /** Whether pyhygiene has audited this state of the Deployment: its write states the generation. */
+  /**
+   * Whether pyhygiene has audited this state of the Deployment: its write states the generation.
+   */
   static boolean auditedCurrentGeneration(Deployment d) {
-    return d != null && d.getMetadata().getGeneration() != null
+    return d != null
+        && d.getMetadata().getGeneration() != null
         && String.valueOf(d.getMetadata().getGeneration())
             .equals(annotations(d).get(AUDITED_GENERATION))
         && labels(d).containsKey(VERDICT);
@@ -165,14 +188,19 @@ final class Fixtures {
   /** The ReplicaSets the Deployment owns. */
   List<ReplicaSet> replicaSets(String ns, String deploymentUid) {
     return k8s.apps().replicaSets().inNamespace(ns).list().getItems().stream()
-        .filter(rs -> rs.getMetadata().getOwnerReferences() != null && rs.getMetadata()
-            .getOwnerReferences().stream().anyMatch(o -> deploymentUid.equals(o.getUid())))
+        .filter(
+            rs ->
+                rs.getMetadata().getOwnerReferences() != null
+                    && rs.getMetadata().getOwnerReferences().stream()
+                        .anyMatch(o -> deploymentUid.equals(o.getUid())))
         .toList();
   }
 
   /** Whether the deployment controller has caught up with the Deployment's latest generation. */
   static boolean controllerCaughtUp(Deployment d) {
-    return d != null && d.getStatus() != null && d.getStatus().getObservedGeneration() != null
+    return d != null
+        && d.getStatus() != null
+        && d.getStatus().getObservedGeneration() != null
         && d.getStatus().getObservedGeneration().equals(d.getMetadata().getGeneration());
   }
 
@@ -183,11 +211,13 @@ final class Fixtures {
     }
     return d.getMetadata().getManagedFields().stream()
         .filter(e -> manager.equals(e.getManager()) && e.getSubresource() == null)
-        .findFirst().map(e -> JSON.valueToTree(e.getFieldsV1().getAdditionalProperties()));
+        .findFirst()
+        .map(e -> JSON.valueToTree(e.getFieldsV1().getAdditionalProperties()));
   }
 
   static List<String> managers(Deployment d) {
-    return d.getMetadata().getManagedFields() == null ? List.of()
+    return d.getMetadata().getManagedFields() == null
+        ? List.of()
         : d.getMetadata().getManagedFields().stream().map(ManagedFieldsEntry::getManager).toList();
   }
 
@@ -195,8 +225,10 @@ final class Fixtures {
 
   List<Event> events(String ns, String involvedName, String reason) {
     return k8s.v1().events().inNamespace(ns).list().getItems().stream()
-        .filter(e -> e.getInvolvedObject() != null
-            && Objects.equals(involvedName, e.getInvolvedObject().getName()))
+        .filter(
+            e ->
+                e.getInvolvedObject() != null
+                    && Objects.equals(involvedName, e.getInvolvedObject().getName()))
         .filter(e -> reason == null || reason.equals(e.getReason()))
         .toList();
   }
@@ -204,13 +236,13 @@ final class Fixtures {
   // ------------------------------------------------------------------ policies
 
   /**
-   * A policy named {@code <ns>-<suffix>} that selects only Deployments in {@code ns} (plus
-   * whatever {@code spec} says), server-side applied by the test's admin, deleted after the test.
+   * A policy named {@code <ns>-<suffix>} that selects only Deployments in {@code ns} (plus whatever
+   * {@code spec} says), server-side applied by the test's admin, deleted after the test.
    */
   GenericKubernetesResource applyPolicy(String ns, String suffix, Map<String, Object> spec) {
     Map<String, Object> s = new LinkedHashMap<>(spec);
-    s.putIfAbsent("namespaceSelector",
-        Map.of("matchLabels", Map.of("kubernetes.io/metadata.name", ns)));
+    s.putIfAbsent(
+        "namespaceSelector", Map.of("matchLabels", Map.of("kubernetes.io/metadata.name", ns)));
     return applyPolicyRaw(ns + "-" + suffix, s);
   }
 
@@ -218,22 +250,30 @@ final class Fixtures {
   GenericKubernetesResource applyPolicyRaw(String name, Map<String, Object> spec) {
     GenericKubernetesResource p = policyObject(name, spec);
     cluster.deleteAfterTest(p);
-    return k8s.genericKubernetesResources(POLICIES).resource(p).fieldManager("it-admin")
-        .forceConflicts().serverSideApply();
+    return k8s.genericKubernetesResources(POLICIES)
+        .resource(p)
+        .fieldManager("it-admin")
+        .forceConflicts()
+        .serverSideApply();
   }
 
   static GenericKubernetesResource policyObject(String name, Map<String, Object> spec) {
-    return new GenericKubernetesResourceBuilder().withApiVersion(POLICY_API_VERSION)
-        .withKind("PythonHygienePolicy").withNewMetadata().withName(name).endMetadata()
-        .addToAdditionalProperties("spec", spec).build();
+    return new GenericKubernetesResourceBuilder()
+        .withApiVersion(POLICY_API_VERSION)
+        .withKind("PythonHygienePolicy")
+        .withNewMetadata()
+        .withName(name)
+        .endMetadata()
+        .addToAdditionalProperties("spec", spec)
+        .build();
   }
 
   PythonHygienePolicy policy(String name) {
     return k8s.resources(PythonHygienePolicy.class).withName(name).get();
   }
 
-  static Optional<io.fabric8.kubernetes.api.model.Condition> condition(PythonHygienePolicy p,
-      String type) {
+  static Optional<io.fabric8.kubernetes.api.model.Condition> condition(
+      PythonHygienePolicy p, String type) {
     if (p == null || p.getStatus() == null || p.getStatus().getConditions() == null) {
       return Optional.empty();
     }
@@ -243,7 +283,9 @@ final class Fixtures {
   // ------------------------------------------------------------------ PolicyReports
 
   GenericKubernetesResource policyReport(String ns) {
-    return k8s.genericKubernetesResources(POLICY_REPORTS).inNamespace(ns).withName("pyhygiene")
+    return k8s.genericKubernetesResources(POLICY_REPORTS)
+        .inNamespace(ns)
+        .withName("pyhygiene")
         .get();
   }
 }

@@ -1,7 +1,5 @@
 package io.pyhygiene.operator.it;
 
-import io.pyhygiene.testkit.AuditLog;
-import io.pyhygiene.testkit.PromText;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -23,12 +21,14 @@ import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
-import io.pyhygiene.operator.config.OperatorSettings;
-import io.pyhygiene.testkit.RealCluster;
 import io.pyhygiene.operator.OperatorApp;
+import io.pyhygiene.operator.config.OperatorSettings;
 import io.pyhygiene.policy.ActivePolicy;
 import io.pyhygiene.policy.PolicyResolver;
 import io.pyhygiene.rules.RuleCatalog;
+import io.pyhygiene.testkit.AuditLog;
+import io.pyhygiene.testkit.PromText;
+import io.pyhygiene.testkit.RealCluster;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -48,8 +48,8 @@ import java.util.stream.Collectors;
 import org.slf4j.LoggerFactory;
 
 /**
- * The operator, run in-process against the real local control plane, the way {@code
- * pyhygiene.jar run} runs it: {@link OperatorApp} with settings parsed from environment variables.
+ * The operator, run in-process against the real local control plane, the way {@code pyhygiene.jar
+ * run} runs it: {@link OperatorApp} with settings parsed from environment variables.
  *
  * <p>The operator authenticates as a ServiceAccount of its own (bound to cluster-admin, token from
  * the TokenRequest API) instead of the admin client certificate, so its requests in the API audit
@@ -72,35 +72,74 @@ final class OperatorHarness implements AutoCloseable {
   private final Config operatorConfig;
   private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
   private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
   private OperatorApp app;
 
   private OperatorHarness(KubernetesClient admin, Map<String, String> env) throws Exception {
     this.admin = admin;
     this.env = env;
     this.identityNamespace = "pyh-it-op-" + randomSuffix();
-    admin.namespaces().resource(new NamespaceBuilder().withNewMetadata()
-        .withName(identityNamespace).addToLabels("pyhygiene.io/test", "operator-identity")
-        .endMetadata().build()).create();
-    admin.serviceAccounts().inNamespace(identityNamespace).resource(new ServiceAccountBuilder()
-        .withNewMetadata().withName("pyhygiene").endMetadata().build()).create();
-    this.binding = admin.rbac().clusterRoleBindings().resource(new ClusterRoleBindingBuilder()
-        .withNewMetadata().withName(identityNamespace).endMetadata()
-        .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("ClusterRole")
-        .withName("cluster-admin").endRoleRef()
-        .addNewSubject().withKind("ServiceAccount").withName("pyhygiene")
-        .withNamespace(identityNamespace).endSubject()
-        .build()).create();
+    admin
+        .namespaces()
+        .resource(
+            new NamespaceBuilder()
+                .withNewMetadata()
+                .withName(identityNamespace)
+                .addToLabels("pyhygiene.io/test", "operator-identity")
+                .endMetadata()
+                .build())
+        .create();
+    admin
+        .serviceAccounts()
+        .inNamespace(identityNamespace)
+        .resource(
+            new ServiceAccountBuilder()
+                .withNewMetadata()
+                .withName("pyhygiene")
+                .endMetadata()
+                .build())
+        .create();
+    this.binding =
+        admin
+            .rbac()
+            .clusterRoleBindings()
+            .resource(
+                new ClusterRoleBindingBuilder()
+                    .withNewMetadata()
+                    .withName(identityNamespace)
+                    .endMetadata()
+                    .withNewRoleRef()
+                    .withApiGroup("rbac.authorization.k8s.io")
+                    .withKind("ClusterRole")
+                    .withName("cluster-admin")
+                    .endRoleRef()
+                    .addNewSubject()
+                    .withKind("ServiceAccount")
+                    .withName("pyhygiene")
+                    .withNamespace(identityNamespace)
+                    .endSubject()
+                    .build())
+            .create();
     this.username = "system:serviceaccount:" + identityNamespace + ":pyhygiene";
-    TokenRequest token = admin.serviceAccounts().inNamespace(identityNamespace)
-        .withName("pyhygiene").tokenRequest(new TokenRequestBuilder().withNewSpec()
-            .withExpirationSeconds(7200L).endSpec().build());
+    TokenRequest token =
+        admin
+            .serviceAccounts()
+            .inNamespace(identityNamespace)
+            .withName("pyhygiene")
+            .tokenRequest(
+                new TokenRequestBuilder()
+                    .withNewSpec()
+                    .withExpirationSeconds(7200L)
+                    .endSpec()
+                    .build());
     Config adminConfig = admin.getConfiguration();
-    this.operatorConfig = new ConfigBuilder(Config.empty())
-        .withMasterUrl(adminConfig.getMasterUrl())
-        .withCaCertData(adminConfig.getCaCertData())
-        .withOauthToken(token.getStatus().getToken())
-        .build();
+    this.operatorConfig =
+        new ConfigBuilder(Config.empty())
+            .withMasterUrl(adminConfig.getMasterUrl())
+            .withCaCertData(adminConfig.getCaCertData())
+            .withOauthToken(token.getStatus().getToken())
+            .build();
     logs.setName("it-capture");
     logs.start();
     root.addAppender(logs);
@@ -134,7 +173,9 @@ final class OperatorHarness implements AutoCloseable {
     app.start();
   }
 
-  /** Stops the operator (finishing in-flight work) and starts a fresh one with the same settings. */
+  /**
+   * Stops the operator (finishing in-flight work) and starts a fresh one with the same settings.
+   */
   void restart() throws Exception {
     app.close();
     app = null;
@@ -155,9 +196,13 @@ final class OperatorHarness implements AutoCloseable {
   record HttpAnswer(int status, String body) {}
 
   HttpAnswer get(String path) throws Exception {
-    HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-            URI.create("http://localhost:" + httpPort() + path)).timeout(Duration.ofSeconds(10))
-        .GET().build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://localhost:" + httpPort() + path))
+                .timeout(Duration.ofSeconds(10))
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     return new HttpAnswer(r.statusCode(), r.body());
   }
 
@@ -169,15 +214,16 @@ final class OperatorHarness implements AutoCloseable {
 
   /** Deployment reconciles started so far (JOSDK's counter). */
   double deploymentReconciles() throws Exception {
-    return PromText.value(scrape(), "operator_sdk_reconciliations_started_total",
-        Map.of("kind", "Deployment"));
+    return PromText.value(
+        scrape(), "operator_sdk_reconciliations_started_total", Map.of("kind", "Deployment"));
   }
 
   /** Whether no Deployment reconcile is queued or running (JOSDK's gauges). */
   boolean reconcilerIdle() throws Exception {
     String s = scrape();
     assertThat(PromText.has(s, "operator_sdk_reconciliations_executions_deployments", Map.of()))
-        .as("JOSDK's executions gauge of the deployments controller").isTrue();
+        .as("JOSDK's executions gauge of the deployments controller")
+        .isTrue();
     return PromText.value(s, "operator_sdk_reconciliations_executions_deployments", Map.of()) == 0
         && PromText.value(s, "operator_sdk_reconciliations_queue_size_deployments", Map.of()) == 0;
   }
@@ -196,7 +242,9 @@ final class OperatorHarness implements AutoCloseable {
   /** Waits for a housekeeping and publishing round that starts after this call to finish. */
   void awaitRound() {
     long rounds = app.finishedRounds();
-    await().atMost(TIMEOUT).pollInterval(Duration.ofMillis(50))
+    await()
+        .atMost(TIMEOUT)
+        .pollInterval(Duration.ofMillis(50))
         .until(() -> app.finishedRounds() >= rounds + 2);
   }
 
@@ -210,8 +258,7 @@ final class OperatorHarness implements AutoCloseable {
     encoder.start();
     List<String> out = new ArrayList<>();
     for (ILoggingEvent e : List.copyOf(logs.list)) {
-      StringBuilder line = new StringBuilder(
-          new String(encoder.encode(e), StandardCharsets.UTF_8));
+      StringBuilder line = new StringBuilder(new String(encoder.encode(e), StandardCharsets.UTF_8));
       // Also the raw pieces, in case an encoder setting would hide one.
       line.append(' ').append(e.getMessage());
       if (e.getArgumentArray() != null) {
@@ -233,8 +280,10 @@ final class OperatorHarness implements AutoCloseable {
   static void applyCrds(KubernetesClient admin) throws Exception {
     Path root = RealCluster.repoRoot();
     List<HasMetadata> items = new ArrayList<>();
-    for (String file : List.of("crds/pythonhygienepolicies.pyhygiene.io-v1.yml",
-        "crds/optional/wgpolicyk8s.io_policyreports.yaml")) {
+    for (String file :
+        List.of(
+            "crds/pythonhygienepolicies.pyhygiene.io-v1.yml",
+            "crds/optional/wgpolicyk8s.io_policyreports.yaml")) {
       try (InputStream in = Files.newInputStream(root.resolve(file))) {
         items.addAll(admin.load(in).items());
       }
@@ -243,45 +292,66 @@ final class OperatorHarness implements AutoCloseable {
       admin.resource(item).fieldManager("pyhygiene-crds").forceConflicts().serverSideApply();
     }
     for (HasMetadata item : items) {
-      await().atMost(TIMEOUT).until(() -> {
-        CustomResourceDefinition crd = admin.apiextensions().v1().customResourceDefinitions()
-            .withName(item.getMetadata().getName()).get();
-        return crd != null && crd.getStatus() != null && crd.getStatus().getConditions().stream()
-            .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
-      });
+      await()
+          .atMost(TIMEOUT)
+          .until(
+              () -> {
+                CustomResourceDefinition crd =
+                    admin
+                        .apiextensions()
+                        .v1()
+                        .customResourceDefinitions()
+                        .withName(item.getMetadata().getName())
+                        .get();
+                return crd != null
+                    && crd.getStatus() != null
+                    && crd.getStatus().getConditions().stream()
+                        .anyMatch(
+                            c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
+              });
     }
   }
 
   /**
    * PythonHygienePolicy is cluster-scoped: a policy someone else left in the cluster that selects
    * every namespace (a demo's {@code default}) would audit this suite's Deployments too, and the
-   * exact expectations below (which policy, which findings, label removed when deselected) would
-   * no longer hold. That is a precondition the suite cannot establish itself without deleting
-   * someone else's object, so it fails, naming the policy.
+   * exact expectations below (which policy, which findings, label removed when deselected) would no
+   * longer hold. That is a precondition the suite cannot establish itself without deleting someone
+   * else's object, so it fails, naming the policy.
    */
   static void requireNoForeignPolicySelectingTestNamespaces(KubernetesClient admin) {
     PolicyResolver resolver = new PolicyResolver(RuleCatalog.all());
-    Map<String, String> testNamespace = Map.of("kubernetes.io/metadata.name", "it-probe",
-        "pyhygiene.io/test", "true");
+    Map<String, String> testNamespace =
+        Map.of("kubernetes.io/metadata.name", "it-probe", "pyhygiene.io/test", "true");
     Map<String, String> testDeployment = Map.of("app", "probe", "pyhygiene.io/runtime", "python");
     // Right after a CRD is Established its storage may still answer 429 "(re)initializing".
-    List<PythonHygienePolicy> all = await().atMost(TIMEOUT)
-        .ignoreExceptionsMatching(e -> e instanceof KubernetesClientException k
-            && (k.getCode() == 429 || k.getCode() == 404 || k.getCode() == 503))
-        .until(() -> admin.resources(PythonHygienePolicy.class).list().getItems(), l -> true);
-    List<String> foreign = all.stream()
-        .filter(p -> ActivePolicy.of(p, resolver).selects(testNamespace, testDeployment))
-        .map(p -> p.getMetadata().getName()).sorted().collect(Collectors.toList());
+    List<PythonHygienePolicy> all =
+        await()
+            .atMost(TIMEOUT)
+            .ignoreExceptionsMatching(
+                e ->
+                    e instanceof KubernetesClientException k
+                        && (k.getCode() == 429 || k.getCode() == 404 || k.getCode() == 503))
+            .until(() -> admin.resources(PythonHygienePolicy.class).list().getItems(), l -> true);
+    List<String> foreign =
+        all.stream()
+            .filter(p -> ActivePolicy.of(p, resolver).selects(testNamespace, testDeployment))
+            .map(p -> p.getMetadata().getName())
+            .sorted()
+            .collect(Collectors.toList());
     assertThat(foreign)
-        .as("PythonHygienePolicies in the cluster that would also audit the integration tests'"
-            + " namespaces (they select every namespace); the suite needs them gone:"
-            + " kubectl delete pythonhygienepolicies %s", String.join(" ", foreign))
+        .as(
+            "PythonHygienePolicies in the cluster that would also audit the integration tests'"
+                + " namespaces (they select every namespace); the suite needs them gone:"
+                + " kubectl delete pythonhygienepolicies %s",
+            String.join(" ", foreign))
         .isEmpty();
   }
 
   static String randomSuffix() {
     return Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36)
-        .substring(0, 6).toLowerCase(Locale.ROOT);
+        .substring(0, 6)
+        .toLowerCase(Locale.ROOT);
   }
 
   @Override

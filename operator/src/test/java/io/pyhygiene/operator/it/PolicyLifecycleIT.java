@@ -46,7 +46,8 @@ class PolicyLifecycleIT extends WithOperator {
     search.getMetadata().getLabels().put("team", "search");
     fx.apply(search);
 
-    fx.applyPolicy(ns, "team", Map.of("selector", Map.of("matchLabels", Map.of("team", "payments"))));
+    fx.applyPolicy(
+        ns, "team", Map.of("selector", Map.of("matchLabels", Map.of("team", "payments"))));
     awaitDeployment(ns, "payments", Fixtures::auditedCurrentGeneration);
     assertThat(Fixtures.hasNoPyhygieneMetadata(fx.get(ns, "search"))).isTrue();
 
@@ -55,23 +56,33 @@ class PolicyLifecycleIT extends WithOperator {
     awaitDeployment(ns, "search", Fixtures::auditedCurrentGeneration);
     Deployment dropped = awaitDeployment(ns, "payments", Fixtures::hasNoPyhygieneMetadata);
     assertThat(Fixtures.labels(dropped)).containsEntry("team", "payments"); // the user's stay
-    Fixtures.managedFields(dropped, "pyhygiene").ifPresent(f -> assertThat(
-        f.path("f:metadata").path("f:labels").has("f:" + Fixtures.VERDICT))
-        .as("pyhygiene owns no verdict label on a Deployment it no longer audits").isFalse());
+    Fixtures.managedFields(dropped, "pyhygiene")
+        .ifPresent(
+            f ->
+                assertThat(f.path("f:metadata").path("f:labels").has("f:" + Fixtures.VERDICT))
+                    .as("pyhygiene owns no verdict label on a Deployment it no longer audits")
+                    .isFalse());
 
     // the namespaceSelector stops matching: removed from "search" too
     Map<String, Object> spec = new LinkedHashMap<>();
     spec.put("selector", Map.of("matchLabels", Map.of("team", "search")));
-    spec.put("namespaceSelector", Map.of("matchLabels",
-        Map.of("kubernetes.io/metadata.name", ns, "it.example/audited", "yes")));
+    spec.put(
+        "namespaceSelector",
+        Map.of(
+            "matchLabels", Map.of("kubernetes.io/metadata.name", ns, "it.example/audited", "yes")));
     fx.applyPolicy(ns, "team", spec);
     awaitDeployment(ns, "search", Fixtures::hasNoPyhygieneMetadata);
 
     // ... and matches again once the namespace gets the label
-    cluster.client().namespaces().withName(ns).edit(n -> {
-      n.getMetadata().getLabels().put("it.example/audited", "yes");
-      return n;
-    });
+    cluster
+        .client()
+        .namespaces()
+        .withName(ns)
+        .edit(
+            n -> {
+              n.getMetadata().getLabels().put("it.example/audited", "yes");
+              return n;
+            });
     Deployment back = awaitDeployment(ns, "search", Fixtures::auditedCurrentGeneration);
     assertThat(Fixtures.verdict(back)).isEqualTo("fail");
     assertThat(Fixtures.hasNoPyhygieneMetadata(fx.get(ns, "payments"))).isTrue();
@@ -86,7 +97,9 @@ class PolicyLifecycleIT extends WithOperator {
     // LabelOnly: only the Deployment labelled pyhygiene.io/runtime=python
     fx.applyPolicy(ns, "detect", Map.of("detection", "LabelOnly"));
     awaitDeployment(ns, "labelled", Fixtures::auditedCurrentGeneration);
-    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(10))
         .until(() -> Fixtures.hasNoPyhygieneMetadata(fx.get(ns, "by-image")));
 
     // Auto: the one that looks like Python (python image, python -m) as well
@@ -112,48 +125,80 @@ class PolicyLifecycleIT extends WithOperator {
     fx.apply(Fixtures.deployment("good.yaml", ns, "good"));
     String name = fx.applyPolicy(ns, "modes", Map.of("mode", "Audit")).getMetadata().getName();
 
-    PythonHygienePolicy p = await().atMost(OperatorHarness.TIMEOUT).until(() -> fx.policy(name),
-        x -> x.getStatus() != null && Integer.valueOf(2).equals(x.getStatus().getMatched()));
+    PythonHygienePolicy p =
+        await()
+            .atMost(OperatorHarness.TIMEOUT)
+            .until(
+                () -> fx.policy(name),
+                x ->
+                    x.getStatus() != null && Integer.valueOf(2).equals(x.getStatus().getMatched()));
     assertThat(p.getStatus().getObservedGeneration()).isEqualTo(p.getMetadata().getGeneration());
     assertThat(p.getStatus().getPassing()).isEqualTo(1);
     assertThat(p.getStatus().getFailing()).isEqualTo(1);
     assertThat(p.getStatus().getWarning()).isZero();
-    assertThat(p.getStatus().getViolations()).containsEntry("shell-wrapper", 1)
+    assertThat(p.getStatus().getViolations())
+        .containsEntry("shell-wrapper", 1)
         .containsEntry("run-as-root", 1);
-    assertThat(Fixtures.condition(p, "Ready")).get().satisfies(c -> {
-      assertThat(c.getStatus()).isEqualTo("True");
-      assertThat(c.getObservedGeneration()).isEqualTo(p.getMetadata().getGeneration());
-    });
+    assertThat(Fixtures.condition(p, "Ready"))
+        .get()
+        .satisfies(
+            c -> {
+              assertThat(c.getStatus()).isEqualTo("True");
+              assertThat(c.getObservedGeneration()).isEqualTo(p.getMetadata().getGeneration());
+            });
     assertThat(Fixtures.condition(p, "Invalid").map(Condition::getStatus)).contains("False");
-    Map<String, Object> row = await().atMost(OperatorHarness.TIMEOUT)
-        .until(() -> printerRow(name), r -> "True".equals(r.get("Ready")));
-    assertThat(row).containsEntry("Mode", "Audit").containsEntry("Matched", 2)
-        .containsEntry("Pass", 1).containsEntry("Warn", 0).containsEntry("Fail", 1);
+    Map<String, Object> row =
+        await()
+            .atMost(OperatorHarness.TIMEOUT)
+            .until(() -> printerRow(name), r -> "True".equals(r.get("Ready")));
+    assertThat(row)
+        .containsEntry("Mode", "Audit")
+        .containsEntry("Matched", 2)
+        .containsEntry("Pass", 1)
+        .containsEntry("Warn", 0)
+        .containsEntry("Fail", 1);
 
     // mode Warn: the new generation is observed, and kubectl get pyhp shows it
     fx.applyPolicy(ns, "modes", Map.of("mode", "Warn"));
-    PythonHygienePolicy warn = await().atMost(OperatorHarness.TIMEOUT).until(() -> fx.policy(name),
-        x -> x.getStatus() != null
-            && x.getMetadata().getGeneration().equals(x.getStatus().getObservedGeneration()));
+    PythonHygienePolicy warn =
+        await()
+            .atMost(OperatorHarness.TIMEOUT)
+            .until(
+                () -> fx.policy(name),
+                x ->
+                    x.getStatus() != null
+                        && x.getMetadata()
+                            .getGeneration()
+                            .equals(x.getStatus().getObservedGeneration()));
     assertThat(warn.getMetadata().getGeneration()).isEqualTo(2L);
-    assertThat(Fixtures.condition(warn, "Ready")).get().satisfies(c -> {
-      assertThat(c.getStatus()).isEqualTo("True");
-      assertThat(c.getObservedGeneration()).isEqualTo(2L);
-    });
-    assertThat(printerRow(name)).containsEntry("Mode", "Warn").containsEntry("Matched", 2)
+    assertThat(Fixtures.condition(warn, "Ready"))
+        .get()
+        .satisfies(
+            c -> {
+              assertThat(c.getStatus()).isEqualTo("True");
+              assertThat(c.getObservedGeneration()).isEqualTo(2L);
+            });
+    assertThat(printerRow(name))
+        .containsEntry("Mode", "Warn")
+        .containsEntry("Matched", 2)
         .containsEntry("Ready", "True");
   }
 
   /**
-   * The row {@code kubectl get pythonhygienepolicies NAME} prints: the API server renders the
-   * CRD's additionalPrinterColumns as a meta.k8s.io Table, which is what kubectl asks for.
+   * The row {@code kubectl get pythonhygienepolicies NAME} prints: the API server renders the CRD's
+   * additionalPrinterColumns as a meta.k8s.io Table, which is what kubectl asks for.
    */
   static Map<String, Object> printerRow(String name) throws Exception {
     var http = cluster.client().getHttpClient();
-    String url = cluster.client().getConfiguration().getMasterUrl().replaceAll("/$", "")
-        + "/apis/pyhygiene.io/v1alpha1/pythonhygienepolicies/" + name;
-    HttpRequest request = http.newHttpRequestBuilder().uri(url)
-        .header("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io").build();
+    String url =
+        cluster.client().getConfiguration().getMasterUrl().replaceAll("/$", "")
+            + "/apis/pyhygiene.io/v1alpha1/pythonhygienepolicies/"
+            + name;
+    HttpRequest request =
+        http.newHttpRequestBuilder()
+            .uri(url)
+            .header("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io")
+            .build();
     HttpResponse<String> response = http.sendAsync(request, String.class).get();
     assertThat(response.code()).as("GET %s as Table: %s", url, response.body()).isEqualTo(200);
     JsonNode table = Fixtures.JSON.readTree(response.body());
@@ -165,8 +210,11 @@ class PolicyLifecycleIT extends WithOperator {
     Map<String, Object> row = new LinkedHashMap<>();
     for (int i = 0; i < columns.size(); i++) {
       JsonNode cell = cells.path(i);
-      row.put(columns.get(i), cell.isInt() ? (Object) cell.asInt()
-          : cell.isNull() || cell.isMissingNode() ? null : cell.asText());
+      row.put(
+          columns.get(i),
+          cell.isInt()
+              ? (Object) cell.asInt()
+              : cell.isNull() || cell.isMissingNode() ? null : cell.asText());
     }
     return row;
   }
@@ -178,26 +226,43 @@ class PolicyLifecycleIT extends WithOperator {
     String a = ns + "-a";
     String b = ns + "-b";
     fx.applyPolicy(ns, "a", Map.of("rules", Map.of("writable-root-fs", Map.of("enabled", false))));
-    fx.applyPolicy(ns, "b", Map.of("rules", Map.of("seccomp-unset", Map.of("enabled", false),
-        "prestop-missing", Map.of("severity", "error"))));
+    fx.applyPolicy(
+        ns,
+        "b",
+        Map.of(
+            "rules",
+            Map.of(
+                "seccomp-unset",
+                Map.of("enabled", false),
+                "prestop-missing",
+                Map.of("severity", "error"))));
 
-    Deployment d = awaitDeployment(ns, "web", x -> Fixtures.auditedCurrentGeneration(x)
-        && (a + "," + b).equals(Fixtures.annotations(x).get(Fixtures.POLICY)));
+    Deployment d =
+        awaitDeployment(
+            ns,
+            "web",
+            x ->
+                Fixtures.auditedCurrentGeneration(x)
+                    && (a + "," + b).equals(Fixtures.annotations(x).get(Fixtures.POLICY)));
     List<Finding> findings = Fixtures.findings(d);
     // only policy b audits writable-root-fs, only a seccomp-unset: both are in the union
-    assertThat(findings).contains(
-        new Finding("writable-root-fs", "warning", "web", b),
-        new Finding("seccomp-unset", "warning", "web", a),
-        new Finding("shell-wrapper", "error", "web", a + "," + b),
-        // one finding per (rule, container), at its most severe, naming both policies
-        new Finding("prestop-missing", "error", "web", a + "," + b));
+    assertThat(findings)
+        .contains(
+            new Finding("writable-root-fs", "warning", "web", b),
+            new Finding("seccomp-unset", "warning", "web", a),
+            new Finding("shell-wrapper", "error", "web", a + "," + b),
+            // one finding per (rule, container), at its most severe, naming both policies
+            new Finding("prestop-missing", "error", "web", a + "," + b));
     assertThat(findings).filteredOn(f -> f.rule().equals("prestop-missing")).hasSize(1);
     assertThat(Fixtures.verdict(d)).isEqualTo("fail");
 
     // each policy's status counts the Deployment
     for (String p : List.of(a, b)) {
-      await().atMost(OperatorHarness.TIMEOUT).until(() -> fx.policy(p),
-          x -> x.getStatus() != null && Integer.valueOf(1).equals(x.getStatus().getMatched()));
+      await()
+          .atMost(OperatorHarness.TIMEOUT)
+          .until(
+              () -> fx.policy(p),
+              x -> x.getStatus() != null && Integer.valueOf(1).equals(x.getStatus().getMatched()));
     }
   }
 
@@ -206,35 +271,68 @@ class PolicyLifecycleIT extends WithOperator {
     String ns = cluster.createNamespace();
     fx.apply(Fixtures.deployment("bad.yaml", ns, "web"));
     // The CRD schema accepts any operator string; the policy resolver does not.
-    Map<String, Object> invalid = Map.of("selector", Map.of("matchExpressions", List.of(
-        Map.of("key", "app", "operator", "Equals", "values", List.of("web")))));
+    Map<String, Object> invalid =
+        Map.of(
+            "selector",
+            Map.of(
+                "matchExpressions",
+                List.of(Map.of("key", "app", "operator", "Equals", "values", List.of("web")))));
     String name = fx.applyPolicy(ns, "sel", invalid).getMetadata().getName();
 
-    PythonHygienePolicy p = await().atMost(OperatorHarness.TIMEOUT).until(() -> fx.policy(name),
-        x -> Fixtures.condition(x, "Invalid").map(c -> "True".equals(c.getStatus())).orElse(false));
+    PythonHygienePolicy p =
+        await()
+            .atMost(OperatorHarness.TIMEOUT)
+            .until(
+                () -> fx.policy(name),
+                x ->
+                    Fixtures.condition(x, "Invalid")
+                        .map(c -> "True".equals(c.getStatus()))
+                        .orElse(false));
     Condition inv = Fixtures.condition(p, "Invalid").orElseThrow();
-    assertThat(inv.getMessage()).contains("spec.selector.matchExpressions[0].operator")
+    assertThat(inv.getMessage())
+        .contains("spec.selector.matchExpressions[0].operator")
         .contains("'Equals'");
     assertThat(inv.getReason()).isNotBlank();
     assertThat(inv.getObservedGeneration()).isEqualTo(p.getMetadata().getGeneration());
-    assertThat(Fixtures.condition(p, "Ready")).get().satisfies(c -> {
-      assertThat(c.getStatus()).isEqualTo("False");
-      assertThat(c.getMessage()).contains("spec.selector.matchExpressions[0].operator");
-    });
+    assertThat(Fixtures.condition(p, "Ready"))
+        .get()
+        .satisfies(
+            c -> {
+              assertThat(c.getStatus()).isEqualTo("False");
+              assertThat(c.getMessage()).contains("spec.selector.matchExpressions[0].operator");
+            });
     // an invalid policy selects nothing
-    await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10))
+    await()
+        .during(Duration.ofSeconds(2))
+        .atMost(Duration.ofSeconds(10))
         .until(() -> Fixtures.hasNoPyhygieneMetadata(fx.get(ns, "web")));
 
     // fixed: valid again, Ready, and the Deployment is audited
-    fx.applyPolicy(ns, "sel", Map.of("selector", Map.of("matchExpressions", List.of(
-        Map.of("key", "app", "operator", "In", "values", List.of("web"))))));
-    PythonHygienePolicy fixed = await().atMost(OperatorHarness.TIMEOUT).until(() -> fx.policy(name),
-        x -> Fixtures.condition(x, "Invalid").map(c -> "False".equals(c.getStatus())).orElse(false)
-            && Fixtures.condition(x, "Ready").map(c -> "True".equals(c.getStatus())).orElse(false));
+    fx.applyPolicy(
+        ns,
+        "sel",
+        Map.of(
+            "selector",
+            Map.of(
+                "matchExpressions",
+                List.of(Map.of("key", "app", "operator", "In", "values", List.of("web"))))));
+    PythonHygienePolicy fixed =
+        await()
+            .atMost(OperatorHarness.TIMEOUT)
+            .until(
+                () -> fx.policy(name),
+                x ->
+                    Fixtures.condition(x, "Invalid")
+                            .map(c -> "False".equals(c.getStatus()))
+                            .orElse(false)
+                        && Fixtures.condition(x, "Ready")
+                            .map(c -> "True".equals(c.getStatus()))
+                            .orElse(false));
     assertThat(fixed.getStatus().getObservedGeneration()).isEqualTo(2L);
     awaitDeployment(ns, "web", Fixtures::auditedCurrentGeneration);
-    await().atMost(OperatorHarness.TIMEOUT).until(() -> fx.policy(name),
-        x -> Integer.valueOf(1).equals(x.getStatus().getMatched()));
+    await()
+        .atMost(OperatorHarness.TIMEOUT)
+        .until(() -> fx.policy(name), x -> Integer.valueOf(1).equals(x.getStatus().getMatched()));
   }
 
   @Test
@@ -242,27 +340,44 @@ class PolicyLifecycleIT extends WithOperator {
     String ns = cluster.createNamespace();
     String prefix = ns + "-reject-";
     record Case(String name, Map<String, Object> spec, String field, String text) {}
-    List<Case> cases = List.of(
-        new Case("mode", Map.of("mode", "Block"), "spec.mode", "Unsupported value: \"Block\""),
-        new Case("margin", Map.of("shutdown", Map.of("marginSeconds", -1)),
-            "spec.shutdown.marginSeconds", "greater than or equal to 0"),
-        new Case("memory", Map.of("memory", Map.of("min", "2Gi", "max", "1Gi")), "spec.memory",
-            "memory.min must not be greater than memory.max"),
-        new Case("rule", Map.of("rules", Map.of("no-such-rule", Map.of("enabled", false))),
-            "spec.rules", "unknown rule id"));
+    List<Case> cases =
+        List.of(
+            new Case("mode", Map.of("mode", "Block"), "spec.mode", "Unsupported value: \"Block\""),
+            new Case(
+                "margin",
+                Map.of("shutdown", Map.of("marginSeconds", -1)),
+                "spec.shutdown.marginSeconds",
+                "greater than or equal to 0"),
+            new Case(
+                "memory",
+                Map.of("memory", Map.of("min", "2Gi", "max", "1Gi")),
+                "spec.memory",
+                "memory.min must not be greater than memory.max"),
+            new Case(
+                "rule",
+                Map.of("rules", Map.of("no-such-rule", Map.of("enabled", false))),
+                "spec.rules",
+                "unknown rule id"));
     for (Case c : cases) {
       Map<String, Object> spec = new LinkedHashMap<>(c.spec());
       spec.put("namespaceSelector", inNamespace(ns));
       GenericKubernetesResource bad = Fixtures.policyObject(prefix + c.name(), spec);
       cluster.deleteAfterTest(bad);
-      assertThatThrownBy(() -> cluster.client().genericKubernetesResources(Fixtures.POLICIES)
-          .resource(bad).create())
+      assertThatThrownBy(
+              () ->
+                  cluster
+                      .client()
+                      .genericKubernetesResources(Fixtures.POLICIES)
+                      .resource(bad)
+                      .create())
           .as("spec %s", c.spec())
-          .isInstanceOfSatisfying(KubernetesClientException.class, e -> {
-            assertThat(e.getCode()).isEqualTo(422);
-            assertThat(e.getStatus().getReason()).isEqualTo("Invalid");
-            assertThat(e.getMessage()).contains(c.field()).contains(c.text());
-          });
+          .isInstanceOfSatisfying(
+              KubernetesClientException.class,
+              e -> {
+                assertThat(e.getCode()).isEqualTo(422);
+                assertThat(e.getStatus().getReason()).isEqualTo("Invalid");
+                assertThat(e.getMessage()).contains(c.field()).contains(c.text());
+              });
       assertThat(fx.policy(prefix + c.name())).isNull();
     }
   }

@@ -46,16 +46,28 @@ class PolicyReportIT extends WithOperator {
     fx.applyPolicy(ns, "report", Map.of());
     fx.apply(Fixtures.deployment("bad.yaml", ns, "billing-web"));
     fx.apply(Fixtures.deployment("good.yaml", ns, "orders-api"));
-    Deployment bad = await().atMost(OperatorHarness.TIMEOUT)
-        .until(() -> fx.get(ns, "billing-web"), Fixtures::auditedCurrentGeneration);
-    Deployment good = await().atMost(OperatorHarness.TIMEOUT)
-        .until(() -> fx.get(ns, "orders-api"), Fixtures::auditedCurrentGeneration);
+    Deployment bad =
+        await()
+            .atMost(OperatorHarness.TIMEOUT)
+            .until(() -> fx.get(ns, "billing-web"), Fixtures::auditedCurrentGeneration);
+    Deployment good =
+        await()
+            .atMost(OperatorHarness.TIMEOUT)
+            .until(() -> fx.get(ns, "orders-api"), Fixtures::auditedCurrentGeneration);
     Set<String> badRules = Fixtures.rules(bad);
 
-    JsonNode report = await().atMost(OperatorHarness.TIMEOUT).until(
-        () -> { GenericKubernetesResource r = fx.policyReport(ns); return r == null ? null : tree(r); },
-        r -> r != null && resultsOf(r, "billing-web").keySet().equals(badRules)
-            && resultsOf(r, "orders-api").size() == 1);
+    JsonNode report =
+        await()
+            .atMost(OperatorHarness.TIMEOUT)
+            .until(
+                () -> {
+                  GenericKubernetesResource r = fx.policyReport(ns);
+                  return r == null ? null : tree(r);
+                },
+                r ->
+                    r != null
+                        && resultsOf(r, "billing-web").keySet().equals(badRules)
+                        && resultsOf(r, "orders-api").size() == 1);
 
     assertThat(report.path("apiVersion").asText()).isEqualTo("wgpolicyk8s.io/v1alpha2");
     assertThat(report.path("kind").asText()).isEqualTo("PolicyReport");
@@ -73,8 +85,10 @@ class PolicyReportIT extends WithOperator {
       assertThat(res.path("apiVersion").asText()).isEqualTo("apps/v1");
       assertThat(res.path("kind").asText()).isEqualTo("Deployment");
       assertThat(res.path("namespace").asText()).isEqualTo(ns);
-      String uid = res.path("name").asText().equals("billing-web")
-          ? bad.getMetadata().getUid() : good.getMetadata().getUid();
+      String uid =
+          res.path("name").asText().equals("billing-web")
+              ? bad.getMetadata().getUid()
+              : good.getMetadata().getUid();
       assertThat(res.path("uid").asText()).isEqualTo(uid);
       workloads.add(res.path("name").asText());
       outcomes.add(r.path("result").asText());
@@ -85,28 +99,37 @@ class PolicyReportIT extends WithOperator {
     Map<String, JsonNode> badResults = resultsOf(report, "billing-web");
     for (Fixtures.Finding f : Fixtures.findings(bad)) {
       JsonNode r = badResults.get(f.rule());
-      assertThat(r.path("result").asText()).as(f.rule())
-          .isEqualTo(f.severity().equals("error") ? "fail" : f.severity().equals("warning") ? "warn" : "pass");
+      assertThat(r.path("result").asText())
+          .as(f.rule())
+          .isEqualTo(
+              f.severity().equals("error")
+                  ? "fail"
+                  : f.severity().equals("warning") ? "warn" : "pass");
       assertThat(r.path("message").asText()).as(f.rule()).isNotBlank();
     }
     assertThat(badResults.get("shell-wrapper").path("properties").path("containers").asText())
         .isEqualTo("web");
-    assertThat(resultsOf(report, "orders-api").values()).singleElement()
+    assertThat(resultsOf(report, "orders-api").values())
+        .singleElement()
         .satisfies(r -> assertThat(r.path("result").asText()).isEqualTo("pass"));
 
     // the summary counts the results
     JsonNode summary = report.path("summary");
     for (String outcome : List.of("pass", "fail", "warn", "error", "skip")) {
-      assertThat(summary.path(outcome).asInt()).as("summary.%s", outcome)
+      assertThat(summary.path(outcome).asInt())
+          .as("summary.%s", outcome)
           .isEqualTo(outcomes.stream().filter(outcome::equals).count());
     }
     assertThat(summary.path("pass").asInt()).isEqualTo(1);
-    assertThat(summary.path("fail").asInt() + summary.path("warn").asInt()).isEqualTo(badRules.size());
+    assertThat(summary.path("fail").asInt() + summary.path("warn").asInt())
+        .isEqualTo(badRules.size());
 
     // the failing Deployment is deleted: its results go, the summary follows
     cluster.client().apps().deployments().inNamespace(ns).withName("billing-web").delete();
-    JsonNode after = await().atMost(OperatorHarness.TIMEOUT).until(
-        () -> tree(fx.policyReport(ns)), r -> resultsOf(r, "billing-web").isEmpty());
+    JsonNode after =
+        await()
+            .atMost(OperatorHarness.TIMEOUT)
+            .until(() -> tree(fx.policyReport(ns)), r -> resultsOf(r, "billing-web").isEmpty());
     assertThat(after.path("results")).hasSize(1);
     assertThat(after.path("summary").path("pass").asInt()).isEqualTo(1);
     assertThat(after.path("summary").path("fail").asInt()).isZero();
@@ -122,18 +145,40 @@ class PolicyReportIT extends WithOperator {
     String ns1 = cluster.createNamespace();
     String ns2 = cluster.createNamespace();
     Map<String, Object> spec = new HashMap<>();
-    spec.put("namespaceSelector", Map.of("matchExpressions", List.of(Map.of(
-        "key", "kubernetes.io/metadata.name", "operator", "In", "values", List.of(ns1, ns2)))));
+    spec.put(
+        "namespaceSelector",
+        Map.of(
+            "matchExpressions",
+            List.of(
+                Map.of(
+                    "key",
+                    "kubernetes.io/metadata.name",
+                    "operator",
+                    "In",
+                    "values",
+                    List.of(ns1, ns2)))));
     fx.applyPolicyRaw(ns1 + "-both", spec);
     fx.apply(Fixtures.deployment("bad.yaml", ns1, "one"));
     fx.apply(Fixtures.deployment("good.yaml", ns2, "two"));
 
-    JsonNode r1 = await().atMost(OperatorHarness.TIMEOUT).until(
-        () -> { GenericKubernetesResource r = fx.policyReport(ns1); return r == null ? null : tree(r); },
-        r -> r != null && !resultsOf(r, "one").isEmpty());
-    JsonNode r2 = await().atMost(OperatorHarness.TIMEOUT).until(
-        () -> { GenericKubernetesResource r = fx.policyReport(ns2); return r == null ? null : tree(r); },
-        r -> r != null && !resultsOf(r, "two").isEmpty());
+    JsonNode r1 =
+        await()
+            .atMost(OperatorHarness.TIMEOUT)
+            .until(
+                () -> {
+                  GenericKubernetesResource r = fx.policyReport(ns1);
+                  return r == null ? null : tree(r);
+                },
+                r -> r != null && !resultsOf(r, "one").isEmpty());
+    JsonNode r2 =
+        await()
+            .atMost(OperatorHarness.TIMEOUT)
+            .until(
+                () -> {
+                  GenericKubernetesResource r = fx.policyReport(ns2);
+                  return r == null ? null : tree(r);
+                },
+                r -> r != null && !resultsOf(r, "two").isEmpty());
     Set<String> names1 = new HashSet<>();
     r1.path("results").forEach(r -> names1.add(r.path("resources").path(0).path("name").asText()));
     Set<String> names2 = new HashSet<>();

@@ -7,8 +7,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * An IT class that runs one in-process operator, with default settings, on the real control
- * plane for all its tests (classes that need other settings start their own harness).
+ * An IT class that runs one in-process operator, with default settings, on the real control plane
+ * for all its tests (classes that need other settings start their own harness).
  */
 abstract class WithOperator {
 

@@ -1,11 +1,10 @@
 package io.pyhygiene.operator.it;
 
-import io.pyhygiene.testkit.AuditLog;
-import io.pyhygiene.testkit.PromText;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.pyhygiene.testkit.AuditLog;
+import io.pyhygiene.testkit.PromText;
 import io.pyhygiene.testkit.RealCluster;
 import java.time.Duration;
 import java.util.List;
@@ -16,10 +15,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * Issue 4: "no write at all when nothing changed: a resync of an unchanged cluster makes zero
- * write requests", counted in the API server's audit log (every write of Deployments,
- * pyhygiene.io and wgpolicyk8s.io objects is recorded, with the operator's user and user agent),
- * plus the Events the operator could create. Also after a restart of the operator.
+ * Issue 4: "no write at all when nothing changed: a resync of an unchanged cluster makes zero write
+ * requests", counted in the API server's audit log (every write of Deployments, pyhygiene.io and
+ * wgpolicyk8s.io objects is recorded, with the operator's user and user agent), plus the Events the
+ * operator could create. Also after a restart of the operator.
  */
 class ZeroWritesIT {
 
@@ -32,8 +31,9 @@ class ZeroWritesIT {
   @BeforeAll
   static void startOperator() throws Exception {
     fx = new Fixtures(cluster);
-    op = OperatorHarness.start(cluster.client(),
-        Map.of("PYHYGIENE_RESYNC_INTERVAL", RESYNC.toMillis() + "ms"));
+    op =
+        OperatorHarness.start(
+            cluster.client(), Map.of("PYHYGIENE_RESYNC_INTERVAL", RESYNC.toMillis() + "ms"));
   }
 
   @AfterAll
@@ -44,22 +44,26 @@ class ZeroWritesIT {
   }
 
   static double deploymentReconciles() throws Exception {
-    return PromText.value(op.scrape(), "operator_sdk_reconciliations_started_total",
-        Map.of("kind", "Deployment"));
+    return PromText.value(
+        op.scrape(), "operator_sdk_reconciliations_started_total", Map.of("kind", "Deployment"));
   }
 
   /** Waits until the operator has made no write for {@code quiet} (it has settled). */
   static void awaitQuiet(Duration quiet) throws Exception {
     AuditLog.Mark[] mark = {AuditLog.mark()};
     long[] since = {System.nanoTime()};
-    await().atMost(OperatorHarness.TIMEOUT).pollInterval(Duration.ofMillis(250)).until(() -> {
-      if (!op.writesSince(mark[0]).isEmpty()) {
-        mark[0] = AuditLog.mark();
-        since[0] = System.nanoTime();
-        return false;
-      }
-      return System.nanoTime() - since[0] >= quiet.toNanos();
-    });
+    await()
+        .atMost(OperatorHarness.TIMEOUT)
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> {
+              if (!op.writesSince(mark[0]).isEmpty()) {
+                mark[0] = AuditLog.mark();
+                since[0] = System.nanoTime();
+                return false;
+              }
+              return System.nanoTime() - since[0] >= quiet.toNanos();
+            });
   }
 
   @Test
@@ -71,12 +75,15 @@ class ZeroWritesIT {
     fx.apply(Fixtures.deployment("good.yaml", ns, "good"));
 
     // steady state: both audited, the report and the policy status published
-    await().atMost(OperatorHarness.TIMEOUT).until(() ->
-        Fixtures.auditedCurrentGeneration(fx.get(ns, "bad"))
-            && Fixtures.auditedCurrentGeneration(fx.get(ns, "good"))
-            && fx.policyReport(ns) != null
-            && fx.policy(policy).getStatus() != null
-            && Integer.valueOf(2).equals(fx.policy(policy).getStatus().getMatched()));
+    await()
+        .atMost(OperatorHarness.TIMEOUT)
+        .until(
+            () ->
+                Fixtures.auditedCurrentGeneration(fx.get(ns, "bad"))
+                    && Fixtures.auditedCurrentGeneration(fx.get(ns, "good"))
+                    && fx.policyReport(ns) != null
+                    && fx.policy(policy).getStatus() != null
+                    && Integer.valueOf(2).equals(fx.policy(policy).getStatus().getMatched()));
     AuditLog.Mark settling = AuditLog.mark();
     awaitQuiet(Duration.ofSeconds(1));
     assertThat(op.writesSince(begin))
@@ -92,32 +99,41 @@ class ZeroWritesIT {
     int events = cluster.client().v1().events().inNamespace(ns).list().getItems().size();
     int inCluster = cluster.client().apps().deployments().inAnyNamespace().list().getItems().size();
     double reconcilesBefore = deploymentReconciles();
-    await().atMost(OperatorHarness.TIMEOUT).pollInterval(Duration.ofMillis(200))
+    await()
+        .atMost(OperatorHarness.TIMEOUT)
+        .pollInterval(Duration.ofMillis(200))
         .until(() -> deploymentReconciles() - reconcilesBefore >= 2.0 * inCluster);
     op.awaitSettled();
     double reconciles = deploymentReconciles() - reconcilesBefore;
     Duration took = Duration.ofNanos(System.nanoTime() - started);
     List<AuditLog.Request> writes = op.writesSince(window);
 
-    assertThat(reconciles).as("resyncs happened: Deployment reconciles in the window")
+    assertThat(reconciles)
+        .as("resyncs happened: Deployment reconciles in the window")
         .isGreaterThanOrEqualTo(2 * 2);
-    assertThat(writes).as("write requests by the operator during %s of resyncs", took)
-        .isEmpty();
+    assertThat(writes).as("write requests by the operator during %s of resyncs", took).isEmpty();
     assertThat(cluster.client().v1().events().inNamespace(ns).list().getItems()).hasSize(events);
-    System.out.printf("[ZeroWritesIT] %.0f Deployment reconciles in %s, %d writes (%d writes to"
-        + " reach steady state, %d of them while settling)%n", reconciles, took,
-        writes.size(), op.writesBetween(begin, window).size(),
+    System.out.printf(
+        "[ZeroWritesIT] %.0f Deployment reconciles in %s, %d writes (%d writes to"
+            + " reach steady state, %d of them while settling)%n",
+        reconciles,
+        took,
+        writes.size(),
+        op.writesBetween(begin, window).size(),
         op.writesBetween(settling, window).size());
 
     // a restart on the unchanged cluster: the new operator audits everything again, writes nothing
     AuditLog.Mark restart = AuditLog.mark();
     op.restart();
-    int deployments = cluster.client().apps().deployments().inAnyNamespace().list().getItems().size();
+    int deployments =
+        cluster.client().apps().deployments().inAnyNamespace().list().getItems().size();
     await().atMost(OperatorHarness.TIMEOUT).until(() -> deploymentReconciles() >= deployments);
     op.awaitSettled(); // the first publishing round after the initial sync has run
     List<AuditLog.Request> afterRestart = op.writesSince(restart);
-    assertThat(afterRestart).as("Deployment writes after a restart")
-        .filteredOn(r -> r.resource().equals("deployments")).isEmpty();
+    assertThat(afterRestart)
+        .as("Deployment writes after a restart")
+        .filteredOn(r -> r.resource().equals("deployments"))
+        .isEmpty();
     assertThat(afterRestart).as("any writes after a restart").isEmpty();
     assertThat(cluster.client().v1().events().inNamespace(ns).list().getItems()).hasSize(events);
   }

@@ -9,12 +9,18 @@ class CanonicalJsonTest {
 
   @Test
   void digestIgnoresFieldOrderAndIntegerWidthButNotContent() throws Exception {
-    String a = CanonicalJson.digest(Json.MAPPER.readTree(
-        "{\"summary\":{\"pass\":1,\"fail\":2},\"results\":[{\"rule\":\"x\",\"timestamp\":{\"seconds\":1795617630}}]}"));
-    String b = CanonicalJson.digest(Json.MAPPER.readTree(
-        "{\"results\":[{\"timestamp\":{\"seconds\":1795617630},\"rule\":\"x\"}],\"summary\":{\"fail\":2,\"pass\":1}}"));
-    String c = CanonicalJson.digest(Json.MAPPER.readTree(
-        "{\"results\":[{\"timestamp\":{\"seconds\":1795617630},\"rule\":\"y\"}],\"summary\":{\"fail\":2,\"pass\":1}}"));
+    String a =
+        CanonicalJson.digest(
+            Json.MAPPER.readTree(
+                "{\"summary\":{\"pass\":1,\"fail\":2},\"results\":[{\"rule\":\"x\",\"timestamp\":{\"seconds\":1795617630}}]}"));
+    String b =
+        CanonicalJson.digest(
+            Json.MAPPER.readTree(
+                "{\"results\":[{\"timestamp\":{\"seconds\":1795617630},\"rule\":\"x\"}],\"summary\":{\"fail\":2,\"pass\":1}}"));
+    String c =
+        CanonicalJson.digest(
+            Json.MAPPER.readTree(
+                "{\"results\":[{\"timestamp\":{\"seconds\":1795617630},\"rule\":\"y\"}],\"summary\":{\"fail\":2,\"pass\":1}}"));
     assertThat(a).isEqualTo(b).isNotEqualTo(c);
   }
 

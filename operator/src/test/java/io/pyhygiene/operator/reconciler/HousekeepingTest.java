@@ -1,18 +1,17 @@
 package io.pyhygiene.operator.reconciler;
 
-import io.pyhygiene.workload.WorkloadKind;
-import io.pyhygiene.operator.audit.WorkloadId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.never;
 import static org.mockito.Mockito.verify;
 import static org.mockito.Mockito.when;
 
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.pyhygiene.engine.CombinedAudit;
+import io.pyhygiene.operator.audit.WorkloadId;
 import io.pyhygiene.operator.evidence.EvidenceStore;
 import io.pyhygiene.operator.report.AuditStore;
 import io.pyhygiene.operator.writer.WorkloadWriter;
+import io.pyhygiene.workload.WorkloadKind;
 import java.time.Clock;
 import org.junit.jupiter.api.Test;
 

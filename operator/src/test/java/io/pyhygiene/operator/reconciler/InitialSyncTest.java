@@ -1,26 +1,26 @@
 package io.pyhygiene.operator.reconciler;
 
-import java.util.Set;
-import io.pyhygiene.workload.WorkloadKind;
-import io.pyhygiene.operator.audit.WorkloadId;
 import static io.pyhygiene.operator.reconciler.Policies.deployment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.pyhygiene.operator.audit.WorkloadId;
+import io.pyhygiene.workload.WorkloadKind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class InitialSyncTest {
 
   final ClusterCache cache = mock(ClusterCache.class);
   final InitialSync sync = new InitialSync(cache);
-  final List<Deployment> cached = new ArrayList<>(List.of(
-      deployment("shop", "a", Map.of()), deployment("shop", "b", Map.of())));
+  final List<Deployment> cached =
+      new ArrayList<>(
+          List.of(deployment("shop", "a", Map.of()), deployment("shop", "b", Map.of())));
 
   @Test
   void doneOnceEveryCachedDeploymentWasReconciledThenStaysDone() {
@@ -41,7 +41,8 @@ class InitialSyncTest {
   @Test
   void anEmptyClusterIsDoneOnceSynced() {
     when(cache.kinds()).thenReturn(Set.of(WorkloadKind.DEPLOYMENT));
-    when(cache.workloads(WorkloadKind.DEPLOYMENT)).thenAnswer(inv -> java.util.stream.Stream.empty());
+    when(cache.workloads(WorkloadKind.DEPLOYMENT))
+        .thenAnswer(inv -> java.util.stream.Stream.empty());
     assertThat(sync.done()).isFalse();
     when(cache.synced()).thenReturn(true);
     assertThat(sync.done()).isTrue();

@@ -29,7 +29,12 @@ final class Policies {
   }
 
   static Deployment deployment(String namespace, String name, Map<String, String> labels) {
-    return new DeploymentBuilder().withNewMetadata().withNamespace(namespace).withName(name)
-        .withLabels(labels).endMetadata().build();
+    return new DeploymentBuilder()
+        .withNewMetadata()
+        .withNamespace(namespace)
+        .withName(name)
+        .withLabels(labels)
+        .endMetadata()
+        .build();
   }
 }

@@ -1,8 +1,5 @@
 package io.pyhygiene.operator.reconciler;
 
-import java.util.Set;
-import io.pyhygiene.workload.WorkloadKind;
-import io.pyhygiene.operator.audit.WorkloadId;
 import static io.pyhygiene.operator.reconciler.Policies.deployment;
 import static io.pyhygiene.operator.reconciler.Policies.policy;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -11,13 +8,15 @@ import static org.mockito.Mockito.mock;
 import static org.mockito.Mockito.when;
 
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
 import io.pyhygiene.operator.audit.PolicyCatalog;
+import io.pyhygiene.operator.audit.WorkloadId;
 import io.pyhygiene.policy.PolicyResolver;
 import io.pyhygiene.rules.RuleCatalog;
+import io.pyhygiene.workload.WorkloadKind;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,14 +36,17 @@ class SelectionIndexTest {
 
   @BeforeEach
   void cluster() {
-    when(cache.workloads(WorkloadKind.DEPLOYMENT)).thenAnswer(inv -> List.of(payments, search).stream());
+    when(cache.workloads(WorkloadKind.DEPLOYMENT))
+        .thenAnswer(inv -> List.of(payments, search).stream());
     when(cache.namespaceLabels(anyString())).thenReturn(Map.of());
   }
 
   Set<WorkloadId> affected(PythonHygienePolicy p) {
     return index.affectedBy(WorkloadKind.DEPLOYMENT, p).stream()
-        .map(r -> new WorkloadId(WorkloadKind.DEPLOYMENT, r.getNamespace().orElseThrow(),
-            r.getName()))
+        .map(
+            r ->
+                new WorkloadId(
+                    WorkloadKind.DEPLOYMENT, r.getNamespace().orElseThrow(), r.getName()))
         .collect(java.util.stream.Collectors.toSet());
   }
 
@@ -56,8 +58,7 @@ class SelectionIndexTest {
     index.record(searchId, List.of());
 
     // the selector moves to the other team: payments must lose pyhygiene's metadata
-    assertThat(affected(team("search", 2)))
-        .containsExactlyInAnyOrder(paymentsId, searchId);
+    assertThat(affected(team("search", 2))).containsExactlyInAnyOrder(paymentsId, searchId);
 
     // once payments was re-audited without the policy, it is no longer the policy's business
     index.record(paymentsId, List.of());
@@ -69,7 +70,8 @@ class SelectionIndexTest {
   @Test
   void aDeletedPolicyStillMapsToWhatItSelected() {
     index.record(paymentsId, List.of(catalog.resolve(team("payments", 1))));
-    when(cache.workloads(WorkloadKind.DEPLOYMENT)).thenAnswer(inv -> java.util.stream.Stream.empty());
+    when(cache.workloads(WorkloadKind.DEPLOYMENT))
+        .thenAnswer(inv -> java.util.stream.Stream.empty());
     assertThat(affected(team("payments", 1))).containsExactly(paymentsId);
   }
 
@@ -82,8 +84,7 @@ class SelectionIndexTest {
 
   @Test
   void namespaceSelectorsReadTheNamespaceLabels() {
-    PythonHygienePolicy prod = policy("prod", 1,
-        "namespaceSelector: {matchLabels: {env: prod}}");
+    PythonHygienePolicy prod = policy("prod", 1, "namespaceSelector: {matchLabels: {env: prod}}");
     assertThat(affected(prod)).isEmpty();
     when(cache.namespaceLabels("shop")).thenReturn(Map.of("env", "prod"));
     assertThat(affected(prod)).containsExactlyInAnyOrder(paymentsId, searchId);

@@ -14,14 +14,15 @@ class WorkloadReconcilersTest {
 
   @Test
   void oneReconcilerPerKindWhosePrimaryTypeJosdkResolves() {
-    List<WorkloadReconciler<?>> all = WorkloadReconcilers.all(
-        new WorkloadReconciler.Wiring(null, null, null, null));
-    assertThat(all).extracting(WorkloadReconciler::kind)
+    List<WorkloadReconciler<?>> all =
+        WorkloadReconcilers.all(new WorkloadReconciler.Wiring(null, null, null, null));
+    assertThat(all)
+        .extracting(WorkloadReconciler::kind)
         .containsExactlyInAnyOrderElementsOf(EnumSet.allOf(WorkloadKind.class));
     for (WorkloadReconciler<?> r : all) {
       @SuppressWarnings({"unchecked", "rawtypes"})
-      Class<? extends HasMetadata> primary = new DefaultResourceClassResolver()
-          .getPrimaryResourceClass((Class) r.getClass());
+      Class<? extends HasMetadata> primary =
+          new DefaultResourceClassResolver().getPrimaryResourceClass((Class) r.getClass());
       assertThat(primary).as(r.kind().kind()).isEqualTo(WorkloadId.type(r.kind()));
     }
   }

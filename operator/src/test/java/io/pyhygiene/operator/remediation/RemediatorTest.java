@@ -26,8 +26,8 @@ import io.pyhygiene.engine.FixPlanner;
 import io.pyhygiene.json.Json;
 import io.pyhygiene.operator.audit.WorkloadAuditor;
 import io.pyhygiene.operator.metrics.PyhygieneMetrics;
-import io.pyhygiene.operator.writer.WorkloadWriter;
 import io.pyhygiene.operator.writer.WorkloadMetadata;
+import io.pyhygiene.operator.writer.WorkloadWriter;
 import io.pyhygiene.policy.ActivePolicy;
 import io.pyhygiene.policy.PolicyResolver;
 import io.pyhygiene.rules.RuleCatalog;
@@ -51,8 +51,13 @@ import org.junit.jupiter.api.Test;
  */
 class RemediatorTest {
 
-  static final List<String> FIXED = List.of("run-as-root", "privilege-escalation",
-      "capabilities-not-dropped", "seccomp-unset", "python-unbuffered");
+  static final List<String> FIXED =
+      List.of(
+          "run-as-root",
+          "privilege-escalation",
+          "capabilities-not-dropped",
+          "seccomp-unset",
+          "python-unbuffered");
   static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-25T00:00:00Z"), ZoneOffset.UTC);
   static final Auditor AUDITOR = new Auditor(RuleCatalog.all(), CLOCK);
 
@@ -60,47 +65,68 @@ class RemediatorTest {
   final PyhygieneMetrics metrics = new PyhygieneMetrics(registry);
   final List<Deployment> cluster = new ArrayList<>();
   WorkloadWriter writer;
+
   /** Every apply: the config sent and whether it was a dry run. */
   final List<Map.Entry<ObjectNode, Boolean>> applies = new ArrayList<>();
+
   final List<String> events = new ArrayList<>();
   boolean gitOpsOwnsRunAsUser;
+
   /** Who holds runAsUser when gitOpsOwnsRunAsUser: an SSA manager unless a test says otherwise. */
   String runAsUserOwner = "argocd-controller";
+
   final List<Boolean> forced = new ArrayList<>();
 
   @BeforeEach
   void mockTheApiCalls() {
     writer = spy(new WorkloadWriter(mock(KubernetesClient.class), CLOCK, "test"));
-    doAnswer(inv -> {
-      ObjectNode config = inv.getArgument(1);
-      boolean dryRun = inv.getArgument(2);
-      boolean force = inv.getArgument(3);
-      forced.add(force);
-      applies.add(Map.entry(config, dryRun));
-      if (gitOpsOwnsRunAsUser && !force && config.path("spec").toString().contains("runAsUser")) {
-        throw new KubernetesClientException(new StatusBuilder().withCode(409).withNewDetails()
-            .addNewCause().withField(".spec.template.spec.containers[name=\"worker\"]"
-                + ".securityContext.runAsUser")
-            .withMessage("conflict with \"" + runAsUserOwner + "\" using apps/v1").endCause()
-            .endDetails().build());
-      }
-      return null;
-    }).when(writer).apply(any(), any(), anyBoolean(), anyBoolean());
-    doAnswer(inv -> events.add(inv.getArgument(2))).when(writer)
+    doAnswer(
+            inv -> {
+              ObjectNode config = inv.getArgument(1);
+              boolean dryRun = inv.getArgument(2);
+              boolean force = inv.getArgument(3);
+              forced.add(force);
+              applies.add(Map.entry(config, dryRun));
+              if (gitOpsOwnsRunAsUser
+                  && !force
+                  && config.path("spec").toString().contains("runAsUser")) {
+                throw new KubernetesClientException(
+                    new StatusBuilder()
+                        .withCode(409)
+                        .withNewDetails()
+                        .addNewCause()
+                        .withField(
+                            ".spec.template.spec.containers[name=\"worker\"]"
+                                + ".securityContext.runAsUser")
+                        .withMessage("conflict with \"" + runAsUserOwner + "\" using apps/v1")
+                        .endCause()
+                        .endDetails()
+                        .build());
+              }
+              return null;
+            })
+        .when(writer)
+        .apply(any(), any(), anyBoolean(), anyBoolean());
+    doAnswer(inv -> events.add(inv.getArgument(2)))
+        .when(writer)
         .event(any(), anyString(), anyString(), anyString());
   }
 
   Remediator remediator() {
-    return new Remediator(new FixPlanner(AUDITOR), writer,
-        new RolloutSlots(() -> cluster.stream()), metrics);
+    return new Remediator(
+        new FixPlanner(AUDITOR), writer, new RolloutSlots(() -> cluster.stream()), metrics);
   }
 
   static ActivePolicy policy(boolean dryRun, int maxConcurrentRollouts) throws Exception {
-    PythonHygienePolicySpec spec = Json.YAML.readValue("""
+    PythonHygienePolicySpec spec =
+        Json.YAML.readValue(
+            """
         remediation: {enabled: true, dryRun: %s, maxConcurrentRollouts: %d,
           rules: [run-as-root, privilege-escalation, capabilities-not-dropped, seccomp-unset,
                   python-unbuffered]}
-        """.formatted(dryRun, maxConcurrentRollouts), PythonHygienePolicySpec.class);
+        """
+                .formatted(dryRun, maxConcurrentRollouts),
+            PythonHygienePolicySpec.class);
     PolicyResolver.Result r = new PolicyResolver(RuleCatalog.all()).resolve("fix", spec);
     assertThat(r.errors()).isEmpty();
     return new ActivePolicy("fix", 1, null, null, r.policy(), r.errors());
@@ -110,16 +136,21 @@ class RemediatorTest {
   static Deployment remediable(String name) throws Exception {
     String yaml;
     try (var in = RemediatorTest.class.getResourceAsStream("/it/remediable.yaml")) {
-      yaml = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
-          .replace("{{name}}", name);
+      yaml =
+          new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+              .replace("{{name}}", name);
     }
     Deployment d = Json.YAML.readValue(yaml, Deployment.class);
     d.getMetadata().setNamespace("shop");
     d.getMetadata().setUid("uid-" + name);
     d.getMetadata().setGeneration(1L);
     d.getMetadata().setAnnotations(new HashMap<>(Map.of("deployment.kubernetes.io/revision", "1")));
-    d.setStatus(new DeploymentStatusBuilder().withObservedGeneration(1L).withReplicas(0)
-        .withUpdatedReplicas(0).build());
+    d.setStatus(
+        new DeploymentStatusBuilder()
+            .withObservedGeneration(1L)
+            .withReplicas(0)
+            .withUpdatedReplicas(0)
+            .build());
     return d;
   }
 
@@ -133,15 +164,17 @@ class RemediatorTest {
    * generation, and (when the template changed) a new revision, rolled out.
    */
   static Deployment afterWrite(Deployment d, ObjectNode config) {
-    Deployment out = Json.MAPPER.convertValue(
-        ApplyMerge.merge(Json.MAPPER.valueToTree(d), config), Deployment.class);
+    Deployment out =
+        Json.MAPPER.convertValue(
+            ApplyMerge.merge(Json.MAPPER.valueToTree(d), config), Deployment.class);
     long generation = d.getMetadata().getGeneration() + 1;
     out.getMetadata().setGeneration(generation);
     out.getStatus().setObservedGeneration(generation);
     if (!out.getSpec().getTemplate().equals(d.getSpec().getTemplate())) {
       long revision = RemediationState.revision(d) + 1;
-      out.getMetadata().getAnnotations().put("deployment.kubernetes.io/revision",
-          String.valueOf(revision));
+      out.getMetadata()
+          .getAnnotations()
+          .put("deployment.kubernetes.io/revision", String.valueOf(revision));
     }
     return out;
   }
@@ -155,8 +188,8 @@ class RemediatorTest {
   }
 
   double remediations(String rule, String result) {
-    var c = registry.find("pyhygiene.remediations").tag("rule", rule).tag("result", result)
-        .counter();
+    var c =
+        registry.find("pyhygiene.remediations").tag("rule", rule).tag("result", result).counter();
     return c == null ? 0 : c.count();
   }
 
@@ -170,13 +203,20 @@ class RemediatorTest {
     assertThat(outcome.state().result()).isEqualTo(RemediationState.Result.APPLIED);
     assertThat(outcome.state().rules()).containsExactlyInAnyOrderElementsOf(FIXED);
     assertThat(outcome.state().revision()).isEqualTo(1);
-    assertThat(applies).singleElement().satisfies(a -> {
-      assertThat(a.getValue()).as("dry run").isFalse();
-      assertThat(a.getKey().at("/metadata/annotations/pyhygiene.io~1remediation").asText())
-          .contains("\"result\":\"APPLIED\"").contains("\"revision\":1");
-      assertThat(a.getKey().at("/spec/template/spec/containers/0/securityContext/runAsNonRoot")
-          .asBoolean()).isTrue();
-    });
+    assertThat(applies)
+        .singleElement()
+        .satisfies(
+            a -> {
+              assertThat(a.getValue()).as("dry run").isFalse();
+              assertThat(a.getKey().at("/metadata/annotations/pyhygiene.io~1remediation").asText())
+                  .contains("\"result\":\"APPLIED\"")
+                  .contains("\"revision\":1");
+              assertThat(
+                      a.getKey()
+                          .at("/spec/template/spec/containers/0/securityContext/runAsNonRoot")
+                          .asBoolean())
+                  .isTrue();
+            });
     assertThat(events).containsExactly("Remediated");
     FIXED.forEach(r -> assertThat(remediations(r, "applied")).isEqualTo(1));
 
@@ -208,14 +248,18 @@ class RemediatorTest {
     assertThat(applies).filteredOn(a -> !a.getValue()).hasSize(2);
     assertThat(applies).filteredOn(Map.Entry::getValue).hasSize(FIXED.size());
     ObjectNode stored = applies.get(applies.size() - 1).getKey();
-    assertThat(stored.path("spec").toString()).doesNotContain("runAsUser")
+    assertThat(stored.path("spec").toString())
+        .doesNotContain("runAsUser")
         .contains("allowPrivilegeEscalation");
     assertThat(outcome.applied()).isTrue();
     assertThat(outcome.state().rules()).doesNotContain("run-as-root").hasSize(4);
-    assertThat(outcome.state().conflicts()).singleElement().satisfies(c -> {
-      assertThat(c.rule()).isEqualTo("run-as-root");
-      assertThat(c.manager()).isEqualTo("argocd-controller");
-    });
+    assertThat(outcome.state().conflicts())
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.rule()).isEqualTo("run-as-root");
+              assertThat(c.manager()).isEqualTo("argocd-controller");
+            });
     assertThat(stored.at("/metadata/annotations/pyhygiene.io~1remediation").asText())
         .contains("argocd-controller");
     assertThat(events).containsExactly("RemediationConflict", "Remediated");
@@ -233,8 +277,8 @@ class RemediatorTest {
 
     // the policy changes (a new generation): the blocked fix is tried again, and still blocked
     ActivePolicy changed = new ActivePolicy("fix", 2, null, null, p.resolved(), p.errors());
-    Remediator.Outcome retried = remediator().remediate(fixed, List.of(changed),
-        audit(fixed, changed));
+    Remediator.Outcome retried =
+        remediator().remediate(fixed, List.of(changed), audit(fixed, changed));
     assertThat(applies).hasSize(requests + 2); // the plan, and its one rule's dry run
     assertThat(retried.state().result()).isEqualTo(RemediationState.Result.CONFLICT);
     assertThat(retried.state().conflicts()).isEqualTo(outcome.state().conflicts());
@@ -247,9 +291,14 @@ class RemediatorTest {
     runAsUserOwner = "kubectl-create";
     ActivePolicy p = policy(false, 3);
     Deployment d = remediable("worker");
-    d.getMetadata().setManagedFields(List.of(
-        new io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder().withManager("kubectl-create")
-            .withOperation("Update").withApiVersion("apps/v1").build()));
+    d.getMetadata()
+        .setManagedFields(
+            List.of(
+                new io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder()
+                    .withManager("kubectl-create")
+                    .withOperation("Update")
+                    .withApiVersion("apps/v1")
+                    .build()));
     Remediator.Outcome outcome = remediator().remediate(d, List.of(p), audit(d, p));
 
     // the full plan (409), one dry run per rule, then every fix in ONE stored, forced apply
@@ -257,7 +306,8 @@ class RemediatorTest {
     ObjectNode stored = applies.get(applies.size() - 1).getKey();
     assertThat(stored.path("spec").toString()).contains("runAsUser").contains("allowPrivilege");
     assertThat(forced.get(forced.size() - 1)).as("the stored apply takes the field").isTrue();
-    assertThat(forced.subList(0, forced.size() - 1)).as("nothing else is forced")
+    assertThat(forced.subList(0, forced.size() - 1))
+        .as("nothing else is forced")
         .containsOnly(false);
     assertThat(outcome.applied()).isTrue();
     assertThat(outcome.state().conflicts()).isEmpty();
@@ -270,10 +320,14 @@ class RemediatorTest {
     gitOpsOwnsRunAsUser = true;
     ActivePolicy p = policy(false, 3);
     Deployment d = remediable("worker");
-    d.getMetadata().setManagedFields(List.of(
-        new io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder()
-            .withManager("argocd-controller").withOperation("Apply").withApiVersion("apps/v1")
-            .build()));
+    d.getMetadata()
+        .setManagedFields(
+            List.of(
+                new io.fabric8.kubernetes.api.model.ManagedFieldsEntryBuilder()
+                    .withManager("argocd-controller")
+                    .withOperation("Apply")
+                    .withApiVersion("apps/v1")
+                    .build()));
     remediator().remediate(d, List.of(p), audit(d, p));
     assertThat(forced).containsOnly(false);
   }
@@ -284,8 +338,12 @@ class RemediatorTest {
     ActivePolicy p = policy(false, 3);
     Deployment d = remediable("worker");
     // only run-as-root is left to fix
-    Deployment partly = afterWrite(d, remediator().remediate(d, List.of(p), audit(d, p)).applied()
-        ? applies.get(applies.size() - 1).getKey() : Json.MAPPER.createObjectNode());
+    Deployment partly =
+        afterWrite(
+            d,
+            remediator().remediate(d, List.of(p), audit(d, p)).applied()
+                ? applies.get(applies.size() - 1).getKey()
+                : Json.MAPPER.createObjectNode());
     partly.getMetadata().getAnnotations().remove(WorkloadMetadata.REMEDIATION_ANNOTATION);
     applies.clear();
     events.clear();
@@ -337,8 +395,12 @@ class RemediatorTest {
     ActivePolicy p = policy(false, 1);
     // another Deployment in a rollout that remediation started (as a previous leader left it)
     Deployment other = remediable("other");
-    other.getMetadata().getAnnotations().put(WorkloadMetadata.REMEDIATION_ANNOTATION,
-        "{\"result\":\"APPLIED\",\"revision\":1,\"rules\":[\"run-as-root\"]}");
+    other
+        .getMetadata()
+        .getAnnotations()
+        .put(
+            WorkloadMetadata.REMEDIATION_ANNOTATION,
+            "{\"result\":\"APPLIED\",\"revision\":1,\"rules\":[\"run-as-root\"]}");
     other.getMetadata().getAnnotations().put("deployment.kubernetes.io/revision", "2");
     other.getSpec().setReplicas(2);
     other.getStatus().setReplicas(2);
@@ -360,8 +422,10 @@ class RemediatorTest {
   void waitsForARolloutAndForgetsConflictsWhenNoPolicyRemediates() throws Exception {
     ActivePolicy p = policy(false, 3);
     Deployment d = remediable("worker");
-    RemediationState conflicted = RemediationState.conflict("apply:x:y",
-        List.of(new Observations.RemediationConflict("run-as-root", "f", "argocd")));
+    RemediationState conflicted =
+        RemediationState.conflict(
+            "apply:x:y",
+            List.of(new Observations.RemediationConflict("run-as-root", "f", "argocd")));
     Deployment written = withState(d, conflicted, p);
 
     written.getStatus().setObservedGeneration(written.getMetadata().getGeneration() - 1);
@@ -371,23 +435,29 @@ class RemediatorTest {
 
     Remediator.Outcome off = remediator().remediate(written, List.of(), audit(written, p));
     assertThat(off.state()).isEqualTo(RemediationState.NONE);
-    assertThat(off.state().annotations()).containsEntry(WorkloadMetadata.REMEDIATION_ANNOTATION, "");
+    assertThat(off.state().annotations())
+        .containsEntry(WorkloadMetadata.REMEDIATION_ANNOTATION, "");
     verify(writer, never()).apply(any(), any(), anyBoolean(), eq(true));
     verify(writer, times(0)).event(any(), anyString(), anyString(), anyString());
   }
 
   @Test
   void stateSurvivesItsAnnotationAndIgnoresGarbage() {
-    RemediationState s = RemediationState.applied("fix@3", 4, java.util.Set.of("b", "a"),
-        List.of(new Observations.RemediationConflict("run-as-root", ".spec.x", "flux")));
+    RemediationState s =
+        RemediationState.applied(
+            "fix@3",
+            4,
+            java.util.Set.of("b", "a"),
+            List.of(new Observations.RemediationConflict("run-as-root", ".spec.x", "flux")));
     Deployment d = new Deployment();
     d.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMeta());
     d.getMetadata().setAnnotations(new HashMap<>(s.annotations()));
     assertThat(RemediationState.of(d)).isEqualTo(s);
     assertThat(s.annotations().get(WorkloadMetadata.REMEDIATION_ANNOTATION))
-        .isEqualTo("{\"result\":\"APPLIED\",\"attempt\":\"fix@3\",\"revision\":4,\"rules\":[\"a\",\"b\"],"
-            + "\"conflicts\":[{\"rule\":\"run-as-root\",\"field\":\".spec.x\","
-            + "\"manager\":\"flux\"}]}");
+        .isEqualTo(
+            "{\"result\":\"APPLIED\",\"attempt\":\"fix@3\",\"revision\":4,\"rules\":[\"a\",\"b\"],"
+                + "\"conflicts\":[{\"rule\":\"run-as-root\",\"field\":\".spec.x\","
+                + "\"manager\":\"flux\"}]}");
     d.getMetadata().getAnnotations().put(WorkloadMetadata.REMEDIATION_ANNOTATION, "{not json");
     assertThat(RemediationState.of(d)).isEqualTo(RemediationState.NONE);
   }

@@ -23,8 +23,11 @@ class RolloutSlotsTest {
     assertThat(slots.tryAcquire("shop/b", 1, 1)).as("a's apply is not in the cache yet").isFalse();
 
     // the cache shows a's applied state and its rollout in progress: still one slot taken
-    a.getMetadata().getAnnotations().put(WorkloadMetadata.REMEDIATION_ANNOTATION,
-        "{\"result\":\"APPLIED\",\"revision\":1,\"rules\":[\"run-as-root\"]}");
+    a.getMetadata()
+        .getAnnotations()
+        .put(
+            WorkloadMetadata.REMEDIATION_ANNOTATION,
+            "{\"result\":\"APPLIED\",\"revision\":1,\"rules\":[\"run-as-root\"]}");
     a.getMetadata().setGeneration(2L);
     assertThat(slots.tryAcquire("shop/b", 1, 1)).isFalse();
     assertThat(slots.reservation("shop/a")).as("the cache caught up").isEmpty();
@@ -49,8 +52,11 @@ class RolloutSlotsTest {
   @Test
   void aDeploymentBeingDeletedHoldsNoSlot() throws Exception {
     Deployment a = RemediatorTest.remediable("a");
-    a.getMetadata().getAnnotations().put(WorkloadMetadata.REMEDIATION_ANNOTATION,
-        "{\"result\":\"APPLIED\",\"revision\":1,\"rules\":[\"run-as-root\"]}");
+    a.getMetadata()
+        .getAnnotations()
+        .put(
+            WorkloadMetadata.REMEDIATION_ANNOTATION,
+            "{\"result\":\"APPLIED\",\"revision\":1,\"rules\":[\"run-as-root\"]}");
     a.getMetadata().setGeneration(2L); // observed 1: in a rollout
     cluster.add(a);
     assertThat(slots.tryAcquire("shop/b", 1, 1)).isFalse();

@@ -8,13 +8,28 @@ import org.junit.jupiter.api.Test;
 
 class RolloutStateTest {
 
-  static Deployment d(long generation, Long observed, int replicas, Integer updated, Integer total,
+  static Deployment d(
+      long generation,
+      Long observed,
+      int replicas,
+      Integer updated,
+      Integer total,
       Integer unavailable) {
-    DeploymentBuilder b = new DeploymentBuilder().withNewMetadata().withGeneration(generation)
-        .endMetadata().withNewSpec().withReplicas(replicas).endSpec();
+    DeploymentBuilder b =
+        new DeploymentBuilder()
+            .withNewMetadata()
+            .withGeneration(generation)
+            .endMetadata()
+            .withNewSpec()
+            .withReplicas(replicas)
+            .endSpec();
     if (observed != null) {
-      b.withNewStatus().withObservedGeneration(observed).withUpdatedReplicas(updated)
-          .withReplicas(total).withUnavailableReplicas(unavailable).endStatus();
+      b.withNewStatus()
+          .withObservedGeneration(observed)
+          .withUpdatedReplicas(updated)
+          .withReplicas(total)
+          .withUnavailableReplicas(unavailable)
+          .endStatus();
     }
     return b.build();
   }

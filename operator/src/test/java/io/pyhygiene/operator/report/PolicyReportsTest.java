@@ -1,7 +1,5 @@
 package io.pyhygiene.operator.report;
 
-import io.pyhygiene.workload.WorkloadKind;
-import io.pyhygiene.operator.audit.WorkloadId;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,7 +12,9 @@ import io.pyhygiene.engine.RuleInfo;
 import io.pyhygiene.engine.Severity;
 import io.pyhygiene.engine.Verdict;
 import io.pyhygiene.engine.WorkloadAudit;
+import io.pyhygiene.operator.audit.WorkloadId;
 import io.pyhygiene.rules.RuleCatalog;
+import io.pyhygiene.workload.WorkloadKind;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -35,19 +35,31 @@ class PolicyReportsTest {
   }
 
   static AuditStore store(int failing, int passing) {
-    AuditStore store = new AuditStore(Clock.fixed(Instant.parse("2026-11-25T00:00:00Z"), ZoneOffset.UTC));
+    AuditStore store =
+        new AuditStore(Clock.fixed(Instant.parse("2026-11-25T00:00:00Z"), ZoneOffset.UTC));
     for (int i = 0; i < failing + passing; i++) {
       List<Finding> findings = new ArrayList<>();
       if (i < failing) {
-        for (String rule : List.of("shell-wrapper", "run-as-root", "grace-budget", "image-tag-mutable",
-            "debug-enabled", "writable-root-fs", "seccomp-unset", "python-unbuffered")) {
+        for (String rule :
+            List.of(
+                "shell-wrapper",
+                "run-as-root",
+                "grace-budget",
+                "image-tag-mutable",
+                "debug-enabled",
+                "writable-root-fs",
+                "seccomp-unset",
+                "python-unbuffered")) {
           Severity s = RULES.get(rule).severity();
           findings.add(new Finding(rule, s, "web", "x".repeat(200) + " " + rule, "Fix."));
         }
       }
-      WorkloadAudit w = new WorkloadAudit("Deployment", "ns", "web-" + i, true,
-          Verdict.of(findings), findings, List.of());
-      store.put(new WorkloadId(WorkloadKind.DEPLOYMENT, "ns", "web-" + i), "uid-" + i,
+      WorkloadAudit w =
+          new WorkloadAudit(
+              "Deployment", "ns", "web-" + i, true, Verdict.of(findings), findings, List.of());
+      store.put(
+          new WorkloadId(WorkloadKind.DEPLOYMENT, "ns", "web-" + i),
+          "uid-" + i,
           CombinedAudit.of(List.of(new CombinedAudit.PolicyAudit("p", PolicyMode.Audit, w))));
     }
     return store;
@@ -78,9 +90,12 @@ class PolicyReportsTest {
     assertThat(summary.get("fail").asInt()).isEqualTo(1500 * 5);
     assertThat(summary.get("warn").asInt()).isEqualTo(1500 * 3);
     assertThat(summary.get("pass").asInt()).isEqualTo(500);
-    assertThat(r.get("metadata").get("annotations").get(PolicyReports.TRUNCATED_ANNOTATION).asText())
-        .contains("left out").contains("summary counts everything");
+    assertThat(
+            r.get("metadata").get("annotations").get(PolicyReports.TRUNCATED_ANNOTATION).asText())
+        .contains("left out")
+        .contains("summary counts everything");
     // What is kept is the most severe first.
-    assertThat(r.get("results")).allSatisfy(x -> assertThat(x.get("result").asText()).isEqualTo("fail"));
+    assertThat(r.get("results"))
+        .allSatisfy(x -> assertThat(x.get("result").asText()).isEqualTo("fail"));
   }
 }

@@ -1,7 +1,5 @@
 package io.pyhygiene.operator.report;
 
-import io.pyhygiene.workload.WorkloadKind;
-import io.pyhygiene.operator.audit.WorkloadId;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.mockito.ArgumentMatchers.any;
 import static org.mockito.ArgumentMatchers.anyString;
@@ -30,9 +28,11 @@ import io.pyhygiene.engine.Severity;
 import io.pyhygiene.engine.Verdict;
 import io.pyhygiene.engine.WorkloadAudit;
 import io.pyhygiene.operator.audit.PolicyCatalog;
+import io.pyhygiene.operator.audit.WorkloadId;
 import io.pyhygiene.operator.metrics.PyhygieneMetrics;
 import io.pyhygiene.policy.PolicyResolver;
 import io.pyhygiene.rules.RuleCatalog;
+import io.pyhygiene.workload.WorkloadKind;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -40,9 +40,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Publishing writes only what changed: the report of a namespace whose audits changed, the
- * status of a policy whose counts may have changed, the gauges when anything did. The API client
- * and the status writer are mocks; what is counted is which of them is asked.
+ * Publishing writes only what changed: the report of a namespace whose audits changed, the status
+ * of a policy whose counts may have changed, the gauges when anything did. The API client and the
+ * status writer are mocks; what is counted is which of them is asked.
  */
 class ReportPublisherTest {
 
@@ -53,8 +53,9 @@ class ReportPublisherTest {
   final PolicyCatalog policies = new PolicyCatalog(new PolicyResolver(RuleCatalog.all()));
   final PolicyStatusWriter statuses = mock(PolicyStatusWriter.class);
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  final ReportPublisher publisher = new ReportPublisher(client, store, policies, statuses,
-      new PyhygieneMetrics(registry), Map.of());
+  final ReportPublisher publisher =
+      new ReportPublisher(
+          client, store, policies, statuses, new PyhygieneMetrics(registry), Map.of());
   final PythonHygienePolicy a = policy("a");
   final PythonHygienePolicy b = policy("b");
 
@@ -62,10 +63,16 @@ class ReportPublisherTest {
   @SuppressWarnings("unchecked")
   ReportPublisherTest() {
     policies.attach(() -> Stream.of(a, b));
-    MixedOperation<GenericKubernetesResource, GenericKubernetesResourceList,
-        Resource<GenericKubernetesResource>> reports = mock(MixedOperation.class);
-    NonNamespaceOperation<GenericKubernetesResource, GenericKubernetesResourceList,
-        Resource<GenericKubernetesResource>> inNamespace = mock(NonNamespaceOperation.class);
+    MixedOperation<
+            GenericKubernetesResource,
+            GenericKubernetesResourceList,
+            Resource<GenericKubernetesResource>>
+        reports = mock(MixedOperation.class);
+    NonNamespaceOperation<
+            GenericKubernetesResource,
+            GenericKubernetesResourceList,
+            Resource<GenericKubernetesResource>>
+        inNamespace = mock(NonNamespaceOperation.class);
     when(client.genericKubernetesResources(any(ResourceDefinitionContext.class)))
         .thenReturn(reports);
     when(reports.inNamespace(anyString())).thenReturn(inNamespace);
@@ -82,20 +89,35 @@ class ReportPublisherTest {
   }
 
   static CombinedAudit audit(String policy, Verdict verdict) {
-    List<Finding> findings = verdict == Verdict.PASS ? List.of() : List.of(new Finding(
-        "run-as-root", Severity.ERROR, "app", "runs as root", "Set runAsNonRoot."));
-    return CombinedAudit.of(List.of(new CombinedAudit.PolicyAudit(policy, PolicyMode.Audit,
-        new WorkloadAudit("Deployment", "shop", "api", true, verdict, findings, List.of()))));
+    List<Finding> findings =
+        verdict == Verdict.PASS
+            ? List.of()
+            : List.of(
+                new Finding(
+                    "run-as-root", Severity.ERROR, "app", "runs as root", "Set runAsNonRoot."));
+    return CombinedAudit.of(
+        List.of(
+            new CombinedAudit.PolicyAudit(
+                policy,
+                PolicyMode.Audit,
+                new WorkloadAudit(
+                    "Deployment", "shop", "api", true, verdict, findings, List.of()))));
   }
 
   int reportRequests() {
-    return (int) org.mockito.Mockito.mockingDetails(client).getInvocations().stream()
-        .filter(i -> i.getMethod().getName().equals("genericKubernetesResources")).count();
+    return (int)
+        org.mockito.Mockito.mockingDetails(client).getInvocations().stream()
+            .filter(i -> i.getMethod().getName().equals("genericKubernetesResources"))
+            .count();
   }
 
   double workloads(String verdict) {
-    var g = registry.find("pyhygiene.workloads").tag("namespace", "shop").tag("verdict", verdict)
-        .gauge();
+    var g =
+        registry
+            .find("pyhygiene.workloads")
+            .tag("namespace", "shop")
+            .tag("verdict", verdict)
+            .gauge();
     return g == null ? 0 : g.value();
   }
 

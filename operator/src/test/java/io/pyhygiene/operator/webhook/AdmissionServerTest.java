@@ -1,7 +1,6 @@
 package io.pyhygiene.operator.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
-
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -42,8 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The webhook over real TLS, in-process: AdmissionReview in, AdmissionReview out. */
 class AdmissionServerTest {
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
 
   static AdmissionServer server;
   static TrustManagerFactory trust;
@@ -61,15 +59,44 @@ class AdmissionServerTest {
   /** A serving cert for 127.0.0.1 for the key in {@code keyName}, signed by the CA. */
   static void serving(String cn, String certName, String keyName) throws Exception {
     openssl("req", "-new", "-key", keyName, "-out", cn + ".csr", "-subj", "/CN=" + cn);
-    Files.writeString(dir.resolve("ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
-    openssl("x509", "-req", "-in", cn + ".csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-        "-CAcreateserial", "-days", "2", "-extfile", "ext", "-out", certName);
+    Files.writeString(
+        dir.resolve("ext"), "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
+    openssl(
+        "x509",
+        "-req",
+        "-in",
+        cn + ".csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "ext",
+        "-out",
+        certName);
   }
 
   @BeforeAll
   static void start() throws Exception {
-    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
-        "-days", "2", "-subj", "/CN=test-ca", "-addext", "basicConstraints=critical,CA:TRUE");
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=test-ca",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE");
     openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "tls.key");
     serving("first", "tls.crt", "tls.key");
     // The same key as PKCS#1 ("BEGIN RSA PRIVATE KEY"), the form Helm's genSignedCert writes.
@@ -82,17 +109,27 @@ class AdmissionServerTest {
     deny.setSpec(Json.YAML.readValue("mode: Deny", PythonHygienePolicySpec.class));
     PolicyCatalog policies = new PolicyCatalog(new PolicyResolver(RuleCatalog.all()));
     policies.attach(() -> Stream.of(deny));
-    server = new AdmissionServer(0, dir.resolve("tls.crt"), dir.resolve("tls.key"),
-        new AdmissionDecider(new WorkloadAuditor(new Auditor(RuleCatalog.all(),
-            Clock.systemUTC()), policies::active, ns -> Map.of())),
-        Set.of("kube-system"), new PyhygieneMetrics(REGISTRY));
+    server =
+        new AdmissionServer(
+            0,
+            dir.resolve("tls.crt"),
+            dir.resolve("tls.key"),
+            new AdmissionDecider(
+                new WorkloadAuditor(
+                    new Auditor(RuleCatalog.all(), Clock.systemUTC()),
+                    policies::active,
+                    ns -> Map.of())),
+            Set.of("kube-system"),
+            new PyhygieneMetrics(REGISTRY));
     server.start();
     KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
     trust.load(null, null);
     try (FileInputStream in = new FileInputStream(dir.resolve("ca.crt").toFile())) {
-      trust.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+      trust.setCertificateEntry(
+          "ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
     }
-    AdmissionServerTest.trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    AdmissionServerTest.trust =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     AdmissionServerTest.trust.init(trust);
   }
 
@@ -104,8 +141,9 @@ class AdmissionServerTest {
   record Reply(int status, JsonNode body, String servedCn) {}
 
   static Reply post(String body) throws Exception {
-    HttpsURLConnection c = (HttpsURLConnection) new URL("https://127.0.0.1:" + server.port()
-        + "/validate").openConnection();
+    HttpsURLConnection c =
+        (HttpsURLConnection)
+            new URL("https://127.0.0.1:" + server.port() + "/validate").openConnection();
     // A fresh TLS context per request: no session resumption, so every handshake shows the
     // certificate the server serves now.
     SSLContext client = SSLContext.getInstance("TLS");
@@ -116,7 +154,8 @@ class AdmissionServerTest {
     c.setRequestProperty("Content-Type", "application/json");
     c.getOutputStream().write(body.getBytes(StandardCharsets.UTF_8));
     int status = c.getResponseCode();
-    String cn = ((X509Certificate) c.getServerCertificates()[0]).getSubjectX500Principal().getName();
+    String cn =
+        ((X509Certificate) c.getServerCertificates()[0]).getSubjectX500Principal().getName();
     byte[] bytes = (status < 400 ? c.getInputStream() : c.getErrorStream()).readAllBytes();
     return new Reply(status, JSON.readTree(bytes), cn);
   }
@@ -129,7 +168,8 @@ class AdmissionServerTest {
           "object": {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "api"},
             "spec": {"template": {"spec": {"containers": [{"name": "web", "image": "python:3.12-slim",
               "command": %s}]}}}}}}
-        """.formatted(operation, namespace, dryRun, command);
+        """
+        .formatted(operation, namespace, dryRun, command);
   }
 
   @Test
@@ -148,19 +188,33 @@ class AdmissionServerTest {
 
   @Test
   void dryRunIsAnsweredTheSameWay() throws Exception {
-    JsonNode wet = post(review("shop", "CREATE", "[\"sh\", \"-c\", \"gunicorn app:app\"]", false))
-        .body().get("response");
-    JsonNode dry = post(review("shop", "CREATE", "[\"sh\", \"-c\", \"gunicorn app:app\"]", true))
-        .body().get("response");
+    JsonNode wet =
+        post(review("shop", "CREATE", "[\"sh\", \"-c\", \"gunicorn app:app\"]", false))
+            .body()
+            .get("response");
+    JsonNode dry =
+        post(review("shop", "CREATE", "[\"sh\", \"-c\", \"gunicorn app:app\"]", true))
+            .body()
+            .get("response");
     assertThat(dry).isEqualTo(wet);
   }
 
   @Test
   void excludedNamespacesOtherKindsAndGarbage() throws Exception {
-    assertThat(post(review("kube-system", "CREATE", "[\"sh\", \"-c\", \"x\"]", false)).body()
-        .get("response").get("allowed").asBoolean()).isTrue();
-    assertThat(post(review("shop", "DELETE", "[\"sh\", \"-c\", \"x\"]", false)).body()
-        .get("response").get("allowed").asBoolean()).isTrue();
+    assertThat(
+            post(review("kube-system", "CREATE", "[\"sh\", \"-c\", \"x\"]", false))
+                .body()
+                .get("response")
+                .get("allowed")
+                .asBoolean())
+        .isTrue();
+    assertThat(
+            post(review("shop", "DELETE", "[\"sh\", \"-c\", \"x\"]", false))
+                .body()
+                .get("response")
+                .get("allowed")
+                .asBoolean())
+        .isTrue();
     assertThat(post("not json").status()).isEqualTo(400);
     assertThat(post("{\"request\": {}}").status()).isEqualTo(400);
     assertThat(REGISTRY.find("pyhygiene.admission.requests").tag("decision", "denied").counter())
@@ -177,7 +231,11 @@ class AdmissionServerTest {
     Files.move(dir.resolve("new.key"), dir.resolve("tls.key"), StandardCopyOption.REPLACE_EXISTING);
     Files.move(dir.resolve("new.crt"), dir.resolve("tls.crt"), StandardCopyOption.REPLACE_EXISTING);
     // the files are looked at again at most every 2 s, on a handshake
-    await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(250)).until(
-        () -> post(review("shop", "DELETE", "[]", false)).servedCn(), cn -> cn.contains("CN=second"));
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> post(review("shop", "DELETE", "[]", false)).servedCn(),
+            cn -> cn.contains("CN=second"));
   }
 }

@@ -12,20 +12,19 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 /**
  * Webhook keys in every form cert-manager, Helm and openssl write, read with the JDK alone. The
- * keys come from the openssl CLI, not from Java, so the test does not share the code's idea of
- * what PKCS#1 or SEC1 look like.
+ * keys come from the openssl CLI, not from Java, so the test does not share the code's idea of what
+ * PKCS#1 or SEC1 look like.
  */
 class PemKeyStoreTest {
 
-  @TempDir
-  Path dir;
+  @TempDir Path dir;
 
   void openssl(String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("openssl"));
@@ -38,12 +37,24 @@ class PemKeyStoreTest {
   /** A key written by {@code command} to key.pem, and a self-signed certificate for it. */
   void keyAndCert(String command) throws Exception {
     openssl(command.split(" "));
-    openssl("req", "-x509", "-key", "key.pem", "-out", "cert.pem", "-days", "1", "-subj",
+    openssl(
+        "req",
+        "-x509",
+        "-key",
+        "key.pem",
+        "-out",
+        "cert.pem",
+        "-days",
+        "1",
+        "-subj",
         "/CN=webhook");
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', textBlock = """
+  @CsvSource(
+      delimiter = '|',
+      textBlock =
+          """
       PKCS#8 RSA (openssl 3 default)     | genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.pem | BEGIN PRIVATE KEY     | RSA
       PKCS#1 RSA (cert-manager, Helm)    | genrsa -traditional -out key.pem 2048                              | BEGIN RSA PRIVATE KEY | RSA
       SEC1 EC with EC PARAMETERS block   | ecparam -name prime256v1 -genkey -out key.pem                      | BEGIN EC PRIVATE KEY  | EC
@@ -62,8 +73,10 @@ class PemKeyStoreTest {
     X509Certificate cert = (X509Certificate) store.getCertificateChain("webhook")[0];
     assertThat(cert.getSubjectX500Principal().getName()).isEqualTo("CN=webhook");
     assertThat(PemKeyStore.pair(key, cert.getPublicKey())).isTrue();
-    assertThat(PemKeyStore.keyManager(dir.resolve("cert.pem"), dir.resolve("key.pem"))
-        .getCertificateChain("webhook")).hasSize(1);
+    assertThat(
+            PemKeyStore.keyManager(dir.resolve("cert.pem"), dir.resolve("key.pem"))
+                .getCertificateChain("webhook"))
+        .hasSize(1);
   }
 
   @Test

@@ -11,7 +11,9 @@ class OwnWritesTest {
   @Test
   void aCopyOlderThanTheOwnWriteIsStaleUntilTheCacheCatchesUp() {
     writes.wrote("ns/a", "1200");
-    assertThat(writes.predatesOwnWrite("ns/a", "1187")).as("status update queued mid-write").isTrue();
+    assertThat(writes.predatesOwnWrite("ns/a", "1187"))
+        .as("status update queued mid-write")
+        .isTrue();
     assertThat(writes.predatesOwnWrite("ns/a", "1199")).isTrue();
     assertThat(writes.predatesOwnWrite("ns/a", "1200")).as("the write's own event").isFalse();
     assertThat(writes.size()).as("forgotten once seen").isZero();
@@ -49,7 +51,9 @@ class OwnWritesTest {
     writes.wrote("ns/b", "x1");
     assertThat(writes.predatesOwnWrite("ns/b", "1")).isFalse();
     writes.wrote("ns/c", "٣");
-    assertThat(writes.predatesOwnWrite("ns/c", "1")).as("non-ASCII digits are not versions").isFalse();
+    assertThat(writes.predatesOwnWrite("ns/c", "1"))
+        .as("non-ASCII digits are not versions")
+        .isFalse();
   }
 
   @Test

@@ -16,17 +16,29 @@ import org.junit.jupiter.api.Test;
 class WorkloadMetadataTest {
 
   static CombinedAudit failing() {
-    Finding f = new Finding("plaintext-secret-env", Severity.ERROR, "app",
-        "env DB_PASSWORD holds a secret as a literal value (value not shown).", "Move it.");
-    return CombinedAudit.of(List.of(new CombinedAudit.PolicyAudit("default", PolicyMode.Audit,
-        new WorkloadAudit("Deployment", "ns", "api", true, Verdict.FAIL, List.of(f), List.of()))));
+    Finding f =
+        new Finding(
+            "plaintext-secret-env",
+            Severity.ERROR,
+            "app",
+            "env DB_PASSWORD holds a secret as a literal value (value not shown).",
+            "Move it.");
+    return CombinedAudit.of(
+        List.of(
+            new CombinedAudit.PolicyAudit(
+                "default",
+                PolicyMode.Audit,
+                new WorkloadAudit(
+                    "Deployment", "ns", "api", true, Verdict.FAIL, List.of(f), List.of()))));
   }
 
   @Test
   void compactFindingsWithoutMessages() {
     WorkloadMetadata m = WorkloadMetadata.of(failing(), Map.of()).withGeneration(7);
     assertThat(m.labels()).containsExactly(Map.entry("pyhygiene.io/verdict", "fail"));
-    assertThat(m.annotations()).containsEntry("pyhygiene.io/findings",
+    assertThat(m.annotations())
+        .containsEntry(
+            "pyhygiene.io/findings",
             "[{\"rule\":\"plaintext-secret-env\",\"severity\":\"error\",\"container\":\"app\","
                 + "\"policy\":\"default\"}]")
         .containsEntry("pyhygiene.io/policy", "default")
