@@ -23,8 +23,10 @@ public final class Pruning {
   static final String LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration";
 
   /**
-   * Drops kubectl's last-applied copy and every managedFields entry except pyhygiene's own apply
-   * (needed to re-apply what pyhygiene owns, see {@link WorkloadWriter}).
+   * Drops kubectl's last-applied copy and the field sets of every managedFields entry except
+   * pyhygiene's own apply (needed to re-apply what pyhygiene owns, see {@link WorkloadWriter}).
+   * Other managers keep a skeleton entry (manager, operation, subresource): remediation decides
+   * from it whether a conflicting owner only ever wrote with plain updates.
    */
   public static <T extends HasMetadata> T workload(T d) {
     ObjectMeta m = d.getMetadata();
@@ -35,6 +37,12 @@ public final class Pruning {
             && "Apply".equals(e.getOperation())
             && e.getSubresource() == null) {
           kept.add(e);
+        } else {
+          ManagedFieldsEntry skeleton = new ManagedFieldsEntry();
+          skeleton.setManager(e.getManager());
+          skeleton.setOperation(e.getOperation());
+          skeleton.setSubresource(e.getSubresource());
+          kept.add(skeleton);
         }
       }
       m.setManagedFields(kept.isEmpty() ? null : kept);
