@@ -23,6 +23,8 @@ import io.pyhygiene.node.NodeLab.Termination;
 import io.pyhygiene.testkit.RealCluster;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -517,7 +519,9 @@ class ShutdownOnNodeE2E {
           .until(
               () ->
                   lab.audited(ns, "web") && !lab.findingRules(ns, "web").contains("shell-wrapper"));
-      double killedBefore = lab.counter(SIGKILLED_TOTAL, ns, "web");
+      // The remediation's own rollout ended the unfixed container (sh -c: SIGKILL after the
+      // grace period); its count reaches Prometheus seconds later. Start from the settled value.
+      double killedBefore = settledCounter(ns, "web");
       row.observed = rolloutWithRequestInFlight(ns, "web", 3, 10);
       Termination t = row.observed.exit();
       assertThat(row.observed.request().answered())
@@ -538,6 +542,25 @@ class ShutdownOnNodeE2E {
     } finally {
       row.add();
     }
+  }
+
+  /** The SIGKILL counter once it has not changed for 20 s (bounded: 2 minutes). */
+  double settledCounter(String ns, String name) {
+    AtomicReference<Double> last = new AtomicReference<>(Double.NaN);
+    AtomicLong since = new AtomicLong(System.nanoTime());
+    await("the " + SIGKILLED_TOTAL + " of " + name + " to settle")
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofSeconds(1))
+        .until(
+            () -> {
+              double v = lab.counter(SIGKILLED_TOTAL, ns, name);
+              if (v != last.get()) {
+                last.set(v);
+                since.set(System.nanoTime());
+              }
+              return System.nanoTime() - since.get() >= Duration.ofSeconds(20).toNanos();
+            });
+    return last.get();
   }
 
   String noEvidenceIncrease(String ns, String name, double before) {
