@@ -159,9 +159,9 @@ kc delete pyhp "$POLICY" --ignore-not-found >/dev/null 2>&1 || true
 
 # ---------------------------------------------------------------- 1. the release
 step "1. release $RELEASE in $OP_NS: deployed, two pods Ready as ServiceAccount $SA_NAME"
-status="$(timeout 60 "$HELM" --kubeconfig "$KUBECONFIG_FILE" status "$RELEASE" -n "$OP_NS" -o json \
-  | python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["info"]["status"], r["chart"]["metadata"]["version"])')" \
-  || fail "helm status $RELEASE"
+status="$(timeout 60 "$HELM" --kubeconfig "$KUBECONFIG_FILE" list -n "$OP_NS" --filter "^$RELEASE\$" -o json \
+  | python3 -c 'import json,sys; r=json.load(sys.stdin)[0]; print(r["status"], r["chart"], "revision", r["revision"])')" \
+  || fail "helm list: no release $RELEASE in $OP_NS"
 [[ "$status" == deployed* ]] || fail "helm status: $status"
 ok "helm status: $status"
 PODS_READY="$(kc get pods -n "$OP_NS" -l "$POD_SELECTOR" -o jsonpath='{range .items[*]}{.metadata.name}:{.status.containerStatuses[0].ready}:{.status.containerStatuses[0].restartCount}{" "}{end}')"
