@@ -176,13 +176,21 @@ ok "both run as ServiceAccount $OP_NS/$SA_NAME, image $image"
 # ---------------------------------------------------------------- 2. leader election
 step "2. leader election: Lease $OP_NS/pyhygiene-leader"
 lease_time() { kc get lease pyhygiene-leader -n "$OP_NS" -o jsonpath='{.spec.holderIdentity} {.spec.renewTime}' 2>/dev/null; }
-held_by_pod() { local h; h="$(lease_time)"; h="${h%% *}"; [[ -n "$h" ]] && grep -qx -- "$h" <(operator_pods); }
+# pod_of IDENTITY: the operator pod whose leader identity it is (the pod name, or the pod name
+# and a suffix that tells a restarted container apart).
+pod_of() {
+  local p; for p in $(operator_pods); do
+    if [[ -n "$1" && ( "$1" == "$p" || "$1" == "$p"-* ) ]]; then echo "$p"; return 0; fi
+  done
+  return 1
+}
+held_by_pod() { local h; h="$(lease_time)"; pod_of "${h%% *}" >/dev/null; }
 wait_until 60 held_by_pod || fail "the Lease is not held by one of the pods: '$(lease_time)' (pods: $(operator_pods | tr '\n' ' '))" "$(OP_LOG)"
 first="$(lease_time)"
-LEADER_POD="${first%% *}"
-renewed() { local now; now="$(lease_time)"; [[ "$now" != "$first" && "${now%% *}" == "$LEADER_POD" ]]; }
+LEADER_POD="$(pod_of "${first%% *}")"
+renewed() { local now; now="$(lease_time)"; [[ "$now" != "$first" && "${now%% *}" == "${first%% *}" ]]; }
 wait_until 30 renewed || fail "the Lease is not renewed by $LEADER_POD (acquired: '$first', now: '$(lease_time)')" "$(OP_LOG)"
-ok "held and renewed by pod $LEADER_POD"
+ok "held and renewed by pod $LEADER_POD (identity ${first%% *})"
 
 # ---------------------------------------------------------------- 3. logs
 step "3. the operator pods' logs"
