@@ -411,9 +411,14 @@ PY
 }
 wait_until "$WAIT" alert_firing >/dev/null || fail "PyhygieneFailingWorkloads not firing for $NS after ${WAIT}s" "$CASES/alerts.json" "$LOGS/prometheus.log"
 ok "$(alert_firing | head -n 1) (after $(fmt_ms "$t_alert"), via /api/v1/alerts)"
-leader_ip="$(kc get pod "$LEADER_POD" -n "$OP_NS" -o jsonpath='{.status.podIP}')"
-metrics_port="$(kc get pod "$LEADER_POD" -n "$OP_NS" -o jsonpath='{.spec.containers[0].ports[?(@.name=="http-metrics")].containerPort}')"
-curl -sf --max-time 10 "http://$leader_ip:$metrics_port/metrics" >"$CASES/metrics.txt" || fail "scraping the leader's /metrics at $leader_ip:$metrics_port"
+# The leader's scrape target, as make install wrote it for Prometheus (the Service's endpoints).
+leader_target="$(python3 -c '
+import json, sys
+for t in json.load(open(sys.argv[1])):
+    if t["labels"].get("operator_pod") == sys.argv[2]:
+        print(t["targets"][0])' "$PROM_DIR/targets.json" "$LEADER_POD")"
+[[ -n "$leader_target" ]] || fail "no scrape target for $LEADER_POD in $PROM_DIR/targets.json" "$PROM_DIR/targets.json"
+curl -sf --max-time 10 "http://$leader_target/metrics" >"$CASES/metrics.txt" || fail "scraping the leader's /metrics at $leader_target"
 grep -q '^pyhygiene_workloads{' "$CASES/metrics.txt" || fail "no pyhygiene_workloads in the leader's /metrics" "$CASES/metrics.txt"
 set +e
 timeout 60 promtool check metrics <"$CASES/metrics.txt" >"$CASES/check-metrics.out" 2>&1
