@@ -80,10 +80,12 @@ OP_LOG() {
   echo "$f"
 }
 OP_LOG_START=0
+# pod_states: "NAME:READY:RESTARTS " for each of the release's pods.
+pod_states() { kc get pods -n "$OP_NS" -l "$POD_SELECTOR" -o jsonpath='{range .items[*]}{.metadata.name}:{.status.containerStatuses[0].ready}:{.status.containerStatuses[0].restartCount}{" "}{end}'; }
 # operator_running: the two pods of step 1 are still Ready and never restarted.
 operator_running() {
   local now
-  now="$(kc get pods -n "$OP_NS" -l "$POD_SELECTOR" -o jsonpath='{range .items[*]}{.metadata.name}:{.status.containerStatuses[0].ready}:{.status.containerStatuses[0].restartCount}{" "}{end}')"
+  now="$(pod_states)"
   [[ "$now" == "$PODS_READY" ]] || fail "the operator pods changed: at start '$PODS_READY', now '$now'" "$(OP_LOG)"
 }
 
@@ -164,7 +166,7 @@ status="$(timeout 60 "$HELM" --kubeconfig "$KUBECONFIG_FILE" list -n "$OP_NS" --
   || fail "helm list: no release $RELEASE in $OP_NS"
 [[ "$status" == deployed* ]] || fail "helm status: $status"
 ok "helm status: $status"
-PODS_READY="$(kc get pods -n "$OP_NS" -l "$POD_SELECTOR" -o jsonpath='{range .items[*]}{.metadata.name}:{.status.containerStatuses[0].ready}:{.status.containerStatuses[0].restartCount}{" "}{end}')"
+PODS_READY="$(pod_states)"
 [[ "$(grep -o ':true:0' <<<"$PODS_READY" | wc -l)" == 2 && "$(wc -w <<<"$PODS_READY")" == 2 ]] \
   || fail "want two Ready operator pods that never restarted, got '$PODS_READY'"
 ok "pods: $PODS_READY"
