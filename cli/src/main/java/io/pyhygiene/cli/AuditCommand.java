@@ -365,15 +365,21 @@ public final class AuditCommand implements Callable<Integer> {
     return report(run, rules, false, out, err);
   }
 
-  /** How many workloads are audited together (in parallel) when read back from the spool. */
+  /** How many workloads are audited together (in parallel). */
   private static final int BATCH = 512;
 
+  /** A batch is audited early once its workloads' JSON reaches this many bytes. */
+  private static final int BATCH_BYTES = 8 << 20;
+
   /**
-   * Audits files (and stdin) in memory bounded independently of their size: the documents are read
-   * one at a time and each workload is written to a spool (a temporary file) as JSON, keeping only
-   * the Services and ConfigMaps every workload's context needs (a workload may come before its
-   * Service); then the spool is read back in batches, audited in parallel, and each result is
-   * written to a second spool the report reads from.
+   * Audits files (and stdin) in memory bounded independently of their size. Documents are read one
+   * at a time; each workload's JSON goes to a spool (a temporary file) and only Services,
+   * ConfigMaps, errors and image references are kept. Without image resolution each workload is
+   * audited as it is read (in parallel batches) with the Services and ConfigMaps read so far, and
+   * its result goes to a second spool the report reads; the workloads read before the last Service
+   * or ConfigMap (a workload may come before its Service) are audited again from the spool with the
+   * whole input's context. With resolution every image must be known first: all workloads are
+   * audited from the spool after it.
    */
   private int auditFiles(
       Settings settings,
@@ -385,9 +391,8 @@ public final class AuditCommand implements Callable<Integer> {
       PrintWriter out,
       PrintWriter err) {
     try (Spool loaded = Spool.create("workloads");
-        AuditSpool audits = new AuditSpool()) {
-      Set<String> references = new LinkedHashSet<>();
-      long[] read = {0};
+        AuditSpool early = new AuditSpool()) {
+      FileSink sink = new FileSink(loaded, resolve ? null : early, auditor, policy, progress);
       ManifestLoader.Summary summary =
           new ManifestLoader(
                   stdin,
@@ -398,27 +403,11 @@ public final class AuditCommand implements Callable<Integer> {
                       err.flush();
                     }
                   })
-              .stream(
-                  input.paths,
-                  (source, document, line, node, workload) -> {
-                    DataOutputStream o = loaded.out();
-                    Spool.writeString(o, source);
-                    o.writeInt(document);
-                    o.writeInt(line);
-                    Spool.writeString(o, node.path("kind").asText());
-                    byte[] json = io.pyhygiene.json.Json.MAPPER.writeValueAsBytes(node);
-                    o.writeInt(json.length);
-                    o.write(json);
-                    if (resolve) {
-                      PodTemplates.images(workload).forEach(i -> references.add(i.image()));
-                    }
-                    if (++read[0] % 100 == 0) {
-                      progress.accept("read " + read[0] + " workloads");
-                    }
-                  });
+              .stream(input.paths, sink);
+      sink.flush();
       loaded.finish();
       Map<String, ImageFacts> facts =
-          resolve ? resolveImages(references, settings, policy, progress) : Map.of();
+          resolve ? resolveImages(sink.references, settings, policy, progress) : Map.of();
       // Services in the input decide which containers serve; with none, ports are taken as
       // serving and findings say so.
       WorkloadContext context =
@@ -427,46 +416,173 @@ public final class AuditCommand implements Callable<Integer> {
               summary.configMaps(),
               Map.of(),
               Observations.NONE);
-      long total = read[0];
-      try (DataInputStream in = loaded.read()) {
-        List<byte[]> jsons = new ArrayList<>(BATCH);
-        List<Target> batch = new ArrayList<>(BATCH);
-        for (long done = 0; done < total; ) {
-          batch.clear();
-          jsons.clear();
-          for (int k = 0; k < BATCH && done < total; k++, done++) {
-            String source = Spool.readString(in);
-            int document = in.readInt();
-            int line = in.readInt();
-            String kind = Spool.readString(in);
-            byte[] json = new byte[in.readInt()];
-            in.readFully(json);
-            jsons.add(json);
-            batch.add(new Target(source, document, line, null, context, kind));
-          }
-          // The engine is pure and the auditor stateless: workloads are mapped and audited in
-          // parallel, and the report keeps the input's order.
-          List<AuditRun.Audited> audited =
-              java.util.stream.IntStream.range(0, batch.size())
-                  .parallel()
-                  .mapToObj(
-                      k -> audit(batch.get(k).withWorkload(jsons.get(k)), facts, auditor, policy))
-                  .toList();
-          for (AuditRun.Audited a : audited) {
-            audits.add(a);
-          }
-          progress.accept("audited " + done + "/" + total + " workloads");
-        }
-      }
-      progress.done();
       boolean noFiles = summary.files() == 0 && summary.errors().isEmpty();
-      AuditRun run = new AuditRun(audits.finish(facts), summary.errors(), List.of(), resolve);
-      return report(run, rules, noFiles, out, err);
+      long again = resolve ? sink.read : sink.staleBefore;
+      if (again == 0) {
+        progress.done();
+        AuditRun run = new AuditRun(early.finish(facts), summary.errors(), List.of(), resolve);
+        return report(run, rules, noFiles, out, err);
+      }
+      try (AuditSpool audits = new AuditSpool()) {
+        auditSpooled(loaded, again, sink.read, context, facts, auditor, policy, audits, progress);
+        long k = 0;
+        for (AuditRun.Audited a : early.finish(facts)) {
+          if (k++ >= again) {
+            audits.add(a); // audited as read, with the whole input's context already
+          }
+        }
+        progress.done();
+        AuditRun run = new AuditRun(audits.finish(facts), summary.errors(), List.of(), resolve);
+        return report(run, rules, noFiles, out, err);
+      }
     } catch (IOException | java.io.UncheckedIOException e) {
       progress.done();
       err.println("pyhygiene: " + e.getMessage());
       err.flush();
       return 2;
+    }
+  }
+
+  /**
+   * Receives the workloads as the loader reads them: spools each one's JSON and, without image
+   * resolution, audits them a batch at a time with the context read so far.
+   */
+  private static final class FileSink implements ManifestLoader.WorkloadSink {
+    private final Spool loaded;
+    private final AuditSpool audits; // null: audit later, from the spool
+    private final Auditor auditor;
+    private final AuditPolicy policy;
+    private final Progress progress;
+    final Set<String> references = new LinkedHashSet<>();
+    private final List<io.fabric8.kubernetes.api.model.Service> services = new ArrayList<>();
+    private final List<io.fabric8.kubernetes.api.model.ConfigMap> configMaps = new ArrayList<>();
+    private WorkloadContext context; // the context read so far, null once it grew
+    private final List<Target> batch = new ArrayList<>();
+    private long batchBytes;
+
+    /** Workloads read. */
+    long read;
+
+    /** Workloads read before the last Service or ConfigMap: audited with part of the context. */
+    long staleBefore;
+
+    FileSink(
+        Spool loaded, AuditSpool audits, Auditor auditor, AuditPolicy policy, Progress progress) {
+      this.loaded = loaded;
+      this.audits = audits;
+      this.auditor = auditor;
+      this.policy = policy;
+      this.progress = progress;
+    }
+
+    @Override
+    public void accept(String source, int document, int line, JsonNode node, HasMetadata workload)
+        throws IOException {
+      DataOutputStream o = loaded.out();
+      Spool.writeString(o, source);
+      o.writeInt(document);
+      o.writeInt(line);
+      String kind = node.path("kind").asText();
+      Spool.writeString(o, kind);
+      byte[] json = io.pyhygiene.json.Json.MAPPER.writeValueAsBytes(node);
+      o.writeInt(json.length);
+      o.write(json);
+      read++;
+      if (audits == null) {
+        PodTemplates.images(workload).forEach(i -> references.add(i.image()));
+        if (read % 100 == 0) {
+          progress.accept("read " + read + " workloads");
+        }
+        return;
+      }
+      if (context == null) {
+        context =
+            new WorkloadContext(
+                services.isEmpty() ? Optional.empty() : Optional.of(services),
+                configMaps,
+                Map.of(),
+                Observations.NONE);
+      }
+      batch.add(new Target(source, document, line, workload, context, kind));
+      batchBytes += json.length;
+      if (batch.size() >= BATCH || batchBytes >= BATCH_BYTES) {
+        flush();
+      }
+    }
+
+    @Override
+    public void context(HasMetadata serviceOrConfigMap) {
+      if (serviceOrConfigMap instanceof io.fabric8.kubernetes.api.model.Service s) {
+        services.add(s);
+      } else if (serviceOrConfigMap instanceof io.fabric8.kubernetes.api.model.ConfigMap cm) {
+        configMaps.add(cm);
+      }
+      context = null;
+      staleBefore = read;
+    }
+
+    /** Audits the workloads read and not yet audited (in parallel), in input order. */
+    void flush() throws IOException {
+      if (batch.isEmpty()) {
+        return;
+      }
+      List<AuditRun.Audited> audited =
+          batch.parallelStream().map(t -> audit(t, Map.of(), auditor, policy)).toList();
+      for (AuditRun.Audited a : audited) {
+        audits.add(a);
+      }
+      batch.clear();
+      batchBytes = 0;
+      progress.accept("audited " + read + " workloads");
+    }
+  }
+
+  /**
+   * Audits the first {@code count} of the {@code total} spooled workloads with {@code context}, a
+   * batch at a time: each batch is mapped and audited in parallel and written in input order.
+   */
+  private static void auditSpooled(
+      Spool loaded,
+      long count,
+      long total,
+      WorkloadContext context,
+      Map<String, ImageFacts> facts,
+      Auditor auditor,
+      AuditPolicy policy,
+      AuditSpool into,
+      Progress progress)
+      throws IOException {
+    try (DataInputStream in = loaded.read()) {
+      List<byte[]> jsons = new ArrayList<>(BATCH);
+      List<Target> batch = new ArrayList<>(BATCH);
+      for (long done = 0; done < count; ) {
+        batch.clear();
+        jsons.clear();
+        long bytes = 0;
+        for (int k = 0; k < BATCH && bytes < BATCH_BYTES && done < count; k++, done++) {
+          String source = Spool.readString(in);
+          int document = in.readInt();
+          int line = in.readInt();
+          String kind = Spool.readString(in);
+          byte[] json = new byte[in.readInt()];
+          in.readFully(json);
+          bytes += json.length;
+          jsons.add(json);
+          batch.add(new Target(source, document, line, null, context, kind));
+        }
+        // The engine is pure and the auditor stateless: workloads are mapped and audited in
+        // parallel, and the report keeps the input's order.
+        List<AuditRun.Audited> audited =
+            java.util.stream.IntStream.range(0, batch.size())
+                .parallel()
+                .mapToObj(
+                    k -> audit(batch.get(k).withWorkload(jsons.get(k)), facts, auditor, policy))
+                .toList();
+        for (AuditRun.Audited a : audited) {
+          into.add(a);
+        }
+        progress.accept("audited " + done + "/" + total + " workloads");
+      }
     }
   }
 

@@ -109,16 +109,25 @@ public final class ManifestLoader {
           "ConfigMap",
           ConfigMap.class);
 
-  /** A reader for each kind, built once (readers are immutable and thread-safe). */
+  /**
+   * A reader for each kind, built when the kind is first met (building one builds the kind's
+   * deserializers: nine of them up front would cost a second of CPU). Readers are immutable and
+   * thread-safe.
+   */
   private static final Map<Class<? extends HasMetadata>, ObjectReader> READERS =
-      KINDS.values().stream()
-          .collect(
-              java.util.stream.Collectors.toUnmodifiableMap(
-                  t -> t,
-                  t ->
-                      Json.MAPPER
-                          .readerFor(t)
-                          .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)));
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static ObjectReader reader(Class<? extends HasMetadata> type) {
+    return READERS.computeIfAbsent(
+        type,
+        t -> Json.MAPPER.readerFor(t).without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES));
+  }
+
+  /** How many documents are parsed together (in parallel) before they are handed on in order. */
+  private static final int PARSE_BATCH = 64;
+
+  /** A batch is handed on early once its documents hold this many characters. */
+  private static final int PARSE_BATCH_CHARS = 4 << 20;
 
   private static final ObjectMapper YAML = Json.YAML;
   private static final ObjectMapper JSON = Json.MAPPER;
@@ -132,7 +141,7 @@ public final class ManifestLoader {
     if (type == null) {
       throw new IOException("not an audited kind: " + kind);
     }
-    return READERS.get(type).readValue(json);
+    return reader(type).readValue(json);
   }
 
   private final InputStream stdin;
@@ -168,6 +177,9 @@ public final class ManifestLoader {
   public interface WorkloadSink {
     void accept(String source, int document, int line, JsonNode node, HasMetadata workload)
         throws IOException;
+
+    /** A Service or ConfigMap was read (it is in the summary too); workloads may follow. */
+    default void context(HasMetadata serviceOrConfigMap) {}
   }
 
   /**
@@ -223,7 +235,7 @@ public final class ManifestLoader {
     try {
       if (s.json()) {
         Document whole = new Document(Files.readString(s.path(), StandardCharsets.UTF_8), 0, 1);
-        parseDocument(s.name(), 1, whole, true, collected, errors);
+        apply(parseDocument(s.name(), 1, whole, true), collected, errors);
         return;
       }
       if (s.stdin()) {
@@ -293,20 +305,76 @@ public final class ManifestLoader {
     return p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json");
   }
 
-  /** Parses a YAML stream one document at a time. */
+  /**
+   * Parses a YAML stream as it is read: documents are parsed a batch at a time, in parallel (the
+   * mappers are thread-safe and parsing is pure), and handed on in input order.
+   */
   private static void parseYaml(String source, Reader text, Collected out, List<InputError> errors)
       throws IOException {
-    int[] index = {0};
-    splitDocuments(text, doc -> parseDocument(source, ++index[0], doc, false, out, errors));
+    List<Document> batch = new ArrayList<>(PARSE_BATCH);
+    int[] parsed = {0}; // documents handed on
+    int[] chars = {0};
+    Runnable flush =
+        () -> {
+          int first = parsed[0] + 1;
+          List<Document> docs = List.copyOf(batch);
+          batch.clear();
+          chars[0] = 0;
+          parsed[0] += docs.size();
+          java.util.stream.IntStream.range(0, docs.size())
+              .parallel()
+              .mapToObj(k -> parseDocument(source, first + k, docs.get(k), false))
+              .toList()
+              .forEach(p -> apply(p, out, errors));
+        };
+    splitDocuments(
+        text,
+        doc -> {
+          batch.add(doc);
+          chars[0] += doc.text().length();
+          if (batch.size() >= PARSE_BATCH || chars[0] >= PARSE_BATCH_CHARS) {
+            flush.run();
+          }
+        });
+    if (!batch.isEmpty()) {
+      flush.run();
+    }
   }
 
-  private static void parseDocument(
-      String source,
-      int index,
-      Document doc,
-      boolean json,
-      Collected out,
-      List<InputError> errors) {
+  /**
+   * What one document holds, in order: each is an {@link InputError}, a Service, a ConfigMap or a
+   * {@link Read} workload.
+   */
+  private record Parsed(String source, int index, int line, List<Object> items) {}
+
+  /** A workload as read, with the node it was mapped from. */
+  private record Read(JsonNode node, HasMetadata workload) {}
+
+  /** Hands what a document holds on, in order: errors, Services, ConfigMaps, workloads. */
+  private static void apply(Parsed p, Collected out, List<InputError> errors) {
+    for (Object item : p.items()) {
+      if (item instanceof InputError e) {
+        errors.add(e);
+      } else if (item instanceof Service s) {
+        out.services().add(s);
+        out.workloads().context(s);
+      } else if (item instanceof ConfigMap cm) {
+        out.configMaps().add(cm);
+        out.workloads().context(cm);
+      } else if (item instanceof Read r) {
+        try {
+          out.workloads().accept(p.source(), p.index(), p.line(), r.node(), r.workload());
+        } catch (IOException e) {
+          throw new SinkException(e);
+        }
+      }
+    }
+  }
+
+  /** Parses one document (pure: what it holds is returned, to be handed on in order). */
+  private static Parsed parseDocument(String source, int index, Document doc, boolean json) {
+    List<Object> errors = new ArrayList<>(1);
+    Parsed parsed = new Parsed(source, index, doc.startLine(), errors);
     JsonNode node;
     try {
       node = (json ? JSON : YAML).readTree(doc.text());
@@ -316,10 +384,10 @@ public final class ManifestLoader {
               source,
               index,
               "not valid " + (json ? "JSON" : "YAML") + ": " + describe(e, doc.offset())));
-      return;
+      return parsed;
     }
     if (node == null || node.isMissingNode() || node.isNull()) {
-      return; // an empty document
+      return parsed; // an empty document
     }
     if (!node.isObject()) {
       errors.add(
@@ -328,26 +396,22 @@ public final class ManifestLoader {
               index,
               "expected a Kubernetes object (a mapping), found "
                   + node.getNodeType().name().toLowerCase(Locale.ROOT)));
-      return;
+      return parsed;
     }
-    collect(source, index, doc.startLine(), node, "", out, errors);
+    collect(source, index, node, "", errors);
+    return parsed;
   }
 
+  /** Adds what {@code node} holds to {@code out}: a {@code kind: List}'s items in order. */
   private static void collect(
-      String source,
-      int index,
-      int line,
-      JsonNode node,
-      String where,
-      Collected out,
-      List<InputError> errors) {
+      String source, int index, JsonNode node, String where, List<Object> out) {
     String kind = node.path("kind").asText("");
     if (kind.equals("List") || (kind.endsWith("List") && node.path("items").isArray())) {
       JsonNode items = node.path("items");
       for (int k = 0; k < items.size(); k++) {
         JsonNode item = items.get(k);
         if (item != null && item.isObject()) {
-          collect(source, index, line, item, where + "items[" + k + "].", out, errors);
+          collect(source, index, item, where + "items[" + k + "].", out);
         }
       }
       return;
@@ -357,28 +421,22 @@ public final class ManifestLoader {
       return; // other kinds are not audited
     }
     try {
-      HasMetadata o = READERS.get(type).readValue(node);
+      HasMetadata o = reader(type).readValue(node);
       if (o.getMetadata() == null
           || o.getMetadata().getName() == null
           || o.getMetadata().getName().isBlank()) {
-        errors.add(new InputError(source, index, where + "metadata.name: required"));
+        out.add(new InputError(source, index, where + "metadata.name: required"));
         return;
       }
-      if (o instanceof Service s) {
-        out.services().add(s);
-      } else if (o instanceof ConfigMap cm) {
-        out.configMaps().add(cm);
+      if (o instanceof Service || o instanceof ConfigMap) {
+        out.add(o);
       } else if (!ownedByController(o)) {
-        try {
-          out.workloads().accept(source, index, line, node, o);
-        } catch (IOException e) {
-          throw new SinkException(e);
-        }
+        out.add(new Read(node, o));
       }
     } catch (JsonMappingException e) {
-      errors.add(new InputError(source, index, where + fieldPath(e) + ": " + mappingProblem(e)));
+      out.add(new InputError(source, index, where + fieldPath(e) + ": " + mappingProblem(e)));
     } catch (IOException | IllegalArgumentException e) {
-      errors.add(new InputError(source, index, where + "invalid " + kind + ": " + e.getMessage()));
+      out.add(new InputError(source, index, where + "invalid " + kind + ": " + e.getMessage()));
     }
   }
 
