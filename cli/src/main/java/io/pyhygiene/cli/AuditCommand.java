@@ -20,6 +20,8 @@ import io.pyhygiene.workload.ImageFacts;
 import io.pyhygiene.workload.Observations;
 import io.pyhygiene.workload.WorkloadContext;
 import io.pyhygiene.workload.WorkloadView;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -263,9 +265,33 @@ public final class AuditCommand implements Callable<Integer> {
     this.terminal = terminal;
   }
 
-  /** A workload to audit, where it came from, and what the engine may know around it. */
+  /**
+   * A workload to audit, where it came from, and what the engine may know around it.
+   *
+   * @param kind the workload's kind (read back from the spool before the workload is mapped)
+   */
   private record Target(
-      String source, int document, int line, HasMetadata workload, WorkloadContext context) {}
+      String source,
+      int document,
+      int line,
+      HasMetadata workload,
+      WorkloadContext context,
+      String kind) {
+
+    Target(String source, int document, int line, HasMetadata workload, WorkloadContext context) {
+      this(source, document, line, workload, context, workload.getKind());
+    }
+
+    /** This target with its workload mapped from the JSON the loader spooled. */
+    Target withWorkload(byte[] json) {
+      try {
+        return new Target(
+            source, document, line, ManifestLoader.toWorkload(kind, json), context, kind);
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+  }
 
   @Override
   public Integer call() {
@@ -288,116 +314,325 @@ public final class AuditCommand implements Callable<Integer> {
     Auditor auditor = new Auditor(rules, clock);
     Progress progress = new Progress(err, terminal, System::nanoTime);
 
-    List<Target> targets = new ArrayList<>();
-    List<ManifestLoader.InputError> inputErrors = List.of();
-    List<AuditRun.ReadError> readErrors = List.of();
-    boolean noFiles = false;
-    if (input.cluster) {
-      try (ClusterConnection.Connected connected =
-          ClusterConnection.open(clusterOptions.kubeconfig, clusterOptions.context, environment)) {
-        ClusterScan.Scope scope =
-            new ClusterScan.Scope(
-                clusterOptions.allNamespaces,
-                clusterOptions.namespaces == null || clusterOptions.namespaces.isEmpty()
-                    ? List.of(connected.namespace())
-                    : List.copyOf(new LinkedHashSet<>(clusterOptions.namespaces)));
-        ClusterScan.Result scanned =
-            new ClusterScan(connected.client(), progress, ClusterScan.PAGE_SIZE, 4)
-                .scan(scope, settings.selector());
-        scanned
-            .targets()
-            .forEach(t -> targets.add(new Target("", 0, 0, t.workload(), t.context())));
-        readErrors = scanned.errors();
-        for (String ns : scanned.empty()) {
-          err.println("pyhygiene: namespace " + ns + ": nothing found (does it exist?)");
-        }
-      } catch (ClusterConnection.ConnectionException | ClusterScan.FatalException e) {
-        progress.done();
-        err.println("pyhygiene: " + e.getMessage());
-        err.flush();
-        return 2;
-      }
-      for (String line : new AuditRun(List.of(), List.of(), readErrors, false).readErrorLines()) {
-        err.println("pyhygiene: not read: " + line);
-      }
-      err.flush();
-    } else {
-      ManifestLoader.Result loaded =
-          new ManifestLoader(
-                  stdin,
-                  msg -> {
-                    if (terminal) {
-                      err.println(msg);
-                      err.flush();
-                    }
-                  })
-              .load(input.paths);
-      // Services in the input decide which containers serve; with none, ports are taken as
-      // serving and findings say so.
-      WorkloadContext context =
-          new WorkloadContext(
-              loaded.services().isEmpty() ? Optional.empty() : Optional.of(loaded.services()),
-              loaded.configMaps(),
-              Map.of(),
-              Observations.NONE);
-      for (ManifestLoader.LoadedWorkload w : loaded.workloads()) {
-        targets.add(new Target(w.source(), w.document(), w.line(), w.workload(), context));
-      }
-      inputErrors = loaded.errors();
-      noFiles = loaded.files() == 0 && loaded.errors().isEmpty();
-    }
-
-    Map<String, ImageFacts> facts = Map.of();
     // The policy file's images section turns resolution on too; the flags win where both speak.
     boolean resolve = images.resolve || policy.images().resolve();
+    if (!input.cluster) {
+      return auditFiles(settings, policy, rules, auditor, progress, resolve, out, err);
+    }
+    List<Target> targets = new ArrayList<>();
+    List<AuditRun.ReadError> readErrors;
+    try (ClusterConnection.Connected connected =
+        ClusterConnection.open(clusterOptions.kubeconfig, clusterOptions.context, environment)) {
+      ClusterScan.Scope scope =
+          new ClusterScan.Scope(
+              clusterOptions.allNamespaces,
+              clusterOptions.namespaces == null || clusterOptions.namespaces.isEmpty()
+                  ? List.of(connected.namespace())
+                  : List.copyOf(new LinkedHashSet<>(clusterOptions.namespaces)));
+      ClusterScan.Result scanned =
+          new ClusterScan(connected.client(), progress, ClusterScan.PAGE_SIZE, 4)
+              .scan(scope, settings.selector());
+      scanned.targets().forEach(t -> targets.add(new Target("", 0, 0, t.workload(), t.context())));
+      readErrors = scanned.errors();
+      for (String ns : scanned.empty()) {
+        err.println("pyhygiene: namespace " + ns + ": nothing found (does it exist?)");
+      }
+    } catch (ClusterConnection.ConnectionException | ClusterScan.FatalException e) {
+      progress.done();
+      err.println("pyhygiene: " + e.getMessage());
+      err.flush();
+      return 2;
+    }
+    for (String line : new AuditRun(List.of(), List.of(), readErrors, false).readErrorLines()) {
+      err.println("pyhygiene: not read: " + line);
+    }
+    err.flush();
+
+    Map<String, ImageFacts> facts = Map.of();
     if (resolve) {
-      Platform platform =
-          images.platform != null
-              ? settings.platform()
-              : Platform.parse(policy.images().platform());
-      Set<String> insecure = new LinkedHashSet<>(settings.insecureRegistries());
-      policy.images().insecureRegistries().forEach(h -> insecure.add(h.toLowerCase(Locale.ROOT)));
-      CredentialSource credentials =
-          images.resolve
-              ? settings.credentials()
-              : DockerConfigCredentials.fromEnvironment(environment);
       List<String> references = new ArrayList<>();
       targets.forEach(
           t -> PodTemplates.images(t.workload()).forEach(i -> references.add(i.image())));
-      try (ImageResolution resolution =
-          new ImageResolution(ImageResolution.options(platform, insecure), credentials)) {
-        facts = Map.copyOf(resolution.resolveAll(references, progress));
-      }
-      progress.done();
+      facts = resolveImages(references, settings, policy, progress);
     }
 
     // The engine is pure and the auditor stateless: workloads are audited in parallel, and the
     // report keeps the input's order.
     Map<String, ImageFacts> resolvedFacts = facts;
     List<AuditRun.Audited> audited =
-        targets.parallelStream()
-            .map(
-                t -> {
-                  WorkloadContext context =
-                      resolvedFacts.isEmpty() ? t.context() : t.context().withImages(resolvedFacts);
-                  WorkloadView view = WorkloadView.of(t.workload(), context).orElseThrow();
-                  List<AuditRun.Image> imageFacts =
-                      PodTemplates.images(t.workload()).stream()
-                          .map(
-                              i ->
-                                  new AuditRun.Image(
-                                      i.container(), i.image(), context.image(i.image())))
-                          .toList();
-                  return new AuditRun.Audited(
-                      t.source(), t.document(), t.line(), auditor.audit(view, policy), imageFacts);
-                })
+        targets.parallelStream().map(t -> audit(t, resolvedFacts, auditor, policy)).toList();
+    AuditRun run = new AuditRun(audited, List.of(), readErrors, resolve);
+    return report(run, rules, false, out, err);
+  }
+
+  /** How many workloads are audited together (in parallel). */
+  private static final int BATCH = 512;
+
+  /** A batch is audited early once its workloads' JSON reaches this many bytes. */
+  private static final int BATCH_BYTES = 8 << 20;
+
+  /**
+   * Audits files (and stdin) in memory bounded independently of their size. Documents are read one
+   * at a time; each workload's JSON goes to a spool (a temporary file) and only Services,
+   * ConfigMaps, errors and image references are kept. Without image resolution each workload is
+   * audited as it is read (in parallel batches) with the Services and ConfigMaps read so far, and
+   * its result goes to a second spool the report reads; the workloads read before the last Service
+   * or ConfigMap (a workload may come before its Service) are audited again from the spool with the
+   * whole input's context. With resolution every image must be known first: all workloads are
+   * audited from the spool after it.
+   */
+  private int auditFiles(
+      Settings settings,
+      AuditPolicy policy,
+      List<Rule> rules,
+      Auditor auditor,
+      Progress progress,
+      boolean resolve,
+      PrintWriter out,
+      PrintWriter err) {
+    try (Spool loaded = Spool.create("workloads");
+        AuditSpool early = new AuditSpool()) {
+      FileSink sink = new FileSink(loaded, resolve ? null : early, auditor, policy, progress);
+      ManifestLoader.Summary summary =
+          new ManifestLoader(
+                  stdin,
+                  msg -> {
+                    if (terminal) {
+                      progress.done();
+                      err.println(msg);
+                      err.flush();
+                    }
+                  })
+              .stream(input.paths, sink);
+      sink.flush();
+      loaded.finish();
+      Map<String, ImageFacts> facts =
+          resolve ? resolveImages(sink.references, settings, policy, progress) : Map.of();
+      // Services in the input decide which containers serve; with none, ports are taken as
+      // serving and findings say so.
+      WorkloadContext context =
+          new WorkloadContext(
+              summary.services().isEmpty() ? Optional.empty() : Optional.of(summary.services()),
+              summary.configMaps(),
+              Map.of(),
+              Observations.NONE);
+      boolean noFiles = summary.files() == 0 && summary.errors().isEmpty();
+      long again = resolve ? sink.read : sink.staleBefore;
+      if (again == 0) {
+        progress.done();
+        AuditRun run = new AuditRun(early.finish(facts), summary.errors(), List.of(), resolve);
+        return report(run, rules, noFiles, out, err);
+      }
+      try (AuditSpool audits = new AuditSpool()) {
+        auditSpooled(loaded, again, sink.read, context, facts, auditor, policy, audits, progress);
+        long k = 0;
+        for (AuditRun.Audited a : early.finish(facts)) {
+          if (k++ >= again) {
+            audits.add(a); // audited as read, with the whole input's context already
+          }
+        }
+        progress.done();
+        AuditRun run = new AuditRun(audits.finish(facts), summary.errors(), List.of(), resolve);
+        return report(run, rules, noFiles, out, err);
+      }
+    } catch (IOException | java.io.UncheckedIOException e) {
+      progress.done();
+      err.println("pyhygiene: " + e.getMessage());
+      err.flush();
+      return 2;
+    }
+  }
+
+  /**
+   * Receives the workloads as the loader reads them: spools each one's JSON and, without image
+   * resolution, audits them a batch at a time with the context read so far.
+   */
+  private static final class FileSink implements ManifestLoader.WorkloadSink {
+    private final Spool loaded;
+    private final AuditSpool audits; // null: audit later, from the spool
+    private final Auditor auditor;
+    private final AuditPolicy policy;
+    private final Progress progress;
+    final Set<String> references = new LinkedHashSet<>();
+    private final List<io.fabric8.kubernetes.api.model.Service> services = new ArrayList<>();
+    private final List<io.fabric8.kubernetes.api.model.ConfigMap> configMaps = new ArrayList<>();
+    private WorkloadContext context; // the context read so far, null once it grew
+    private final List<Target> batch = new ArrayList<>();
+    private long batchBytes;
+
+    /** Workloads read. */
+    long read;
+
+    /** Workloads read before the last Service or ConfigMap: audited with part of the context. */
+    long staleBefore;
+
+    FileSink(
+        Spool loaded, AuditSpool audits, Auditor auditor, AuditPolicy policy, Progress progress) {
+      this.loaded = loaded;
+      this.audits = audits;
+      this.auditor = auditor;
+      this.policy = policy;
+      this.progress = progress;
+    }
+
+    @Override
+    public void accept(String source, int document, int line, JsonNode node, HasMetadata workload)
+        throws IOException {
+      DataOutputStream o = loaded.out();
+      Spool.writeString(o, source);
+      o.writeInt(document);
+      o.writeInt(line);
+      String kind = node.path("kind").asText();
+      Spool.writeString(o, kind);
+      byte[] json = io.pyhygiene.json.Json.MAPPER.writeValueAsBytes(node);
+      o.writeInt(json.length);
+      o.write(json);
+      read++;
+      if (audits == null) {
+        PodTemplates.images(workload).forEach(i -> references.add(i.image()));
+        if (read % 100 == 0) {
+          progress.accept("read " + read + " workloads");
+        }
+        return;
+      }
+      if (context == null) {
+        context =
+            new WorkloadContext(
+                services.isEmpty() ? Optional.empty() : Optional.of(services),
+                configMaps,
+                Map.of(),
+                Observations.NONE);
+      }
+      batch.add(new Target(source, document, line, workload, context, kind));
+      batchBytes += json.length;
+      if (batch.size() >= BATCH || batchBytes >= BATCH_BYTES) {
+        flush();
+      }
+    }
+
+    @Override
+    public void context(HasMetadata serviceOrConfigMap) {
+      if (serviceOrConfigMap instanceof io.fabric8.kubernetes.api.model.Service s) {
+        services.add(s);
+      } else if (serviceOrConfigMap instanceof io.fabric8.kubernetes.api.model.ConfigMap cm) {
+        configMaps.add(cm);
+      }
+      context = null;
+      staleBefore = read;
+    }
+
+    /** Audits the workloads read and not yet audited (in parallel), in input order. */
+    void flush() throws IOException {
+      if (batch.isEmpty()) {
+        return;
+      }
+      List<AuditRun.Audited> audited =
+          batch.parallelStream().map(t -> audit(t, Map.of(), auditor, policy)).toList();
+      for (AuditRun.Audited a : audited) {
+        audits.add(a);
+      }
+      batch.clear();
+      batchBytes = 0;
+      progress.accept("audited " + read + " workloads");
+    }
+  }
+
+  /**
+   * Audits the first {@code count} of the {@code total} spooled workloads with {@code context}, a
+   * batch at a time: each batch is mapped and audited in parallel and written in input order.
+   */
+  private static void auditSpooled(
+      Spool loaded,
+      long count,
+      long total,
+      WorkloadContext context,
+      Map<String, ImageFacts> facts,
+      Auditor auditor,
+      AuditPolicy policy,
+      AuditSpool into,
+      Progress progress)
+      throws IOException {
+    try (DataInputStream in = loaded.read()) {
+      List<byte[]> jsons = new ArrayList<>(BATCH);
+      List<Target> batch = new ArrayList<>(BATCH);
+      for (long done = 0; done < count; ) {
+        batch.clear();
+        jsons.clear();
+        long bytes = 0;
+        for (int k = 0; k < BATCH && bytes < BATCH_BYTES && done < count; k++, done++) {
+          String source = Spool.readString(in);
+          int document = in.readInt();
+          int line = in.readInt();
+          String kind = Spool.readString(in);
+          byte[] json = new byte[in.readInt()];
+          in.readFully(json);
+          bytes += json.length;
+          jsons.add(json);
+          batch.add(new Target(source, document, line, null, context, kind));
+        }
+        // The engine is pure and the auditor stateless: workloads are mapped and audited in
+        // parallel, and the report keeps the input's order.
+        List<AuditRun.Audited> audited =
+            java.util.stream.IntStream.range(0, batch.size())
+                .parallel()
+                .mapToObj(
+                    k -> audit(batch.get(k).withWorkload(jsons.get(k)), facts, auditor, policy))
+                .toList();
+        for (AuditRun.Audited a : audited) {
+          into.add(a);
+        }
+        progress.accept("audited " + done + "/" + total + " workloads");
+      }
+    }
+  }
+
+  /** Reads each image's config (the policy's images section fills in what the flags leave). */
+  private Map<String, ImageFacts> resolveImages(
+      java.util.Collection<String> references,
+      Settings settings,
+      AuditPolicy policy,
+      Progress progress) {
+    Platform platform =
+        images.platform != null ? settings.platform() : Platform.parse(policy.images().platform());
+    Set<String> insecure = new LinkedHashSet<>(settings.insecureRegistries());
+    policy.images().insecureRegistries().forEach(h -> insecure.add(h.toLowerCase(Locale.ROOT)));
+    CredentialSource credentials =
+        images.resolve
+            ? settings.credentials()
+            : DockerConfigCredentials.fromEnvironment(environment);
+    Map<String, ImageFacts> facts;
+    try (ImageResolution resolution =
+        new ImageResolution(ImageResolution.options(platform, insecure), credentials)) {
+      facts = Map.copyOf(resolution.resolveAll(references, progress));
+    }
+    progress.done();
+    return facts;
+  }
+
+  private static AuditRun.Audited audit(
+      Target t, Map<String, ImageFacts> facts, Auditor auditor, AuditPolicy policy) {
+    WorkloadContext context = facts.isEmpty() ? t.context() : t.context().withImages(facts);
+    WorkloadView view = WorkloadView.of(t.workload(), context).orElseThrow();
+    List<AuditRun.Image> imageFacts =
+        PodTemplates.images(t.workload()).stream()
+            .map(i -> new AuditRun.Image(i.container(), i.image(), context.image(i.image())))
             .toList();
-    AuditRun run = new AuditRun(audited, inputErrors, readErrors, resolve);
-    switch (output.format) {
-      case json -> out.print(JsonReport.render(run));
-      case sarif -> out.print(SarifReport.render(run, rules, Versions.current()));
-      case table -> out.print(TableReport.render(run));
-      default -> out.print(new TextReport(useColour()).render(run));
+    return new AuditRun.Audited(
+        t.source(), t.document(), t.line(), auditor.audit(view, policy), imageFacts);
+  }
+
+  /** Writes the report and says how the run ends (the exit code). */
+  private int report(
+      AuditRun run, List<Rule> rules, boolean noFiles, PrintWriter out, PrintWriter err) {
+    try {
+      switch (output.format) {
+        case json -> JsonReport.render(run, out);
+        case sarif -> SarifReport.render(run, rules, Versions.current(), out);
+        case table -> TableReport.render(run, out);
+        default -> new TextReport(useColour()).render(run, out);
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
     out.flush();
     if (noFiles) {

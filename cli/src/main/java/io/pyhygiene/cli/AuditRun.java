@@ -11,25 +11,100 @@ import java.util.Optional;
  * The outcome of {@code pyhygiene audit}: each audited workload with where it came from, and what
  * could not be read (documents of the input files, or namespaces and kinds of the cluster).
  *
- * @param workloads the audited workloads, in input (or listing) order
+ * @param workloads the audited workloads, in input (or listing) order: held in memory, or read back
+ *     from a spool for a large input
  * @param errors documents or paths that could not be read
  * @param readErrors what a cluster scan could not list
  * @param imagesRequested whether {@code --resolve-images} was on (reports then show digests)
  */
 public record AuditRun(
-    List<Audited> workloads,
+    Audits workloads,
     List<ManifestLoader.InputError> errors,
     List<ReadError> readErrors,
     boolean imagesRequested) {
 
   public AuditRun {
-    workloads = List.copyOf(workloads);
     errors = List.copyOf(errors);
     readErrors = List.copyOf(readErrors);
   }
 
+  public AuditRun(
+      List<Audited> workloads,
+      List<ManifestLoader.InputError> errors,
+      List<ReadError> readErrors,
+      boolean imagesRequested) {
+    this(Audits.of(workloads), errors, readErrors, imagesRequested);
+  }
+
   public AuditRun(List<Audited> workloads, List<ManifestLoader.InputError> errors) {
     this(workloads, errors, List.of(), false);
+  }
+
+  /**
+   * The audited workloads, iterable as often as a report needs (a table measures its columns
+   * first), with the counts a summary needs kept as they were added: a report never has to hold
+   * them all.
+   */
+  public abstract static class Audits implements Iterable<Audited> {
+    private final Tally tally;
+
+    protected Audits(Tally tally) {
+      this.tally = tally;
+    }
+
+    /** Workloads held in memory. */
+    public static Audits of(List<Audited> workloads) {
+      List<Audited> copy = List.copyOf(workloads);
+      Tally tally = new Tally();
+      copy.forEach(tally::add);
+      return new Audits(tally) {
+        @Override
+        public java.util.Iterator<Audited> iterator() {
+          return copy.iterator();
+        }
+      };
+    }
+
+    public long size() {
+      return tally.size;
+    }
+
+    public boolean isEmpty() {
+      return tally.size == 0;
+    }
+
+    long count(Verdict verdict) {
+      return tally.verdicts[verdict.ordinal()];
+    }
+
+    long python() {
+      return tally.python;
+    }
+
+    boolean anyAtLeast(Severity threshold) {
+      return tally.severities.stream().anyMatch(s -> s.atLeast(threshold));
+    }
+  }
+
+  /** What a summary needs of the workloads, counted as they are added. */
+  public static final class Tally {
+    private long size;
+    private long python;
+    private final long[] verdicts = new long[Verdict.values().length];
+    private final java.util.EnumSet<Severity> severities = java.util.EnumSet.noneOf(Severity.class);
+
+    public long size() {
+      return size;
+    }
+
+    public void add(Audited w) {
+      size++;
+      verdicts[w.audit().verdict().ordinal()]++;
+      if (w.audit().python()) {
+        python++;
+      }
+      w.audit().findings().forEach(f -> severities.add(f.severity()));
+    }
   }
 
   /**
@@ -124,11 +199,11 @@ public record AuditRun(
   }
 
   public long count(Verdict verdict) {
-    return workloads.stream().filter(w -> w.audit().verdict() == verdict).count();
+    return workloads.count(verdict);
   }
 
   public long python() {
-    return workloads.stream().filter(w -> w.audit().python()).count();
+    return workloads.python();
   }
 
   /** Whether something could not be read (exit code 2). */
@@ -138,10 +213,7 @@ public record AuditRun(
 
   /** Whether any finding is at or above the threshold ({@code null} threshold: never). */
   public boolean anyAtLeast(Severity threshold) {
-    return threshold != null
-        && workloads.stream()
-            .flatMap(w -> w.audit().findings().stream())
-            .anyMatch(f -> f.severity().atLeast(threshold));
+    return threshold != null && workloads.anyAtLeast(threshold);
   }
 
   /** Namespace as kubectl would apply it with the default context. */

@@ -1,5 +1,6 @@
 package io.pyhygiene.cli;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -21,18 +22,30 @@ public final class JsonReport {
   private JsonReport() {}
 
   public static String render(AuditRun run) {
-    ObjectNode root = MAPPER.createObjectNode();
-    root.put("version", "1");
-    ObjectNode summary = root.putObject("summary");
+    return Rendered.text(out -> render(run, out));
+  }
+
+  /**
+   * Writes the report as it goes: one workload at a time, as {@link #render(AuditRun)} would lay it
+   * out, so a large run's report is never held whole.
+   */
+  public static void render(AuditRun run, java.io.Writer out) throws java.io.IOException {
+    JsonGenerator g = io.pyhygiene.json.Json.PRETTY.createGenerator(out);
+    g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    g.writeStartObject();
+    g.writeStringField("version", "1");
+    ObjectNode summary = MAPPER.createObjectNode();
     summary.put("workloads", run.workloads().size());
     summary.put("python", run.python());
     summary.put("pass", run.count(Verdict.PASS));
     summary.put("warn", run.count(Verdict.WARN));
     summary.put("fail", run.count(Verdict.FAIL));
-    ArrayNode workloads = root.putArray("workloads");
+    g.writeFieldName("summary");
+    g.writeTree(summary);
+    g.writeArrayFieldStart("workloads");
     for (AuditRun.Audited w : run.workloads()) {
       WorkloadAudit a = w.audit();
-      ObjectNode n = workloads.addObject();
+      ObjectNode n = MAPPER.createObjectNode();
       n.put(
           "apiVersion",
           io.pyhygiene.workload.WorkloadKind.of(a.kind())
@@ -76,8 +89,10 @@ public final class JsonReport {
               fn, "digest", w.image(f.container()).flatMap(AuditRun.Image::digest).orElse(null));
         }
       }
+      g.writeTree(n);
     }
-    ArrayNode errors = root.putArray("errors");
+    g.writeEndArray();
+    ArrayNode errors = MAPPER.createArrayNode();
     for (ManifestLoader.InputError e : run.errors()) {
       ObjectNode en = errors.addObject();
       en.put("source", e.source());
@@ -94,11 +109,11 @@ public final class JsonReport {
       en.put("status", e.status());
       en.put("message", e.message());
     }
-    try {
-      return io.pyhygiene.json.Json.PRETTY.writeValueAsString(root) + "\n";
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    g.writeFieldName("errors");
+    g.writeTree(errors);
+    g.writeEndObject();
+    g.close();
+    out.write("\n");
   }
 
   private static void putNullable(ObjectNode node, String field, String value) {

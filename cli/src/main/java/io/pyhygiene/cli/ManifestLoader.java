@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -19,6 +20,8 @@ import io.pyhygiene.json.Json;
 import io.pyhygiene.workload.Ownership;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -76,11 +79,11 @@ public final class ManifestLoader {
       List<InputError> errors,
       int files) {}
 
-  /** What parsing collects, in input order. */
+  /** What parsing collects, in input order; workloads go to the sink. */
   private record Collected(
-      List<LoadedWorkload> workloads, List<Service> services, List<ConfigMap> configMaps) {
-    Collected() {
-      this(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+      WorkloadSink workloads, List<Service> services, List<ConfigMap> configMaps) {
+    Collected(WorkloadSink sink) {
+      this(sink, new ArrayList<>(), new ArrayList<>());
     }
   }
 
@@ -106,11 +109,40 @@ public final class ManifestLoader {
           "ConfigMap",
           ConfigMap.class);
 
+  /**
+   * A reader for each kind, built when the kind is first met (building one builds the kind's
+   * deserializers: nine of them up front would cost a second of CPU). Readers are immutable and
+   * thread-safe.
+   */
+  private static final Map<Class<? extends HasMetadata>, ObjectReader> READERS =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static ObjectReader reader(Class<? extends HasMetadata> type) {
+    return READERS.computeIfAbsent(
+        type,
+        t -> Json.MAPPER.readerFor(t).without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES));
+  }
+
+  /** How many documents are parsed together (in parallel) before they are handed on in order. */
+  private static final int PARSE_BATCH = 64;
+
+  /** A batch is handed on early once its documents hold this many characters. */
+  private static final int PARSE_BATCH_CHARS = 4 << 20;
+
   private static final ObjectMapper YAML = Json.YAML;
   private static final ObjectMapper JSON = Json.MAPPER;
 
-  /** Maps a parsed tree onto the fabric8 model; unknown fields are kept, never fatal. */
-  private static final ObjectMapper MODEL = Json.MAPPER;
+  /**
+   * Maps a workload's JSON (a node {@link WorkloadSink} was given, written as JSON) onto the
+   * fabric8 model again, as the loader did.
+   */
+  public static HasMetadata toWorkload(String kind, byte[] json) throws IOException {
+    Class<? extends HasMetadata> type = KINDS.get(kind);
+    if (type == null) {
+      throw new IOException("not an audited kind: " + kind);
+    }
+    return reader(type).readValue(json);
+  }
 
   private final InputStream stdin;
   private final Consumer<String> progress;
@@ -121,7 +153,55 @@ public final class ManifestLoader {
   }
 
   public Result load(List<String> paths) {
-    Collected collected = new Collected();
+    List<LoadedWorkload> workloads = new ArrayList<>();
+    Summary summary =
+        stream(
+            paths,
+            (source, document, line, node, workload) ->
+                workloads.add(new LoadedWorkload(source, document, line, workload)));
+    return new Result(
+        List.copyOf(workloads),
+        summary.services(),
+        summary.configMaps(),
+        summary.errors(),
+        summary.files());
+  }
+
+  /**
+   * Receives each workload to audit as it is read, in input order.
+   *
+   * <p>{@code node} is the document (or {@code kind: List} item) the workload was mapped from:
+   * mapping it again with {@link #toWorkload} gives an equal object.
+   */
+  @FunctionalInterface
+  public interface WorkloadSink {
+    void accept(String source, int document, int line, JsonNode node, HasMetadata workload)
+        throws IOException;
+
+    /** A Service or ConfigMap was read (it is in the summary too); workloads may follow. */
+    default void context(HasMetadata serviceOrConfigMap) {}
+  }
+
+  /**
+   * What {@link #stream} keeps: everything but the workloads.
+   *
+   * @param services every Service in the input
+   * @param configMaps every ConfigMap in the input
+   * @param errors what could not be read, in input order
+   * @param files how many files were read
+   */
+  public record Summary(
+      List<Service> services, List<ConfigMap> configMaps, List<InputError> errors, int files) {}
+
+  /**
+   * Reads the inputs one document at a time, handing each workload to {@code sink} as soon as it is
+   * read and keeping only Services, ConfigMaps and errors: memory does not grow with the number of
+   * workloads (stdin is never read whole).
+   *
+   * @throws UncheckedIOException when the sink fails (it is not an input error)
+   */
+  public Summary stream(List<String> paths, WorkloadSink sink) {
+    Collected collected = new Collected(sink);
     List<InputError> errors = new ArrayList<>();
     List<Source> sources = new ArrayList<>();
     for (String p : paths) {
@@ -129,26 +209,67 @@ public final class ManifestLoader {
     }
     int done = 0;
     for (Source s : sources) {
-      try {
-        String text =
-            s.stdin()
-                ? new String(stdin.readAllBytes(), StandardCharsets.UTF_8)
-                : Files.readString(s.path(), StandardCharsets.UTF_8);
-        parseText(s.name(), text, s.json(), collected, errors);
-      } catch (IOException | UncheckedIOException e) {
-        errors.add(new InputError(s.name(), 0, "cannot read: " + e.getMessage()));
-      }
+      readSource(s, collected, errors);
       done++;
       if (sources.size() >= 200 && done % 200 == 0) {
         progress.accept("read " + done + "/" + sources.size() + " files");
       }
     }
-    return new Result(
-        List.copyOf(collected.workloads()),
+    return new Summary(
         List.copyOf(collected.services()),
         List.copyOf(collected.configMaps()),
         List.copyOf(errors),
         sources.size());
+  }
+
+  /** Thrown through the parser when the sink fails, so it is not taken for an input error. */
+  private static final class SinkException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    SinkException(IOException cause) {
+      super(cause);
+    }
+  }
+
+  private void readSource(Source s, Collected collected, List<InputError> errors) {
+    try {
+      if (s.json()) {
+        Document whole = new Document(Files.readString(s.path(), StandardCharsets.UTF_8), 0, 1);
+        apply(parseDocument(s.name(), 1, whole, true), collected, errors);
+        return;
+      }
+      if (s.stdin()) {
+        // Malformed UTF-8 on stdin becomes U+FFFD (as new String(bytes, UTF_8) would make it).
+        parseYaml(
+            s.name(), new InputStreamReader(stdin, StandardCharsets.UTF_8), collected, errors);
+        return;
+      }
+      // A file that is not UTF-8 fails whole, before any of its documents is audited.
+      checkUtf8(s.path());
+      try (Reader r = Files.newBufferedReader(s.path(), StandardCharsets.UTF_8)) {
+        parseYaml(s.name(), r, collected, errors);
+      }
+    } catch (SinkException e) {
+      throw new UncheckedIOException((IOException) e.getCause());
+    } catch (IOException | UncheckedIOException e) {
+      errors.add(new InputError(s.name(), 0, "cannot read: " + e.getMessage()));
+    }
+  }
+
+  /** Decodes the whole file strictly, keeping nothing: throws what Files.readString would. */
+  private static void checkUtf8(Path path) throws IOException {
+    java.nio.charset.CharsetDecoder decoder =
+        StandardCharsets.UTF_8
+            .newDecoder()
+            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+    try (InputStream in = Files.newInputStream(path);
+        Reader r = new InputStreamReader(in, decoder)) {
+      char[] buf = new char[1 << 16];
+      while (r.read(buf) >= 0) {
+        // decoding is the check
+      }
+    }
   }
 
   private record Source(String name, Path path, boolean stdin, boolean json) {}
@@ -184,55 +305,113 @@ public final class ManifestLoader {
     return p.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json");
   }
 
-  /** Parses one source's text into workloads, Services, ConfigMaps and errors. */
-  private static void parseText(
-      String source, String text, boolean json, Collected out, List<InputError> errors) {
-    List<Document> docs = json ? List.of(new Document(text, 0, 1)) : splitDocuments(text);
-    for (int i = 0; i < docs.size(); i++) {
-      Document doc = docs.get(i);
-      int index = i + 1;
-      JsonNode node;
-      try {
-        node = (json ? JSON : YAML).readTree(doc.text());
-      } catch (JsonProcessingException e) {
-        errors.add(
-            new InputError(
-                source,
-                index,
-                "not valid " + (json ? "JSON" : "YAML") + ": " + describe(e, doc.offset())));
-        continue;
-      }
-      if (node == null || node.isMissingNode() || node.isNull()) {
-        continue; // an empty document
-      }
-      if (!node.isObject()) {
-        errors.add(
-            new InputError(
-                source,
-                index,
-                "expected a Kubernetes object (a mapping), found "
-                    + node.getNodeType().name().toLowerCase(Locale.ROOT)));
-        continue;
-      }
-      collect(source, index, doc.startLine(), node, "", out, errors);
+  /**
+   * Parses a YAML stream as it is read: documents are parsed a batch at a time, in parallel (the
+   * mappers are thread-safe and parsing is pure), and handed on in input order.
+   */
+  private static void parseYaml(String source, Reader text, Collected out, List<InputError> errors)
+      throws IOException {
+    List<Document> batch = new ArrayList<>(PARSE_BATCH);
+    int[] parsed = {0}; // documents handed on
+    int[] chars = {0};
+    Runnable flush =
+        () -> {
+          int first = parsed[0] + 1;
+          List<Document> docs = List.copyOf(batch);
+          batch.clear();
+          chars[0] = 0;
+          parsed[0] += docs.size();
+          java.util.stream.IntStream.range(0, docs.size())
+              .parallel()
+              .mapToObj(k -> parseDocument(source, first + k, docs.get(k), false))
+              .toList()
+              .forEach(p -> apply(p, out, errors));
+        };
+    splitDocuments(
+        text,
+        doc -> {
+          batch.add(doc);
+          chars[0] += doc.text().length();
+          if (batch.size() >= PARSE_BATCH || chars[0] >= PARSE_BATCH_CHARS) {
+            flush.run();
+          }
+        });
+    if (!batch.isEmpty()) {
+      flush.run();
     }
   }
 
+  /**
+   * What one document holds, in order: each is an {@link InputError}, a Service, a ConfigMap or a
+   * {@link Read} workload.
+   */
+  private record Parsed(String source, int index, int line, List<Object> items) {}
+
+  /** A workload as read, with the node it was mapped from. */
+  private record Read(JsonNode node, HasMetadata workload) {}
+
+  /** Hands what a document holds on, in order: errors, Services, ConfigMaps, workloads. */
+  private static void apply(Parsed p, Collected out, List<InputError> errors) {
+    for (Object item : p.items()) {
+      if (item instanceof InputError e) {
+        errors.add(e);
+      } else if (item instanceof Service s) {
+        out.services().add(s);
+        out.workloads().context(s);
+      } else if (item instanceof ConfigMap cm) {
+        out.configMaps().add(cm);
+        out.workloads().context(cm);
+      } else if (item instanceof Read r) {
+        try {
+          out.workloads().accept(p.source(), p.index(), p.line(), r.node(), r.workload());
+        } catch (IOException e) {
+          throw new SinkException(e);
+        }
+      }
+    }
+  }
+
+  /** Parses one document (pure: what it holds is returned, to be handed on in order). */
+  private static Parsed parseDocument(String source, int index, Document doc, boolean json) {
+    List<Object> errors = new ArrayList<>(1);
+    Parsed parsed = new Parsed(source, index, doc.startLine(), errors);
+    JsonNode node;
+    try {
+      node = (json ? JSON : YAML).readTree(doc.text());
+    } catch (JsonProcessingException e) {
+      errors.add(
+          new InputError(
+              source,
+              index,
+              "not valid " + (json ? "JSON" : "YAML") + ": " + describe(e, doc.offset())));
+      return parsed;
+    }
+    if (node == null || node.isMissingNode() || node.isNull()) {
+      return parsed; // an empty document
+    }
+    if (!node.isObject()) {
+      errors.add(
+          new InputError(
+              source,
+              index,
+              "expected a Kubernetes object (a mapping), found "
+                  + node.getNodeType().name().toLowerCase(Locale.ROOT)));
+      return parsed;
+    }
+    collect(source, index, node, "", errors);
+    return parsed;
+  }
+
+  /** Adds what {@code node} holds to {@code out}: a {@code kind: List}'s items in order. */
   private static void collect(
-      String source,
-      int index,
-      int line,
-      JsonNode node,
-      String where,
-      Collected out,
-      List<InputError> errors) {
+      String source, int index, JsonNode node, String where, List<Object> out) {
     String kind = node.path("kind").asText("");
     if (kind.equals("List") || (kind.endsWith("List") && node.path("items").isArray())) {
       JsonNode items = node.path("items");
       for (int k = 0; k < items.size(); k++) {
         JsonNode item = items.get(k);
         if (item != null && item.isObject()) {
-          collect(source, index, line, item, where + "items[" + k + "].", out, errors);
+          collect(source, index, item, where + "items[" + k + "].", out);
         }
       }
       return;
@@ -242,28 +421,22 @@ public final class ManifestLoader {
       return; // other kinds are not audited
     }
     try {
-      HasMetadata o =
-          MODEL
-              .readerFor(type)
-              .without(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-              .readValue(node);
+      HasMetadata o = reader(type).readValue(node);
       if (o.getMetadata() == null
           || o.getMetadata().getName() == null
           || o.getMetadata().getName().isBlank()) {
-        errors.add(new InputError(source, index, where + "metadata.name: required"));
+        out.add(new InputError(source, index, where + "metadata.name: required"));
         return;
       }
-      if (o instanceof Service s) {
-        out.services().add(s);
-      } else if (o instanceof ConfigMap cm) {
-        out.configMaps().add(cm);
+      if (o instanceof Service || o instanceof ConfigMap) {
+        out.add(o);
       } else if (!ownedByController(o)) {
-        out.workloads().add(new LoadedWorkload(source, index, line, o));
+        out.add(new Read(node, o));
       }
     } catch (JsonMappingException e) {
-      errors.add(new InputError(source, index, where + fieldPath(e) + ": " + mappingProblem(e)));
+      out.add(new InputError(source, index, where + fieldPath(e) + ": " + mappingProblem(e)));
     } catch (IOException | IllegalArgumentException e) {
-      errors.add(new InputError(source, index, where + "invalid " + kind + ": " + e.getMessage()));
+      out.add(new InputError(source, index, where + "invalid " + kind + ": " + e.getMessage()));
     }
   }
 
@@ -370,42 +543,112 @@ public final class ManifestLoader {
   /** Splits a YAML stream at {@code ---} document markers (and {@code ...} ends). */
   static List<Document> splitDocuments(String text) {
     List<Document> docs = new ArrayList<>();
-    String[] lines = text.split("\r?\n", -1);
+    try {
+      splitDocuments(new java.io.StringReader(text), docs::add);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // a StringReader does not fail
+    }
+    return docs;
+  }
+
+  /**
+   * Splits a YAML stream at {@code ---} document markers (and {@code ...} ends) as it is read,
+   * handing each document on before the next is read: only one document is held at a time. Lines
+   * end at {@code \n} (a {@code \r} before it is dropped).
+   */
+  static void splitDocuments(Reader text, Consumer<Document> docs) throws IOException {
+    LineReader lines = new LineReader(text);
     StringBuilder current = new StringBuilder();
     int offset = 0;
     int contentLine = -1;
     boolean sawMarker = false;
-    for (int i = 0; i < lines.length; i++) {
-      String line = lines[i];
+    boolean blank = true; // current holds only whitespace
+    int i = -1;
+    for (String line = lines.next(); line != null; line = lines.next()) {
+      i++;
       boolean marker =
           line.startsWith("---") && (line.length() == 3 || Character.isWhitespace(line.charAt(3)));
       if (marker || line.equals("...")) {
-        if (!current.toString().isBlank() || sawMarker) {
-          docs.add(
+        if (!blank || sawMarker) {
+          docs.accept(
               new Document(current.toString(), offset, contentLine < 0 ? offset + 1 : contentLine));
         }
         sawMarker = marker;
-        current = new StringBuilder();
+        current.setLength(0);
+        blank = true;
         offset = i + 1;
         contentLine = -1;
         if (marker && !line.substring(3).isBlank()) {
           current.append(line.substring(3)).append('\n'); // "--- {kind: ...}"
+          blank = false;
           offset = i;
           contentLine = i + 1;
+        }
+        if (current.capacity() > 1 << 20) {
+          current = new StringBuilder(); // do not keep a huge document's buffer
         }
         continue;
       }
       current.append(line).append('\n');
+      blank = blank && line.isBlank();
       String t = line.trim();
       if (contentLine < 0 && !t.isEmpty() && !t.startsWith("#")) {
         contentLine = i + 1;
       }
     }
-    if (!current.toString().isBlank()) {
-      docs.add(
+    if (!blank) {
+      docs.accept(
           new Document(current.toString(), offset, contentLine < 0 ? offset + 1 : contentLine));
     }
-    return docs;
+  }
+
+  /**
+   * The lines of a stream as {@code text.split("\r?\n", -1)} gives them: the text after the last
+   * {@code \n} is a line too, empty when the text ends with one.
+   */
+  private static final class LineReader {
+    private final Reader in;
+    private final char[] buf = new char[1 << 16];
+    private int pos;
+    private int len;
+    private boolean eof;
+    private final StringBuilder line = new StringBuilder();
+
+    LineReader(Reader in) {
+      this.in = in;
+    }
+
+    /** The next line, or null after the last. */
+    String next() throws IOException {
+      if (eof) {
+        return null;
+      }
+      line.setLength(0);
+      while (true) {
+        if (pos == len) {
+          len = in.read(buf, 0, buf.length);
+          pos = 0;
+          if (len < 0) {
+            eof = true;
+            len = 0;
+            return line.toString();
+          }
+        }
+        int start = pos;
+        while (pos < len && buf[pos] != '\n') {
+          pos++;
+        }
+        line.append(buf, start, pos - start);
+        if (pos < len) {
+          pos++; // the \n
+          int n = line.length();
+          if (n > 0 && line.charAt(n - 1) == '\r') {
+            line.setLength(n - 1);
+          }
+          return line.toString();
+        }
+      }
+    }
   }
 
   /** Reads a single YAML or JSON object from a file (for {@code --policy}). */

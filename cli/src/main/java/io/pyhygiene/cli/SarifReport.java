@@ -1,5 +1,6 @@
 package io.pyhygiene.cli;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -28,11 +29,24 @@ public final class SarifReport {
   private SarifReport() {}
 
   public static String render(AuditRun run, List<Rule> rules, String version) {
-    ObjectNode root = MAPPER.createObjectNode();
-    root.put("$schema", SCHEMA);
-    root.put("version", "2.1.0");
-    ObjectNode sarifRun = root.putArray("runs").addObject();
-    ObjectNode driver = sarifRun.putObject("tool").putObject("driver");
+    return Rendered.text(out -> render(run, rules, version, out));
+  }
+
+  /**
+   * Writes the report as it goes, one workload's results at a time, as {@link #render(AuditRun,
+   * List, String)} would lay it out.
+   */
+  public static void render(AuditRun run, List<Rule> rules, String version, java.io.Writer out)
+      throws java.io.IOException {
+    JsonGenerator g = io.pyhygiene.json.Json.PRETTY.createGenerator(out);
+    g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    g.writeStartObject();
+    g.writeStringField("$schema", SCHEMA);
+    g.writeStringField("version", "2.1.0");
+    g.writeArrayFieldStart("runs");
+    g.writeStartObject();
+    ObjectNode tool = MAPPER.createObjectNode();
+    ObjectNode driver = tool.putObject("driver");
     driver.put("name", "pyhygiene");
     driver.put("version", version);
     ArrayNode descriptors = driver.putArray("rules");
@@ -53,11 +67,13 @@ public final class SarifReport {
       props.putArray("tags").add(i.category().label()).add("python");
       props.put("autoFixable", r.autoFixable());
     }
-    ArrayNode results = sarifRun.putArray("results");
+    g.writeFieldName("tool");
+    g.writeTree(tool);
+    g.writeArrayFieldStart("results");
     for (AuditRun.Audited w : run.workloads()) {
       WorkloadAudit a = w.audit();
       for (Finding f : a.findings()) {
-        ObjectNode r = results.addObject();
+        ObjectNode r = MAPPER.createObjectNode();
         r.put("ruleId", f.rule());
         Integer ruleIndex = index.get(f.rule());
         if (ruleIndex != null) {
@@ -104,9 +120,12 @@ public final class SarifReport {
             .put(
                 "pyhygiene/v1",
                 f.rule() + ":" + AuditRun.namespaceOf(a) + "/" + a.name() + ":" + f.container());
+        g.writeTree(r);
       }
     }
-    ObjectNode invocation = sarifRun.putArray("invocations").addObject();
+    g.writeEndArray();
+    ArrayNode invocations = MAPPER.createArrayNode();
+    ObjectNode invocation = invocations.addObject();
     invocation.put("executionSuccessful", !run.incomplete());
     ArrayNode notifications = invocation.putArray("toolExecutionNotifications");
     for (ManifestLoader.InputError e : run.errors()) {
@@ -124,11 +143,13 @@ public final class SarifReport {
       n.put("level", "error");
       n.putObject("message").put("text", e.describe());
     }
-    try {
-      return io.pyhygiene.json.Json.PRETTY.writeValueAsString(root) + "\n";
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    g.writeFieldName("invocations");
+    g.writeTree(invocations);
+    g.writeEndObject();
+    g.writeEndArray();
+    g.writeEndObject();
+    g.close();
+    out.write("\n");
   }
 
   static String level(Severity s) {

@@ -12,13 +12,17 @@ public final class TableReport {
   private TableReport() {}
 
   public static String render(AuditRun run) {
+    return Rendered.text(out -> render(run, out));
+  }
+
+  /** Writes the table as it goes: the workloads are read twice (widths, then rows). */
+  public static void render(AuditRun run, Appendable out) throws java.io.IOException {
     int width = "WORKLOAD".length();
     int kindWidth = "KIND".length();
     for (AuditRun.Audited w : run.workloads()) {
       width = Math.max(width, name(w.audit()).length());
       kindWidth = Math.max(kindWidth, w.audit().kind().length());
     }
-    StringBuilder out = new StringBuilder();
     String format = "%-8s %-" + kindWidth + "s %-" + width + "s %6s %8s %5s  %s%n";
     out.append(
         String.format(
@@ -51,7 +55,6 @@ public final class TableReport {
     for (String line : run.readErrorLines()) {
       out.append("not read: ").append(line).append('\n');
     }
-    return out.toString();
   }
 
   private static String name(WorkloadAudit a) {

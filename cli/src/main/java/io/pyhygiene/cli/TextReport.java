@@ -38,8 +38,13 @@ public final class TextReport {
   }
 
   public String render(AuditRun run) {
-    StringBuilder out = new StringBuilder();
+    return Rendered.text(out -> render(run, out));
+  }
+
+  /** Writes the report as it goes, one workload at a time. */
+  public void render(AuditRun run, Appendable sink) throws java.io.IOException {
     for (AuditRun.Audited w : run.workloads()) {
+      StringBuilder out = new StringBuilder();
       WorkloadAudit a = w.audit();
       out.append(verdict(a.verdict()))
           .append("  ")
@@ -76,7 +81,9 @@ public final class TextReport {
             .append('\n');
         out.append("          ").append(paint("2", "fix: " + f.fix())).append('\n');
       }
+      sink.append(out);
     }
+    StringBuilder out = new StringBuilder();
     if (!run.errors().isEmpty()) {
       out.append('\n').append(paint("1;31", "input errors:")).append('\n');
       for (ManifestLoader.InputError e : run.errors()) {
@@ -127,6 +134,6 @@ public final class TextReport {
           .append(" not fully read");
     }
     out.append('\n');
-    return out.toString();
+    sink.append(out);
   }
 }
