@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -47,6 +48,7 @@ class WebhookFaultIT {
   @RegisterExtension final Reliability report = new Reliability();
 
   @Test
+  @Tag("fault-subset") // about 17 s on 2 cores: the subset's cluster case
   @Timeout(120)
   @DisplayName(
       "webhook unreachable or slow: a Deployment is admitted within the configured timeout (fail open)")
