@@ -224,10 +224,63 @@ public final class PolicyResolver {
     return new Result(policy, List.copyOf(errors));
   }
 
+  /**
+   * A label value: empty, or at most 63 alphanumerics, '-', '_', '.', alphanumeric at both ends.
+   */
+  private static final java.util.regex.Pattern LABEL_VALUE =
+      java.util.regex.Pattern.compile("(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?");
+
+  /** A label key: an optional DNS subdomain prefix and '/', then a name like a label value. */
+  private static final java.util.regex.Pattern LABEL_KEY =
+      java.util.regex.Pattern.compile(
+          "([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+              + "[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?");
+
+  /** A label key or value the API server would reject, said without echoing it (it may be huge). */
+  private static void labelErrors(
+      String key, List<String> values, String where, List<String> errors) {
+    if (key != null
+        && !key.isBlank()
+        && (key.length() > 317
+            || !LABEL_KEY.matcher(key).matches()
+            || (key.contains("/") && key.indexOf('/') > 253))) {
+      errors.add(
+          where
+              + ": a key of "
+              + key.length()
+              + " characters is not a valid label key (an optional DNS prefix and '/', then at"
+              + " most 63 alphanumerics, '-', '_' or '.')");
+    }
+    if (values == null) {
+      return;
+    }
+    for (String v : values) {
+      if (v != null && !LABEL_VALUE.matcher(v).matches()) {
+        errors.add(
+            where
+                + ": a value of "
+                + v.length()
+                + " characters is not a valid label value (at most 63 alphanumerics, '-', '_' or"
+                + " '.', beginning and ending with an alphanumeric)");
+      }
+    }
+  }
+
   /** What the API server would reject in a label selector (the CRD schema cannot say it). */
   private static void selectorErrors(
       io.fabric8.kubernetes.api.model.LabelSelector selector, String field, List<String> errors) {
-    if (selector == null || selector.getMatchExpressions() == null) {
+    if (selector == null) {
+      return;
+    }
+    if (selector.getMatchLabels() != null) {
+      selector
+          .getMatchLabels()
+          .forEach(
+              (k, v) ->
+                  labelErrors(
+                      k, java.util.Collections.singletonList(v), field + ".matchLabels", errors));
+    }
+    if (selector.getMatchExpressions() == null) {
       return;
     }
     for (int i = 0; i < selector.getMatchExpressions().size(); i++) {
@@ -241,6 +294,7 @@ public final class PolicyResolver {
       if (r.getKey() == null || r.getKey().isBlank()) {
         errors.add(where + ".key: required");
       }
+      labelErrors(r.getKey(), r.getValues(), where, errors);
       switch (op) {
         case "In", "NotIn" -> {
           if (!hasValues) {

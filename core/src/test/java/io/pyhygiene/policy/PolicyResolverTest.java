@@ -97,6 +97,31 @@ class PolicyResolverTest {
   }
 
   @Test
+  void labelKeysAndValuesTheApiServerWouldRejectMakeThePolicyInvalidWithoutEchoingThem()
+      throws Exception {
+    String huge = "v".repeat(70_000);
+    PolicyResolver.Result r =
+        resolve(
+            """
+        selector: {matchLabels: {app: %s, "example.com/tier": web, ok: ""}}
+        namespaceSelector: {matchExpressions: [{key: "bad key", operator: In, values: ["-x"]}]}
+        """
+                .formatted(huge));
+    assertThat(r.valid()).isFalse();
+    assertThat(r.errors())
+        .containsExactlyInAnyOrder(
+            "spec.namespaceSelector.matchExpressions[0]: a key of 7 characters is not a valid label"
+                + " key (an optional DNS prefix and '/', then at most 63 alphanumerics, '-', '_'"
+                + " or '.')",
+            "spec.namespaceSelector.matchExpressions[0]: a value of 2 characters is not a valid"
+                + " label value (at most 63 alphanumerics, '-', '_' or '.', beginning and ending"
+                + " with an alphanumeric)",
+            "spec.selector.matchLabels: a value of 70000 characters is not a valid label value (at"
+                + " most 63 alphanumerics, '-', '_' or '.', beginning and ending with an"
+                + " alphanumeric)");
+  }
+
+  @Test
   void kindsAndImageResolutionAreRead() throws Exception {
     AuditPolicy p =
         resolve(

@@ -128,6 +128,20 @@ final class Cluster {
         .build();
   }
 
+  /**
+   * Creates {@code count} {@link #pythonDeployment}s named {@code prefix-0}, {@code prefix-1}, ...
+   */
+  static void createDeployments(KubernetesClient client, String ns, String prefix, int count) {
+    for (int i = 0; i < count; i++) {
+      client
+          .apps()
+          .deployments()
+          .inNamespace(ns)
+          .resource(pythonDeployment(ns, prefix + "-" + i))
+          .create();
+    }
+  }
+
   /** Deployments of the namespace that carry a verdict label. */
   static long audited(KubernetesClient client, String ns) {
     return client.apps().deployments().inNamespace(ns).list().getItems().stream()

@@ -40,16 +40,10 @@ class ControlPlaneKillFaultIT {
   @DisplayName(
       "etcd / kube-apiserver SIGKILLed mid cold audit: all audited after restart, no exit, no spin")
   void killedMidColdAudit(String component) throws Exception {
+    report.variant(component);
     var client = cluster.client();
     String ns = Cluster.auditedNamespace(cluster);
-    for (int i = 0; i < DEPLOYMENTS; i++) {
-      client
-          .apps()
-          .deployments()
-          .inNamespace(ns)
-          .resource(Cluster.pythonDeployment(ns, "cold-" + i))
-          .create();
-    }
+    Cluster.createDeployments(client, ns, "cold", DEPLOYMENTS);
     int apiPort = URI.create(client.getConfiguration().getMasterUrl()).getPort();
     try (CountingProxy proxy = new CountingProxy(apiPort);
         OperatorProcess op =

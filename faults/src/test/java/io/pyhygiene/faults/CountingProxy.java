@@ -12,8 +12,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A TCP proxy between the operator and the API server (TLS passes through untouched): it counts
- * connections and bytes each way, and can partition (drop every connection and refuse, or
- * black-hole, new ones) and heal. Connection counts stand in for request counts while the server is
+ * connections and bytes each way, and can partition and heal. {@link State#STALL} is a proxy that
+ * stops forwarding: open connections stall (nothing read is passed on, so TCP back-pressure stalls
+ * the sender too) and new ones are accepted and held unanswered; on heal everything held flows on,
+ * as after a real partition heals. {@link State#REFUSE} cuts every connection and refuses new ones
+ * (a server that is gone). Connection counts stand in for request counts while the server is
  * unreachable: a client that spins opens connections in a loop.
  */
 final class CountingProxy implements AutoCloseable {
@@ -22,15 +25,17 @@ final class CountingProxy implements AutoCloseable {
   enum State {
     FORWARD,
     REFUSE,
-    BLACK_HOLE
+    STALL
   }
 
   private final ServerSocket server;
   private final int targetPort;
   private final List<Socket> open = new ArrayList<>();
+  private final List<Socket> held = new ArrayList<>();
   private final AtomicLong connections = new AtomicLong();
   private final AtomicLong bytesUp = new AtomicLong();
   private final AtomicLong bytesDown = new AtomicLong();
+  private final Object gate = new Object();
   private volatile State state = State.FORWARD;
 
   CountingProxy(int targetPort) throws IOException {
@@ -45,7 +50,7 @@ final class CountingProxy implements AutoCloseable {
     return server.getLocalPort();
   }
 
-  /** Connection attempts so far (also those refused or black-holed during a partition). */
+  /** Connection attempts so far (also those refused or held during a partition). */
   long connections() {
     return connections.get();
   }
@@ -58,14 +63,28 @@ final class CountingProxy implements AutoCloseable {
     return bytesDown.get();
   }
 
-  /** Partition: every open connection is cut; new ones are refused or held unanswered. */
+  /** Partition: {@link State#REFUSE} cuts every open connection; {@link State#STALL} holds them. */
   void partition(State how) {
-    state = how;
-    closeAll();
+    synchronized (gate) {
+      state = how;
+    }
+    if (how == State.REFUSE) {
+      closeAll();
+    }
   }
 
+  /** Forwards again: stalled connections flow on, held ones are connected to the server. */
   void heal() {
-    state = State.FORWARD;
+    List<Socket> waiting;
+    synchronized (gate) {
+      state = State.FORWARD;
+      gate.notifyAll();
+      synchronized (held) {
+        waiting = List.copyOf(held);
+        held.clear();
+      }
+    }
+    waiting.forEach(this::connect);
   }
 
   private void acceptLoop() {
@@ -77,23 +96,46 @@ final class CountingProxy implements AutoCloseable {
         return;
       }
       connections.incrementAndGet();
-      State now = state;
-      if (now == State.REFUSE) {
-        closeQuietly(client);
-        continue;
+      synchronized (gate) {
+        if (state == State.REFUSE) {
+          closeQuietly(client);
+          continue;
+        }
+        track(client);
+        if (state == State.STALL) {
+          synchronized (held) {
+            held.add(client); // accepted, never answered until heal
+          }
+          continue;
+        }
       }
-      track(client);
-      if (now == State.BLACK_HOLE) {
-        continue; // held open, never answered, until heal/close cuts it
+      connect(client);
+    }
+  }
+
+  private void connect(Socket client) {
+    try {
+      Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+      track(upstream);
+      pump(client, upstream, bytesUp);
+      pump(upstream, client, bytesDown);
+    } catch (IOException e) {
+      closeQuietly(client);
+    }
+  }
+
+  /** Waits while the proxy stalls; false if interrupted. */
+  private boolean awaitForwarding() {
+    synchronized (gate) {
+      while (state == State.STALL) { // REFUSE passes: its sockets are closed
+        try {
+          gate.wait();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return false;
+        }
       }
-      try {
-        Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
-        track(upstream);
-        pump(client, upstream, bytesUp);
-        pump(upstream, client, bytesDown);
-      } catch (IOException e) {
-        closeQuietly(client);
-      }
+      return true;
     }
   }
 
@@ -105,6 +147,9 @@ final class CountingProxy implements AutoCloseable {
               try (InputStream in = from.getInputStream();
                   OutputStream out = to.getOutputStream()) {
                 for (int n = in.read(buf); n >= 0; n = in.read(buf)) {
+                  if (!awaitForwarding()) {
+                    return;
+                  }
                   out.write(buf, 0, n);
                   out.flush();
                   counter.addAndGet(n);
@@ -146,6 +191,13 @@ final class CountingProxy implements AutoCloseable {
   @Override
   public void close() throws IOException {
     server.close();
+    synchronized (gate) {
+      state = State.REFUSE; // stalled pumps go on, and end with their closed sockets
+      gate.notifyAll();
+    }
+    synchronized (held) {
+      held.clear();
+    }
     closeAll();
   }
 }

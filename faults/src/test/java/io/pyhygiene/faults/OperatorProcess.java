@@ -2,6 +2,7 @@ package io.pyhygiene.faults;
 
 import static org.awaitility.Awaitility.await;
 
+import io.pyhygiene.testkit.PromText;
 import io.pyhygiene.testkit.RealCluster;
 import io.pyhygiene.testkit.Repository;
 import java.io.IOException;
@@ -94,6 +95,35 @@ final class OperatorProcess implements AutoCloseable {
       Thread.currentThread().interrupt();
       return -1;
     }
+  }
+
+  /** The operator's /metrics (Prometheus text), or fails. */
+  String scrape() throws IOException, InterruptedException {
+    HttpResponse<String> r =
+        http.send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics"))
+                .timeout(Duration.ofSeconds(5))
+                .GET()
+                .build(),
+            HttpResponse.BodyHandlers.ofString());
+    if (r.statusCode() != 200) {
+      throw new IOException("/metrics answered " + r.statusCode());
+    }
+    return r.body();
+  }
+
+  /** Deployment reconciles started so far (JOSDK's counter). */
+  double deploymentReconciles() throws IOException, InterruptedException {
+    return PromText.value(
+        scrape(), "operator_sdk_reconciliations_started_total", Map.of("kind", "Deployment"));
+  }
+
+  /** Whether no Deployment reconcile is queued or running (JOSDK's gauges). */
+  boolean reconcilerIdle() throws IOException, InterruptedException {
+    String s = scrape();
+    return PromText.has(s, "operator_sdk_reconciliations_executions_deployments", Map.of())
+        && PromText.value(s, "operator_sdk_reconciliations_executions_deployments", Map.of()) == 0
+        && PromText.value(s, "operator_sdk_reconciliations_queue_size_deployments", Map.of()) == 0;
   }
 
   boolean alive() {

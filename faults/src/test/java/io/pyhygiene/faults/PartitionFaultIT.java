@@ -14,7 +14,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A network partition between the operator (a separate process) and the API server: a counting TCP
- * proxy stops forwarding (open connections cut, new ones held unanswered) for 30 s while
+ * proxy stops forwarding (open connections stall, new ones are held unanswered) for 30 s while
  * Deployments are created behind the operator's back, then heals. The operator must neither exit
  * nor spin while cut off (connection attempts and CPU time bounded), and must audit what changed
  * without a restart.
@@ -48,29 +48,15 @@ class PartitionFaultIT {
             OperatorProcess.start(
                 "partition", Cluster.kubeconfigVia(proxy.port(), "partition"), Map.of())) {
       op.awaitReady(Duration.ofSeconds(90));
-      for (int i = 0; i < BEFORE; i++) {
-        client
-            .apps()
-            .deployments()
-            .inNamespace(ns)
-            .resource(Cluster.pythonDeployment(ns, "before-" + i))
-            .create();
-      }
+      Cluster.createDeployments(client, ns, "before", BEFORE);
       await().atMost(Duration.ofSeconds(90)).until(() -> Cluster.audited(client, ns) == BEFORE);
       long pid = op.pid();
 
-      proxy.partition(CountingProxy.State.BLACK_HOLE);
+      proxy.partition(CountingProxy.State.STALL);
       long connections0 = proxy.connections();
       long cpu0 = Processes.cpuTicks(pid);
       long t0 = System.nanoTime();
-      for (int i = 0; i < DURING; i++) {
-        client
-            .apps()
-            .deployments()
-            .inNamespace(ns)
-            .resource(Cluster.pythonDeployment(ns, "during-" + i))
-            .create();
-      }
+      Cluster.createDeployments(client, ns, "during", DURING);
       // The fault's duration (what is injected), not a wait for a result.
       Thread.sleep(PARTITION.toMillis());
       double seconds = (System.nanoTime() - t0) / 1e9;
@@ -91,8 +77,9 @@ class PartitionFaultIT {
           .injected(
               String.format(
                   "An operator process talking to the API server through a TCP"
-                      + " proxy; after it audited %d Deployments the proxy cut every connection and held new"
-                      + " ones unanswered for %d s while %d more Deployments were created, then healed.",
+                      + " proxy; after it audited %d Deployments the proxy stopped forwarding (open connections"
+                      + " stalled, new ones held unanswered) for %d s while %d more Deployments were"
+                      + " created, then forwarded again.",
                   BEFORE, PARTITION.toSeconds(), DURING))
           .figure("connection attempts while cut off", connections)
           .figure(

@@ -50,14 +50,25 @@ public final class Reliability implements BeforeEachCallback, TestWatcher {
       String run) {}
 
   private String injected = "";
+  private String variant = "";
   private final List<String> observed = new ArrayList<>();
   private final Map<String, String> figures = new LinkedHashMap<>();
 
   @Override
   public void beforeEach(ExtensionContext context) {
     injected = "";
+    variant = "";
     observed.clear();
     figures.clear();
+  }
+
+  /**
+   * Which run of a parameterized test this is ({@code etcd}, {@code kube-apiserver}): it becomes
+   * part of the case's id, so each run keeps its own entry.
+   */
+  public Reliability variant(String name) {
+    this.variant = name;
+    return this;
   }
 
   /** What the test does to the system under test. */
@@ -99,7 +110,8 @@ public final class Reliability implements BeforeEachCallback, TestWatcher {
     String id =
         context.getRequiredTestClass().getSimpleName()
             + "."
-            + context.getRequiredTestMethod().getName();
+            + context.getRequiredTestMethod().getName()
+            + (variant.isEmpty() ? "" : "-" + variant);
     // scripts/faults.sh says which target ran it; otherwise it was a direct Maven run.
     String run = Optional.ofNullable(System.getenv("FAULTS_RUN")).orElse("mvn -pl faults");
     Case c =

@@ -164,8 +164,9 @@ public record OperatorSettings(
           "POD_NAME",
           "",
           "the host name and process id",
-          "The operator's pod (from the downward API): this replica's identity in leader election"
-              + " and Events.");
+          "The operator's pod (from the downward API): this replica's identity in leader election,"
+              + " Events and the user agent of its API requests (after pyhygiene/ and the"
+              + " version), so the API server's audit log tells the replicas apart.");
   public static final Setting<String> POD_NAMESPACE =
       Setting.text(
           "POD_NAMESPACE",
