@@ -349,6 +349,7 @@ fi
 # of the N Deployments by a fresh operator (as in 4a), measured when all are audited and after a
 # full GC. The first line is the chart's JVM as it ships.
 if part memory; then
+  res memory_chart_jvm "$CHART_JVM"
   res memory_load_before "$(load)"
   run=0
   while IFS='|' read -r label javabin opts environment <&3; do

@@ -216,9 +216,10 @@ def main():
                  " Memory Tracking's committed MiB by category (`jcmd <pid> VM.native_memory summary`;"
                  " NMT is on in every line and costs its own `Native_Memory_Tracking` entry plus a few"
                  " MiB of malloc headers). Every line has the chart's JVM options"
-                 f" `{r.get('chart_jvm')}` (the chart's `javaToolOptions` with the JVM sized as in its"
+                 f" `{r.get('memory_chart_jvm', r.get('chart_jvm'))}` (the chart's `javaToolOptions` when"
+                 " this part ran, with the JVM sized as in its"
                  " 768Mi container) plus `-XX:NativeMemoryTracking=summary` and the line's own"
-                 " (bench/charts/memory-variants.txt); the first line is the chart as it ships. Java 17:"
+                 " (bench/charts/memory-variants.txt); the first line is the chart's JVM as it was then. Java 17:"
                  f" {r.get('java17')}; Java 25: {r.get('java25', 'not found')}. Load average before:"
                  f" {r.get('memory_load_before')}; after: {r.get('memory_load_after')} (the lines ran one"
                  " after another: a busier machine makes a slower audit, not a bigger RSS).", "",
