@@ -40,6 +40,8 @@ JAVA25="${BENCH_JAVA25:-$(find /usr/lib/jvm /opt -maxdepth 3 -path '*temurin-25*
 # memory, not from MaxRAM: in the container (under 1792 MiB, not a "server-class machine") it is
 # Serial, here (23 GiB) it would be G1.
 CHART_JVM="-XX:MaxRAM=768m -XX:+UseSerialGC $(sed -n 's/^javaToolOptions: "\(.*\)"$/\1/p' helm/pyhygiene/values.yaml)"
+# and the chart's MALLOC_ARENA_MAX (mallocArenaMax), for every operator the bench starts
+CHART_ARENAS="$(sed -n 's/^mallocArenaMax: "\(.*\)"$/\1/p' helm/pyhygiene/values.yaml)"
 # BENCH_WORK: a directory that keeps the raw results and gathers them over several runs (one
 # BENCH_PARTS each: the report covers every part that ran into it); default a fresh temporary one.
 if [[ -n "${BENCH_WORK:-}" ]]; then
@@ -78,7 +80,7 @@ bench_java() { java -cp bench/target/benchmarks.jar "$@"; }
 start_operator() {
   local javabin="$1" opts="$2" name="$3"
   shift 3
-  env "$@" PYHYGIENE_HTTP_PORT=$OPERATOR_HTTP PYHYGIENE_WEBHOOK_ENABLED=false \
+  env ${CHART_ARENAS:+MALLOC_ARENA_MAX="$CHART_ARENAS"} "$@" PYHYGIENE_HTTP_PORT=$OPERATOR_HTTP PYHYGIENE_WEBHOOK_ENABLED=false \
     PYHYGIENE_RESYNC_INTERVAL="${RESYNC}s" JAVA_TOOL_OPTIONS="$opts" \
     "$javabin" -jar "$JAR" run </dev/null >"$WORK/$name.out" 2>"$WORK/$name.log" &
   OPERATOR_PID=$!
@@ -146,7 +148,7 @@ res deployments "$N"
 res machine "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//') x $(nproc) cores, $(free -m | awk '/Mem:/ {print $2}') MiB"
 res java17 "$("$JAVA17" -version 2>&1 | head -1)"
 if [[ -n "$JAVA25" ]]; then res java25 "$("$JAVA25" -version 2>&1 | head -1)"; fi
-res chart_jvm "$CHART_JVM"
+res chart_jvm "$CHART_JVM${CHART_ARENAS:+ (and MALLOC_ARENA_MAX=$CHART_ARENAS)}"
 res parts "$PARTS"
 
 log "building"
@@ -349,7 +351,7 @@ fi
 # of the N Deployments by a fresh operator (as in 4a), measured when all are audited and after a
 # full GC. The first line is the chart's JVM as it ships.
 if part memory; then
-  res memory_chart_jvm "$CHART_JVM"
+  res memory_chart_jvm "$CHART_JVM${CHART_ARENAS:+ (and MALLOC_ARENA_MAX=$CHART_ARENAS)}"
   res memory_load_before "$(load)"
   run=0
   while IFS='|' read -r label javabin opts environment <&3; do
