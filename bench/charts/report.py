@@ -222,7 +222,11 @@ def main():
                  " (bench/charts/memory-variants.txt); the first line is the chart's JVM as it was then. Java 17:"
                  f" {r.get('java17')}; Java 25: {r.get('java25', 'not found')}. Load average before:"
                  f" {r.get('memory_load_before')}; after: {r.get('memory_load_after')} (the lines ran one"
-                 " after another: a busier machine makes a slower audit, not a bigger RSS).", "",
+                 " after another: a busier machine makes a slower audit, not a bigger RSS). \"Heap after"
+                 " GC\" is Micrometer's reading 2 s after the full GC, with the operator still working (its"
+                 " report round, watch events): it includes what the young generation gathered since, so it"
+                 " is an upper bound of the live heap, not the live heap; NMT's `Java_Heap` is what is"
+                 " committed.", "",
                  "| JVM | RSS after audit (MiB) | RSS after full GC (MiB) | heap after GC (MiB) | peak RSS (MiB)"
                  " | cold audit (s) | NMT committed MiB by category, after GC |",
                  "|---|---|---|---|---|---|---|"]
