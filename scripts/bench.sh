@@ -8,13 +8,15 @@
 #  3. CLI: audit of one file with N Deployments (wall time, max RSS);
 #  4. on a dedicated local control plane (its own work dir and ports) with N Deployments:
 #     cold audit beside its floor (issue 14 #2), idempotence under forced resyncs (#3), event ->
-#     verdict latency under churn (#4), operator memory by JVM configuration (#5).
-# Env: BENCH_DEPLOYMENTS (default 10000), BENCH_COLD_RUNS (5: alternating operator/floor pairs),
-# BENCH_WEBHOOK_REQUESTS (20000), BENCH_WEBHOOK_RATE (200/s), BENCH_WEBHOOK_SECONDS (60),
-# BENCH_CHURN_RATE (20/s), BENCH_CHURN_SECONDS (60), BENCH_RESYNC_SECONDS (30),
-# BENCH_STEADY_SECONDS (75), BENCH_MEMORY_VARIANTS (1: also the JVM variants), BENCH_PEERS
-# (1: run scripts/bench-peers.sh first), BENCH_BUILD (1: mvn package first), BENCH_OUT
-# (docs/benchmarks.md). Timings depend on the machine and its load: the file records both.
+#     verdict latency under churn (#4) (part "cluster"); operator memory by JVM configuration,
+#     one cold audit per variant (#5) (part "memory").
+# Env: BENCH_DEPLOYMENTS (default 10000), BENCH_PARTS (peers engine webhook cli cluster memory),
+# BENCH_COLD_RUNS (5: alternating operator/floor pairs), BENCH_WEBHOOK_REQUESTS (20000),
+# BENCH_WEBHOOK_RATE (200/s), BENCH_WEBHOOK_SECONDS (60), BENCH_CHURN_RATE (20/s),
+# BENCH_CHURN_SECONDS (60), BENCH_RESYNC_SECONDS (30), BENCH_STEADY_SECONDS (75),
+# BENCH_MEMORY_VARIANTS_FILE (bench/charts/memory-variants.txt), BENCH_BUILD (1: mvn package
+# first), BENCH_OUT (docs/benchmarks.md), BENCH_KEEP (a directory: keep the raw results there),
+# BENCH_WORK (below). Timings depend on the machine and its load: the file records both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${BENCH_DEPLOYMENTS:-10000}"
@@ -38,7 +40,15 @@ JAVA25="${BENCH_JAVA25:-$(find /usr/lib/jvm /opt -maxdepth 3 -path '*temurin-25*
 # memory, not from MaxRAM: in the container (under 1792 MiB, not a "server-class machine") it is
 # Serial, here (23 GiB) it would be G1.
 CHART_JVM="-XX:MaxRAM=768m -XX:+UseSerialGC $(sed -n 's/^javaToolOptions: "\(.*\)"$/\1/p' helm/pyhygiene/values.yaml)"
-WORK="$(mktemp -d /tmp/pyhygiene-bench.XXXXXX)"
+# and the chart's MALLOC_ARENA_MAX (mallocArenaMax), for every operator the bench starts
+CHART_ARENAS="$(sed -n 's/^mallocArenaMax: "\(.*\)"$/\1/p' helm/pyhygiene/values.yaml)"
+# BENCH_WORK: a directory that keeps the raw results and gathers them over several runs (one
+# BENCH_PARTS each: the report covers every part that ran into it); default a fresh temporary one.
+if [[ -n "${BENCH_WORK:-}" ]]; then
+  WORK="$(mkdir -p "$BENCH_WORK" && cd "$BENCH_WORK" && pwd)"
+else
+  WORK="$(mktemp -d /tmp/pyhygiene-bench.XXXXXX)"
+fi
 # The operator runs as a local process here: a control plane without the node, on ports of its own.
 export PYHYGIENE_NODE=0 PYHYGIENE_E2E_WORK="$PWD/e2e/.work-bench" PYHYGIENE_APISERVER_PORT=20443 \
   PYHYGIENE_KCM_PORT=20444 PYHYGIENE_ETCD_PORT=28790 PYHYGIENE_ETCD_PEER_PORT=28800
@@ -48,7 +58,7 @@ OPERATOR_HTTP=18090
 cleanup() {
   [[ -n "$OPERATOR_PID" ]] && kill "$OPERATOR_PID" 2>/dev/null && wait "$OPERATOR_PID" 2>/dev/null
   WIPE=1 bash e2e/bin/cluster-down.sh >/dev/null 2>&1 || true
-  rm -rf "$WORK"
+  [[ -n "${BENCH_WORK:-}" ]] || rm -rf "$WORK"
 }
 trap cleanup EXIT
 log() { printf '[bench %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
@@ -70,7 +80,7 @@ bench_java() { java -cp bench/target/benchmarks.jar "$@"; }
 start_operator() {
   local javabin="$1" opts="$2" name="$3"
   shift 3
-  env "$@" PYHYGIENE_HTTP_PORT=$OPERATOR_HTTP PYHYGIENE_WEBHOOK_ENABLED=false \
+  env ${CHART_ARENAS:+MALLOC_ARENA_MAX="$CHART_ARENAS"} "$@" PYHYGIENE_HTTP_PORT=$OPERATOR_HTTP PYHYGIENE_WEBHOOK_ENABLED=false \
     PYHYGIENE_RESYNC_INTERVAL="${RESYNC}s" JAVA_TOOL_OPTIONS="$opts" \
     "$javabin" -jar "$JAR" run </dev/null >"$WORK/$name.out" 2>"$WORK/$name.log" &
   OPERATOR_PID=$!
@@ -100,13 +110,16 @@ heap_mib() {
     | awk '/^jvm_memory_used_bytes\{area="heap"/ {s+=$NF} END {printf "%.0f", s/1048576}'
 }
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$OPERATOR_PID/status"; }
-# measure_memory <label> <log name>: RSS and heap after a full GC, NMT's breakdown (committed
-# MiB by category), one line of memory-full.tsv.
+# measure_memory <label> <audit seconds> <command>: RSS when every Deployment is audited, then RSS
+# and heap after a full GC, peak RSS, NMT's breakdown (committed MiB by category): one line of
+# memory-full.tsv: label, RSS after audit, RSS after GC, heap after GC, peak RSS, audit s, NMT,
+# command.
 measure_memory() {
   sleep 5  # the last report round
+  local rss_audit nmt
+  rss_audit=$(( $(rss_kib) / 1024 ))
   "$OPERATOR_JCMD" "$OPERATOR_PID" GC.run >/dev/null
   sleep 2
-  local nmt
   nmt=$("$OPERATOR_JCMD" "$OPERATOR_PID" VM.native_memory summary | python3 -c '
 import re, sys
 parts = []
@@ -120,14 +133,14 @@ for line in sys.stdin:
         if int(m.group(3)) >= 1024:  # categories of at least 1 MiB
             parts.append(f"{m.group(1).replace(chr(32), chr(95))}={int(m.group(3)) // 1024}")
 print(" ".join(parts))')
-  printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$(( $(rss_kib) / 1024 ))" "$(heap_mib)" \
-    "$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$OPERATOR_PID/status")" "$nmt" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$rss_audit" "$(( $(rss_kib) / 1024 ))" "$(heap_mib)" \
+    "$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$OPERATOR_PID/status")" "$2" "$nmt" "$3" \
     >>"$WORK/memory-full.tsv"
-  cut -f1-3 "$WORK/memory-full.tsv" >"$WORK/memory.tsv"
+  cut -f1-4 "$WORK/memory-full.tsv" >"$WORK/memory.tsv"
   log "memory $1: $(tail -1 "$WORK/memory-full.tsv")"
 }
 
-PARTS=" ${BENCH_PARTS:-peers engine webhook cli cluster} "
+PARTS=" ${BENCH_PARTS:-peers engine webhook cli cluster memory} "
 part() { [[ "$PARTS" == *" $1 "* ]]; }
 # One result a line, "key<TAB>value", for bench/charts/report.py.
 res() { printf '%s\t%s\n' "$1" "$2" >>"$WORK/results.tsv"; }
@@ -135,7 +148,7 @@ res deployments "$N"
 res machine "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//') x $(nproc) cores, $(free -m | awk '/Mem:/ {print $2}') MiB"
 res java17 "$("$JAVA17" -version 2>&1 | head -1)"
 if [[ -n "$JAVA25" ]]; then res java25 "$("$JAVA25" -version 2>&1 | head -1)"; fi
-res chart_jvm "$CHART_JVM"
+res chart_jvm "$CHART_JVM${CHART_ARENAS:+ (and MALLOC_ARENA_MAX=$CHART_ARENAS)}"
 res parts "$PARTS"
 
 log "building"
@@ -234,37 +247,47 @@ if part cli; then
 fi
 
 # ----------------------------------------------------------------- 4 in-cluster (issue 14 #2-#5)
-# cold_run <operator|floor> <run>: from Deployments without pyhygiene's metadata (reset: an
-# empty apply under pyhygiene's field manager) until a watch sees the verdict label on all N.
+# cold_run <operator|floor> <run> [<memory label> <java> <JVM options> [NAME=value ...]]: from
+# Deployments without pyhygiene's metadata (reset: an empty apply under pyhygiene's field manager)
+# until a watch sees the verdict label on all N. With a memory label (4d) the operator runs with
+# that Java and those JVM options and NMT, and measure_memory records it instead of cold-ms.tsv.
 cold_run() {
-  bench_java io.pyhygiene.bench.ClusterBench reset 8 >>"$WORK/reset.txt"
-  bench_java io.pyhygiene.bench.ClusterBench await "$N" 900 >"$WORK/await.txt" &
+  local kind="$1" run="$2" label="${3:-}" javabin="${4:-$JAVA17}" opts="${5:-$CHART_JVM}"
+  shift $(( $# < 5 ? $# : 5 ))
+  bench_java io.pyhygiene.bench.ClusterBench reset 8 >>"$WORK/reset.txt" </dev/null
+  bench_java io.pyhygiene.bench.ClusterBench await "$N" 900 >"$WORK/await.txt" </dev/null &
   local await_pid=$! t0 floor_pid="" at
   for _ in $(seq 1 240); do grep -q '^ready' "$WORK/await.txt" && break; sleep 0.5; done
   grep -q '^ready 0$' "$WORK/await.txt" || { log "cold run: labels left after reset: $(cat "$WORK/await.txt")"; return 1; }
   t0=$(date +%s%3N)
-  if [[ "$1" == operator ]]; then
-    start_operator "$JAVA17" "$CHART_JVM" "cold-$2"
+  if [[ "$kind" == operator ]]; then
+    start_operator "$javabin" "$opts" "cold-$run" "$@"
   else
-    bench_java io.pyhygiene.bench.ClusterBench floor 4 >"$WORK/floor-$2.txt" 2>&1 &
+    bench_java io.pyhygiene.bench.ClusterBench floor 4 >"$WORK/floor-$run.txt" 2>&1 </dev/null &
     floor_pid=$!
   fi
-  wait "$await_pid" || { log "cold $1 run $2 timed out: $(cat "$WORK/await.txt")"; return 1; }
+  wait "$await_pid" || { log "cold $kind run $run timed out: $(cat "$WORK/await.txt")"; return 1; }
   at=$(sed -n 's/^labelled [0-9]* at //p' "$WORK/await.txt")
-  if [[ "$1" == operator ]]; then
+  if [[ "$kind" == operator ]]; then
     # (timed already) let it finish its report round, so that a PolicyReport or policy status
     # left half-written by this stop is not counted as a write of the next phase's resync
     wait_audited
-    sleep 3
+    if [[ -n "$label" ]]; then
+      measure_memory "$label" "$(awk -v ms=$(( at - t0 )) 'BEGIN {printf "%.1f", ms / 1000}')" \
+        "$* JAVA_TOOL_OPTIONS=\"$opts\" $javabin -jar $JAR run"
+    else
+      sleep 3
+    fi
     stop_operator
   else
     wait "$floor_pid"
   fi
-  printf '%s\t%s\t%s\n' "$1" "$2" "$(( at - t0 ))" >>"$WORK/cold-ms.tsv"
-  log "cold $1 run $2: $(( at - t0 )) ms, load $(load)"
+  [[ -n "$label" ]] && return 0
+  printf '%s\t%s\t%s\n' "$kind" "$run" "$(( at - t0 ))" >>"$WORK/cold-ms.tsv"
+  log "cold $kind run $run: $(( at - t0 )) ms, load $(load)"
 }
 
-if part cluster; then
+if part cluster || part memory; then
   log "4 control plane with $N Deployments"
   bash e2e/bin/cluster-up.sh >/dev/null  # builds the control plane's binaries when missing
   KUBECTL="$(find "$CACHE/bin" -maxdepth 1 -name 'kubectl-v*' | sort -V | tail -1)"
@@ -290,6 +313,9 @@ metadata: {name: bench}
 spec: {mode: Audit}
 YAML
 
+fi
+
+if part cluster; then
   # -- 4a cold audit beside its floor, alternating (issue 14 #2)
   res cold_load_before "$(load)"
   # floor, operator, floor, operator, ...: the operator's metadata is what 4b restarts over
@@ -305,7 +331,7 @@ YAML
   # the window then holds more periodic resyncs (PYHYGIENE_RESYNC_INTERVAL).
   log "4b restart over the audited cluster, resync every ${RESYNC}s, window ${STEADY}s, load $(load)"
   MARK=$(( $(wc -l <"$PYHYGIENE_E2E_WORK/audit.log") + 1 ))
-  start_operator "$JAVA17" "$CHART_JVM -XX:NativeMemoryTracking=summary" steady
+  start_operator "$JAVA17" "$CHART_JVM" steady
   T_START=$(date +%s)
   wait_audited
   res resync_audited_seconds "$(( $(date +%s) - T_START ))"
@@ -313,32 +339,37 @@ YAML
   res resync_window_seconds "$(( $(date +%s) - T_START ))"
   res resync_interval_seconds "$RESYNC"
   res resync_writes "$(operator_writes "$MARK")"
-  measure_memory "chart JVM, Java 17" steady
   log "4c churn at $CHURN_RATE changes/s for $CHURN_SECONDS s, load $(load)"
   res churn_load "$(load)"
   bench_java io.pyhygiene.bench.ClusterBench churn "$CHURN_RATE" "$CHURN_SECONDS" \
     "$WORK/churn-ms.txt" >"$WORK/churn.txt"
   stop_operator
 
-  # -- 4d memory by JVM configuration (issue 14 #5): each a fresh operator over the audited cluster
-  if [[ "${BENCH_MEMORY_VARIANTS:-1}" == 1 ]]; then
-    while IFS='|' read -r label javabin opts environment; do
-      [[ -z "$label" || "$label" == \#* ]] && continue
-      if [[ "$javabin" == java25 ]]; then
-        [[ -n "$JAVA25" ]] || continue
-        javabin="$JAVA25"
-      else
-        javabin="$JAVA17"
-      fi
-      log "4d memory: $label, load $(load)"
-      read -ra environment <<<"$environment"
-      start_operator "$javabin" "$CHART_JVM -XX:NativeMemoryTracking=summary $opts" mem \
-        "${environment[@]}"
-      wait_audited
-      measure_memory "$label" mem
-      stop_operator
-    done <bench/charts/memory-variants.txt
-  fi
+fi
+
+# -- 4d memory by JVM configuration (issue 14 #5): each line of the variants file one cold audit
+# of the N Deployments by a fresh operator (as in 4a), measured when all are audited and after a
+# full GC. The first line is the chart's JVM as it ships.
+if part memory; then
+  res memory_chart_jvm "$CHART_JVM${CHART_ARENAS:+ (and MALLOC_ARENA_MAX=$CHART_ARENAS)}"
+  res memory_load_before "$(load)"
+  run=0
+  while IFS='|' read -r label javabin opts environment <&3; do
+    [[ -z "$label" || "$label" == \#* ]] && continue
+    if [[ "$javabin" == java25 ]]; then
+      [[ -n "$JAVA25" ]] || { log "4d memory: $label skipped, no Java 25"; continue; }
+      javabin="$JAVA25"
+    else
+      javabin="$JAVA17"
+    fi
+    run=$(( run + 1 ))
+    log "4d memory: $label, load $(load)"
+    read -ra environment <<<"$environment"
+    cold_run operator "mem-$run" "$label" "$javabin" \
+      "$CHART_JVM -XX:NativeMemoryTracking=summary $opts" "${environment[@]}" \
+      || log "4d memory: $label failed"
+  done 3<"${BENCH_MEMORY_VARIANTS_FILE:-bench/charts/memory-variants.txt}"
+  res memory_load_after "$(load)"
 fi
 
 # -------------------------------------------------------------------------------------- report

@@ -6,7 +6,7 @@ Reads from DIR what scripts/bench.sh wrote (missing files leave their panel out)
   webhook-cdf.txt  lines "percentile server_ms client_ms" (WebhookOpenLoop)
   churn-ms.txt     one event->verdict latency in ms a line (ClusterBench churn)
   cold.tsv         lines "kind run seconds" (kind: operator or floor)
-  memory.tsv       lines "variant<TAB>rss_mib<TAB>heap_after_gc_mib"
+  memory.tsv       lines "variant<TAB>rss_after_audit_mib<TAB>rss_after_gc_mib<TAB>heap_after_gc_mib"
 """
 import argparse
 from pathlib import Path
@@ -66,7 +66,7 @@ def latency(work, out):
 def cluster(work, out):
     cold = rows(work / "cold.tsv")
     memory = rows(work / "memory.tsv")
-    fig, axes, panels = figure((cold and "cold", memory and "memory"), 6.5, 4.4)
+    fig, axes, panels = figure((cold and "cold", memory and "memory"), 6.5, max(4.4, 0.45 * len(memory)))
     if fig is None:
         return False
     for ax, panel in zip(axes, panels):
@@ -82,11 +82,13 @@ def cluster(work, out):
             ax.legend(fontsize=8)
         else:
             names = [r[0] for r in memory]
-            rss = [float(r[1]) for r in memory]
-            heap = [float(r[2]) for r in memory]
+            audit = [float(r[1]) for r in memory]
+            rss = [float(r[2]) for r in memory]
+            heap = [float(r[3]) for r in memory]
             y = range(len(names))
-            ax.barh([i + 0.2 for i in y], rss, height=0.4, label="RSS")
-            ax.barh([i - 0.2 for i in y], heap, height=0.4, label="heap after full GC")
+            ax.barh([i - 0.27 for i in y], audit, height=0.27, label="RSS after the cold audit")
+            ax.barh(list(y), rss, height=0.27, label="RSS after full GC")
+            ax.barh([i + 0.27 for i in y], heap, height=0.27, label="heap after full GC")
             ax.axvline(300, color="red", linestyle="--", linewidth=1, label="target RSS 300 MiB")
             ax.set_yticks(list(y))
             ax.set_yticklabels(names, fontsize=7)
