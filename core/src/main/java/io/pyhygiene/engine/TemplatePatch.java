@@ -5,9 +5,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.pyhygiene.json.Json;
 import io.pyhygiene.ssa.ApplyMerge;
+import io.pyhygiene.workload.PodTemplates;
+import io.pyhygiene.workload.WorkloadKind;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -15,8 +18,9 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * The fields a remediation sets in a Deployment's pod template, as one sparse server-side-apply
- * configuration (containers keyed by name), and the Deployment as the API server would merge it.
+ * The fields a remediation sets in a workload's pod template, as one sparse server-side-apply
+ * configuration (containers keyed by name) at the template's path in the kind ({@link
+ * PodTemplates#path}), and the workload as the API server would merge it.
  */
 final class TemplatePatch {
 
@@ -31,19 +35,31 @@ final class TemplatePatch {
    */
   record Edit(String rule, String container, List<String> path, JsonNode value, String change) {}
 
-  private final Deployment deployment;
+  private final HasMetadata workload;
+  private final WorkloadKind kind;
+  private final List<String> templatePath;
 
   /** Names of the containers the patch can address, in spec order. */
   private final Set<String> keyed = new LinkedHashSet<>();
 
   private final List<Edit> edits = new ArrayList<>();
 
-  TemplatePatch(Deployment deployment) {
-    this.deployment = deployment;
-    var spec =
-        deployment.getSpec() == null || deployment.getSpec().getTemplate() == null
-            ? null
-            : deployment.getSpec().getTemplate().getSpec();
+  /**
+   * @throws IllegalArgumentException for a kind remediation never patches ({@link
+   *     WorkloadKind#remediable})
+   */
+  TemplatePatch(HasMetadata workload) {
+    this.workload = workload;
+    this.kind =
+        WorkloadKind.of(workload)
+            .filter(WorkloadKind::remediable)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "remediation does not patch a "
+                            + HasMetadata.getKind(workload.getClass())));
+    this.templatePath = PodTemplates.path(kind).orElseThrow();
+    var spec = PodTemplates.of(workload).map(PodTemplateSpec::getSpec).orElse(null);
     if (spec != null && spec.getContainers() != null) {
       for (Container c : spec.getContainers()) {
         if (c != null && c.getName() != null && !c.getName().isEmpty()) {
@@ -91,12 +107,12 @@ final class TemplatePatch {
   /** The apply configuration: identity only when there is no edit. */
   ObjectNode toApplyConfiguration() {
     ObjectNode patch = JsonNodeFactory.instance.objectNode();
-    patch.put("apiVersion", "apps/v1");
-    patch.put("kind", "Deployment");
+    patch.put("apiVersion", kind.apiVersion());
+    patch.put("kind", kind.kind());
     ObjectNode meta = patch.putObject("metadata");
-    meta.put("name", deployment.getMetadata().getName());
-    if (deployment.getMetadata().getNamespace() != null) {
-      meta.put("namespace", deployment.getMetadata().getNamespace());
+    meta.put("name", workload.getMetadata().getName());
+    if (workload.getMetadata().getNamespace() != null) {
+      meta.put("namespace", workload.getMetadata().getNamespace());
     }
     if (edits.isEmpty()) {
       return patch;
@@ -114,15 +130,19 @@ final class TemplatePatch {
     if (!containers.isEmpty()) {
       podSpec.set("containers", containers);
     }
-    patch.putObject("spec").putObject("template").set("spec", podSpec);
+    ObjectNode template = patch;
+    for (String field : templatePath) {
+      template = template.putObject(field);
+    }
+    template.set("spec", podSpec);
     return patch;
   }
 
-  /** The Deployment as it would be after the API server merged the patch. */
-  Deployment applied() {
-    ObjectNode live = Json.MAPPER.valueToTree(deployment);
+  /** The workload as it would be after the API server merged the patch. */
+  HasMetadata applied() {
+    ObjectNode live = Json.MAPPER.valueToTree(workload);
     return Json.MAPPER.convertValue(
-        ApplyMerge.merge(live, toApplyConfiguration()), Deployment.class);
+        ApplyMerge.merge(live, toApplyConfiguration()), workload.getClass());
   }
 
   private static void set(ObjectNode root, Edit e) {

@@ -149,7 +149,7 @@ public final class OperatorApp implements AutoCloseable {
     WorkloadWriter writer = new WorkloadWriter(client, clock, identity);
     Remediator remediator =
         new Remediator(
-            new FixPlanner(auditor), writer, new RolloutSlots(cache::deployments), metrics);
+            new FixPlanner(auditor), writer, new RolloutSlots(cache::rollingWorkloads), metrics);
     PodEvidence podEvidence =
         new PodEvidence(
             evidence,
