@@ -304,21 +304,10 @@ public final class Remediator {
     return WorkloadKind.of(d).orElseThrow();
   }
 
+  /** The policy remediating only {@code rule} (every other setting kept). */
   private static AuditPolicy onlyRule(AuditPolicy p, String rule) {
     AuditPolicy.Remediation r = p.remediation();
-    return new AuditPolicy(
-        p.name(),
-        p.mode(),
-        p.labelOnly(),
-        p.rules(),
-        p.marginSeconds(),
-        p.preStopSeconds(),
-        p.memoryMinBytes(),
-        p.memoryMaxBytes(),
-        p.memoryPerWorkerBytes(),
-        p.memoryDefaultBytes(),
-        p.runAsUser(),
-        p.exemptions(),
+    return p.withRemediation(
         new AuditPolicy.Remediation(
             r.enabled(), Set.of(rule), r.maxConcurrentRollouts(), r.dryRun()));
   }
