@@ -186,7 +186,7 @@ public final class OperatorApp implements AutoCloseable {
                 writer,
                 remediator));
     PolicyStatusWriter statusWriter = new PolicyStatusWriter(client, store, clock);
-    Housekeeping housekeeping = new Housekeeping(cache, store, evidence, index, writer);
+    Housekeeping housekeeping = new Housekeeping(cache, store, evidence, index, writer, images);
     ReportPublisher publisher =
         new ReportPublisher(client, store, policies, statusWriter, metrics, ruleInfo);
 
