@@ -343,9 +343,10 @@ for kind in StatefulSet CronJob; do
   if kc apply -f "$CASES/$name.yaml" >"$CASES/$name.out" 2>"$CASES/$name.err"; then
     fail "Deny mode: a bad $kind was admitted" "$CASES/$name.out"
   fi
-  grep -q 'admission webhook "deployments.pyhygiene.io" denied the request' "$CASES/$name.err" \
-    && grep -q 'shell-wrapper' "$CASES/$name.err" \
-    || fail "Deny mode: the $kind was not denied by the webhook for shell-wrapper" "$CASES/$name.err"
+  if ! grep -q 'admission webhook "deployments.pyhygiene.io" denied the request' "$CASES/$name.err" \
+    || ! grep -q 'shell-wrapper' "$CASES/$name.err"; then
+    fail "Deny mode: the $kind was not denied by the webhook for shell-wrapper" "$CASES/$name.err"
+  fi
   if kc get "$kind" "$name" -n "$NS" >/dev/null 2>&1; then fail "Deny mode: $name exists after the rejection"; fi
   ok "Deny mode: a $kind with the same pod template rejected by the webhook (shell-wrapper named), nothing created"
 done
