@@ -74,14 +74,55 @@ final class TemplatePatch {
     return keyed.contains(container);
   }
 
+  /**
+   * Adds an edit, unless the live template already holds that value: a fix that changes nothing is
+   * no change (so a plan made on what a previous plan produced is empty, and a fix that cannot
+   * clear its finding there is reported as not clearing it instead of being planned forever).
+   */
   void add(String rule, String container, String path, Object value, String change) {
+    List<String> fields = List.of(path.split("\\."));
+    JsonNode v = Json.MAPPER.valueToTree(value);
+    if (sameValue(current(container, fields), v)) {
+      return;
+    }
     edits.add(
         new Edit(
             rule,
             container,
-            List.of(path.split("\\.")),
-            Json.MAPPER.valueToTree(value),
+            fields,
+            v,
             (container == null ? "pod: " : "container " + container + ": ") + change));
+  }
+
+  /** The live template's value at the path (pod spec, or the named container's). */
+  private JsonNode current(String container, List<String> fields) {
+    JsonNode node =
+        Json.MAPPER.valueToTree(
+            PodTemplates.of(workload).map(PodTemplateSpec::getSpec).orElse(null));
+    if (container != null) {
+      JsonNode match = null;
+      for (JsonNode c : node.path("containers")) {
+        if (container.equals(c.path("name").asText(null))) {
+          match = c;
+          break;
+        }
+      }
+      node = match;
+    }
+    for (String f : fields) {
+      node = node == null ? null : node.get(f);
+    }
+    return node;
+  }
+
+  private static boolean sameValue(JsonNode live, JsonNode wanted) {
+    if (live == null || live.isNull()) {
+      return false;
+    }
+    if (live.isNumber() && wanted.isNumber()) {
+      return live.decimalValue().compareTo(wanted.decimalValue()) == 0;
+    }
+    return live.equals(wanted);
   }
 
   List<Edit> edits() {
