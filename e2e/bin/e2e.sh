@@ -9,7 +9,8 @@
 #   3. the pods' logs: no ERROR, no 403, no lost Lease
 #   4. a Warn policy (namespaceSelector) + examples/: verdict labels, findings annotation,
 #      PolicyReport, policy status; a namespace it does not select is left to other policies
-#   5. admission through the Service: Warn prints warnings; Deny rejects (also dry runs),
+#   5. admission through the Service: Warn prints warnings (a Deployment and a StatefulSet, which
+#      the operator labels too); Deny rejects (also dry runs; a StatefulSet and a CronJob too),
 #      exemptions admit, kubectl scale of a failing Deployment still works
 #   6. the API server's audit log holds the webhook's audit annotations
 #   7. Prometheus (make install's) with the chart's alerts (for: shortened): the two pods up,
@@ -278,6 +279,28 @@ info "kubectl apply -f bad-warn.yaml (stderr, $(grep -c '^Warning:' "$CASES/warn
 grep '^Warning:' "$CASES/warn.err" | head -n 4 | indent; info "      ..."
 ok "Warn mode: warnings printed (shell-wrapper among them) and the Deployment created"
 
+# bad_kind KIND NAME: the bad Deployment's pod template in a StatefulSet or a CronJob (replicas 0,
+# a schedule that does not fire during the test), so the webhook and the operator meet each kind.
+bad_kind() {
+  local template
+  template="$(sed -n '/^  template:$/,$p' "$REPO_ROOT/examples/gunicorn-sh-c-bad.yaml" | sed "s/billing-web/$2/g")"
+  case "$1" in
+    StatefulSet)
+      printf 'apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: %s\n  namespace: %s\nspec:\n  replicas: 0\n  serviceName: %s\n  selector:\n    matchLabels: {app: %s}\n%s\n' \
+        "$2" "$NS" "$2" "$2" "$template" ;;
+    CronJob) # the template under spec.jobTemplate.spec; a Job's pod needs a restartPolicy
+      printf 'apiVersion: batch/v1\nkind: CronJob\nmetadata:\n  name: %s\n  namespace: %s\nspec:\n  schedule: "0 3 1 1 *"\n  jobTemplate:\n    spec:\n%s\n' \
+        "$2" "$NS" "$(sed -e 's/^/    /' -e 's/^        spec:$/&\n          restartPolicy: Never/' <<<"$template")" ;;
+  esac
+}
+bad_kind StatefulSet bad-sts-warn >"$CASES/bad-sts-warn.yaml"
+kc apply -f "$CASES/bad-sts-warn.yaml" >"$CASES/sts-warn.out" 2>"$CASES/sts-warn.err" \
+  || fail "Warn mode: apply of a bad StatefulSet failed" "$CASES/sts-warn.err" "$CASES/bad-sts-warn.yaml"
+grep -q '^Warning: shell-wrapper' "$CASES/sts-warn.err" || fail "Warn mode: no 'Warning: shell-wrapper' for the StatefulSet" "$CASES/sts-warn.err"
+sts_verdict() { [[ "$(kc get statefulset bad-sts-warn -n "$NS" -o jsonpath='{.metadata.labels.pyhygiene\.io/verdict}')" == fail ]]; }
+wait_until "$WAIT" sts_verdict || fail "the StatefulSet bad-sts-warn did not get verdict fail" "$(OP_LOG)"
+ok "Warn mode: a StatefulSet with the same pod template: warnings printed, created, labelled verdict=fail by the operator"
+
 # The error-severity rules of the bad Deployment, from the offline CLI (same engine).
 java -jar "$JAR" audit -f "$CASES/bad-warn.yaml" --policy "$REPO_ROOT/examples/policy.yaml" \
   -o json --fail-on never >"$CASES/cli.json" 2>"$CASES/cli.err" || fail "pyhygiene audit (CLI)" "$CASES/cli.err"
@@ -313,6 +336,20 @@ fi
   || fail "the dry run was rejected with another message than the real apply" "$CASES/dry.err" "$CASES/deny.err"
 if kc get deploy bad-deny -n "$NS" >/dev/null 2>&1; then fail "the dry run created bad-deny"; fi
 ok "Deny mode: --dry-run=server rejected with the same message, nothing created"
+
+for kind in StatefulSet CronJob; do
+  name="bad-deny-$(tr '[:upper:]' '[:lower:]' <<<"$kind")"
+  bad_kind "$kind" "$name" >"$CASES/$name.yaml"
+  if kc apply -f "$CASES/$name.yaml" >"$CASES/$name.out" 2>"$CASES/$name.err"; then
+    fail "Deny mode: a bad $kind was admitted" "$CASES/$name.out"
+  fi
+  if ! grep -q 'admission webhook "deployments.pyhygiene.io" denied the request' "$CASES/$name.err" \
+    || ! grep -q 'shell-wrapper' "$CASES/$name.err"; then
+    fail "Deny mode: the $kind was not denied by the webhook for shell-wrapper" "$CASES/$name.err"
+  fi
+  if kc get "$kind" "$name" -n "$NS" >/dev/null 2>&1; then fail "Deny mode: $name exists after the rejection"; fi
+  ok "Deny mode: a $kind with the same pod template rejected by the webhook (shell-wrapper named), nothing created"
+done
 
 bad bad-deny "$ERROR_RULES" >"$CASES/bad-exempt.yaml"
 kc apply -f "$CASES/bad-exempt.yaml" >"$CASES/exempt.out" 2>"$CASES/exempt.err" \

@@ -19,7 +19,9 @@
 # Usage: tools.sh [tool...]   (default: all; tools: openssl kube etcd helm promtool debs
 #        kubenode containerd runc cni crane; `node` = debs kubenode containerd runc cni crane)
 # Env:   REBUILD=1 rebuilds the Go tools even if cached.
-# Idempotent; a warm run only checks files. Safe to run concurrently (flock).
+# Idempotent; a warm run only checks files. Safe to run concurrently: one flock per tool (the
+# apt-installed ones share one, dpkg's lock being global), so a caller whose tools are cached
+# never waits for another caller's build of a different tool.
 set -euo pipefail
 # shellcheck source=cluster-env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/cluster-env.sh"
@@ -289,12 +291,15 @@ layout_kubeapitest() {
   note kube-api-test linked - "$d"
 }
 
+# lock_name TOOL: the lock a tool is built or installed under.
+lock_name() { case "$1" in openssl|debs|promtool) echo apt ;; *) echo "$1" ;; esac; }
+
 main() {
   mkdir -p "$CACHE_BIN"
-  exec 9>"$PYHYGIENE_CACHE/.tools.lock"
-  flock 9
   local t0 t; t0=$(now_ms)
   for t in "${want[@]}"; do
+    exec 9>"$PYHYGIENE_CACHE/.tools-$(lock_name "$t").lock"
+    flock 9
     case "$t" in
       openssl) do_openssl ;;
       kube) do_kube ;;
@@ -309,6 +314,7 @@ main() {
       crane) do_crane ;;
       *) die "unknown tool '$t' (known: openssl kube etcd helm promtool debs kubenode containerd runc cni crane; node)" ;;
     esac
+    exec 9>&-
   done
   layout_kubeapitest
   echo "tools (cache $PYHYGIENE_CACHE):"

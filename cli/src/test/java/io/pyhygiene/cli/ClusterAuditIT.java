@@ -20,9 +20,7 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.pyhygiene.testkit.HeldPods;
 import io.pyhygiene.testkit.RealCluster;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
@@ -56,29 +54,14 @@ class ClusterAuditIT {
 
   static final ObjectMapper JSON = new ObjectMapper();
   static final Duration TIMEOUT = Duration.ofSeconds(60);
-  static final String HOLD = "test.pyhygiene.io/hold";
 
   @TempDir Path tmp;
 
-  /** Pods given the finalizer, released after each test even when it fails. */
-  final List<Pod> held = new ArrayList<>();
+  final HeldPods held = new HeldPods(cluster.client());
 
   @AfterEach
   void releaseHeldPods() {
-    for (Pod p : held) {
-      try {
-        k8s()
-            .pods()
-            .inNamespace(p.getMetadata().getNamespace())
-            .withName(p.getMetadata().getName())
-            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"finalizers\":null}}");
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 404) {
-          throw e;
-        }
-      }
-    }
-    held.clear();
+    held.release();
   }
 
   static KubernetesClient k8s() {
@@ -402,17 +385,7 @@ class ClusterAuditIT {
   void deleteHeld(Pod pod) {
     String ns = pod.getMetadata().getNamespace();
     String name = pod.getMetadata().getName();
-    k8s()
-        .pods()
-        .inNamespace(ns)
-        .withName(name)
-        .edit(
-            p -> {
-              p.getMetadata().getFinalizers().add(HOLD);
-              return p;
-            });
-    held.add(pod);
-    k8s().pods().inNamespace(ns).withName(name).delete();
+    held.holdAndDelete(pod);
     await()
         .atMost(TIMEOUT)
         .until(

@@ -1,7 +1,9 @@
 package io.pyhygiene.engine;
 
-import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.pyhygiene.workload.ContainerView;
+import io.pyhygiene.workload.WorkloadContext;
+import io.pyhygiene.workload.WorkloadKind;
 import io.pyhygiene.workload.WorkloadView;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -14,12 +16,13 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Plans the remediation of one Deployment: a single server-side-apply patch of its pod template
- * (one rollout) carrying the fixes of the rules the policy asks to remediate. The fixes live in the
- * rules ({@link FixableRule}); the planner orders them, applies them to a copy as the API server
- * would merge the patch ({@link TemplatePatch}), audits the copy again and reports. A rule is
- * reported fixed only when none of its findings survive, and a fix that would make another rule
- * fire is taken out again. Pure: the same input gives a byte-identical patch.
+ * Plans the remediation of one workload of a kind remediation patches ({@link
+ * WorkloadKind#remediable}): a single server-side-apply patch of its pod template (one rollout)
+ * carrying the fixes of the rules the policy asks to remediate. The fixes live in the rules ({@link
+ * FixableRule}); the planner orders them, applies them to a copy as the API server would merge the
+ * patch ({@link TemplatePatch}), audits the copy again and reports. A rule is reported fixed only
+ * when none of its findings survive, and a fix that would make another rule fire is taken out
+ * again. Pure: the same input gives a byte-identical patch.
  */
 public final class FixPlanner {
 
@@ -29,9 +32,13 @@ public final class FixPlanner {
     this.auditor = auditor;
   }
 
-  /** Fixes for the rules in {@code policy.remediation().rules()} that fire on this Deployment. */
-  public FixPlan plan(Deployment deployment, AuditPolicy policy) {
-    return new Planning(deployment, policy).run();
+  /**
+   * Fixes for the rules in {@code policy.remediation().rules()} that fire on this workload.
+   *
+   * @throws IllegalArgumentException for a kind remediation never patches
+   */
+  public FixPlan plan(HasMetadata workload, AuditPolicy policy) {
+    return new Planning(workload, policy).run();
   }
 
   /** One {@link #plan} call; the rules' fixes edit the template through it. */
@@ -45,10 +52,10 @@ public final class FixPlanner {
     private String fixing = "";
     private WorkloadView current;
 
-    Planning(Deployment deployment, AuditPolicy policy) {
+    Planning(HasMetadata workload, AuditPolicy policy) {
       this.policy = policy;
-      this.patch = new TemplatePatch(deployment);
-      this.current = WorkloadView.of(deployment);
+      this.patch = new TemplatePatch(workload);
+      this.current = view(workload);
     }
 
     FixPlan run() {
@@ -64,7 +71,7 @@ public final class FixPlanner {
           .forEach(r -> note(r, "", "pyhygiene has no automatic fix for this rule"));
       if (before.python()) {
         for (FixableRule rule : fixers(requested)) {
-          current = WorkloadView.of(patch.applied());
+          current = view(patch.applied());
           fixing = rule.id();
           List<Finding> findings = findings(audit(), rule.id());
           findings.stream()
@@ -141,7 +148,11 @@ public final class FixPlanner {
     }
 
     private WorkloadAudit audit() {
-      return auditor.audit(WorkloadView.of(patch.applied()), policy);
+      return auditor.audit(view(patch.applied()), policy);
+    }
+
+    private static WorkloadView view(HasMetadata workload) {
+      return WorkloadView.of(workload, WorkloadContext.NONE).orElseThrow();
     }
 
     private List<Finding> findings(WorkloadAudit audit, String rule) {

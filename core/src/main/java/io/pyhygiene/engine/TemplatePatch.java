@@ -5,9 +5,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.pyhygiene.json.Json;
 import io.pyhygiene.ssa.ApplyMerge;
+import io.pyhygiene.workload.PodTemplates;
+import io.pyhygiene.workload.WorkloadKind;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -15,8 +18,9 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * The fields a remediation sets in a Deployment's pod template, as one sparse server-side-apply
- * configuration (containers keyed by name), and the Deployment as the API server would merge it.
+ * The fields a remediation sets in a workload's pod template, as one sparse server-side-apply
+ * configuration (containers keyed by name) at the template's path in the kind ({@link
+ * PodTemplates#path}), and the workload as the API server would merge it.
  */
 final class TemplatePatch {
 
@@ -31,19 +35,31 @@ final class TemplatePatch {
    */
   record Edit(String rule, String container, List<String> path, JsonNode value, String change) {}
 
-  private final Deployment deployment;
+  private final HasMetadata workload;
+  private final WorkloadKind kind;
+  private final List<String> templatePath;
 
   /** Names of the containers the patch can address, in spec order. */
   private final Set<String> keyed = new LinkedHashSet<>();
 
   private final List<Edit> edits = new ArrayList<>();
 
-  TemplatePatch(Deployment deployment) {
-    this.deployment = deployment;
-    var spec =
-        deployment.getSpec() == null || deployment.getSpec().getTemplate() == null
-            ? null
-            : deployment.getSpec().getTemplate().getSpec();
+  /**
+   * @throws IllegalArgumentException for a kind remediation never patches ({@link
+   *     WorkloadKind#remediable})
+   */
+  TemplatePatch(HasMetadata workload) {
+    this.workload = workload;
+    this.kind =
+        WorkloadKind.of(workload)
+            .filter(WorkloadKind::remediable)
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "remediation does not patch a "
+                            + HasMetadata.getKind(workload.getClass())));
+    this.templatePath = PodTemplates.path(kind).orElseThrow();
+    var spec = PodTemplates.of(workload).map(PodTemplateSpec::getSpec).orElse(null);
     if (spec != null && spec.getContainers() != null) {
       for (Container c : spec.getContainers()) {
         if (c != null && c.getName() != null && !c.getName().isEmpty()) {
@@ -58,14 +74,55 @@ final class TemplatePatch {
     return keyed.contains(container);
   }
 
+  /**
+   * Adds an edit, unless the live template already holds that value: a fix that changes nothing is
+   * no change (so a plan made on what a previous plan produced is empty, and a fix that cannot
+   * clear its finding there is reported as not clearing it instead of being planned forever).
+   */
   void add(String rule, String container, String path, Object value, String change) {
+    List<String> fields = List.of(path.split("\\."));
+    JsonNode v = Json.MAPPER.valueToTree(value);
+    if (sameValue(current(container, fields), v)) {
+      return;
+    }
     edits.add(
         new Edit(
             rule,
             container,
-            List.of(path.split("\\.")),
-            Json.MAPPER.valueToTree(value),
+            fields,
+            v,
             (container == null ? "pod: " : "container " + container + ": ") + change));
+  }
+
+  /** The live template's value at the path (pod spec, or the named container's). */
+  private JsonNode current(String container, List<String> fields) {
+    JsonNode node =
+        Json.MAPPER.valueToTree(
+            PodTemplates.of(workload).map(PodTemplateSpec::getSpec).orElse(null));
+    if (container != null) {
+      JsonNode match = null;
+      for (JsonNode c : node.path("containers")) {
+        if (container.equals(c.path("name").asText(null))) {
+          match = c;
+          break;
+        }
+      }
+      node = match;
+    }
+    for (String f : fields) {
+      node = node == null ? null : node.get(f);
+    }
+    return node;
+  }
+
+  private static boolean sameValue(JsonNode live, JsonNode wanted) {
+    if (live == null || live.isNull()) {
+      return false;
+    }
+    if (live.isNumber() && wanted.isNumber()) {
+      return live.decimalValue().compareTo(wanted.decimalValue()) == 0;
+    }
+    return live.equals(wanted);
   }
 
   List<Edit> edits() {
@@ -91,12 +148,12 @@ final class TemplatePatch {
   /** The apply configuration: identity only when there is no edit. */
   ObjectNode toApplyConfiguration() {
     ObjectNode patch = JsonNodeFactory.instance.objectNode();
-    patch.put("apiVersion", "apps/v1");
-    patch.put("kind", "Deployment");
+    patch.put("apiVersion", kind.apiVersion());
+    patch.put("kind", kind.kind());
     ObjectNode meta = patch.putObject("metadata");
-    meta.put("name", deployment.getMetadata().getName());
-    if (deployment.getMetadata().getNamespace() != null) {
-      meta.put("namespace", deployment.getMetadata().getNamespace());
+    meta.put("name", workload.getMetadata().getName());
+    if (workload.getMetadata().getNamespace() != null) {
+      meta.put("namespace", workload.getMetadata().getNamespace());
     }
     if (edits.isEmpty()) {
       return patch;
@@ -114,15 +171,19 @@ final class TemplatePatch {
     if (!containers.isEmpty()) {
       podSpec.set("containers", containers);
     }
-    patch.putObject("spec").putObject("template").set("spec", podSpec);
+    ObjectNode template = patch;
+    for (String field : templatePath) {
+      template = template.putObject(field);
+    }
+    template.set("spec", podSpec);
     return patch;
   }
 
-  /** The Deployment as it would be after the API server merged the patch. */
-  Deployment applied() {
-    ObjectNode live = Json.MAPPER.valueToTree(deployment);
+  /** The workload as it would be after the API server merged the patch. */
+  HasMetadata applied() {
+    ObjectNode live = Json.MAPPER.valueToTree(workload);
     return Json.MAPPER.convertValue(
-        ApplyMerge.merge(live, toApplyConfiguration()), Deployment.class);
+        ApplyMerge.merge(live, toApplyConfiguration()), workload.getClass());
   }
 
   private static void set(ObjectNode root, Edit e) {

@@ -1,5 +1,6 @@
 package io.pyhygiene.workload;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -41,6 +42,26 @@ public enum WorkloadKind {
   /** Whether its pods run until replaced (as opposed to running to completion). */
   public boolean longRunning() {
     return longRunning;
+  }
+
+  /**
+   * Whether remediation may patch the pod template with server-side apply: the controller rolls the
+   * change out (Deployment, StatefulSet, DaemonSet) or uses it for the next run (CronJob). A Job's
+   * template is immutable, a bare Pod's spec cannot be changed, and a ReplicaSet does not replace
+   * the pods it runs.
+   */
+  public boolean remediable() {
+    return this == DEPLOYMENT || this == STATEFUL_SET || this == DAEMON_SET || this == CRON_JOB;
+  }
+
+  /** Whether a template change replaces running pods (a rollout), as opposed to the next run. */
+  public boolean rollsOut() {
+    return this == DEPLOYMENT || this == STATEFUL_SET || this == DAEMON_SET;
+  }
+
+  /** The audited kind of a fabric8 object (list items carry no kind: the class says it). */
+  public static Optional<WorkloadKind> of(HasMetadata o) {
+    return of(HasMetadata.getKind(o.getClass()));
   }
 
   /** The kind of a manifest's {@code kind} field (any apiVersion of the group), if audited. */

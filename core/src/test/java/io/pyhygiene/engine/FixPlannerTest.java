@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.pyhygiene.json.Json;
 import io.pyhygiene.rules.RuleCatalog;
 import io.pyhygiene.ssa.ApplyMerge;
 import io.pyhygiene.workload.WorkloadView;
@@ -754,5 +755,23 @@ class FixPlannerTest {
     List<String> out = new ArrayList<>();
     ((ArrayNode) YAML.readTree(yamlList)).forEach(n -> out.add(n.asText()));
     return out;
+  }
+
+  @Test
+  void planningOnWhatAPlanProducedPlansNothingEvenWhenAFindingStays() throws Exception {
+    Deployment d = load("seccomp-unnamed.yaml");
+    FixPlan plan = planner.plan(d, policy("seccomp-unset"));
+    assertThat(plan.changes())
+        .containsExactly("pod: securityContext.seccompProfile.type=RuntimeDefault");
+    assertThat(plan.fixedRules()).as("the second container keeps Unconfined").isEmpty();
+    assertThat(plan.notFixable()).containsKey("seccomp-unset");
+
+    Deployment applied =
+        Json.MAPPER.convertValue(
+            io.pyhygiene.ssa.ApplyMerge.merge(Json.MAPPER.valueToTree(d), plan.patch()),
+            Deployment.class);
+    FixPlan again = planner.plan(applied, policy("seccomp-unset"));
+    assertThat(again.isEmpty()).as("planned again: %s", again.changes()).isTrue();
+    assertThat(again.notFixable()).containsKey("seccomp-unset");
   }
 }

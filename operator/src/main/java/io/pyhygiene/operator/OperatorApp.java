@@ -146,7 +146,7 @@ public final class OperatorApp implements AutoCloseable {
     WorkloadWriter writer = new WorkloadWriter(client, clock, identity);
     Remediator remediator =
         new Remediator(
-            new FixPlanner(auditor), writer, new RolloutSlots(cache::deployments), metrics);
+            new FixPlanner(auditor), writer, new RolloutSlots(cache::rollingWorkloads), metrics);
     PodEvidence podEvidence =
         new PodEvidence(
             evidence,
@@ -183,7 +183,7 @@ public final class OperatorApp implements AutoCloseable {
                 writer,
                 remediator));
     PolicyStatusWriter statusWriter = new PolicyStatusWriter(client, store, clock);
-    Housekeeping housekeeping = new Housekeeping(cache, store, evidence, index, writer);
+    Housekeeping housekeeping = new Housekeeping(cache, store, evidence, index, writer, images);
     ReportPublisher publisher =
         new ReportPublisher(client, store, policies, statusWriter, metrics, ruleInfo);
 

@@ -9,7 +9,6 @@ import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInbound
 import io.pyhygiene.engine.AuditPolicy;
 import io.pyhygiene.operator.audit.ImageLookup;
 import io.pyhygiene.operator.audit.WorkloadId;
-import io.pyhygiene.operator.audit.WorkloadTemplates;
 import io.pyhygiene.operator.config.ImageSettings;
 import io.pyhygiene.registry.CredentialSource;
 import io.pyhygiene.registry.ImageConfig;
@@ -22,6 +21,7 @@ import io.pyhygiene.registry.Resolution.Reason;
 import io.pyhygiene.registry.ResolveRequest;
 import io.pyhygiene.registry.ResolverOptions;
 import io.pyhygiene.workload.ImageFacts;
+import io.pyhygiene.workload.PodTemplates;
 import io.pyhygiene.workload.WorkloadKind;
 import java.time.Clock;
 import java.time.Duration;
@@ -320,7 +320,7 @@ public final class WorkloadImages implements AutoCloseable {
   }
 
   private static PodSpec podSpec(HasMetadata workload) {
-    return WorkloadTemplates.template(workload) instanceof PodTemplateSpec t ? t.getSpec() : null;
+    return PodTemplates.of(workload).map(PodTemplateSpec::getSpec).orElse(null);
   }
 
   private static List<String> images(PodSpec spec) {

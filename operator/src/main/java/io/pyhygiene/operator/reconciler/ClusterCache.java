@@ -2,7 +2,6 @@ package io.pyhygiene.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.health.InformerHealthIndicator;
 import io.javaoperatorsdk.operator.health.InformerWrappingEventSourceHealthIndicator;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -11,6 +10,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import io.pyhygiene.operator.audit.WorkloadId;
 import io.pyhygiene.workload.Ownership;
 import io.pyhygiene.workload.WorkloadKind;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -69,9 +69,14 @@ public final class ClusterCache {
         : cache.list(namespace).filter(o -> !Ownership.auditedThroughOwner(o));
   }
 
-  /** Every cached Deployment (the rollouts remediation counts). */
-  public Stream<Deployment> deployments() {
-    return workloads(WorkloadKind.DEPLOYMENT).map(Deployment.class::cast);
+  /**
+   * Every cached workload whose template change rolls out (Deployments, StatefulSets, DaemonSets):
+   * the rollouts remediation counts.
+   */
+  public Stream<HasMetadata> rollingWorkloads() {
+    return Arrays.stream(WorkloadKind.values())
+        .filter(WorkloadKind::rollsOut)
+        .flatMap(k -> workloads(k).map(HasMetadata.class::cast));
   }
 
   /** Any cached object of the kind, also one audited through its owner. */

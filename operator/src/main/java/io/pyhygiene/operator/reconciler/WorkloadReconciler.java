@@ -3,7 +3,6 @@ package io.pyhygiene.operator.reconciler;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -176,8 +175,8 @@ public abstract class WorkloadReconciler<T extends HasMetadata> implements Recon
       RemediationState before = RemediationState.of(d);
       CombinedAudit audit = audit(d, id, selecting, before.conflicts());
       Remediator.Outcome outcome =
-          audit.python() && d instanceof Deployment deployment
-              ? remediator.remediate(deployment, selecting, audit)
+          audit.python()
+              ? remediator.remediate(d, selecting, audit)
               : new Remediator.Outcome(false, false, RemediationState.NONE);
       if (!outcome.state().conflicts().equals(before.conflicts())) {
         audit = audit(d, id, selecting, outcome.state().conflicts()); // remediation-conflict

@@ -17,9 +17,9 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * What remediation last did to a Deployment, kept on the Deployment itself in the annotation
- * {@value WorkloadMetadata#REMEDIATION_ANNOTATION} (compact JSON) and, for a dry run, the preview
- * in {@value WorkloadMetadata#PREVIEW_ANNOTATION}. It is written in the same request as the rest of
+ * What remediation last did to a workload, kept on the workload itself in the annotation {@value
+ * WorkloadMetadata#REMEDIATION_ANNOTATION} (compact JSON) and, for a dry run, the preview in
+ * {@value WorkloadMetadata#PREVIEW_ANNOTATION}. It is written in the same request as the rest of
  * pyhygiene's metadata (the apply itself, or the metadata write that follows an audit), so it costs
  * no extra write; and any replica that becomes the leader reads it back from its informer cache, so
  * nothing about remediation lives only in one process's memory.
@@ -31,8 +31,9 @@ import java.util.TreeSet;
  *     and the plan (digests), so the same request is not repeated until either changes; for an
  *     applied fix, the policy and its generation, so its leftovers are not retried until the
  *     template or the policy changes
- * @param revision for an applied fix: the Deployment's {@code deployment.kubernetes.io/revision}
- *     when it was applied (the rollout it started is the next revision)
+ * @param revision for an applied fix: the workload's template version when it was applied (the fix
+ *     made the next one): a Deployment's {@code deployment.kubernetes.io/revision}, any other
+ *     kind's generation (which, unlike a Deployment's, only a spec change moves)
  * @param rules for an applied fix: the rules it fixed
  * @param conflicts fixes another field manager blocked (they become {@code remediation-conflict}
  *     findings) until a new attempt or the plan becoming empty clears them
@@ -98,11 +99,11 @@ public record RemediationState(
   }
 
   /**
-   * Whether the Deployment's template is still the one this applied fix produced: its revision is
-   * the one the fix's rollout got (or the controller has not moved it yet). A later template change
-   * by anyone else creates a newer revision.
+   * Whether the workload's template is still the one this applied fix produced: its revision is the
+   * one the fix's rollout got (or the controller has not moved it yet). A later template change by
+   * anyone else creates a newer revision.
    */
-  boolean templateIsTheFixed(Deployment d) {
+  boolean templateIsTheFixed(HasMetadata d) {
     long current = revision(d);
     return result == Result.APPLIED && current >= revision && current <= revision + 1;
   }
@@ -172,8 +173,16 @@ public record RemediationState(
     return n.toString();
   }
 
-  /** The Deployment's current revision (0 before the controller has set one). */
-  static long revision(Deployment d) {
+  /**
+   * The workload's current template version: a Deployment's revision (0 before the controller has
+   * set one; its generation also moves on annotation changes, so it cannot serve), any other kind's
+   * generation.
+   */
+  static long revision(HasMetadata d) {
+    if (!(d instanceof Deployment)) {
+      Long g = d.getMetadata().getGeneration();
+      return g == null ? 0 : g;
+    }
     Map<String, String> a = d.getMetadata().getAnnotations();
     try {
       return a == null ? 0 : Long.parseLong(a.getOrDefault(REVISION_ANNOTATION, "0"));

@@ -1,8 +1,8 @@
 package io.pyhygiene.operator.remediation;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.StatusCause;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.pyhygiene.engine.AuditPolicy;
 import io.pyhygiene.engine.CombinedAudit;
@@ -15,6 +15,8 @@ import io.pyhygiene.operator.writer.WorkloadWriter;
 import io.pyhygiene.policy.ActivePolicy;
 import io.pyhygiene.ssa.ApplyMerge;
 import io.pyhygiene.workload.Observations.RemediationConflict;
+import io.pyhygiene.workload.PodTemplates;
+import io.pyhygiene.workload.WorkloadKind;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -27,13 +29,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Opt-in remediation: all fixes for one Deployment in ONE server-side apply of its pod template
- * (one rollout), under pyhygiene's field manager, never forcing a field another manager owns. A
- * conflict becomes a {@code remediation-conflict} finding and an Event, not a fight. Waits while a
- * rollout is in progress and bounds concurrent remediation rollouts ({@link RolloutSlots}). Dry-run
- * mode applies with the API server's dry run and only shows the change.
+ * Opt-in remediation: all fixes for one workload in ONE server-side apply of its pod template (one
+ * rollout; for a CronJob, the template of its next run), under pyhygiene's field manager, never
+ * forcing a field another manager owns. A conflict becomes a {@code remediation-conflict} finding
+ * and an Event, not a fight. Waits while a rollout is in progress and bounds concurrent remediation
+ * rollouts ({@link RolloutSlots}). Dry-run mode applies with the API server's dry run and only
+ * shows the change.
  *
- * <p>Holds no per-Deployment state: what the last attempt did is read from the Deployment ({@link
+ * <p>Only the kinds whose template may be patched ({@link WorkloadKind#remediable}): never a Job's
+ * (immutable), a bare Pod's or a ReplicaSet's (it would not replace its pods).
+ *
+ * <p>Holds no per-workload state: what the last attempt did is read from the workload ({@link
  * RemediationState}) and the outcome carries the state to write back with the metadata. So a new
  * leader neither repeats a dry run or a conflicting request its predecessor made, nor loops on a
  * fix something keeps undoing, nor exceeds the rollout bound.
@@ -48,7 +54,7 @@ public final class Remediator {
    *
    * @param applied whether a patch was applied (a rollout follows; the apply carried the metadata)
    * @param deferred whether remediation waits for a rollout slot (retry later)
-   * @param state the remediation state to keep on the Deployment
+   * @param state the remediation state to keep on the workload
    */
   public record Outcome(boolean applied, boolean deferred, RemediationState state) {
     static Outcome nothing(RemediationState state) {
@@ -75,15 +81,16 @@ public final class Remediator {
   }
 
   /**
-   * Remediates the Deployment if a selecting policy asks for it.
+   * Remediates the workload if a selecting policy asks for it and its kind may be patched.
    *
-   * @param d the Deployment as cached (its annotations carry the last attempt)
+   * @param d the workload as cached (its annotations carry the last attempt)
    * @param selecting the policies selecting it
    * @param audit its audit now, whose metadata an apply carries
    */
-  public Outcome remediate(Deployment d, List<ActivePolicy> selecting, CombinedAudit audit) {
+  public Outcome remediate(HasMetadata d, List<ActivePolicy> selecting, CombinedAudit audit) {
     Optional<ActivePolicy> policy = remediatingPolicy(selecting);
-    if (policy.isEmpty()) {
+    Optional<WorkloadKind> kind = WorkloadKind.of(d).filter(WorkloadKind::remediable);
+    if (policy.isEmpty() || kind.isEmpty()) {
       return Outcome.nothing(RemediationState.NONE);
     }
     RemediationState state = RemediationState.of(d);
@@ -121,9 +128,11 @@ public final class Remediator {
     if (attempt.equals(state.attempt())) {
       return Outcome.nothing(state);
     }
-    String key = d.getMetadata().getNamespace() + "/" + d.getMetadata().getName();
+    String key = RolloutSlots.key(d);
     long revision = RemediationState.revision(d);
-    if (!dryRun
+    // A CronJob's patched template is used by its next run: no rollout, no slot.
+    boolean rolls = !dryRun && kind.get().rollsOut();
+    if (rolls
         && !slots.tryAcquire(
             key, WorkloadWriter.generation(d), p.remediation().maxConcurrentRollouts())) {
       return new Outcome(false, true, state);
@@ -134,14 +143,14 @@ public final class Remediator {
       applied = outcome.applied();
       return outcome;
     } finally {
-      if (!applied && !dryRun) {
+      if (!applied && rolls) {
         slots.release(key);
       }
     }
   }
 
   private Outcome attempt(
-      Deployment d,
+      HasMetadata d,
       AuditPolicy p,
       FixPlan plan,
       CombinedAudit audit,
@@ -237,7 +246,9 @@ public final class Remediator {
         d,
         "Normal",
         "Remediated",
-        "pyhygiene fixed " + String.join(", ", clean) + " in one rollout");
+        "pyhygiene fixed "
+            + String.join(", ", clean)
+            + (kind(d).rollsOut() ? " in one rollout" : " for the next run"));
     LOG.info("remediated {}", clean);
     return new Outcome(
         true, false, RemediationState.applied(policyKey, revision, Set.copyOf(clean), found));
@@ -248,7 +259,7 @@ public final class Remediator {
    * state this apply results in (so the state and the fix land together, or neither does).
    */
   private void apply(
-      Deployment d,
+      HasMetadata d,
       CombinedAudit audit,
       ObjectNode patch,
       boolean dryRun,
@@ -262,10 +273,10 @@ public final class Remediator {
   }
 
   /**
-   * Whether a field manager only ever wrote the Deployment with plain updates (create, update,
-   * patch, client-side apply), never with server-side apply: it declares no ownership to respect.
+   * Whether a field manager only ever wrote the workload with plain updates (create, update, patch,
+   * client-side apply), never with server-side apply: it declares no ownership to respect.
    */
-  static boolean onlyPlainUpdates(Deployment d, String manager) {
+  static boolean onlyPlainUpdates(HasMetadata d, String manager) {
     var entries = d.getMetadata().getManagedFields();
     if (entries == null) {
       return false;
@@ -275,37 +286,28 @@ public final class Remediator {
   }
 
   /** The pod template and the plan (and whether it is a dry run), as digests. */
-  static String attemptKey(Deployment d, FixPlan plan, boolean dryRun) {
+  static String attemptKey(HasMetadata d, FixPlan plan, boolean dryRun) {
     String template =
-        d.getSpec() == null || d.getSpec().getTemplate() == null
-            ? ""
-            : CanonicalJson.digestOf(d.getSpec().getTemplate()).substring(0, 16);
+        PodTemplates.of(d).map(t -> CanonicalJson.digestOf(t).substring(0, 16)).orElse("");
     return (dryRun ? "dry-run:" : "apply:")
         + template
         + ":"
         + CanonicalJson.digest(plan.patch()).substring(0, 16);
   }
 
-  private static String currentPreview(Deployment d) {
+  private static String currentPreview(HasMetadata d) {
     Map<String, String> a = d.getMetadata().getAnnotations();
     return a == null ? "" : a.getOrDefault(WorkloadMetadata.PREVIEW_ANNOTATION, "");
   }
 
+  private static WorkloadKind kind(HasMetadata d) {
+    return WorkloadKind.of(d).orElseThrow();
+  }
+
+  /** The policy remediating only {@code rule} (every other setting kept). */
   private static AuditPolicy onlyRule(AuditPolicy p, String rule) {
     AuditPolicy.Remediation r = p.remediation();
-    return new AuditPolicy(
-        p.name(),
-        p.mode(),
-        p.labelOnly(),
-        p.rules(),
-        p.marginSeconds(),
-        p.preStopSeconds(),
-        p.memoryMinBytes(),
-        p.memoryMaxBytes(),
-        p.memoryPerWorkerBytes(),
-        p.memoryDefaultBytes(),
-        p.runAsUser(),
-        p.exemptions(),
+    return p.withRemediation(
         new AuditPolicy.Remediation(
             r.enabled(), Set.of(rule), r.maxConcurrentRollouts(), r.dryRun()));
   }

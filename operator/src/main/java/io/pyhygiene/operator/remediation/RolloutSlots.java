@@ -1,6 +1,6 @@
 package io.pyhygiene.operator.remediation;
 
-import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Bounds the remediation rollouts in progress at once ({@code maxConcurrentRollouts}). Counted from
- * the cluster, not remembered: a rollout is remediation's while the Deployment's {@link
+ * the cluster, not remembered: a rollout is remediation's while the workload's {@link
  * RemediationState} says a fix was applied, its template is still the fixed one, and the rollout
  * has not finished ({@link RolloutState}). So a new leader counts the rollouts its predecessor
  * started.
@@ -26,28 +26,31 @@ public final class RolloutSlots {
 
   private static final Logger LOG = LoggerFactory.getLogger(RolloutSlots.class);
 
-  private final Supplier<Stream<Deployment>> deployments;
+  private final Supplier<Stream<? extends HasMetadata>> workloads;
 
-  /** Deployment key to the generation its fix was applied to, until the cache is past it. */
+  /**
+   * Workload key ({@link #key}) to the generation its fix was applied to, until the cache is past
+   * it.
+   */
   private final Map<String, Long> reserved = new HashMap<>();
 
   /**
-   * @param deployments the Deployments in the informer cache
+   * @param workloads the workloads whose template changes roll out, from the informer cache
    */
-  public RolloutSlots(Supplier<Stream<Deployment>> deployments) {
-    this.deployments = deployments;
+  public RolloutSlots(Supplier<Stream<? extends HasMetadata>> workloads) {
+    this.workloads = workloads;
   }
 
   /**
-   * Reserves a slot for a remediation of {@code key} ({@code namespace/name}), applied to the
-   * Deployment at {@code generation}, if fewer than {@code max} remediation rollouts are in
-   * progress. The reservation holds until the cache shows a later generation (the apply changes the
-   * template, so the generation moves), or {@link #release} (nothing was applied).
+   * Reserves a slot for a remediation of {@code key} ({@link #key}), applied to the workload at
+   * {@code generation}, if fewer than {@code max} remediation rollouts are in progress. The
+   * reservation holds until the cache shows a later generation (the apply changes the template, so
+   * the generation moves), or {@link #release} (nothing was applied).
    */
   public synchronized boolean tryAcquire(String key, long generation, int max) {
-    Map<String, Deployment> cached = new HashMap<>();
+    Map<String, HasMetadata> cached = new HashMap<>();
     List<String> holders = new ArrayList<>();
-    deployments
+    workloads
         .get()
         .forEach(
             d -> {
@@ -63,7 +66,7 @@ public final class RolloutSlots {
         .entrySet()
         .removeIf(
             e -> {
-              Deployment d = cached.get(e.getKey());
+              HasMetadata d = cached.get(e.getKey());
               return d == null || caughtUp(d, e.getValue());
             });
     reserved.keySet().stream()
@@ -88,11 +91,11 @@ public final class RolloutSlots {
   }
 
   /**
-   * Whether the Deployment is in a rollout that a remediation started. One being deleted is not
+   * Whether the workload is in a rollout that a remediation started. One being deleted is not
    * rolling out: its generation moves past what the controller observes and stays there until it is
    * gone (a namespace's teardown can take a while), and it would hold a slot meanwhile.
    */
-  static boolean remediationRollout(Deployment d) {
+  static boolean remediationRollout(HasMetadata d) {
     if (d.getMetadata().getDeletionTimestamp() != null) {
       return false;
     }
@@ -103,7 +106,7 @@ public final class RolloutSlots {
   }
 
   /** Whether the cached copy is past the one the reserved fix was applied to. */
-  private static boolean caughtUp(Deployment d, long generation) {
+  private static boolean caughtUp(HasMetadata d, long generation) {
     Long g = d.getMetadata().getGeneration();
     return g != null && g > generation;
   }
@@ -112,7 +115,12 @@ public final class RolloutSlots {
     return Optional.ofNullable(reserved.get(key));
   }
 
-  private static String key(Deployment d) {
-    return d.getMetadata().getNamespace() + "/" + d.getMetadata().getName();
+  /** {@code Kind/namespace/name}: kinds may share names. */
+  static String key(HasMetadata d) {
+    return HasMetadata.getKind(d.getClass())
+        + "/"
+        + d.getMetadata().getNamespace()
+        + "/"
+        + d.getMetadata().getName();
   }
 }

@@ -1,15 +1,16 @@
 package io.pyhygiene.operator.webhook;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.pyhygiene.engine.CombinedAudit;
 import io.pyhygiene.engine.Finding;
 import io.pyhygiene.engine.PolicyMode;
 import io.pyhygiene.engine.Severity;
 import io.pyhygiene.operator.audit.WorkloadAuditor;
 import io.pyhygiene.operator.audit.WorkloadId;
-import io.pyhygiene.operator.audit.WorkloadTemplates;
 import io.pyhygiene.policy.ActivePolicy;
 import io.pyhygiene.workload.Observations;
+import io.pyhygiene.workload.PodTemplates;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -105,7 +106,8 @@ public final class AdmissionDecider {
 
   /** What the audit reads besides metadata: the pod template, wherever the kind keeps it. */
   private static Object template(HasMetadata o) {
-    return WorkloadTemplates.template(o);
+    // a bare Pod: its spec (its metadata is not the template's)
+    return o instanceof Pod p ? p.getSpec() : PodTemplates.of(o).orElse(null);
   }
 
   static String shorten(String s) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
@@ -128,22 +129,22 @@ final class Fixtures {
     }
   }
 
-  static Map<String, String> labels(Deployment d) {
+  static Map<String, String> labels(HasMetadata d) {
     return d.getMetadata().getLabels() == null ? Map.of() : d.getMetadata().getLabels();
   }
 
-  static Map<String, String> annotations(Deployment d) {
+  static Map<String, String> annotations(HasMetadata d) {
     return d.getMetadata().getAnnotations() == null ? Map.of() : d.getMetadata().getAnnotations();
   }
 
-  static String verdict(Deployment d) {
+  static String verdict(HasMetadata d) {
     return d == null ? null : labels(d).get(VERDICT);
   }
 
   /** One entry of the {@code pyhygiene.io/findings} annotation. */
   record Finding(String rule, String severity, String container, String policy) {}
 
-  static List<Finding> findings(Deployment d) {
+  static List<Finding> findings(HasMetadata d) {
     String raw = annotations(d).get(FINDINGS);
     if (raw == null) {
       return List.of();
@@ -164,14 +165,14 @@ final class Fixtures {
     }
   }
 
-  static Set<String> rules(Deployment d) {
+  static Set<String> rules(HasMetadata d) {
     return findings(d).stream().map(Finding::rule).collect(Collectors.toCollection(TreeSet::new));
   }
 
   /**
    * Whether pyhygiene has audited this state of the Deployment: its write states the generation.
    */
-  static boolean auditedCurrentGeneration(Deployment d) {
+  static boolean auditedCurrentGeneration(HasMetadata d) {
     return d != null
         && d.getMetadata().getGeneration() != null
         && String.valueOf(d.getMetadata().getGeneration())
@@ -180,7 +181,7 @@ final class Fixtures {
   }
 
   /** Whether none of pyhygiene's keys are on the Deployment. */
-  static boolean hasNoPyhygieneMetadata(Deployment d) {
+  static boolean hasNoPyhygieneMetadata(HasMetadata d) {
     return PYHYGIENE_LABELS.stream().noneMatch(labels(d)::containsKey)
         && PYHYGIENE_ANNOTATIONS.stream().noneMatch(annotations(d)::containsKey);
   }
@@ -205,7 +206,7 @@ final class Fixtures {
   }
 
   /** managedFields entry of a manager ({@code operation} Apply or Update), as a JSON tree. */
-  static Optional<JsonNode> managedFields(Deployment d, String manager) {
+  static Optional<JsonNode> managedFields(HasMetadata d, String manager) {
     if (d.getMetadata().getManagedFields() == null) {
       return Optional.empty();
     }
@@ -215,7 +216,7 @@ final class Fixtures {
         .map(e -> JSON.valueToTree(e.getFieldsV1().getAdditionalProperties()));
   }
 
-  static List<String> managers(Deployment d) {
+  static List<String> managers(HasMetadata d) {
     return d.getMetadata().getManagedFields() == null
         ? List.of()
         : d.getMetadata().getManagedFields().stream().map(ManagedFieldsEntry::getManager).toList();

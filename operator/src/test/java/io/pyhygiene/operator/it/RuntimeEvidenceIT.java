@@ -6,14 +6,11 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.pyhygiene.operator.it.Fixtures.Finding;
+import io.pyhygiene.testkit.HeldPods;
 import io.pyhygiene.testkit.PromText;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,28 +25,11 @@ import org.junit.jupiter.api.Test;
  */
 class RuntimeEvidenceIT extends WithOperator {
 
-  static final String HOLD = "test.pyhygiene.io/hold";
-
-  /** Pods given the finalizer, released after each test even when it fails. */
-  final List<Pod> held = new ArrayList<>();
+  final HeldPods held = new HeldPods(cluster.client());
 
   @AfterEach
   void releaseHeldPods() {
-    for (Pod p : held) {
-      try {
-        cluster
-            .client()
-            .pods()
-            .inNamespace(p.getMetadata().getNamespace())
-            .withName(p.getMetadata().getName())
-            .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"metadata\":{\"finalizers\":null}}");
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 404) {
-          throw e;
-        }
-      }
-    }
-    held.clear();
+    held.release();
   }
 
   /** Writes a terminated state for the pod's container, as the kubelet would. */
@@ -113,18 +93,7 @@ class RuntimeEvidenceIT extends WithOperator {
     assertThat(first.getMetadata().getOwnerReferences())
         .singleElement()
         .satisfies(o -> assertThat(o.getKind()).isEqualTo("ReplicaSet"));
-    cluster
-        .client()
-        .pods()
-        .inNamespace(ns)
-        .withName(first.getMetadata().getName())
-        .edit(
-            p -> {
-              p.getMetadata().getFinalizers().add(HOLD);
-              return p;
-            });
-    held.add(first);
-    cluster.client().pods().inNamespace(ns).withName(first.getMetadata().getName()).delete();
+    held.holdAndDelete(first);
     await()
         .atMost(OperatorHarness.TIMEOUT)
         .until(

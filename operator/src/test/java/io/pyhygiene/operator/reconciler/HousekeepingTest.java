@@ -9,6 +9,7 @@ import static org.mockito.Mockito.when;
 import io.pyhygiene.engine.CombinedAudit;
 import io.pyhygiene.operator.audit.WorkloadId;
 import io.pyhygiene.operator.evidence.EvidenceStore;
+import io.pyhygiene.operator.images.WorkloadImages;
 import io.pyhygiene.operator.report.AuditStore;
 import io.pyhygiene.operator.writer.WorkloadWriter;
 import io.pyhygiene.workload.WorkloadKind;
@@ -22,7 +23,8 @@ class HousekeepingTest {
   final EvidenceStore evidence = mock(EvidenceStore.class);
   final SelectionIndex index = mock(SelectionIndex.class);
   final WorkloadWriter writer = mock(WorkloadWriter.class);
-  final Housekeeping housekeeping = new Housekeeping(cache, store, evidence, index, writer);
+  final WorkloadImages images = mock(WorkloadImages.class);
+  final Housekeeping housekeeping = new Housekeeping(cache, store, evidence, index, writer, images);
 
   static final WorkloadId KEPT = new WorkloadId(WorkloadKind.DEPLOYMENT, "shop", "kept");
   static final WorkloadId GONE = new WorkloadId(WorkloadKind.STATEFUL_SET, "shop", "gone");
@@ -42,6 +44,8 @@ class HousekeepingTest {
     verify(evidence).forget(GONE.key());
     verify(writer).forget(GONE.key());
     verify(index).forget(GONE);
+    verify(images).forget(GONE);
+    verify(images, never()).forget(KEPT);
     verify(evidence, never()).forget(KEPT.key());
 
     assertThat(housekeeping.run()).isZero();

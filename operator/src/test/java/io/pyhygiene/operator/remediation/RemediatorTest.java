@@ -13,9 +13,16 @@ import static org.mockito.Mockito.times;
 import static org.mockito.Mockito.verify;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentStatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
+import io.fabric8.kubernetes.api.model.batch.v1.CronJobBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -63,7 +70,7 @@ class RemediatorTest {
 
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   final PyhygieneMetrics metrics = new PyhygieneMetrics(registry);
-  final List<Deployment> cluster = new ArrayList<>();
+  final List<HasMetadata> cluster = new ArrayList<>();
   WorkloadWriter writer;
 
   /** Every apply: the config sent and whether it was a dry run. */
@@ -154,7 +161,7 @@ class RemediatorTest {
     return d;
   }
 
-  static CombinedAudit audit(Deployment d, ActivePolicy p) {
+  static CombinedAudit audit(HasMetadata d, ActivePolicy p) {
     return new WorkloadAuditor(AUDITOR, List::of, ns -> Map.of())
         .audit(d, Observations.NONE, List.of(p));
   }
@@ -416,6 +423,116 @@ class RemediatorTest {
     other.getStatus().setUpdatedReplicas(2);
     other.getStatus().setAvailableReplicas(2);
     assertThat(remediator().remediate(d, List.of(p), audit(d, p)).applied()).isTrue();
+  }
+
+  /** The fixture's pod template in a StatefulSet whose last rollout is done. */
+  static StatefulSet statefulSet(String name) throws Exception {
+    Deployment d = remediable(name);
+    return new StatefulSetBuilder()
+        .withMetadata(d.getMetadata())
+        .withNewSpec()
+        .withReplicas(0)
+        .withServiceName(name)
+        .withSelector(d.getSpec().getSelector())
+        .withTemplate(d.getSpec().getTemplate())
+        .endSpec()
+        .withNewStatus()
+        .withObservedGeneration(1L)
+        .withReplicas(0)
+        .withCurrentRevision(name + "-1")
+        .withUpdateRevision(name + "-1")
+        .endStatus()
+        .build();
+  }
+
+  @Test
+  void aStatefulSetIsPatchedAtItsTemplateAndItsRolloutHoldsASlot() throws Exception {
+    ActivePolicy p = policy(false, 1);
+    StatefulSet s = statefulSet("hub");
+    Remediator.Outcome outcome = remediator().remediate(s, List.of(p), audit(s, p));
+
+    assertThat(outcome.applied()).isTrue();
+    assertThat(outcome.state().rules()).containsExactlyInAnyOrderElementsOf(FIXED);
+    assertThat(outcome.state().revision()).as("a StatefulSet's template version").isEqualTo(1);
+    ObjectNode config = applies.get(0).getKey();
+    assertThat(config.path("kind").asText()).isEqualTo("StatefulSet");
+    assertThat(config.path("apiVersion").asText()).isEqualTo("apps/v1");
+    assertThat(
+            config.at("/spec/template/spec/containers/0/securityContext/runAsNonRoot").asBoolean())
+        .isTrue();
+
+    // Its rollout, as the cache then shows it: the fixed template (generation 2) not yet observed.
+    StatefulSet rolling =
+        Json.MAPPER.convertValue(
+            ApplyMerge.merge(Json.MAPPER.valueToTree(s), config), StatefulSet.class);
+    rolling.getMetadata().setGeneration(2L);
+    cluster.add(rolling);
+    Deployment d = remediable("worker");
+    assertThat(remediator().remediate(d, List.of(p), audit(d, p)).deferred())
+        .as("one remediation rollout at most: the StatefulSet's")
+        .isTrue();
+    rolling.getStatus().setObservedGeneration(2L);
+    assertThat(remediator().remediate(d, List.of(p), audit(d, p)).applied()).isTrue();
+  }
+
+  @Test
+  void aCronJobIsPatchedForItsNextRunWithoutTakingARolloutSlot() throws Exception {
+    ActivePolicy p = policy(false, 1);
+    Deployment template = remediable("report");
+    CronJob cj =
+        new CronJobBuilder()
+            .withMetadata(template.getMetadata())
+            .withNewSpec()
+            .withSchedule("*/5 * * * *")
+            .withNewJobTemplate()
+            .withNewSpec()
+            .withTemplate(template.getSpec().getTemplate())
+            .endSpec()
+            .endJobTemplate()
+            .endSpec()
+            .build();
+    // a Deployment's remediation rollout in progress fills the only slot
+    Deployment other = remediable("other");
+    other
+        .getMetadata()
+        .getAnnotations()
+        .put(
+            WorkloadMetadata.REMEDIATION_ANNOTATION,
+            "{\"result\":\"APPLIED\",\"revision\":1,\"rules\":[\"run-as-root\"]}");
+    other.getMetadata().getAnnotations().put("deployment.kubernetes.io/revision", "2");
+    other.getMetadata().setGeneration(2L);
+    cluster.add(other);
+
+    Remediator.Outcome outcome = remediator().remediate(cj, List.of(p), audit(cj, p));
+    assertThat(outcome.applied()).isTrue();
+    ObjectNode config = applies.get(0).getKey();
+    assertThat(config.path("kind").asText()).isEqualTo("CronJob");
+    assertThat(config.path("apiVersion").asText()).isEqualTo("batch/v1");
+    assertThat(
+            config
+                .at(
+                    "/spec/jobTemplate/spec/template/spec/containers/0/securityContext/runAsNonRoot")
+                .asBoolean())
+        .isTrue();
+    assertThat(config.at("/spec/template").isMissingNode()).isTrue();
+  }
+
+  @Test
+  void aJobIsNeverPatched() throws Exception {
+    ActivePolicy p = policy(false, 3);
+    Deployment template = remediable("migrate");
+    Job j =
+        new JobBuilder()
+            .withMetadata(template.getMetadata())
+            .withNewSpec()
+            .withTemplate(template.getSpec().getTemplate())
+            .endSpec()
+            .build();
+    assertThat(audit(j, p).python()).isTrue();
+    Remediator.Outcome outcome = remediator().remediate(j, List.of(p), audit(j, p));
+    assertThat(outcome.applied()).isFalse();
+    assertThat(outcome.state()).isEqualTo(RemediationState.NONE);
+    assertThat(applies).isEmpty();
   }
 
   @Test
