@@ -67,10 +67,16 @@ class RemediationKillFaultIT {
           .atMost(Duration.ofSeconds(120))
           .pollInterval(Duration.ofMillis(250))
           .until(() -> Cluster.audited(client, ns) == DEPLOYMENTS);
-      assertThat(replicaSetsPerDeployment(client, ns).values())
-          .as("before remediation: one ReplicaSet per Deployment (its creation's)")
-          .hasSize(DEPLOYMENTS)
-          .containsOnly(1);
+      // The audit can be faster than the controller-manager: wait for its first ReplicaSets.
+      await()
+          .atMost(Duration.ofSeconds(120))
+          .pollInterval(Duration.ofMillis(250))
+          .untilAsserted(
+              () ->
+                  assertThat(replicaSetsPerDeployment(client, ns).values())
+                      .as("before remediation: one ReplicaSet per Deployment (its creation's)")
+                      .hasSize(DEPLOYMENTS)
+                      .containsOnly(1));
 
       client
           .genericKubernetesResources(Cluster.POLICIES)
