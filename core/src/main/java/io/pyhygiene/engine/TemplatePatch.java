@@ -39,6 +39,9 @@ final class TemplatePatch {
   private final WorkloadKind kind;
   private final List<String> templatePath;
 
+  /** The live pod spec as JSON, what an edit is compared with (the workload never changes). */
+  private final JsonNode liveSpec;
+
   /** Names of the containers the patch can address, in spec order. */
   private final Set<String> keyed = new LinkedHashSet<>();
 
@@ -60,6 +63,7 @@ final class TemplatePatch {
                             + HasMetadata.getKind(workload.getClass())));
     this.templatePath = PodTemplates.path(kind).orElseThrow();
     var spec = PodTemplates.of(workload).map(PodTemplateSpec::getSpec).orElse(null);
+    this.liveSpec = Json.MAPPER.valueToTree(spec);
     if (spec != null && spec.getContainers() != null) {
       for (Container c : spec.getContainers()) {
         if (c != null && c.getName() != null && !c.getName().isEmpty()) {
@@ -96,9 +100,7 @@ final class TemplatePatch {
 
   /** The live template's value at the path (pod spec, or the named container's). */
   private JsonNode current(String container, List<String> fields) {
-    JsonNode node =
-        Json.MAPPER.valueToTree(
-            PodTemplates.of(workload).map(PodTemplateSpec::getSpec).orElse(null));
+    JsonNode node = liveSpec;
     if (container != null) {
       JsonNode match = null;
       for (JsonNode c : node.path("containers")) {

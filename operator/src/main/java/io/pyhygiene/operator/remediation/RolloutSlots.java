@@ -1,6 +1,7 @@
 package io.pyhygiene.operator.remediation;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.pyhygiene.operator.audit.WorkloadId;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -115,12 +116,8 @@ public final class RolloutSlots {
     return Optional.ofNullable(reserved.get(key));
   }
 
-  /** {@code Kind/namespace/name}: kinds may share names. */
+  /** {@link WorkloadId#key}: kinds may share names. */
   static String key(HasMetadata d) {
-    return HasMetadata.getKind(d.getClass())
-        + "/"
-        + d.getMetadata().getNamespace()
-        + "/"
-        + d.getMetadata().getName();
+    return WorkloadId.of(d).key();
   }
 }

@@ -31,9 +31,7 @@ class WorkloadKindsIT extends WithOperator {
 
   /** bad.yaml's pod template (sh -c gunicorn, :latest, root) with the name's app label. */
   static PodTemplateSpec template(String ns, String name, String restartPolicy) {
-    PodTemplateSpec t = Fixtures.deployment("bad.yaml", ns, name).getSpec().getTemplate();
-    t.getSpec().setRestartPolicy(restartPolicy);
-    return t;
+    return WorkloadKindsRuntimeIT.template("bad.yaml", ns, name, restartPolicy);
   }
 
   @Test
