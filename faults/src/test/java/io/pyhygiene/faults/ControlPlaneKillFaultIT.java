@@ -20,9 +20,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * etcd, then kube-apiserver, SIGKILLed in the middle of a cold audit of 300 Deployments, and
- * restarted (e2e/bin/cluster-up.sh restarts a partly running cluster on its kept data) after 20 s
+ * restarted (e2e/bin/cluster-up.sh restarts a partly running cluster on its kept data) after 30 s
  * down. Afterwards every Deployment is audited; the operator (a separate process, through a
  * counting proxy) did not exit and did not spin while the server was down.
+ *
+ * <p>Not spinning: every watch and request retries with a growing pause, so the first seconds of an
+ * outage see a burst (each informer and each in-flight write retries quickly at first) and the rest
+ * a trickle. The bound is on the trickle: connection attempts per second once the outage is {@link
+ * #SETTLE} old. The burst is reported beside it.
  */
 class ControlPlaneKillFaultIT {
 
@@ -30,7 +35,8 @@ class ControlPlaneKillFaultIT {
   @RegisterExtension final Reliability report = new Reliability();
 
   static final int DEPLOYMENTS = 300;
-  static final Duration DOWN = Duration.ofSeconds(20);
+  static final Duration DOWN = Duration.ofSeconds(30);
+  static final Duration SETTLE = Duration.ofSeconds(10);
   static final double MAX_CONNECTIONS_PER_SECOND = 2.0;
   static final double MAX_CPU_SHARE = 0.25;
 
@@ -64,9 +70,15 @@ class ControlPlaneKillFaultIT {
       long cpu0 = Processes.cpuTicks(pid);
       long t0 = System.nanoTime();
       // The fault's duration (what is injected), not a wait for a result.
-      Thread.sleep(DOWN.toMillis());
+      Thread.sleep(SETTLE.toMillis());
+      long burst = proxy.connections() - connections0;
+      double burstSeconds = (System.nanoTime() - t0) / 1e9;
+      long connectionsSettled = proxy.connections();
+      long tSettled = System.nanoTime();
+      Thread.sleep(DOWN.minus(SETTLE).toMillis());
       double seconds = (System.nanoTime() - t0) / 1e9;
-      long connections = proxy.connections() - connections0;
+      double settledSeconds = (System.nanoTime() - tSettled) / 1e9;
+      long connections = proxy.connections() - connectionsSettled;
       double cpuShare = (Processes.cpuTicks(pid) - cpu0) / 100.0 / seconds;
       boolean aliveDuring = op.alive();
       restartCluster();
@@ -83,10 +95,13 @@ class ControlPlaneKillFaultIT {
                       + " on a cold start; down %d s; restarted with e2e/bin/cluster-up.sh.",
                   component, component0, auditedAtKill, DEPLOYMENTS, DOWN.toSeconds()))
           .figure(
-              "connection attempts while down (per s, bound)",
+              "connection attempts in the first " + SETTLE.toSeconds() + " s down (per s)",
+              String.format("%d (%.2f)", burst, burst / burstSeconds))
+          .figure(
+              "connection attempts in the rest of the outage (per s, bound)",
               String.format(
                   "%d (%.2f, %.1f)",
-                  connections, connections / seconds, MAX_CONNECTIONS_PER_SECOND))
+                  connections, connections / settledSeconds, MAX_CONNECTIONS_PER_SECOND))
           .figure(
               "operator CPU while down, share of one core (bound)",
               String.format("%.3f (%.2f)", cpuShare, MAX_CPU_SHARE))
@@ -99,7 +114,9 @@ class ControlPlaneKillFaultIT {
           .isTrue();
       assertThat(op.pid()).isEqualTo(pid);
       assertThat(Cluster.audited(client, ns)).as("every Deployment audited").isEqualTo(DEPLOYMENTS);
-      assertThat(connections / seconds).isLessThanOrEqualTo(MAX_CONNECTIONS_PER_SECOND);
+      assertThat(connections / settledSeconds)
+          .as("connection attempts per s after the first %d s down", SETTLE.toSeconds())
+          .isLessThanOrEqualTo(MAX_CONNECTIONS_PER_SECOND);
       assertThat(cpuShare).isLessThanOrEqualTo(MAX_CPU_SHARE);
       report.observed(
           String.format(

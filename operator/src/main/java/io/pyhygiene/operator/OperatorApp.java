@@ -1,13 +1,11 @@
 package io.pyhygiene.operator;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
@@ -21,7 +19,6 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.pyhygiene.Versions;
-import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
 import io.pyhygiene.engine.Auditor;
 import io.pyhygiene.engine.FixPlanner;
 import io.pyhygiene.engine.Rule;
@@ -43,6 +40,7 @@ import io.pyhygiene.operator.reconciler.InitialSync;
 import io.pyhygiene.operator.reconciler.PolicyReconciler;
 import io.pyhygiene.operator.reconciler.PruningItemStore;
 import io.pyhygiene.operator.reconciler.SelectionIndex;
+import io.pyhygiene.operator.reconciler.SharedWatches;
 import io.pyhygiene.operator.reconciler.WorkloadReconciler;
 import io.pyhygiene.operator.reconciler.WorkloadReconcilers;
 import io.pyhygiene.operator.remediation.Remediator;
@@ -91,8 +89,7 @@ public final class OperatorApp implements AutoCloseable {
   private final Periodic rounds;
   private final AdmissionServer webhook;
   private final WorkloadImages images;
-  private final SharedIndexInformer<PythonHygienePolicy> webhookPolicies;
-  private final SharedIndexInformer<Namespace> webhookNamespaces;
+  private final SharedWatches watches;
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closing = new AtomicBoolean();
 
@@ -118,7 +115,11 @@ public final class OperatorApp implements AutoCloseable {
     String identity = identity(settings.podName());
     this.client =
         new KubernetesClientBuilder()
-            .withConfig(new ConfigBuilder(kubeConfig).withUserAgent(userAgent(identity)).build())
+            .withConfig(
+                new ConfigBuilder(kubeConfig)
+                    .withUserAgent(userAgent(identity))
+                    .withRequestRetryBackoffInterval(retryBackoffMillis(kubeConfig))
+                    .build())
             .build();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(registry);
@@ -137,7 +138,11 @@ public final class OperatorApp implements AutoCloseable {
 
     // The reconciler side (runs on the leader only).
     PolicyCatalog policies = new PolicyCatalog(new PolicyResolver(rules));
-    ClusterCache cache = new ClusterCache(EnumSet.allOf(WorkloadKind.class));
+    // One informer each for policies, Namespaces and Pods, for every kind and the webhook.
+    this.watches = new SharedWatches(client, settings.watchNamespaces());
+    policies.attach(watches::policies);
+    ClusterCache cache =
+        new ClusterCache(EnumSet.allOf(WorkloadKind.class), watches::namespaceLabels);
     EvidenceStore evidence = new EvidenceStore(clock, settings.evidenceWindow());
     AuditStore store = new AuditStore(clock);
     InitialSync initialSync = new InitialSync(cache);
@@ -178,7 +183,8 @@ public final class OperatorApp implements AutoCloseable {
                     initialSync,
                     podEvidence,
                     evidence,
-                    images),
+                    images,
+                    watches),
                 store,
                 writer,
                 remediator));
@@ -215,13 +221,11 @@ public final class OperatorApp implements AutoCloseable {
               }
             });
 
-    // The webhook side: every replica answers admission requests, leader or not, so it keeps
-    // its own (small) caches of policies and namespaces.
+    // The webhook side: every replica answers admission requests, leader or not, from the
+    // shared informers (they run on every replica).
     if (settings.webhookEnabled()) {
-      this.webhookPolicies = client.resources(PythonHygienePolicy.class).runnableInformer(0);
-      this.webhookNamespaces = client.namespaces().runnableInformer(0);
       PolicyCatalog admissionPolicies = new PolicyCatalog(new PolicyResolver(rules));
-      admissionPolicies.attach(() -> webhookPolicies.getStore().list().stream());
+      admissionPolicies.attach(watches::policies);
       Set<String> excluded = new HashSet<>(Set.of("kube-system"));
       if (!settings.operatorNamespace().isEmpty()) {
         excluded.add(settings.operatorNamespace());
@@ -235,25 +239,21 @@ public final class OperatorApp implements AutoCloseable {
                   new WorkloadAuditor(
                       auditor,
                       admissionPolicies::active,
-                      this::webhookNamespaceLabels,
+                      watches::namespaceLabels,
                       images.admissionLookup())),
               Set.copyOf(excluded),
               metrics);
     } else {
       this.webhook = null;
-      this.webhookPolicies = null;
-      this.webhookNamespaces = null;
     }
     this.http =
         new OpsServer(
             settings.httpPort(),
             registry,
-            () -> !started.get() || operator.getRuntimeInfo().allEventSourcesAreHealthy(),
             () ->
-                started.get()
-                    && operator.getRuntimeInfo().isStarted()
-                    && (webhookPolicies == null
-                        || (webhookPolicies.hasSynced() && webhookNamespaces.hasSynced())));
+                !started.get()
+                    || (operator.getRuntimeInfo().allEventSourcesAreHealthy() && watches.running()),
+            () -> started.get() && operator.getRuntimeInfo().isStarted() && watches.synced());
   }
 
   /** Registers one kind's reconciler: its name, pruned cache, and only what it audits itself. */
@@ -301,11 +301,21 @@ public final class OperatorApp implements AutoCloseable {
         .build();
   }
 
-  private Map<String, String> webhookNamespaceLabels(String namespace) {
-    Namespace n = webhookNamespaces.getStore().getByKey(namespace);
-    return n == null || n.getMetadata().getLabels() == null
-        ? Map.of()
-        : n.getMetadata().getLabels();
+  /**
+   * The first pause before fabric8 retries a failed request (doubled after each try, up to 32 times
+   * it, 10 tries; each watch's reconnect is such a request). fabric8's 100 ms made the operator's
+   * watches try about ten connections each in the first 20 s of an API server outage, and every 3.2
+   * s after; 500 ms makes it six, then one every 16 s, which also bounds how long after the
+   * server's return a watch may wait (measured in faults/ControlPlaneKillFaultIT: 1 s cut the
+   * attempts no further once settled but delayed recovery to 37 s). A value set with fabric8's own
+   * KUBERNETES_REQUEST_RETRY_BACKOFFINTERVAL (or its system property) wins.
+   */
+  static int retryBackoffMillis(Config kubeConfig) {
+    boolean setByUser =
+        System.getenv("KUBERNETES_REQUEST_RETRY_BACKOFFINTERVAL") != null
+            || System.getProperty(Config.KUBERNETES_REQUEST_RETRY_BACKOFFINTERVAL_SYSTEM_PROPERTY)
+                != null;
+    return setByUser ? kubeConfig.getRequestRetryBackoffInterval() : 500;
   }
 
   /**
@@ -337,9 +347,8 @@ public final class OperatorApp implements AutoCloseable {
   public void start() {
     ApiPreflight.check(client, settings.watchNamespaces());
     http.start();
+    watches.run(); // before the reconcilers: none audits before policies and Namespaces are known
     if (webhook != null) {
-      webhookPolicies.run();
-      webhookNamespaces.run();
       webhook.start();
       LOG.info("admission webhook on :{} (POST /validate)", webhook.port());
     }
@@ -379,14 +388,13 @@ public final class OperatorApp implements AutoCloseable {
     rounds.close();
     if (webhook != null) {
       webhook.close();
-      webhookPolicies.close();
-      webhookNamespaces.close();
     }
     try {
       operator.stop();
     } catch (RuntimeException e) {
       LOG.warn("stopping the operator: {}", e.toString());
     }
+    watches.close();
     http.close();
     images.close();
     client.close();

@@ -1,27 +1,25 @@
 package io.pyhygiene.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Namespace;
 import io.javaoperatorsdk.operator.health.InformerHealthIndicator;
 import io.javaoperatorsdk.operator.health.InformerWrappingEventSourceHealthIndicator;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.pyhygiene.operator.audit.WorkloadId;
 import io.pyhygiene.workload.Ownership;
 import io.pyhygiene.workload.WorkloadKind;
 import java.util.Arrays;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import java.util.stream.Stream;
 
 /**
- * The workload reconcilers' informer caches (one per kind, and the Namespaces), for the classes
- * around them: policy selection, the selection index, initial sync, housekeeping, the owner of a
- * Pod, rollout slots. JOSDK builds the caches when it starts each reconciler; until then this
+ * The workload reconcilers' informer caches (one per kind) and the Namespaces' labels, for the
+ * classes around them: policy selection, the selection index, initial sync, housekeeping, the owner
+ * of a Pod, rollout slots. JOSDK builds the caches when it starts each reconciler; until then this
  * answers as an empty cluster in which nothing is known to be gone.
  *
  * <p>A kind's cache holds every object of the kind, also those audited through their owner (a
@@ -33,24 +31,21 @@ public final class ClusterCache {
   private final Set<WorkloadKind> kinds;
   private final Map<WorkloadKind, IndexerResourceCache<? extends HasMetadata>> caches =
       new ConcurrentHashMap<>();
-  private volatile InformerEventSource<Namespace, ?> namespaces;
+  private final Function<String, Map<String, String>> namespaceLabels;
 
   /**
    * @param kinds the kinds that have a reconciler (synced only once each has a cache)
+   * @param namespaceLabels a namespace's labels by its name (empty when unknown)
    */
-  public ClusterCache(Set<WorkloadKind> kinds) {
+  public ClusterCache(
+      Set<WorkloadKind> kinds, Function<String, Map<String, String>> namespaceLabels) {
     this.kinds = Set.copyOf(kinds);
+    this.namespaceLabels = namespaceLabels;
   }
 
   /** Called by a reconciler once JOSDK has built its caches. */
-  void attach(
-      WorkloadKind kind,
-      IndexerResourceCache<? extends HasMetadata> cache,
-      InformerEventSource<Namespace, ?> namespaceSource) {
+  void attach(WorkloadKind kind, IndexerResourceCache<? extends HasMetadata> cache) {
     caches.put(kind, cache);
-    if (this.namespaces == null) {
-      this.namespaces = namespaceSource;
-    }
   }
 
   /** The cached workloads of a kind audited on their own (not through their owner). */
@@ -97,14 +92,7 @@ public final class ClusterCache {
 
   /** A namespace's labels (empty when unknown). */
   public Map<String, String> namespaceLabels(String namespace) {
-    InformerEventSource<Namespace, ?> ns = namespaces;
-    if (ns == null || namespace == null) {
-      return Map.of();
-    }
-    return ns.get(new ResourceID(namespace))
-        .map(n -> n.getMetadata().getLabels())
-        .filter(Objects::nonNull)
-        .orElse(Map.of());
+    return namespace == null ? Map.of() : namespaceLabels.apply(namespace);
   }
 
   /** Whether every kind's informers have listed everything (an empty cache may not have). */

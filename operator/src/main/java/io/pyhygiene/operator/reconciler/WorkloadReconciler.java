@@ -1,17 +1,13 @@
 package io.pyhygiene.operator.reconciler;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
 import io.pyhygiene.engine.CombinedAudit;
 import io.pyhygiene.operator.audit.PolicyCatalog;
 import io.pyhygiene.operator.audit.WorkloadAuditor;
@@ -32,7 +28,6 @@ import io.pyhygiene.workload.WorkloadKind;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
@@ -62,7 +57,8 @@ public abstract class WorkloadReconciler<T extends HasMetadata> implements Recon
       InitialSync initialSync,
       PodEvidence podEvidence,
       EvidenceStore evidence,
-      WorkloadImages images) {}
+      WorkloadImages images,
+      SharedWatches watches) {}
 
   /** What every kind's reconciler shares. */
   public record Wiring(
@@ -109,45 +105,23 @@ public abstract class WorkloadReconciler<T extends HasMetadata> implements Recon
 
   @Override
   public List<EventSource<?, T>> prepareEventSources(EventSourceContext<T> ctx) {
-    InformerEventSource<PythonHygienePolicy, T> policies =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(PythonHygienePolicy.class, type)
-                .withName("policies")
-                .withSecondaryToPrimaryMapper(p -> c.index().affectedBy(kind, p))
-                .build(),
-            ctx);
-    InformerEventSource<Namespace, T> namespaces =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(Namespace.class, type)
-                .withName("namespaces")
-                .withOnUpdateFilter(
-                    (n, old) ->
-                        !Objects.equals(n.getMetadata().getLabels(), old.getMetadata().getLabels()))
-                .withSecondaryToPrimaryMapper(
-                    ns ->
-                        c.cache()
-                            .workloadsIn(kind, ns.getMetadata().getName())
-                            .map(ResourceID::fromResource)
-                            .collect(Collectors.toSet()))
-                .build(),
-            ctx);
-    List<EventSource<?, T>> sources = new ArrayList<>(List.of(policies, namespaces));
+    // Policies, Namespaces and Pods come from informers every kind shares (SharedWatches).
+    SharedWatches watches = c.watches();
+    List<EventSource<?, T>> sources = new ArrayList<>();
+    sources.add(watches.policyEvents(p -> c.index().affectedBy(kind, p)));
+    sources.add(
+        watches.namespaceEvents(
+            ns ->
+                c.cache()
+                    .workloadsIn(kind, ns.getMetadata().getName())
+                    .map(ResourceID::fromResource)
+                    .collect(Collectors.toSet())));
     if (podLabel != null) {
-      sources.add(
-          new InformerEventSource<>(
-              InformerEventSourceConfiguration.from(Pod.class, type)
-                  .withName("pods")
-                  .withNamespacesInheritedFromController()
-                  .withLabelSelector(podLabel)
-                  .withItemStore(new PruningItemStore<>(Pruning::pod))
-                  .withSecondaryToPrimaryMapper(p -> c.podEvidence().record(kind, p))
-                  .build(),
-              ctx));
+      sources.add(watches.podEvents(podLabel, p -> c.podEvidence().record(kind, p)));
     }
     // re-audits when an image's config is read or its tag moved
     sources.add(c.images().<T>reaudits(kind));
-    c.policies().attach(policies::list);
-    c.cache().attach(kind, ctx.getPrimaryCache(), namespaces);
+    c.cache().attach(kind, ctx.getPrimaryCache());
     return sources;
   }
 
