@@ -7,6 +7,8 @@ import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodStatus;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.pyhygiene.operator.evidence.PodTerminations;
 import io.pyhygiene.operator.writer.WorkloadWriter;
 import io.pyhygiene.workload.Ownership;
@@ -56,11 +58,33 @@ public final class Pruning {
   }
 
   /**
-   * A Pod in the Pod reconciler's cache: a bare Pod is a workload ({@link #workload}); a Pod a
-   * controller owns is audited through its owner, and only its evidence is kept ({@link #pod}).
+   * An object in a workload reconciler's own cache. The informers list every object of the kind,
+   * but one a controller owns (a Deployment's ReplicaSets, a CronJob's Jobs, a controller's Pods)
+   * is audited through its owner and never reconciled: only what decides that (identity, labels,
+   * owners) is kept, and of an owned Pod its evidence ({@link #pod}). An object audited itself
+   * keeps what {@link #workload} keeps.
    */
-  public static Pod primaryPod(Pod p) {
-    return Ownership.auditedThroughOwner(p) ? pod(p) : workload(p);
+  public static <T extends HasMetadata> T primary(T o) {
+    if (!Ownership.auditedThroughOwner(o)) {
+      return workload(o);
+    }
+    if (o instanceof Pod p) {
+      @SuppressWarnings("unchecked")
+      T pruned = (T) pod(p);
+      return pruned;
+    }
+    ObjectMeta m = o.getMetadata();
+    m.setManagedFields(null);
+    m.setAnnotations(null);
+    m.setFinalizers(null);
+    if (o instanceof ReplicaSet rs) {
+      rs.setSpec(null);
+      rs.setStatus(null);
+    } else if (o instanceof Job j) {
+      j.setSpec(null);
+      j.setStatus(null);
+    }
+    return o;
   }
 
   /** Keeps a pod's identity, owner, deletion mark and container terminations; drops the rest. */

@@ -94,13 +94,11 @@ public abstract class WorkloadReconciler<T extends HasMetadata> implements Recon
   }
 
   /**
-   * What the informer cache keeps of each object of the kind: a Pod a controller owns keeps only
-   * its evidence.
+   * What the informer cache keeps of each object of the kind ({@link Pruning#primary}): an object
+   * audited through its owner keeps only its identity and owners (a Pod also its evidence).
    */
   public UnaryOperator<T> pruning() {
-    return kind == WorkloadKind.POD
-        ? o -> type.cast(Pruning.primaryPod((Pod) o))
-        : Pruning::workload;
+    return Pruning::primary;
   }
 
   @Override
