@@ -76,8 +76,7 @@ public final class FixPlanner {
           List<Finding> findings = findings(audit(), rule.id());
           findings.stream()
               .filter(f -> !f.container().isEmpty() && !patch.addresses(f.container()))
-              .forEach(
-                  f -> cannotFix(f.container(), "the container has no name to key the patch on"));
+              .forEach(f -> cannotFix(f.container(), patch.whyNotAddressed()));
           findings.removeIf(f -> !f.container().isEmpty() && !patch.addresses(f.container()));
           if (!findings.isEmpty()) {
             rule.fix(findings, this);
@@ -183,7 +182,7 @@ public final class FixPlanner {
       if (patch.addresses(container)) {
         patch.add(fixing, container, path, value, change);
       } else {
-        cannotFix(container, "the container has no name to key the patch on");
+        cannotFix(container, patch.whyNotAddressed());
       }
     }
 

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.pyhygiene.json.Json;
@@ -45,6 +44,9 @@ final class TemplatePatch {
   /** Names of the containers the patch can address, in spec order. */
   private final Set<String> keyed = new LinkedHashSet<>();
 
+  /** Whether some container has no name (the list then has no keys an apply could merge on). */
+  private final boolean unnamedContainer;
+
   private final List<Edit> edits = new ArrayList<>();
 
   /**
@@ -64,18 +66,31 @@ final class TemplatePatch {
     this.templatePath = PodTemplates.path(kind).orElseThrow();
     var spec = PodTemplates.of(workload).map(PodTemplateSpec::getSpec).orElse(null);
     this.liveSpec = Json.MAPPER.valueToTree(spec);
-    if (spec != null && spec.getContainers() != null) {
-      for (Container c : spec.getContainers()) {
-        if (c != null && c.getName() != null && !c.getName().isEmpty()) {
-          keyed.add(c.getName());
-        }
-      }
+    // An apply merges containers by name only when every one has a name; otherwise the list is
+    // atomic and a patch naming one container would replace them all (ApplyMerge): none is keyed.
+    this.unnamedContainer =
+        spec != null
+            && spec.getContainers() != null
+            && spec.getContainers().stream()
+                .anyMatch(c -> c == null || c.getName() == null || c.getName().isEmpty());
+    if (spec != null && spec.getContainers() != null && !unnamedContainer) {
+      spec.getContainers().forEach(c -> keyed.add(c.getName()));
     }
   }
 
-  /** Whether a container can be addressed: it has a name, and the first of that name. */
+  /**
+   * Whether a container can be addressed: every container has a name (see the constructor), and it
+   * is the first of its name.
+   */
   boolean addresses(String container) {
     return keyed.contains(container);
+  }
+
+  /** Why {@link #addresses} is false for a container. */
+  String whyNotAddressed() {
+    return unnamedContainer
+        ? "a container in the pod has no name, so a patch keyed by name would replace them all"
+        : "the container has no name to key the patch on";
   }
 
   /**

@@ -99,6 +99,34 @@ class FixPlannerTest {
     return JSON.convertValue(ApplyMerge.merge(live, plan.patch()), Deployment.class);
   }
 
+  /**
+   * A container with no name and a privileged one named " " (jqwik's shrunk counterexample of
+   * planningAgainAfterApplyingAPlanPlansNothing, seed 7204705512145206543): applying the plan must
+   * leave nothing to plan.
+   */
+  @Test
+  void anUnnamedContainerBesideAPrivilegedOneIsPlannedOnce() throws Exception {
+    Deployment d =
+        JSON.readValue(
+            """
+            {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"api",
+             "labels":{"pyhygiene.io/runtime":"python"}},
+             "spec":{"template":{"spec":{"containers":[{"resources":{}},
+               {"name":" ","resources":{},"securityContext":{"privileged":true}}]}}}}
+            """,
+            Deployment.class);
+    AuditPolicy all = policy(ALL_FIXABLE.toArray(String[]::new));
+    FixPlan plan = planner.plan(d, all);
+    Deployment applied =
+        JSON.convertValue(
+            ApplyMerge.merge(Json.MAPPER.valueToTree(d), plan.patch()), Deployment.class);
+    FixPlan again = planner.plan(applied, all);
+    assertThat(again.changes()).as("planned after %s", plan.changes()).isEmpty();
+    // nothing addresses a container by name: an apply would replace the unnamed one
+    assertThat(plan.changes()).allMatch(c -> c.startsWith("pod: "));
+    assertThat(plan.notFixable().get("run-as-root")).contains("a container in the pod has no name");
+  }
+
   @Test
   void everyFixableRuleInOnePatch() throws Exception {
     Deployment d = load("insecure.yaml");
