@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.health.InformerHealthIndicator;
 import io.javaoperatorsdk.operator.health.InformerWrappingEventSourceHealthIndicator;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.AbstractEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.pyhygiene.operator.audit.WorkloadId;
 import io.pyhygiene.workload.Ownership;
@@ -43,14 +44,24 @@ public final class ClusterCache {
     this.namespaceLabels = namespaceLabels;
   }
 
-  /** Called by a reconciler once JOSDK has built its caches. */
+  /**
+   * Called by a reconciler when JOSDK registers it: the cache is used from when JOSDK starts it
+   * (with the operator), after the shared watches have listed (their start-up events find it not
+   * started yet, and the reconcilers' first pass covers what they would have queued).
+   */
   void attach(WorkloadKind kind, IndexerResourceCache<? extends HasMetadata> cache) {
     caches.put(kind, cache);
   }
 
+  /** A kind's cache once started; null before. */
+  private IndexerResourceCache<? extends HasMetadata> cache(WorkloadKind kind) {
+    IndexerResourceCache<? extends HasMetadata> cache = caches.get(kind);
+    return cache instanceof AbstractEventSource<?, ?> source && !source.isRunning() ? null : cache;
+  }
+
   /** The cached workloads of a kind audited on their own (not through their owner). */
   public Stream<? extends HasMetadata> workloads(WorkloadKind kind) {
-    IndexerResourceCache<? extends HasMetadata> cache = caches.get(kind);
+    IndexerResourceCache<? extends HasMetadata> cache = cache(kind);
     return cache == null
         ? Stream.empty()
         : cache.list().filter(o -> !Ownership.auditedThroughOwner(o));
@@ -58,7 +69,7 @@ public final class ClusterCache {
 
   /** The cached workloads of a kind in one namespace, audited on their own. */
   public Stream<? extends HasMetadata> workloadsIn(WorkloadKind kind, String namespace) {
-    IndexerResourceCache<? extends HasMetadata> cache = caches.get(kind);
+    IndexerResourceCache<? extends HasMetadata> cache = cache(kind);
     return cache == null
         ? Stream.empty()
         : cache.list(namespace).filter(o -> !Ownership.auditedThroughOwner(o));
@@ -76,7 +87,7 @@ public final class ClusterCache {
 
   /** Any cached object of the kind, also one audited through its owner. */
   public Optional<? extends HasMetadata> find(WorkloadKind kind, String namespace, String name) {
-    IndexerResourceCache<? extends HasMetadata> cache = caches.get(kind);
+    IndexerResourceCache<? extends HasMetadata> cache = cache(kind);
     return cache == null ? Optional.empty() : cache.get(new ResourceID(name, namespace));
   }
 
@@ -85,7 +96,7 @@ public final class ClusterCache {
    * known gone).
    */
   public boolean exists(WorkloadId id) {
-    IndexerResourceCache<? extends HasMetadata> cache = caches.get(id.kind());
+    IndexerResourceCache<? extends HasMetadata> cache = cache(id.kind());
     return cache == null
         || cache.get(id.resourceId()).filter(o -> !Ownership.auditedThroughOwner(o)).isPresent();
   }
@@ -97,7 +108,7 @@ public final class ClusterCache {
 
   /** Whether every kind's informers have listed everything (an empty cache may not have). */
   public boolean synced() {
-    return kinds.stream().allMatch(k -> synced(caches.get(k)));
+    return kinds.stream().allMatch(k -> synced(cache(k)));
   }
 
   private static boolean synced(IndexerResourceCache<? extends HasMetadata> cache) {
