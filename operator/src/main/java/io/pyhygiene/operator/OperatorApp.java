@@ -267,6 +267,7 @@ public final class OperatorApp implements AutoCloseable {
           c.withName(WorkloadId.plural(r.kind()));
           c.withGenerationAware(false);
           c.withItemStore(new PruningItemStore<>(r.pruning()));
+          c.withInformerListLimit(SharedWatches.LIST_LIMIT);
           c.withGenericFilter(o -> !Ownership.auditedThroughOwner(o));
           c.withReconciliationMaxInterval(settings.resyncInterval());
         });

@@ -8,7 +8,8 @@ import java.util.function.UnaryOperator;
 /**
  * An informer store that keeps only what pyhygiene reads: most of a Deployment's or a Pod's size is
  * managedFields, kubectl's last-applied copy and (for pods) the spec, none of which the engine
- * needs. Keeps the cache small enough for tens of thousands of Deployments.
+ * needs. What is kept shares one empty map for the model's empty extension maps ({@link
+ * SharedEmptyMaps}). Keeps the cache small enough for tens of thousands of Deployments.
  */
 public final class PruningItemStore<T extends HasMetadata> extends BasicItemStore<T> {
 
@@ -21,6 +22,6 @@ public final class PruningItemStore<T extends HasMetadata> extends BasicItemStor
 
   @Override
   public T put(String key, T obj) {
-    return super.put(key, prune.apply(obj));
+    return super.put(key, SharedEmptyMaps.in(prune.apply(obj)));
   }
 }

@@ -32,6 +32,13 @@ import java.util.stream.Stream;
  */
 public final class SharedWatches implements AutoCloseable {
 
+  /**
+   * Objects per page when an informer lists (client-go's pager uses the same). Unpaged, listing
+   * 10,000 Deployments and their ReplicaSets held every one whole at once, before the caches prune
+   * them: with the heap at 192 MiB the operator ran out of memory starting (docs/benchmarks.md).
+   */
+  public static final long LIST_LIMIT = 500;
+
   private final SharedIndexInformer<PythonHygienePolicy> policies;
   private final SharedIndexInformer<Namespace> namespaces;
   private final List<SharedIndexInformer<Pod>> pods = new ArrayList<>();
@@ -40,14 +47,18 @@ public final class SharedWatches implements AutoCloseable {
    * @param watchNamespaces the namespaces whose Pods are watched; empty: every namespace
    */
   public SharedWatches(KubernetesClient client, Set<String> watchNamespaces) {
-    this.policies = client.resources(PythonHygienePolicy.class).runnableInformer(0);
-    this.namespaces = client.namespaces().runnableInformer(0);
+    this.policies =
+        client.resources(PythonHygienePolicy.class).withLimit(LIST_LIMIT).runnableInformer(0);
+    this.namespaces = client.namespaces().withLimit(LIST_LIMIT).runnableInformer(0);
     if (watchNamespaces.isEmpty()) {
-      pods.add(client.pods().inAnyNamespace().runnableInformer(0));
+      pods.add(client.pods().inAnyNamespace().withLimit(LIST_LIMIT).runnableInformer(0));
     } else {
       watchNamespaces.stream()
           .sorted()
-          .forEach(ns -> pods.add(client.pods().inNamespace(ns).runnableInformer(0)));
+          .forEach(
+              ns ->
+                  pods.add(
+                      client.pods().inNamespace(ns).withLimit(LIST_LIMIT).runnableInformer(0)));
     }
     // A Pod's evidence is read from the watch event, not from the cache: the cache keeps only
     // what ties a Pod to its workload.
