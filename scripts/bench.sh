@@ -76,12 +76,13 @@ for line in sys.stdin:
 print(sum(c.values()), ", ".join(f"{n} {v} {r} ({code})" for (v, r, code), n in c.most_common()) or "none")'
 }
 bench_java() { java -cp bench/target/benchmarks.jar "$@"; }
-# Starts the operator: start_operator <java> <jvm options> <log name> [NAME=value ...].
+# Starts the operator: start_operator <java> <jvm options> <log name> [NAME=value ...]. Its
+# resync interval is BENCH_RESYNC_SECONDS unless OPERATOR_RESYNC names another (a Go duration).
 start_operator() {
   local javabin="$1" opts="$2" name="$3"
   shift 3
   env ${CHART_ARENAS:+MALLOC_ARENA_MAX="$CHART_ARENAS"} "$@" PYHYGIENE_HTTP_PORT=$OPERATOR_HTTP PYHYGIENE_WEBHOOK_ENABLED=false \
-    PYHYGIENE_RESYNC_INTERVAL="${RESYNC}s" JAVA_TOOL_OPTIONS="$opts" \
+    PYHYGIENE_RESYNC_INTERVAL="${OPERATOR_RESYNC:-${RESYNC}s}" JAVA_TOOL_OPTIONS="$opts" \
     "$javabin" -jar "$JAR" run </dev/null >"$WORK/$name.out" 2>"$WORK/$name.log" &
   OPERATOR_PID=$!
   # jcmd of the same JDK (one of another version may fail to attach)
@@ -105,20 +106,31 @@ wait_audited() {
   log "operator did not audit all $N (gauge ${audited:-0})"
   return 1
 }
-heap_mib() {
-  curl -s "localhost:$OPERATOR_HTTP/metrics" \
-    | awk '/^jvm_memory_used_bytes\{area="heap"/ {s+=$NF} END {printf "%.0f", s/1048576}'
+# Waits (bounded) until JOSDK's gauges show no Deployment reconcile queued or running.
+wait_idle() {
+  local busy=1
+  for _ in $(seq 1 600); do
+    busy=$(curl -s "localhost:$OPERATOR_HTTP/metrics" 2>/dev/null | awk '
+      /^operator_sdk_reconciliations_(executions|queue_size)_deployments[ {]/ {s+=$NF; seen=1}
+      END {printf "%d", seen ? s : 1}' || echo 1)
+    [[ "$busy" == 0 ]] && return 0
+    kill -0 "$OPERATOR_PID" 2>/dev/null || { log "operator exited"; return 1; }
+    sleep 1
+  done
+  log "the operator's reconcile queue did not drain"
+  return 1
 }
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$OPERATOR_PID/status"; }
-# measure_memory <label> <audit seconds> <command>: RSS when every Deployment is audited, then RSS
-# and heap after a full GC, peak RSS, NMT's breakdown (committed MiB by category): one line of
-# memory-full.tsv: label, RSS after audit, RSS after GC, heap after GC, peak RSS, audit s, NMT,
+# measure_memory <label> <audit seconds> <command>: RSS when every Deployment is audited, then the
+# live heap (a full GC's class histogram) and RSS 2 s after it, peak RSS, NMT's breakdown (committed MiB by category): one line of
+# memory-full.tsv: label, RSS after audit, RSS after GC, live heap, peak RSS, audit s, NMT,
 # command.
 measure_memory() {
   sleep 5  # the last report round
-  local rss_audit nmt
+  local rss_audit live nmt
   rss_audit=$(( $(rss_kib) / 1024 ))
-  "$OPERATOR_JCMD" "$OPERATOR_PID" GC.run >/dev/null
+  # the class histogram runs a full GC first: its total is the live heap
+  live=$("$OPERATOR_JCMD" "$OPERATOR_PID" GC.class_histogram | awk '/^Total/ {printf "%.0f", $3 / 1048576}')
   sleep 2
   nmt=$("$OPERATOR_JCMD" "$OPERATOR_PID" VM.native_memory summary | python3 -c '
 import re, sys
@@ -133,7 +145,7 @@ for line in sys.stdin:
         if int(m.group(3)) >= 1024:  # categories of at least 1 MiB
             parts.append(f"{m.group(1).replace(chr(32), chr(95))}={int(m.group(3)) // 1024}")
 print(" ".join(parts))')
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$rss_audit" "$(( $(rss_kib) / 1024 ))" "$(heap_mib)" \
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$rss_audit" "$(( $(rss_kib) / 1024 ))" "$live" \
     "$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$OPERATOR_PID/status")" "$2" "$nmt" "$3" \
     >>"$WORK/memory-full.tsv"
   cut -f1-4 "$WORK/memory-full.tsv" >"$WORK/memory.tsv"
@@ -326,7 +338,7 @@ if part cluster; then
   res cold_load_after "$(load)"
   awk -F'\t' '{printf "%s\t%s\t%.1f\n", $1, $2, $3 / 1000}' "$WORK/cold-ms.tsv" >"$WORK/cold.tsv"
 
-  # -- 4b idempotence, memory with the chart's JVM, event -> verdict (issue 14 #3, #5, #4)
+  # -- 4b idempotence (issue 14 #3), then 4c event -> verdict under churn (#4)
   # A restart over an audited, unchanged cluster is a forced full resync of every Deployment;
   # the window then holds more periodic resyncs (PYHYGIENE_RESYNC_INTERVAL).
   log "4b restart over the audited cluster, resync every ${RESYNC}s, window ${STEADY}s, load $(load)"
@@ -339,6 +351,18 @@ if part cluster; then
   res resync_window_seconds "$(( $(date +%s) - T_START ))"
   res resync_interval_seconds "$RESYNC"
   res resync_writes "$(operator_writes "$MARK")"
+  stop_operator
+  # The churn runs against a fresh operator at the chart's resync interval (values.yaml), once its
+  # start-up pass over the N Deployments has drained: with the window's interval above (every
+  # Deployment re-reconciled every BENCH_RESYNC_SECONDS) the queue never drains at N=10,000, and
+  # the latency measured would be that queue's, not an event's.
+  CHART_RESYNC="$(sed -n 's/^resyncInterval: *\(.*\)$/\1/p' helm/pyhygiene/values.yaml)"
+  OPERATOR_RESYNC="$CHART_RESYNC" start_operator "$JAVA17" "$CHART_JVM" churn
+  T_START=$(date +%s)
+  wait_audited
+  wait_idle
+  res churn_resync "$CHART_RESYNC"
+  res churn_settled_seconds "$(( $(date +%s) - T_START ))"
   log "4c churn at $CHURN_RATE changes/s for $CHURN_SECONDS s, load $(load)"
   res churn_load "$(load)"
   bench_java io.pyhygiene.bench.ClusterBench churn "$CHURN_RATE" "$CHURN_SECONDS" \

@@ -6,7 +6,7 @@ Reads from DIR what scripts/bench.sh wrote (missing files leave their panel out)
   webhook-cdf.txt  lines "percentile server_ms client_ms" (WebhookOpenLoop)
   churn-ms.txt     one event->verdict latency in ms a line (ClusterBench churn)
   cold.tsv         lines "kind run seconds" (kind: operator or floor)
-  memory.tsv       lines "variant<TAB>rss_after_audit_mib<TAB>rss_after_gc_mib<TAB>heap_after_gc_mib"
+  memory.tsv       lines "variant<TAB>rss_after_audit_mib<TAB>rss_after_gc_mib<TAB>live_heap_mib"
 """
 import argparse
 from pathlib import Path
@@ -88,7 +88,7 @@ def cluster(work, out):
             y = range(len(names))
             ax.barh([i - 0.27 for i in y], audit, height=0.27, label="RSS after the cold audit")
             ax.barh(list(y), rss, height=0.27, label="RSS after full GC")
-            ax.barh([i + 0.27 for i in y], heap, height=0.27, label="heap after full GC")
+            ax.barh([i + 0.27 for i in y], heap, height=0.27, label="live heap (after a full GC)")
             ax.axvline(300, color="red", linestyle="--", linewidth=1, label="target RSS 300 MiB")
             ax.set_yticks(list(y))
             ax.set_yticklabels(names, fontsize=7)
