@@ -130,7 +130,11 @@ measure_memory() {
   local rss_audit live nmt
   rss_audit=$(( $(rss_kib) / 1024 ))
   # the class histogram runs a full GC first: its total is the live heap
-  live=$("$OPERATOR_JCMD" "$OPERATOR_PID" GC.class_histogram | awk '/^Total/ {printf "%.0f", $3 / 1048576}')
+  # (kept, its 30 largest classes, in histogram-<label>.txt: where the heap goes)
+  "$OPERATOR_JCMD" "$OPERATOR_PID" GC.class_histogram >"$WORK/histogram.tmp"
+  live=$(awk '/^Total/ {printf "%.0f", $3 / 1048576}' "$WORK/histogram.tmp")
+  { head -33 "$WORK/histogram.tmp"; tail -1 "$WORK/histogram.tmp"; } >"$WORK/histogram-${1//[^A-Za-z0-9]/_}.txt"
+  rm -f "$WORK/histogram.tmp"
   sleep 2
   nmt=$("$OPERATOR_JCMD" "$OPERATOR_PID" VM.native_memory summary | python3 -c '
 import re, sys

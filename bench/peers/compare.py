@@ -299,7 +299,8 @@ def render(args, selected, cases, results, problems, started, load_before, load_
         "",
         "Input: `generate.py --count N --seed %d` — N Python Deployments, half passing every"
         " pyhygiene rule, half with 1–3 seeded defects covering every offline rule, one Service per 50"
-        " Deployments; as one YAML stream and as a directory with one file per object." % args.seed,
+        " Deployments and one for each Deployment seeded with a defect only a served container has;"
+        " as one YAML stream and as a directory with one file per object." % args.seed,
         "",
         "Commands (`$IN` is the file or the directory; kube-score takes files, so the directory's files"
         " are passed as arguments):",

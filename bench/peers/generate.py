@@ -4,7 +4,8 @@
 Writes N varied Python Deployments (about half pass every pyhygiene rule, the other half carry
 one to three seeded defects, and every offline rule is some Deployment's defect) plus one
 Service per 50 Deployments, twice: as one multi-document file and as a directory with one file
-per object. Also writes the PythonHygienePolicy the pyhygiene run uses (memory bounds, so that
+per object (and one Service for each Deployment seeded with a defect only a served container
+has: Services in the input decide which containers serve). Also writes the PythonHygienePolicy the pyhygiene run uses (memory bounds, so that
 memory-limit-out-of-bounds can fire) and expected.json: for every Deployment, the rules its
 defects must trigger (the harness checks pyhygiene's report against it).
 
@@ -40,7 +41,9 @@ SERVERS = {
                     "cd /srv && exec gunicorn app.wsgi:application --bind 0.0.0.0:8000 -w 2"
                     " --graceful-timeout 25"],
     "hypercorn": ["hypercorn", "app.asgi:app", "--bind", "0.0.0.0:8000", "--graceful-timeout", "15"],
-    "celery": ["celery", "-A", "app", "worker", "--loglevel", "INFO", "--concurrency", "2"],
+    # --time-limit bounds the warm shutdown (without it grace-budget fires: the drain is unbounded)
+    "celery": ["celery", "-A", "app", "worker", "--loglevel", "INFO", "--concurrency", "2",
+               "--time-limit", "25"],
 }
 SERVING = {"uvicorn", "gunicorn", "gunicorn-sh", "hypercorn"}
 WORDS = ["orders", "billing", "search", "users", "catalog", "payments", "reports", "media",
@@ -291,6 +294,8 @@ DEFECTS = {
     "exemption-reason-missing": (ANY, _exempt_no_reason),
     "exemption-unknown-rule": (ANY, _exempt_unknown),
 }
+# Rules that fire only on a container a Service serves (when the input has Services at all).
+SERVED_ONLY = {rule for rule, (kinds, _) in DEFECTS.items() if kinds == SERVING}
 # Pairs that would hide or change one another's finding: never on the same Deployment.
 CONFLICTS = [
     {"shell-wrapper", "python-pid1", "command-unknown", "worker-memory", "debug-enabled",
@@ -343,16 +348,27 @@ def generate(count, seed):
             expected = sorted(chosen)
         deployments.append((d, expected))
         yield d, expected
+        served = None
+        if SERVED_ONLY & set(expected):
+            # Services in the input decide which containers serve: a defect only a served
+            # container has needs a Service selecting its Deployment
+            served = d
+            yield _service(d), None
         if (i + 1) % SERVICES_EVERY == 0:
             target = next(x for x, _ in reversed(deployments) if "ports" in _app(x))
-            yield {
-                "apiVersion": "v1",
-                "kind": "Service",
-                "metadata": {"name": target["metadata"]["name"],
-                             "namespace": target["metadata"]["namespace"]},
-                "spec": {"selector": {"app": target["metadata"]["name"]},
-                         "ports": [{"name": "http", "port": 80, "targetPort": "http"}]},
-            }, None
+            if target is not served:
+                yield _service(target), None
+
+
+def _service(target):
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": target["metadata"]["name"],
+                     "namespace": target["metadata"]["namespace"]},
+        "spec": {"selector": {"app": target["metadata"]["name"]},
+                 "ports": [{"name": "http", "port": 80, "targetPort": "http"}]},
+    }
 
 
 def to_yaml(obj, indent=0):
@@ -402,6 +418,7 @@ def main():
         shutil.rmtree(tree)
     tree.mkdir(parents=True)
     expected = {}
+    services = 0
     with open(out / "deployments.yaml", "w") as stream:
         for n, (obj, rules) in enumerate(generate(args.count, args.seed)):
             text = to_yaml(obj) + "\n"
@@ -411,10 +428,12 @@ def main():
             (tree / f"{n:05d}-{kind}-{meta['name']}.yaml").write_text(text)
             if rules is not None:
                 expected[f"{meta['namespace']}/{meta['name']}"] = rules
+            else:
+                services += 1
     (out / "policy.yaml").write_text(POLICY)
     (out / "expected.json").write_text(json.dumps(expected, indent=0, sort_keys=True) + "\n")
     print(f"{args.count} Deployments ({sum(1 for r in expected.values() if r)} with defects),"
-          f" {args.count // SERVICES_EVERY} Services -> {out}")
+          f" {services} Services -> {out}")
 
 
 if __name__ == "__main__":
