@@ -248,6 +248,16 @@ def main():
             if len(m) > 7:
                 body.append(f"- {m[0]}: `{m[7].strip()}`")
         body.append("")
+        # where the live heap goes: the first line's class histogram (kept by scripts/bench.sh)
+        histogram = w / ("histogram-" + re.sub(r"[^A-Za-z0-9]", "_", base[0]) + ".txt")
+        if histogram.exists():
+            rows = [r for r in (line.split() for line in histogram.read_text().splitlines())
+                    if len(r) >= 4 and re.match(r"^\d+:$", r[0])][:12]
+            body += [f"Where the live heap goes ({base[0]}): the largest classes of `jcmd <pid>"
+                     " GC.class_histogram` after the cold audit.", "",
+                     "| class | instances | MiB |", "|---|---|---|"]
+            body += [f"| `{r[3]}` | {int(r[1]):,} | {int(r[2]) / 1048576:.1f} |" for r in rows]
+            body.append("")
     else:
         body += ["Not run in this run.", ""]
 
