@@ -133,9 +133,12 @@ debian_rootfs() {
   echo "$out"
 }
 
-# deb_version ROOTFS_TAR PACKAGE: the package's version in the rootfs' dpkg status.
+# deb_version ROOTFS_TAR PACKAGE: the package's version in the rootfs' dpkg status. awk reads to
+# the end: exiting at the match closed the pipe on tar, whose SIGPIPE failed the pipeline
+# (pipefail) once the status file outgrew the pipe's buffer (a cold python-base build).
 deb_version() {
-  tar -xOf "$1" ./var/lib/dpkg/status | awk -v p="$2" '$1 == "Package:" {hit = ($2 == p)} hit && $1 == "Version:" {print $2; exit}'
+  tar -xOf "$1" ./var/lib/dpkg/status \
+    | awk -v p="$2" '$1 == "Package:" {hit = ($2 == p)} hit && !found && $1 == "Version:" {print $2; found = 1}'
 }
 
 # push_rootfs ROOTFS_TAR REF MUTATE_ARGS...: the tarball as the only layer of REF, with config.
