@@ -93,38 +93,42 @@ stop_operator() {
   wait "$OPERATOR_PID" 2>/dev/null || true
   OPERATOR_PID=""
 }
+# metric_sum <awk regex>: the sum of the operator's samples whose line matches; "" when none does.
+metric_sum() {
+  curl -s "localhost:$OPERATOR_HTTP/metrics" 2>/dev/null \
+    | awk -v re="$1" '$0 ~ re {s+=$NF; seen=1} END {if (seen) printf "%d", s}' || true
+}
+# poll_operator <check> <on timeout>: runs the check (a command) once a second until it succeeds,
+# at most 600 times, then runs the other and fails; fails as soon as the operator has exited.
+poll_operator() {
+  for _ in $(seq 1 600); do
+    $1 && return 0
+    kill -0 "$OPERATOR_PID" 2>/dev/null || { log "operator exited"; return 1; }
+    sleep 1
+  done
+  $2
+  return 1
+}
 # Waits (bounded) until the operator's own gauge counts N audited Deployments.
 wait_audited() {
   local audited=0
-  for _ in $(seq 1 600); do
-    audited=$(curl -s "localhost:$OPERATOR_HTTP/metrics" 2>/dev/null \
-      | awk '/^pyhygiene_workloads\{/ {s+=$NF} END {printf "%d", s}' || true)
-    [[ "${audited:-0}" -ge "$N" ]] && return 0
-    kill -0 "$OPERATOR_PID" 2>/dev/null || { log "operator exited"; return 1; }
-    sleep 1
-  done
-  log "operator did not audit all $N (gauge ${audited:-0})"
-  return 1
+  all_audited() { audited=$(metric_sum '^pyhygiene_workloads[{]'); [[ "${audited:-0}" -ge "$N" ]]; }
+  not_audited() { log "operator did not audit all $N (gauge ${audited:-0})"; }
+  poll_operator all_audited not_audited
 }
 # Waits (bounded) until JOSDK's gauges show no Deployment reconcile queued or running.
 wait_idle() {
-  local busy=1
-  for _ in $(seq 1 600); do
-    busy=$(curl -s "localhost:$OPERATOR_HTTP/metrics" 2>/dev/null | awk '
-      /^operator_sdk_reconciliations_(executions|queue_size)_deployments[ {]/ {s+=$NF; seen=1}
-      END {printf "%d", seen ? s : 1}' || echo 1)
-    [[ "$busy" == 0 ]] && return 0
-    kill -0 "$OPERATOR_PID" 2>/dev/null || { log "operator exited"; return 1; }
-    sleep 1
-  done
-  log "the operator's reconcile queue did not drain"
-  return 1
+  reconciler_idle() {
+    [[ "$(metric_sum '^operator_sdk_reconciliations_(executions|queue_size)_deployments[ {]')" == 0 ]]
+  }
+  not_idle() { log "the operator's reconcile queue did not drain"; }
+  poll_operator reconciler_idle not_idle
 }
 rss_kib() { awk '/VmRSS/ {print $2}' "/proc/$OPERATOR_PID/status"; }
 # measure_memory <label> <audit seconds> <command>: RSS when every Deployment is audited, then the
-# live heap (a full GC's class histogram) and RSS 2 s after it, peak RSS, NMT's breakdown (committed MiB by category): one line of
-# memory-full.tsv: label, RSS after audit, RSS after GC, live heap, peak RSS, audit s, NMT,
-# command.
+# live heap (a full GC's class histogram) and RSS 2 s after it, peak RSS, NMT's breakdown
+# (committed MiB by category): one line of memory-full.tsv: label, RSS after audit, RSS after GC,
+# live heap, peak RSS, audit s, NMT, command.
 measure_memory() {
   sleep 5  # the last report round
   local rss_audit live nmt
