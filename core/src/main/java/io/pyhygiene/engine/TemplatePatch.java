@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.pyhygiene.json.Json;
@@ -68,13 +69,13 @@ final class TemplatePatch {
     this.liveSpec = Json.MAPPER.valueToTree(spec);
     // An apply merges containers by name only when every one has a name; otherwise the list is
     // atomic and a patch naming one container would replace them all (ApplyMerge): none is keyed.
+    List<Container> containers =
+        spec == null || spec.getContainers() == null ? List.of() : spec.getContainers();
     this.unnamedContainer =
-        spec != null
-            && spec.getContainers() != null
-            && spec.getContainers().stream()
-                .anyMatch(c -> c == null || c.getName() == null || c.getName().isEmpty());
-    if (spec != null && spec.getContainers() != null && !unnamedContainer) {
-      spec.getContainers().forEach(c -> keyed.add(c.getName()));
+        containers.stream()
+            .anyMatch(c -> c == null || c.getName() == null || c.getName().isEmpty());
+    if (!unnamedContainer) {
+      containers.forEach(c -> keyed.add(c.getName()));
     }
   }
 
