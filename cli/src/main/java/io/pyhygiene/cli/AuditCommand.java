@@ -16,6 +16,7 @@ import io.pyhygiene.registry.CredentialSource;
 import io.pyhygiene.registry.DockerConfigCredentials;
 import io.pyhygiene.registry.Platform;
 import io.pyhygiene.rules.RuleCatalog;
+import io.pyhygiene.workload.ContextDependence;
 import io.pyhygiene.workload.ImageFacts;
 import io.pyhygiene.workload.Observations;
 import io.pyhygiene.workload.WorkloadContext;
@@ -31,6 +32,8 @@ import java.time.Clock;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -417,20 +420,18 @@ public final class AuditCommand implements Callable<Integer> {
               Map.of(),
               Observations.NONE);
       boolean noFiles = summary.files() == 0 && summary.errors().isEmpty();
-      long again = resolve ? sink.read : sink.staleBefore;
-      if (again == 0) {
+      // With resolution nothing was audited yet; without, only the workloads a Service or
+      // ConfigMap read after them can change are audited again.
+      java.util.BitSet again = resolve ? null : sink.stale();
+      if (again != null && again.isEmpty()) {
         progress.done();
         AuditRun run = new AuditRun(early.finish(facts), summary.errors(), List.of(), resolve);
         return report(run, rules, noFiles, out, err);
       }
       try (AuditSpool audits = new AuditSpool()) {
-        auditSpooled(loaded, again, sink.read, context, facts, auditor, policy, audits, progress);
-        long k = 0;
-        for (AuditRun.Audited a : early.finish(facts)) {
-          if (k++ >= again) {
-            audits.add(a); // audited as read, with the whole input's context already
-          }
-        }
+        Iterator<AuditRun.Audited> earlier = again == null ? null : early.finish(facts).iterator();
+        auditSpooled(
+            loaded, again, earlier, sink.read, context, facts, auditor, policy, audits, progress);
         progress.done();
         AuditRun run = new AuditRun(audits.finish(facts), summary.errors(), List.of(), resolve);
         return report(run, rules, noFiles, out, err);
@@ -463,8 +464,18 @@ public final class AuditCommand implements Callable<Integer> {
     /** Workloads read. */
     long read;
 
-    /** Workloads read before the last Service or ConfigMap: audited with part of the context. */
-    long staleBefore;
+    /**
+     * What may change the audit of each workload audited as read (in read order, those that depend
+     * on nothing left out): whether Services were visible then, and the dependence.
+     */
+    private final List<Early> early = new ArrayList<>();
+
+    /** How many workloads had been read when each Service and ConfigMap came (parallel lists). */
+    private final List<Long> serviceArrivals = new ArrayList<>();
+
+    private final List<Long> configMapArrivals = new ArrayList<>();
+
+    private record Early(long index, boolean sawServices, ContextDependence dependence) {}
 
     FileSink(
         Spool loaded, AuditSpool audits, Auditor auditor, AuditPolicy policy, Progress progress) {
@@ -503,6 +514,10 @@ public final class AuditCommand implements Callable<Integer> {
                 Map.of(),
                 Observations.NONE);
       }
+      ContextDependence dependence = ContextDependence.of(workload);
+      if (!dependence.independent()) {
+        early.add(new Early(read - 1, !services.isEmpty(), dependence));
+      }
       batch.add(new Target(source, document, line, workload, context, kind));
       batchBytes += json.length;
       if (batch.size() >= BATCH || batchBytes >= BATCH_BYTES) {
@@ -514,11 +529,76 @@ public final class AuditCommand implements Callable<Integer> {
     public void context(HasMetadata serviceOrConfigMap) {
       if (serviceOrConfigMap instanceof io.fabric8.kubernetes.api.model.Service s) {
         services.add(s);
+        serviceArrivals.add(read);
       } else if (serviceOrConfigMap instanceof io.fabric8.kubernetes.api.model.ConfigMap cm) {
         configMaps.add(cm);
+        configMapArrivals.add(read);
       }
       context = null;
-      staleBefore = read;
+    }
+
+    /**
+     * The workloads (by read index) whose audit as read a Service or ConfigMap read after them can
+     * change ({@link ContextDependence}): they are audited again with the whole input.
+     */
+    java.util.BitSet stale() {
+      Map<String, List<Arrival<io.fabric8.kubernetes.api.model.Service>>> laterServices =
+          byNamespace(services, serviceArrivals);
+      Map<String, List<Arrival<io.fabric8.kubernetes.api.model.ConfigMap>>> laterMaps =
+          byNamespace(configMaps, configMapArrivals);
+      java.util.BitSet out = new java.util.BitSet();
+      for (Early e : early) {
+        ContextDependence d = e.dependence();
+        boolean changed =
+            (!e.sawServices() && !services.isEmpty() && d.affectedBySeeingServices())
+                || anyAfter(e.index(), d.namespace(), laterServices, d::affectedBy)
+                || anyAfter(e.index(), d.namespace(), laterMaps, d::affectedBy);
+        if (changed) {
+          out.set(Math.toIntExact(e.index()));
+        }
+      }
+      return out;
+    }
+
+    private record Arrival<T>(long read, T object) {}
+
+    /** Objects by namespace ("" for those that name none), in arrival order. */
+    private static <T extends HasMetadata> Map<String, List<Arrival<T>>> byNamespace(
+        List<T> objects, List<Long> arrivals) {
+      Map<String, List<Arrival<T>>> out = new HashMap<>();
+      for (int k = 0; k < objects.size(); k++) {
+        T o = objects.get(k);
+        String ns = o.getMetadata() == null ? null : o.getMetadata().getNamespace();
+        out.computeIfAbsent(ns == null ? "" : ns, x -> new ArrayList<>())
+            .add(new Arrival<>(arrivals.get(k), o));
+      }
+      return out;
+    }
+
+    /**
+     * Whether an object that came after workload {@code index} and may be seen from its namespace
+     * (of that namespace or naming none; any, for a workload that names none) satisfies {@code
+     * test}.
+     */
+    private static <T> boolean anyAfter(
+        long index,
+        String namespace,
+        Map<String, List<Arrival<T>>> byNamespace,
+        java.util.function.Predicate<T> test) {
+      List<List<Arrival<T>>> lists =
+          namespace.isEmpty()
+              ? List.copyOf(byNamespace.values())
+              : List.of(
+                  byNamespace.getOrDefault(namespace, List.of()),
+                  byNamespace.getOrDefault("", List.of()));
+      for (List<Arrival<T>> list : lists) {
+        for (int k = list.size() - 1; k >= 0 && list.get(k).read() > index; k--) {
+          if (test.test(list.get(k).object())) {
+            return true;
+          }
+        }
+      }
+      return false;
     }
 
     /** Audits the workloads read and not yet audited (in parallel), in input order. */
@@ -538,12 +618,15 @@ public final class AuditCommand implements Callable<Integer> {
   }
 
   /**
-   * Audits the first {@code count} of the {@code total} spooled workloads with {@code context}, a
-   * batch at a time: each batch is mapped and audited in parallel and written in input order.
+   * Writes every one of the {@code total} spooled workloads' audits into {@code into}, in input
+   * order: those in {@code again} (all when it is null) audited with {@code context} from the
+   * spool, a batch at a time (each batch mapped and audited in parallel), the others taken from
+   * {@code earlier}, their audits as read.
    */
   private static void auditSpooled(
       Spool loaded,
-      long count,
+      java.util.BitSet again,
+      Iterator<AuditRun.Audited> earlier,
       long total,
       WorkloadContext context,
       Map<String, ImageFacts> facts,
@@ -555,20 +638,30 @@ public final class AuditCommand implements Callable<Integer> {
     try (DataInputStream in = loaded.read()) {
       List<byte[]> jsons = new ArrayList<>(BATCH);
       List<Target> batch = new ArrayList<>(BATCH);
-      for (long done = 0; done < count; ) {
+      List<AuditRun.Audited> kept = new ArrayList<>(BATCH); // null: audited in this batch
+      for (long done = 0; done < total; ) {
         batch.clear();
         jsons.clear();
+        kept.clear();
         long bytes = 0;
-        for (int k = 0; k < BATCH && bytes < BATCH_BYTES && done < count; k++, done++) {
+        for (; kept.size() < BATCH && bytes < BATCH_BYTES && done < total; done++) {
           String source = Spool.readString(in);
           int document = in.readInt();
           int line = in.readInt();
           String kind = Spool.readString(in);
-          byte[] json = new byte[in.readInt()];
+          int length = in.readInt();
+          AuditRun.Audited asRead = earlier == null ? null : earlier.next();
+          if (again != null && !again.get(Math.toIntExact(done))) {
+            in.skipNBytes(length);
+            kept.add(asRead);
+            continue;
+          }
+          byte[] json = new byte[length];
           in.readFully(json);
           bytes += json.length;
           jsons.add(json);
           batch.add(new Target(source, document, line, null, context, kind));
+          kept.add(null);
         }
         // The engine is pure and the auditor stateless: workloads are mapped and audited in
         // parallel, and the report keeps the input's order.
@@ -578,8 +671,9 @@ public final class AuditCommand implements Callable<Integer> {
                 .mapToObj(
                     k -> audit(batch.get(k).withWorkload(jsons.get(k)), facts, auditor, policy))
                 .toList();
-        for (AuditRun.Audited a : audited) {
-          into.add(a);
+        Iterator<AuditRun.Audited> fresh = audited.iterator();
+        for (AuditRun.Audited a : kept) {
+          into.add(a == null ? fresh.next() : a);
         }
         progress.accept("audited " + done + "/" + total + " workloads");
       }

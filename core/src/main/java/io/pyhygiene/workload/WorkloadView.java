@@ -90,10 +90,8 @@ public final class WorkloadView {
     this.updateStrategy = rollout.updateStrategy();
     this.maxUnavailable = rollout.maxUnavailable();
     this.servicesVisible = context.services().isPresent();
-    List<Service> services =
-        context.services().orElse(List.of()).stream()
-            .filter(s -> sameNamespace(s.getMetadata(), namespace))
-            .toList();
+    List<Service> services = context.servicesIn(namespace);
+    List<ConfigMap> configMaps = context.configMapsIn(namespace);
     List<ContainerView> views = new ArrayList<>();
     if (spec != null && spec.getContainers() != null) {
       for (Container c : spec.getContainers()) {
@@ -104,12 +102,7 @@ public final class WorkloadView {
                   spec.getSecurityContext(),
                   context.image(c.getImage()),
                   serving(c, podLabels, servicesVisible, services),
-                  scripts(
-                      c,
-                      spec,
-                      context.configMaps().stream()
-                          .filter(cm -> sameNamespace(cm.getMetadata(), namespace))
-                          .toList())));
+                  scripts(c, spec, configMaps)));
         }
       }
     }
@@ -332,11 +325,6 @@ public final class WorkloadView {
           });
     }
     return files;
-  }
-
-  private static boolean sameNamespace(ObjectMeta meta, String namespace) {
-    String ns = meta == null ? null : meta.getNamespace();
-    return ns == null || ns.isEmpty() || namespace.isEmpty() || ns.equals(namespace);
   }
 
   private static Map<String, String> copy(Map<String, String> in) {
