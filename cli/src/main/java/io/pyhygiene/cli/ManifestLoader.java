@@ -208,13 +208,15 @@ public final class ManifestLoader {
       expand(p, sources, errors);
     }
     int done = 0;
+    Batch batch = new Batch(collected, errors);
     for (Source s : sources) {
-      readSource(s, collected, errors);
+      readSource(s, batch);
       done++;
       if (sources.size() >= 200 && done % 200 == 0) {
         progress.accept("read " + done + "/" + sources.size() + " files");
       }
     }
+    batch.flush();
     return new Summary(
         List.copyOf(collected.services()),
         List.copyOf(collected.configMaps()),
@@ -231,29 +233,49 @@ public final class ManifestLoader {
     }
   }
 
-  private void readSource(Source s, Collected collected, List<InputError> errors) {
+  /** Files up to this size are read whole, once; larger ones are checked, then streamed. */
+  private static final long WHOLE_FILE_BYTES = 4 << 20;
+
+  private void readSource(Source s, Batch batch) {
+    batch.start();
     try {
       if (s.json()) {
-        Document whole = new Document(Files.readString(s.path(), StandardCharsets.UTF_8), 0, 1);
-        apply(parseDocument(s.name(), 1, whole, true), collected, errors);
+        batch.add(
+            s.name(), new Document(Files.readString(s.path(), StandardCharsets.UTF_8), 0, 1), true);
         return;
       }
       if (s.stdin()) {
         // Malformed UTF-8 on stdin becomes U+FFFD (as new String(bytes, UTF_8) would make it).
-        parseYaml(
-            s.name(), new InputStreamReader(stdin, StandardCharsets.UTF_8), collected, errors);
+        splitDocuments(
+            new InputStreamReader(stdin, StandardCharsets.UTF_8),
+            doc -> batch.add(s.name(), doc, false));
         return;
       }
       // A file that is not UTF-8 fails whole, before any of its documents is audited.
+      if (Files.size(s.path()) <= WHOLE_FILE_BYTES) {
+        String text = strictUtf8(Files.readAllBytes(s.path()));
+        splitDocuments(new java.io.StringReader(text), doc -> batch.add(s.name(), doc, false));
+        return;
+      }
       checkUtf8(s.path());
       try (Reader r = Files.newBufferedReader(s.path(), StandardCharsets.UTF_8)) {
-        parseYaml(s.name(), r, collected, errors);
+        splitDocuments(r, doc -> batch.add(s.name(), doc, false));
       }
     } catch (SinkException e) {
       throw new UncheckedIOException((IOException) e.getCause());
     } catch (IOException | UncheckedIOException e) {
-      errors.add(new InputError(s.name(), 0, "cannot read: " + e.getMessage()));
+      batch.error(new InputError(s.name(), 0, "cannot read: " + e.getMessage()));
     }
+  }
+
+  /** Decodes bytes as Files.readString would: malformed UTF-8 throws. */
+  private static String strictUtf8(byte[] bytes) throws IOException {
+    return StandardCharsets.UTF_8
+        .newDecoder()
+        .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+        .decode(java.nio.ByteBuffer.wrap(bytes))
+        .toString();
   }
 
   /** Decodes the whole file strictly, keeping nothing: throws what Files.readString would. */
@@ -306,38 +328,54 @@ public final class ManifestLoader {
   }
 
   /**
-   * Parses a YAML stream as it is read: documents are parsed a batch at a time, in parallel (the
-   * mappers are thread-safe and parsing is pure), and handed on in input order.
+   * Documents waiting to be parsed, from one source or many (a directory of small files fills a
+   * batch from many): parsed a batch at a time, in parallel (the mappers are thread-safe and
+   * parsing is pure), and handed on in input order. Each source numbers its documents from 1.
    */
-  private static void parseYaml(String source, Reader text, Collected out, List<InputError> errors)
-      throws IOException {
-    List<Document> batch = new ArrayList<>(PARSE_BATCH);
-    int[] parsed = {0}; // documents handed on
-    int[] chars = {0};
-    Runnable flush =
-        () -> {
-          int first = parsed[0] + 1;
-          List<Document> docs = List.copyOf(batch);
-          batch.clear();
-          chars[0] = 0;
-          parsed[0] += docs.size();
-          java.util.stream.IntStream.range(0, docs.size())
-              .parallel()
-              .mapToObj(k -> parseDocument(source, first + k, docs.get(k), false))
-              .toList()
-              .forEach(p -> apply(p, out, errors));
-        };
-    splitDocuments(
-        text,
-        doc -> {
-          batch.add(doc);
-          chars[0] += doc.text().length();
-          if (batch.size() >= PARSE_BATCH || chars[0] >= PARSE_BATCH_CHARS) {
-            flush.run();
-          }
-        });
-    if (!batch.isEmpty()) {
-      flush.run();
+  private static final class Batch {
+    private final Collected out;
+    private final List<InputError> errors;
+    private final List<Pending> docs = new ArrayList<>(PARSE_BATCH);
+    private int chars;
+    private int index; // documents of the current source so far
+
+    private record Pending(String source, int index, Document doc, boolean json) {}
+
+    Batch(Collected out, List<InputError> errors) {
+      this.out = out;
+      this.errors = errors;
+    }
+
+    /** The documents added next are a new source's, numbered from 1. */
+    void start() {
+      index = 0;
+    }
+
+    void add(String from, Document doc, boolean json) {
+      docs.add(new Pending(from, ++index, doc, json));
+      chars += doc.text().length();
+      if (docs.size() >= PARSE_BATCH || chars >= PARSE_BATCH_CHARS) {
+        flush();
+      }
+    }
+
+    /** A whole source failed: reported after what came before it. */
+    void error(InputError e) {
+      flush();
+      errors.add(e);
+    }
+
+    void flush() {
+      if (docs.isEmpty()) {
+        return;
+      }
+      List<Pending> batch = List.copyOf(docs);
+      docs.clear();
+      chars = 0;
+      batch.parallelStream()
+          .map(d -> parseDocument(d.source(), d.index(), d.doc(), d.json()))
+          .toList()
+          .forEach(p -> apply(p, out, errors));
     }
   }
 
