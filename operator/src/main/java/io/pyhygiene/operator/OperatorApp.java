@@ -91,7 +91,7 @@ public final class OperatorApp implements AutoCloseable {
   private final AdmissionServer webhook;
   private final WorkloadImages images;
   private final SharedWatches watches;
-  // what the informer caches share their strings through
+  // what the informer caches and the audit store share their strings through
   private final StringPool strings = new StringPool();
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closing = new AtomicBoolean();
@@ -147,7 +147,7 @@ public final class OperatorApp implements AutoCloseable {
     ClusterCache cache =
         new ClusterCache(EnumSet.allOf(WorkloadKind.class), watches::namespaceLabels);
     EvidenceStore evidence = new EvidenceStore(clock, settings.evidenceWindow());
-    AuditStore store = new AuditStore(clock);
+    AuditStore store = new AuditStore(clock, strings);
     InitialSync initialSync = new InitialSync(cache);
     store.completeWhen(initialSync::done);
     SelectionIndex index = new SelectionIndex(policies, cache);
