@@ -33,6 +33,7 @@ import io.pyhygiene.operator.http.HttpServers;
 import io.pyhygiene.operator.http.OpsServer;
 import io.pyhygiene.operator.images.ImageMetrics;
 import io.pyhygiene.operator.images.WorkloadImages;
+import io.pyhygiene.operator.memory.StringPool;
 import io.pyhygiene.operator.metrics.PyhygieneMetrics;
 import io.pyhygiene.operator.reconciler.ClusterCache;
 import io.pyhygiene.operator.reconciler.Housekeeping;
@@ -90,6 +91,8 @@ public final class OperatorApp implements AutoCloseable {
   private final AdmissionServer webhook;
   private final WorkloadImages images;
   private final SharedWatches watches;
+  // what the informer caches and the audit store share their strings through
+  private final StringPool strings = new StringPool();
   private final AtomicBoolean started = new AtomicBoolean();
   private final AtomicBoolean closing = new AtomicBoolean();
 
@@ -139,12 +142,12 @@ public final class OperatorApp implements AutoCloseable {
     // The reconciler side (runs on the leader only).
     PolicyCatalog policies = new PolicyCatalog(new PolicyResolver(rules));
     // One informer each for policies, Namespaces and Pods, for every kind and the webhook.
-    this.watches = new SharedWatches(client, settings.watchNamespaces());
+    this.watches = new SharedWatches(client, settings.watchNamespaces(), strings);
     policies.attach(watches::policies);
     ClusterCache cache =
         new ClusterCache(EnumSet.allOf(WorkloadKind.class), watches::namespaceLabels);
     EvidenceStore evidence = new EvidenceStore(clock, settings.evidenceWindow());
-    AuditStore store = new AuditStore(clock);
+    AuditStore store = new AuditStore(clock, strings);
     InitialSync initialSync = new InitialSync(cache);
     store.completeWhen(initialSync::done);
     SelectionIndex index = new SelectionIndex(policies, cache);
@@ -266,7 +269,7 @@ public final class OperatorApp implements AutoCloseable {
           }
           c.withName(WorkloadId.plural(r.kind()));
           c.withGenerationAware(false);
-          c.withItemStore(new PruningItemStore<>(r.pruning()));
+          c.withItemStore(new PruningItemStore<>(r.pruning(), strings));
           c.withInformerListLimit(SharedWatches.LIST_LIMIT);
           c.withGenericFilter(o -> !Ownership.auditedThroughOwner(o));
           c.withReconciliationMaxInterval(settings.resyncInterval());

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.pyhygiene.api.v1alpha1.PythonHygienePolicy;
+import io.pyhygiene.operator.memory.StringPool;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -45,8 +46,9 @@ public final class SharedWatches implements AutoCloseable {
 
   /**
    * @param watchNamespaces the namespaces whose Pods are watched; empty: every namespace
+   * @param strings what the Pod cache shares its strings through
    */
-  public SharedWatches(KubernetesClient client, Set<String> watchNamespaces) {
+  public SharedWatches(KubernetesClient client, Set<String> watchNamespaces, StringPool strings) {
     this.policies =
         client.resources(PythonHygienePolicy.class).withLimit(LIST_LIMIT).runnableInformer(0);
     this.namespaces = client.namespaces().withLimit(LIST_LIMIT).runnableInformer(0);
@@ -62,7 +64,7 @@ public final class SharedWatches implements AutoCloseable {
     }
     // A Pod's evidence is read from the watch event, not from the cache: the cache keeps only
     // what ties a Pod to its workload.
-    pods.forEach(i -> i.itemStore(new PruningItemStore<>(Pruning::pod)));
+    pods.forEach(i -> i.itemStore(new PruningItemStore<>(Pruning::pod, strings)));
   }
 
   /** Starts every informer and waits until each has listed. */

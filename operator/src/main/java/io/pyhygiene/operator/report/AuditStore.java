@@ -2,6 +2,7 @@ package io.pyhygiene.operator.report;
 
 import io.pyhygiene.engine.CombinedAudit;
 import io.pyhygiene.operator.audit.WorkloadId;
+import io.pyhygiene.operator.memory.StringPool;
 import io.pyhygiene.workload.WorkloadKind;
 import java.time.Clock;
 import java.time.Instant;
@@ -50,6 +51,7 @@ public final class AuditStore {
   }
 
   private final Clock clock;
+  private final SharedAudits shared;
   private final Map<String, Entry> entries = new ConcurrentHashMap<>();
   private final Set<String> dirtyNamespaces = ConcurrentHashMap.newKeySet();
   private final Set<String> dirtyPolicies = ConcurrentHashMap.newKeySet();
@@ -57,7 +59,15 @@ public final class AuditStore {
   private volatile BooleanSupplier complete = () -> true;
 
   public AuditStore(Clock clock) {
+    this(clock, new StringPool());
+  }
+
+  /**
+   * @param strings what the stored audits share their strings through (with the informer caches)
+   */
+  public AuditStore(Clock clock, StringPool strings) {
     this.clock = clock;
+    this.shared = new SharedAudits(strings);
   }
 
   /** Sets what tells whether the store holds an audit of every workload yet. */
@@ -73,7 +83,10 @@ public final class AuditStore {
     return complete.getAsBoolean();
   }
 
-  /** Stores an audit; returns whether it differs from the previous one. */
+  /**
+   * Stores an audit (an equal one that shares its findings, lists and strings with the other stored
+   * audits: {@link SharedAudits}); returns whether it differs from the previous one.
+   */
   public boolean put(WorkloadId id, String uid, CombinedAudit audit) {
     String key = id.key();
     String namespace = id.namespace();
@@ -81,7 +94,15 @@ public final class AuditStore {
     if (previous != null && previous.audit().equals(audit) && Objects.equals(previous.uid(), uid)) {
       return false;
     }
-    entries.put(key, new Entry(id.kind(), namespace, id.name(), uid, audit, clock.instant()));
+    entries.put(
+        key,
+        new Entry(
+            id.kind(),
+            shared.string(namespace),
+            shared.string(id.name()),
+            shared.string(uid),
+            shared.of(audit),
+            clock.instant()));
     changes.incrementAndGet();
     dirtyNamespaces.add(namespace);
     if (previous != null) {
