@@ -385,6 +385,8 @@ fi
 if part memory; then
   res memory_chart_jvm "$CHART_JVM${CHART_ARENAS:+ (and MALLOC_ARENA_MAX=$CHART_ARENAS)}"
   res memory_load_before "$(load)"
+  # this run's lines only (a BENCH_WORK reused from an earlier run holds that run's lines)
+  rm -f "$WORK/memory-full.tsv" "$WORK/memory.tsv" "$WORK"/histogram-*.txt
   run=0
   while IFS='|' read -r label javabin opts environment <&3; do
     [[ -z "$label" || "$label" == \#* ]] && continue
