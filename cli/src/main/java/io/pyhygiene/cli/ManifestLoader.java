@@ -270,21 +270,20 @@ public final class ManifestLoader {
 
   /** Decodes bytes as Files.readString would: malformed UTF-8 throws. */
   private static String strictUtf8(byte[] bytes) throws IOException {
+    return strictDecoder().decode(java.nio.ByteBuffer.wrap(bytes)).toString();
+  }
+
+  /** A UTF-8 decoder that throws on malformed input (Files.readString's behaviour). */
+  private static java.nio.charset.CharsetDecoder strictDecoder() {
     return StandardCharsets.UTF_8
         .newDecoder()
         .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
-        .decode(java.nio.ByteBuffer.wrap(bytes))
-        .toString();
+        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
   }
 
   /** Decodes the whole file strictly, keeping nothing: throws what Files.readString would. */
   private static void checkUtf8(Path path) throws IOException {
-    java.nio.charset.CharsetDecoder decoder =
-        StandardCharsets.UTF_8
-            .newDecoder()
-            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
+    java.nio.charset.CharsetDecoder decoder = strictDecoder();
     try (InputStream in = Files.newInputStream(path);
         Reader r = new InputStreamReader(in, decoder)) {
       char[] buf = new char[1 << 16];
