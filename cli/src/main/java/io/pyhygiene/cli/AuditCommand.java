@@ -905,7 +905,7 @@ public final class AuditCommand implements Callable<Integer> {
     }
     PythonHygienePolicySpec spec;
     try {
-      spec = node.hasNonNull("spec") ? STRICT.readValue(node.get("spec")) : null;
+      spec = node.hasNonNull("spec") ? StrictPolicy.READER.readValue(node.get("spec")) : null;
     } catch (JsonMappingException e) {
       throw new PolicyException(
           policyFile
@@ -927,9 +927,15 @@ public final class AuditCommand implements Callable<Integer> {
     return result.policy();
   }
 
-  /** Policies are read strictly: a misspelt field is an error, not silently ignored. */
-  private static final com.fasterxml.jackson.databind.ObjectReader STRICT =
-      io.pyhygiene.json.Json.MAPPER
-          .readerFor(PythonHygienePolicySpec.class)
-          .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  /**
+   * Policies are read strictly: a misspelt field is an error, not silently ignored. A holder, so
+   * the reader (and the policy's deserializers, built with it) is made only when a policy file is
+   * read, not on every start.
+   */
+  private static final class StrictPolicy {
+    static final com.fasterxml.jackson.databind.ObjectReader READER =
+        io.pyhygiene.json.Json.MAPPER
+            .readerFor(PythonHygienePolicySpec.class)
+            .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  }
 }
