@@ -20,6 +20,7 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.pyhygiene.testkit.Conflicts;
 import io.pyhygiene.testkit.HeldPods;
 import io.pyhygiene.testkit.RealCluster;
 import java.io.ByteArrayInputStream;
@@ -351,34 +352,37 @@ class ClusterAuditIT {
             .withFinishedAt(now)
             .endTerminated()
             .build();
-    k8s()
-        .pods()
-        .inNamespace(pod.getMetadata().getNamespace())
-        .withName(pod.getMetadata().getName())
-        .editStatus(
-            p -> {
-              String container = p.getSpec().getContainers().get(0).getName();
-              var status =
-                  new ContainerStatusBuilder()
-                      .withName(container)
-                      .withImage(p.getSpec().getContainers().get(0).getImage())
-                      .withImageID("")
-                      .withReady(false)
-                      .withRestartCount(lastState ? 1 : 0);
-              if (lastState) {
-                status
-                    .withLastState(terminated)
-                    .withNewState()
-                    .withNewRunning()
-                    .withStartedAt(now)
-                    .endRunning()
-                    .endState();
-              } else {
-                status.withState(terminated);
-              }
-              p.getStatus().setContainerStatuses(List.of(status.build()));
-              return p;
-            });
+    // a controller may write the pod between the read and the write: retry a conflict
+    Conflicts.retry(
+        () ->
+            k8s()
+                .pods()
+                .inNamespace(pod.getMetadata().getNamespace())
+                .withName(pod.getMetadata().getName())
+                .editStatus(
+                    p -> {
+                      String container = p.getSpec().getContainers().get(0).getName();
+                      var status =
+                          new ContainerStatusBuilder()
+                              .withName(container)
+                              .withImage(p.getSpec().getContainers().get(0).getImage())
+                              .withImageID("")
+                              .withReady(false)
+                              .withRestartCount(lastState ? 1 : 0);
+                      if (lastState) {
+                        status
+                            .withLastState(terminated)
+                            .withNewState()
+                            .withNewRunning()
+                            .withStartedAt(now)
+                            .endRunning()
+                            .endState();
+                      } else {
+                        status.withState(terminated);
+                      }
+                      p.getStatus().setContainerStatuses(List.of(status.build()));
+                      return p;
+                    }));
   }
 
   /** Holds the pod with a finalizer and deletes it: it stays, with a deletionTimestamp. */

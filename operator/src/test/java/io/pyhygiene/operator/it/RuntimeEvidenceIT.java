@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.pyhygiene.operator.it.Fixtures.Finding;
+import io.pyhygiene.testkit.Conflicts;
 import io.pyhygiene.testkit.HeldPods;
 import io.pyhygiene.testkit.PromText;
 import java.time.Instant;
@@ -35,33 +36,36 @@ class RuntimeEvidenceIT extends WithOperator {
   /** Writes a terminated state for the pod's container, as the kubelet would. */
   static void terminate(Pod pod, String container, String image, int exitCode, String reason) {
     String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-    cluster
-        .client()
-        .pods()
-        .inNamespace(pod.getMetadata().getNamespace())
-        .withName(pod.getMetadata().getName())
-        .editStatus(
-            p -> {
-              p.getStatus()
-                  .setContainerStatuses(
-                      List.of(
-                          new ContainerStatusBuilder()
-                              .withName(container)
-                              .withImage(image)
-                              .withImageID("")
-                              .withReady(false)
-                              .withRestartCount(0)
-                              .withNewState()
-                              .withNewTerminated()
-                              .withExitCode(exitCode)
-                              .withReason(reason)
-                              .withStartedAt(now)
-                              .withFinishedAt(now)
-                              .endTerminated()
-                              .endState()
-                              .build()));
-              return p;
-            });
+    // a controller may write the pod between the read and the write: retry a conflict
+    Conflicts.retry(
+        () ->
+            cluster
+                .client()
+                .pods()
+                .inNamespace(pod.getMetadata().getNamespace())
+                .withName(pod.getMetadata().getName())
+                .editStatus(
+                    p -> {
+                      p.getStatus()
+                          .setContainerStatuses(
+                              List.of(
+                                  new ContainerStatusBuilder()
+                                      .withName(container)
+                                      .withImage(image)
+                                      .withImageID("")
+                                      .withReady(false)
+                                      .withRestartCount(0)
+                                      .withNewState()
+                                      .withNewTerminated()
+                                      .withExitCode(exitCode)
+                                      .withReason(reason)
+                                      .withStartedAt(now)
+                                      .withFinishedAt(now)
+                                      .endTerminated()
+                                      .endState()
+                                      .build()));
+                      return p;
+                    }));
   }
 
   List<Pod> pods(String ns, String app) {
