@@ -5,9 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.fabric8.kubernetes.api.model.ContainerState;
-import io.fabric8.kubernetes.api.model.ContainerStateBuilder;
-import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -20,8 +17,8 @@ import io.fabric8.kubernetes.api.model.rbac.PolicyRuleBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.pyhygiene.testkit.Conflicts;
 import io.pyhygiene.testkit.HeldPods;
+import io.pyhygiene.testkit.Kubelet;
 import io.pyhygiene.testkit.RealCluster;
 import java.io.ByteArrayInputStream;
 import java.io.PrintWriter;
@@ -30,8 +27,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -340,51 +335,6 @@ class ClusterAuditIT {
         .contains("Pod/tool");
   }
 
-  /** Writes a terminated state into the Pod's status, as the kubelet would. */
-  static void terminate(Pod pod, boolean lastState, int exitCode, String reason) {
-    String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-    ContainerState terminated =
-        new ContainerStateBuilder()
-            .withNewTerminated()
-            .withExitCode(exitCode)
-            .withReason(reason)
-            .withStartedAt(now)
-            .withFinishedAt(now)
-            .endTerminated()
-            .build();
-    // a controller may write the pod between the read and the write: retry a conflict
-    Conflicts.retry(
-        () ->
-            k8s()
-                .pods()
-                .inNamespace(pod.getMetadata().getNamespace())
-                .withName(pod.getMetadata().getName())
-                .editStatus(
-                    p -> {
-                      String container = p.getSpec().getContainers().get(0).getName();
-                      var status =
-                          new ContainerStatusBuilder()
-                              .withName(container)
-                              .withImage(p.getSpec().getContainers().get(0).getImage())
-                              .withImageID("")
-                              .withReady(false)
-                              .withRestartCount(lastState ? 1 : 0);
-                      if (lastState) {
-                        status
-                            .withLastState(terminated)
-                            .withNewState()
-                            .withNewRunning()
-                            .withStartedAt(now)
-                            .endRunning()
-                            .endState();
-                      } else {
-                        status.withState(terminated);
-                      }
-                      p.getStatus().setContainerStatuses(List.of(status.build()));
-                      return p;
-                    }));
-  }
-
   /** Holds the pod with a finalizer and deletes it: it stays, with a deletionTimestamp. */
   void deleteHeld(Pod pod) {
     String ns = pod.getMetadata().getNamespace();
@@ -413,19 +363,19 @@ class ClusterAuditIT {
     // Deployment: its ReplicaSet's pod SIGKILLed while being deleted
     Pod web = onePod(ns, "app", "web");
     deleteHeld(web);
-    terminate(web, false, 137, "Error");
+    Kubelet.terminate(k8s(), web, false, 137, "Error");
     // CronJob: the pod of the Job it created, SIGKILLed while being deleted
     Pod nightly = onePod(ns, "job-name", "nightly-manual");
     deleteHeld(nightly);
-    terminate(nightly, false, 137, "Error");
+    Kubelet.terminate(k8s(), nightly, false, 137, "Error");
     // Job: its pod OOMKilled
-    terminate(onePod(ns, "job-name", "batch"), false, 137, "OOMKilled");
+    Kubelet.terminate(k8s(), onePod(ns, "job-name", "batch"), false, 137, "OOMKilled");
     // StatefulSet: its pod restarted after an OOM kill
-    terminate(onePod(ns, "app", "db"), true, 137, "OOMKilled");
+    Kubelet.terminate(k8s(), onePod(ns, "app", "db"), true, 137, "OOMKilled");
     // bare Pod: SIGKILLed while being deleted
     Pod tool = k8s().pods().inNamespace(ns).withName("tool").get();
     deleteHeld(tool);
-    terminate(tool, false, 137, "Error");
+    Kubelet.terminate(k8s(), tool, false, 137, "Error");
 
     JsonNode report = audit("-n", ns).json();
     assertThat(rules(workload(report, "Deployment", "web")))

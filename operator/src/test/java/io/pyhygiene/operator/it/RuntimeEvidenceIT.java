@@ -3,15 +3,12 @@ package io.pyhygiene.operator.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.pyhygiene.operator.it.Fixtures.Finding;
-import io.pyhygiene.testkit.Conflicts;
 import io.pyhygiene.testkit.HeldPods;
+import io.pyhygiene.testkit.Kubelet;
 import io.pyhygiene.testkit.PromText;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -33,41 +30,6 @@ class RuntimeEvidenceIT extends WithOperator {
     held.release();
   }
 
-  /** Writes a terminated state for the pod's container, as the kubelet would. */
-  static void terminate(Pod pod, String container, String image, int exitCode, String reason) {
-    String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
-    // a controller may write the pod between the read and the write: retry a conflict
-    Conflicts.retry(
-        () ->
-            cluster
-                .client()
-                .pods()
-                .inNamespace(pod.getMetadata().getNamespace())
-                .withName(pod.getMetadata().getName())
-                .editStatus(
-                    p -> {
-                      p.getStatus()
-                          .setContainerStatuses(
-                              List.of(
-                                  new ContainerStatusBuilder()
-                                      .withName(container)
-                                      .withImage(image)
-                                      .withImageID("")
-                                      .withReady(false)
-                                      .withRestartCount(0)
-                                      .withNewState()
-                                      .withNewTerminated()
-                                      .withExitCode(exitCode)
-                                      .withReason(reason)
-                                      .withStartedAt(now)
-                                      .withFinishedAt(now)
-                                      .endTerminated()
-                                      .endState()
-                                      .build()));
-                      return p;
-                    }));
-  }
-
   List<Pod> pods(String ns, String app) {
     return cluster.client().pods().inNamespace(ns).withLabel("app", app).list().getItems();
   }
@@ -85,7 +47,6 @@ class RuntimeEvidenceIT extends WithOperator {
         .until(
             () -> fx.get(ns, "api"),
             x -> Fixtures.auditedCurrentGeneration(x) && "pass".equals(Fixtures.verdict(x)));
-    String image = d.getSpec().getTemplate().getSpec().getContainers().get(0).getImage();
 
     // the ReplicaSet's pod: held by a finalizer, deleted (so it is terminating), then SIGKILLed
     Pod first =
@@ -111,7 +72,7 @@ class RuntimeEvidenceIT extends WithOperator {
                         .getMetadata()
                         .getDeletionTimestamp()
                     != null);
-    terminate(first, "api", image, 137, "Error");
+    Kubelet.terminate(cluster.client(), first, false, 137, "Error");
 
     Deployment killed =
         await()
@@ -143,7 +104,7 @@ class RuntimeEvidenceIT extends WithOperator {
                         .toList(),
                 l -> l.size() == 1)
             .get(0);
-    terminate(second, "api", image, 137, "OOMKilled");
+    Kubelet.terminate(cluster.client(), second, false, 137, "OOMKilled");
     Deployment oom =
         await()
             .atMost(OperatorHarness.TIMEOUT)

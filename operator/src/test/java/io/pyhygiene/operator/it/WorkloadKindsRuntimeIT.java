@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pyhygiene.operator.it.Fixtures.Finding;
 import io.pyhygiene.testkit.AuditLog;
 import io.pyhygiene.testkit.HeldPods;
+import io.pyhygiene.testkit.Kubelet;
 import io.pyhygiene.testkit.PromText;
 import java.util.List;
 import java.util.Map;
@@ -217,8 +218,7 @@ class WorkloadKindsRuntimeIT extends WithOperator {
         .until(
             () -> k8s.pods().inNamespace(ns).withName("hub-0").get().getMetadata(),
             m -> m.getDeletionTimestamp() != null);
-    String image = container(template("good.yaml", ns, "hub", null)).getImage();
-    RuntimeEvidenceIT.terminate(hub0, "api", image, 137, "Error");
+    Kubelet.terminate(k8s, hub0, false, 137, "Error");
 
     // the Job's pod: OOMKilled
     Pod jobPod =
@@ -228,7 +228,7 @@ class WorkloadKindsRuntimeIT extends WithOperator {
                 () -> k8s.pods().inNamespace(ns).withLabel("job-name", "migrate").list().getItems(),
                 l -> l.size() == 1)
             .get(0);
-    RuntimeEvidenceIT.terminate(jobPod, "api", image, 137, "OOMKilled");
+    Kubelet.terminate(k8s, jobPod, false, 137, "OOMKilled");
 
     StatefulSet killed =
         await()
