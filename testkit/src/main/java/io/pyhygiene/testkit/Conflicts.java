@@ -6,8 +6,9 @@ import java.util.function.Supplier;
 /**
  * Test writes that read, change and write back (fabric8's {@code edit}/{@code editStatus}) send the
  * resourceVersion they read; a controller writing the object in between (the Job controller's pod
- * finalizer, the scheduler's condition, the kubelet) makes the API server answer 409. Tests that
- * stand in for the kubelet retry on a fresh read, as client-go's {@code RetryOnConflict} does.
+ * finalizer, the scheduler's condition, the kubelet) makes the API server answer 409. Such test
+ * writes ({@link Kubelet}, {@link HeldPods}) retry on a fresh read, as client-go's {@code
+ * RetryOnConflict} does.
  */
 public final class Conflicts {
 

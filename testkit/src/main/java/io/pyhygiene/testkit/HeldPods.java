@@ -30,11 +30,14 @@ public final class HeldPods {
         k8s.pods()
             .inNamespace(pod.getMetadata().getNamespace())
             .withName(pod.getMetadata().getName());
-    ref.edit(
-        p -> {
-          p.getMetadata().getFinalizers().add(HOLD);
-          return p;
-        });
+    // a Job's pod gets the Job controller's finalizer meanwhile: edit retries the conflict
+    Conflicts.retry(
+        () ->
+            ref.edit(
+                p -> {
+                  p.getMetadata().getFinalizers().add(HOLD);
+                  return p;
+                }));
     held.add(pod);
     ref.delete();
   }
