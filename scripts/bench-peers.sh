@@ -10,7 +10,9 @@
 # Env: BENCH_PEER_SIZES (1000,10000), BENCH_PEER_RUNS (5), BENCH_PEER_SLOW_TOOLS (comma-separated
 # tools timed only BENCH_PEER_SLOW_RUNS times, default: none; BENCH_PEER_SLOW_MAX_SIZE: run them
 # only up to this N, default: every N), BENCH_PEER_OUT
-# (docs/benchmarks-peers.md, the PNG beside it), BENCH_PEER_STARTUP (1: also the start-up study).
+# (docs/benchmarks-peers.md, the PNG beside it), BENCH_PEER_STARTUP (1: also the start-up study;
+# 0: the last study's section in BENCH_PEER_OUT is kept, under a line saying it was not re-run),
+# BENCH_PEER_TARGETS (a file: the target rows as tab-separated lines, for make bench's table).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CACHE="${PYHYGIENE_CACHE:-$HOME/.cache/pyhygiene}"
@@ -45,11 +47,21 @@ mkdir -p "$work"
   --sizes "${BENCH_PEER_SIZES:-1000,10000}" --runs "${BENCH_PEER_RUNS:-5}" \
   --slow-tools "${BENCH_PEER_SLOW_TOOLS:-}" --slow-runs "${BENCH_PEER_SLOW_RUNS:-1}" \
   ${BENCH_PEER_SLOW_MAX_SIZE:+--slow-max-size "$BENCH_PEER_SLOW_MAX_SIZE"} \
-  --work "$work" --out-md "$work/peers.md" --out-png "$png" >/dev/null
-cp "$work/peers.md" "$out"
+  --work "$work" --out-md "$work/peers.md" --out-png "$png" --out-tsv "$work/peers-targets.tsv" >/dev/null
+if [[ -n "${BENCH_PEER_TARGETS:-}" ]]; then cp "$work/peers-targets.tsv" "$BENCH_PEER_TARGETS"; fi
+startup_heading="## JVM start-up of \`pyhygiene audit\`"
 if [[ "${BENCH_PEER_STARTUP:-1}" == 1 ]]; then
   python3 bench/peers/startup.py --jar "$jar" --work "$work/startup" --runs "${BENCH_PEER_RUNS:-5}" \
     --sizes "0,${BENCH_PEER_SIZES:-1000,10000}" --out-md "$work/startup.md" >/dev/null
-  { echo; cat "$work/startup.md"; } >>"$out"
+elif [[ -f "$out" ]] && grep -qxF "$startup_heading" "$out"; then
+  # Not re-run: the last study's section, whose own first lines say when and with what it ran.
+  { echo "$startup_heading"; echo
+    echo "*Not re-run by the run above (BENCH_PEER_STARTUP=0): the last study, kept as it was written.*"
+    awk -v h="$startup_heading" 'seen && !/^\*Not re-run by the run above/ {print} $0 == h {seen = 1}' "$out"
+  } >"$work/startup.md"
+else
+  : >"$work/startup.md"
 fi
+cp "$work/peers.md" "$out"
+if [[ -s "$work/startup.md" ]]; then { echo; cat "$work/startup.md"; } >>"$out"; fi
 echo "wrote $out and $png" >&2

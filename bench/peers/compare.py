@@ -200,6 +200,9 @@ def main():
     ap.add_argument("--work", type=Path, required=True)
     ap.add_argument("--out-md", type=Path, required=True)
     ap.add_argument("--out-png", type=Path, required=True)
+    ap.add_argument("--out-tsv", type=Path,
+                    help="also write the target rows (input, pyhygiene as, fastest peer, its median s,"
+                         " pyhygiene's median s, ratio) as tab-separated lines, for make bench's table")
     ap.add_argument("--skip", default="", help="comma-separated tool names to leave out")
     args = ap.parse_args()
 
@@ -278,7 +281,9 @@ def main():
             results.append((case, t, samples[t.name], counts[t.name], notes[t.name]))
 
     load_after = os.getloadavg()
-    md = render(args, selected, cases, results, pyhygiene_problems, started, load_before, load_after)
+    md, ratios = render(args, selected, cases, results, pyhygiene_problems, started, load_before, load_after)
+    if args.out_tsv:
+        args.out_tsv.write_text("".join("\t".join(map(str, row)) + "\n" for row in ratios))
     args.out_md.parent.mkdir(parents=True, exist_ok=True)
     args.out_md.write_text(md)
     chart(args, selected, cases, results)
@@ -317,6 +322,7 @@ def render(args, selected, cases, results, problems, started, load_before, load_
     lines += ["", "| input | tool | wall | max RSS | CPU (user+sys) | n | findings | objects flagged |"
               " privileged caught |", "|---|---|---|---|---|---|---|---|---|"]
     summary = []
+    ratios = []  # (input, pyhygiene as, fastest peer, its median, pyhygiene's median, ratio)
     for case in cases:
         privileged_expected = None
         if case["expected"]:
@@ -350,7 +356,10 @@ def render(args, selected, cases, results, problems, started, load_before, load_
                 s = by[(case["label"], t.name)][0]
                 if t.peer or not s:
                     continue
-                ratio = statistics.median(w for w, _, _ in s) / fastest_peer[1]
+                ours = statistics.median(w for w, _, _ in s)
+                ratio = ours / fastest_peer[1]
+                ratios.append((case["label"], t.name, fastest_peer[0], f"{fastest_peer[1]:.2f}",
+                               f"{ours:.2f}", f"{ratio:.2f}"))
                 summary.append(f"| {case['label']} | {t.name} | {fastest_peer[0]} | {ratio:.2f}× |"
                                f" {'yes' if ratio <= 0.5 else 'no'} |")
     lines += ["", "Target: pyhygiene's wall time ≤ 0.5× the fastest peer's at both sizes.", "",
@@ -370,7 +379,7 @@ def render(args, selected, cases, results, problems, started, load_before, load_
         lines += ["pyhygiene's report was checked against the generator's expectations on every input:"
                   " every good Deployment passes, every seeded defect is reported.", ""]
     lines += [f"![offline audit beside the peers]({args.out_png.name})", ""]
-    return "\n".join(lines)
+    return "\n".join(lines), ratios
 
 
 def chart(args, selected, cases, results):
