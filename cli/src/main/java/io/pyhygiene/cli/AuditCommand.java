@@ -18,6 +18,7 @@ import io.pyhygiene.registry.Platform;
 import io.pyhygiene.rules.RuleCatalog;
 import io.pyhygiene.workload.ContextDependence;
 import io.pyhygiene.workload.ImageFacts;
+import io.pyhygiene.workload.Namespaces;
 import io.pyhygiene.workload.Observations;
 import io.pyhygiene.workload.WorkloadContext;
 import io.pyhygiene.workload.WorkloadView;
@@ -568,8 +569,7 @@ public final class AuditCommand implements Callable<Integer> {
       Map<String, List<Arrival<T>>> out = new HashMap<>();
       for (int k = 0; k < objects.size(); k++) {
         T o = objects.get(k);
-        String ns = o.getMetadata() == null ? null : o.getMetadata().getNamespace();
-        out.computeIfAbsent(ns == null ? "" : ns, x -> new ArrayList<>())
+        out.computeIfAbsent(Namespaces.of(o.getMetadata()), x -> new ArrayList<>())
             .add(new Arrival<>(arrivals.get(k), o));
       }
       return out;
@@ -585,13 +585,7 @@ public final class AuditCommand implements Callable<Integer> {
         String namespace,
         Map<String, List<Arrival<T>>> byNamespace,
         java.util.function.Predicate<T> test) {
-      List<List<Arrival<T>>> lists =
-          namespace.isEmpty()
-              ? List.copyOf(byNamespace.values())
-              : List.of(
-                  byNamespace.getOrDefault(namespace, List.of()),
-                  byNamespace.getOrDefault("", List.of()));
-      for (List<Arrival<T>> list : lists) {
+      for (List<Arrival<T>> list : Namespaces.visibleGroups(namespace, byNamespace)) {
         for (int k = list.size() - 1; k >= 0 && list.get(k).read() > index; k--) {
           if (test.test(list.get(k).object())) {
             return true;

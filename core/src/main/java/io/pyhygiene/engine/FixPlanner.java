@@ -74,10 +74,12 @@ public final class FixPlanner {
           current = view(patch.applied());
           fixing = rule.id();
           List<Finding> findings = findings(audit(), rule.id());
+          java.util.function.Predicate<Finding> outsideThePatch =
+              f -> !f.container().isEmpty() && !patch.addresses(f.container());
           findings.stream()
-              .filter(f -> !f.container().isEmpty() && !patch.addresses(f.container()))
+              .filter(outsideThePatch)
               .forEach(f -> cannotFix(f.container(), patch.whyNotAddressed()));
-          findings.removeIf(f -> !f.container().isEmpty() && !patch.addresses(f.container()));
+          findings.removeIf(outsideThePatch);
           if (!findings.isEmpty()) {
             rule.fix(findings, this);
           }

@@ -46,11 +46,16 @@ public record ContextDependence(
   public static ContextDependence of(HasMetadata object) {
     Optional<PodTemplateSpec> template = PodTemplates.of(object);
     ObjectMeta meta = object.getMetadata();
-    String namespace = meta == null ? "" : Objects.requireNonNullElse(meta.getNamespace(), "");
+    String namespace = Namespaces.of(meta);
     PodTemplateSpec t = template.orElse(null);
     Map<String, String> labels = Map.of();
     if (t != null && t.getMetadata() != null && t.getMetadata().getLabels() != null) {
-      labels = withoutNulls(t.getMetadata().getLabels());
+      labels = t.getMetadata().getLabels();
+      // the constructor copies them (Map.copyOf); a second copy only when a null must go first
+      // (checked by iterating: Map.of's containsKey(null) throws)
+      if (labels.entrySet().stream().anyMatch(e -> e.getKey() == null || e.getValue() == null)) {
+        labels = withoutNulls(labels);
+      }
     }
     PodSpec spec = t == null ? null : t.getSpec();
     boolean ports = false;
@@ -107,8 +112,7 @@ public record ContextDependence(
   }
 
   private boolean sameNamespace(ObjectMeta meta) {
-    String ns = meta == null ? null : meta.getNamespace();
-    return ns == null || ns.isEmpty() || namespace.isEmpty() || ns.equals(namespace);
+    return Namespaces.visible(namespace, Namespaces.of(meta));
   }
 
   private static Map<String, String> withoutNulls(Map<String, String> in) {

@@ -84,15 +84,14 @@ public final class WorkloadContext {
     if (namespace == null || namespace.isEmpty()) {
       return all;
     }
-    List<T> unnamed = index.getOrDefault("", List.of());
-    List<T> named = index.getOrDefault(namespace, List.of());
-    if (unnamed.isEmpty() || named.isEmpty()) {
-      return unnamed.isEmpty() ? named : unnamed;
+    List<List<T>> groups = Namespaces.visibleGroups(namespace, index);
+    if (groups.size() < 2) {
+      return groups.isEmpty() ? List.of() : groups.get(0);
     }
-    // Both: keep the input's order (the first Service that routes to a container names it).
+    // Both its own and unnamed ones: keep the input's order (the first Service that routes to a
+    // container names it).
     Set<T> wanted = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
-    wanted.addAll(unnamed);
-    wanted.addAll(named);
+    groups.forEach(wanted::addAll);
     return all.stream().filter(wanted::contains).toList();
   }
 
@@ -100,9 +99,7 @@ public final class WorkloadContext {
       List<T> objects, Function<T, ObjectMeta> meta) {
     Map<String, List<T>> out = new HashMap<>();
     for (T o : objects) {
-      ObjectMeta m = meta.apply(o);
-      String ns = m == null || m.getNamespace() == null ? "" : m.getNamespace();
-      out.computeIfAbsent(ns, k -> new ArrayList<>()).add(o);
+      out.computeIfAbsent(Namespaces.of(meta.apply(o)), k -> new ArrayList<>()).add(o);
     }
     return out;
   }

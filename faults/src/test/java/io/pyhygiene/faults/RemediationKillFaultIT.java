@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.pyhygiene.testkit.RealCluster;
+import io.pyhygiene.testkit.Remediable;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -33,13 +34,7 @@ class RemediationKillFaultIT {
 
   static final int DEPLOYMENTS = 60;
   static final int MAX_CONCURRENT_ROLLOUTS = 2;
-  static final List<String> FIXED_RULES =
-      List.of(
-          "run-as-root",
-          "privilege-escalation",
-          "capabilities-not-dropped",
-          "seccomp-unset",
-          "python-unbuffered");
+  static final List<String> FIXED_RULES = Remediable.RULES;
 
   @Test
   @Timeout(600)

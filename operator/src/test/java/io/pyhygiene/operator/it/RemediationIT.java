@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.pyhygiene.operator.it.Fixtures.Finding;
 import io.pyhygiene.testkit.AuditLog;
+import io.pyhygiene.testkit.Remediable;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -22,13 +23,7 @@ import org.junit.jupiter.api.Test;
  */
 class RemediationIT extends WithOperator {
 
-  static final List<String> FIXED_RULES =
-      List.of(
-          "run-as-root",
-          "privilege-escalation",
-          "capabilities-not-dropped",
-          "seccomp-unset",
-          "python-unbuffered");
+  static final List<String> FIXED_RULES = Remediable.RULES;
 
   static Map<String, Object> remediation(boolean dryRun) {
     return Map.of("remediation", Map.of("enabled", true, "dryRun", dryRun, "rules", FIXED_RULES));

@@ -39,6 +39,7 @@ import io.pyhygiene.policy.ActivePolicy;
 import io.pyhygiene.policy.PolicyResolver;
 import io.pyhygiene.rules.RuleCatalog;
 import io.pyhygiene.ssa.ApplyMerge;
+import io.pyhygiene.testkit.Remediable;
 import io.pyhygiene.workload.Observations;
 import java.time.Clock;
 import java.time.Instant;
@@ -58,13 +59,7 @@ import org.junit.jupiter.api.Test;
  */
 class RemediatorTest {
 
-  static final List<String> FIXED =
-      List.of(
-          "run-as-root",
-          "privilege-escalation",
-          "capabilities-not-dropped",
-          "seccomp-unset",
-          "python-unbuffered");
+  static final List<String> FIXED = Remediable.RULES;
   static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-25T00:00:00Z"), ZoneOffset.UTC);
   static final Auditor AUDITOR = new Auditor(RuleCatalog.all(), CLOCK);
 
