@@ -321,7 +321,7 @@ ok "policy switched to Deny; the webhook's own policy informer saw it after $(fm
 if kc apply -f "$CASES/bad-deny.yaml" >"$CASES/deny.out" 2>"$CASES/deny.err"; then
   fail "Deny mode: a bad Deployment was admitted" "$CASES/deny.out"
 fi
-grep -q 'admission webhook "deployments.pyhygiene.io" denied the request' "$CASES/deny.err" \
+grep -q 'admission webhook "workloads.pyhygiene.io" denied the request' "$CASES/deny.err" \
   || fail "Deny mode: apply failed, but not by the webhook" "$CASES/deny.err"
 for r in ${ERROR_RULES//,/ }; do grep -q -- "$r" "$CASES/deny.err" || fail "the denial does not name $r" "$CASES/deny.err"; done
 if kc get deploy bad-deny -n "$NS" >/dev/null 2>&1; then fail "Deny mode: bad-deny exists after the rejection"; fi
@@ -343,7 +343,7 @@ for kind in StatefulSet CronJob; do
   if kc apply -f "$CASES/$name.yaml" >"$CASES/$name.out" 2>"$CASES/$name.err"; then
     fail "Deny mode: a bad $kind was admitted" "$CASES/$name.out"
   fi
-  if ! grep -q 'admission webhook "deployments.pyhygiene.io" denied the request' "$CASES/$name.err" \
+  if ! grep -q 'admission webhook "workloads.pyhygiene.io" denied the request' "$CASES/$name.err" \
     || ! grep -q 'shell-wrapper' "$CASES/$name.err"; then
     fail "Deny mode: the $kind was not denied by the webhook for shell-wrapper" "$CASES/$name.err"
   fi
@@ -373,7 +373,7 @@ audit_check() {
   python3 - "$AUDIT_LOG" "$NS" <<'EOF'
 import json, sys
 path, ns = sys.argv[1], sys.argv[2]
-P = "deployments.pyhygiene.io/"
+P = "workloads.pyhygiene.io/"
 rows, seen = [], set()
 for line in open(path):
     try:
@@ -411,7 +411,7 @@ sys.exit(1 if missing else 0)
 EOF
 }
 wait_until 20 audit_check >"$CASES/audit.out" 2>&1 || fail "audit annotations missing" "$CASES/audit.out"
-info "audit events of those requests, with their deployments.pyhygiene.io/* annotations:"
+info "audit events of those requests, with their workloads.pyhygiene.io/* annotations:"
 indent <"$CASES/audit.out"
 ok "audit annotations (verdict, rules, policy, mode) for the Warn create, the Deny rejection (real and dry run) and the exempted create"
 
@@ -554,6 +554,6 @@ kc get deploy after-stop -n "$NS" >/dev/null 2>&1 || fail "after-stop was not cr
 ok "a bad Deployment was admitted in Deny mode with the operator down, kubectl apply took $(fmt_ms "$t_apply")"
 failed_open() { grep '"after-stop"' "$AUDIT_LOG" | grep -q 'failed-open.validating.webhook.admission.k8s.io'; }
 wait_until 10 failed_open || fail "no failed-open audit annotation for after-stop" "$AUDIT_LOG"
-ok "the audit log records it: failed-open.validating.webhook.admission.k8s.io = deployments.pyhygiene.io"
+ok "the audit log records it: failed-open.validating.webhook.admission.k8s.io = workloads.pyhygiene.io"
 
 STEP="9. cleanup"

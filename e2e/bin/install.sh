@@ -91,11 +91,11 @@ EOF
 }
 webhook_seen() {
   probe_manifest | kc_node apply --dry-run=server -f - >/dev/null 2>&1 || return 1
-  grep -F "\"$probe_name\"" "$AUDIT_LOG" 2>/dev/null | grep -q 'deployments.pyhygiene.io/verdict'
+  grep -F "\"$probe_name\"" "$AUDIT_LOG" 2>/dev/null | grep -q 'workloads.pyhygiene.io/verdict'
 }
 deadline=$(( $(date +%s) + 60 ))
 until webhook_seen; do
-  (( $(date +%s) < deadline )) || die "the API server's audit log shows no deployments.pyhygiene.io/* annotation for a dry run: the webhook is not reached through Service $NS/$RELEASE ($svc_ip:443)"
+  (( $(date +%s) < deadline )) || die "the API server's audit log shows no workloads.pyhygiene.io/* annotation for a dry run: the webhook is not reached through Service $NS/$RELEASE ($svc_ip:443)"
   sleep 1
 done
 step "webhook reached via Service $RELEASE ($svc_ip:443)" "$(fmt_ms "$t")"

@@ -330,7 +330,7 @@ class WebhookFaultIT {
         .withName(name)
         .endMetadata()
         .addNewWebhook()
-        .withName("deployments.pyhygiene.io")
+        .withName("workloads.pyhygiene.io")
         .withAdmissionReviewVersions("v1")
         .withSideEffects("None")
         .withFailurePolicy(failurePolicy)
