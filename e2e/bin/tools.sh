@@ -110,7 +110,7 @@ do_kube() {
     need_go
     local v="$K8S_VERSION" out
     out="$(mktemp -d "$CACHE_BIN/.build-kube.XXXXXX")"
-    log "building kube-apiserver, kube-controller-manager, kubectl $v (cold: ~5-7 min on 2 cores)"
+    log "building kube-apiserver, kube-controller-manager, kubectl $v (cold: 15-30 min on 2 cores, by load: 20 min on 2026-12-03, 30 at load 7-9)"
     (cd "$E2E_DIR/kube" && "${NICE[@]}" go build "${GO_BUILD_FLAGS[@]}" -o "$out/" -ldflags "$(kube_ldflags)" \
       ./cmd/kube-apiserver ./cmd/kube-controller-manager ./cmd/kubectl) || { rm -rf "$out"; die "building kube $v failed"; }
     install_bins "$out" "${tools[@]}"; rm -rf "$out"
