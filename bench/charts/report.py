@@ -67,14 +67,14 @@ def main():
         if rows:
             body += ["| input | pyhygiene as | fastest peer | its median | pyhygiene's median | ratio |",
                      "|---|---|---|---|---|---|"]
-            body += [f"| {i} | {t} | {p} | {pm} s | {om} s | {x}× |" for i, t, p, pm, om, x in rows]
+            body += [f"| {i} | {t} | {p} | {pm} s | {om} s | {float(x):.2f}× |" for i, t, p, pm, om, x in rows]
             body.append("")
         # The target is for the CLI as shipped (bin/pyhygiene, the launcher); `java -jar` is in the
         # table above for comparison. Start-up alone (an empty file) is measured, not a target.
         for i, t, p, pm, om, x in rows:
             if t == "pyhygiene (launcher)" and not i.startswith("start-up"):
                 targets.append((f"offline audit of {i} <= 0.5x the fastest peer's wall time (medians)",
-                                f"bin/pyhygiene {om} s, {p} {pm} s: {x}x", verdict(float(x) <= 0.5)))
+                                f"bin/pyhygiene {om} s, {p} {pm} s: {float(x):.2f}x", verdict(float(x) <= 0.5)))
     else:
         body += ["Not run in this run (`BENCH_PARTS` left out `peers`); the last figures are in"
                  " [benchmarks-peers.md](benchmarks-peers.md), written by `scripts/bench-peers.sh`.", ""]

@@ -359,7 +359,7 @@ def render(args, selected, cases, results, problems, started, load_before, load_
                 ours = statistics.median(w for w, _, _ in s)
                 ratio = ours / fastest_peer[1]
                 ratios.append((case["label"], t.name, fastest_peer[0], f"{fastest_peer[1]:.2f}",
-                               f"{ours:.2f}", f"{ratio:.2f}"))
+                               f"{ours:.2f}", f"{ratio:.4f}"))  # unrounded enough to judge
                 summary.append(f"| {case['label']} | {t.name} | {fastest_peer[0]} | {ratio:.2f}× |"
                                f" {'yes' if ratio <= 0.5 else 'no'} |")
     lines += ["", "Target: pyhygiene's wall time ≤ 0.5× the fastest peer's at both sizes.", "",
